@@ -1,0 +1,328 @@
+//! The read model: every station, member, grid area and admin area in memory with their spatial
+//! indexes. It is built once from the store and replaced whole after writes, so readers never
+//! wait. Positions are WGS84 lon/lat degrees; distances are metres.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+
+use crate::domain::schedule::{self, Session};
+use crate::domain::{AdminArea, AreaCode, AreaLevel, Body, GridArea, GridId, Level, LonLat, Member, MemberId, Station, StationId, StationKind};
+use crate::spatial::{BBox, PointIndex, PolygonIndex};
+
+/// Everything the catalog is built from, as the store holds it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CatalogData {
+    pub stations: Vec<Station>,
+    pub members: Vec<Member>,
+    pub grids: Vec<GridArea>,
+    pub areas: Vec<AdminArea>,
+}
+
+/// How close to a grid edge (metres) a point must be for the answer to name the neighbour too.
+pub const NEAR_BOUNDARY_M: f64 = 50.0;
+
+/// Which stations a query wants. Empty lists accept everything.
+#[derive(Debug, Clone, Default)]
+pub struct StationFilter {
+    pub kinds: Vec<StationKind>,
+    pub levels: Vec<Level>,
+    /// Stations where at least one member of this body receives.
+    pub body: Option<Body>,
+    /// Stations with a reception session on this Shanghai date.
+    pub receives_on: Option<NaiveDate>,
+    /// Substring of the name or address (case-insensitive for Latin letters).
+    pub text: Option<String>,
+}
+
+/// A station and its geodesic distance from the query point.
+#[derive(Debug, Clone, Copy)]
+pub struct StationHit<'a> {
+    pub station: &'a Station,
+    pub distance_m: f64,
+}
+
+/// The grid area holding a point, with what a citizen needs to know about it.
+#[derive(Debug, Clone, Copy)]
+pub struct GridHit<'a> {
+    pub grid: &'a GridArea,
+    pub town: Option<&'a AdminArea>,
+    /// Distance from the point to the grid's edge, metres.
+    pub edge_distance_m: f64,
+    /// The other grid within [`NEAR_BOUNDARY_M`] of the point, when the point is that close to an edge.
+    pub neighbour: Option<(&'a GridArea, f64)>,
+}
+
+impl GridHit<'_> {
+    pub fn near_boundary(&self) -> bool {
+        self.edge_distance_m <= NEAR_BOUNDARY_M
+    }
+}
+
+/// Why no grid holds a point.
+#[derive(Debug, Clone, Copy)]
+pub enum GridMiss<'a> {
+    NoGrids,
+    Outside { nearest: &'a GridArea, distance_m: f64 },
+}
+
+/// A reception session and the station that holds it.
+#[derive(Debug, Clone)]
+pub struct StationSession<'a> {
+    pub station: &'a Station,
+    pub session: Session,
+}
+
+const BODY_NPC: u8 = 1;
+const BODY_CPPCC: u8 = 2;
+
+fn body_bit(body: Body) -> u8 {
+    match body {
+        Body::NpcDeputy => BODY_NPC,
+        Body::CppccMember => BODY_CPPCC,
+    }
+}
+
+/// All reference data with its indexes.
+pub struct Catalog {
+    stations: Vec<Station>,
+    station_pos: HashMap<StationId, usize>,
+    station_points: PointIndex,
+    station_bodies: Vec<u8>,
+    members_at_station: Vec<Vec<usize>>,
+    points_of_station: Vec<Vec<usize>>,
+    members: Vec<Member>,
+    member_pos: HashMap<MemberId, usize>,
+    grids_of_member: Vec<Vec<usize>>,
+    duty_of_member: Vec<Vec<usize>>,
+    grids: Vec<GridArea>,
+    grid_pos: HashMap<GridId, usize>,
+    grid_index: PolygonIndex,
+    areas: Vec<AdminArea>,
+    area_pos: HashMap<AreaCode, usize>,
+    towns: Vec<usize>,
+    town_index: PolygonIndex,
+}
+
+fn positions<K: std::hash::Hash + Eq + Clone, T>(items: &[T], key: impl Fn(&T) -> &K) -> HashMap<K, usize> {
+    items.iter().enumerate().map(|(i, t)| (key(t).clone(), i)).collect()
+}
+
+impl Catalog {
+    /// Builds every index; records are sorted by id so that ties go to the lower id.
+    pub fn build(mut data: CatalogData) -> Self {
+        data.stations.sort_by(|a, b| a.id.cmp(&b.id));
+        data.members.sort_by(|a, b| a.id.cmp(&b.id));
+        data.grids.sort_by(|a, b| a.id.cmp(&b.id));
+        data.areas.sort_by(|a, b| a.code.cmp(&b.code));
+        let CatalogData { stations, members, grids, areas } = data;
+
+        let station_pos = positions(&stations, |s| &s.id);
+        let member_pos = positions(&members, |m| &m.id);
+        let station_points = PointIndex::build(&stations.iter().map(|s| s.location).collect::<Vec<_>>());
+
+        let mut members_at_station = vec![Vec::new(); stations.len()];
+        let mut station_bodies = vec![0u8; stations.len()];
+        for (mi, m) in members.iter().enumerate() {
+            if let Some(&si) = m.station.as_ref().and_then(|s| station_pos.get(s)) {
+                members_at_station[si].push(mi);
+                station_bodies[si] |= body_bit(m.body);
+            }
+        }
+        let mut points_of_station = vec![Vec::new(); stations.len()];
+        let mut duty_of_member = vec![Vec::new(); members.len()];
+        for (si, s) in stations.iter().enumerate() {
+            if let Some(&pi) = s.parent.as_ref().and_then(|p| station_pos.get(p)) {
+                points_of_station[pi].push(si);
+            }
+            for id in s.reception.iter().flat_map(|r| &r.members) {
+                if let Some(&mi) = member_pos.get(id) {
+                    station_bodies[si] |= body_bit(members[mi].body);
+                    if duty_of_member[mi].last() != Some(&si) {
+                        duty_of_member[mi].push(si);
+                    }
+                }
+            }
+        }
+        let mut grids_of_member = vec![Vec::new(); members.len()];
+        for (gi, g) in grids.iter().enumerate() {
+            for &mi in g.members.iter().filter_map(|m| member_pos.get(m)) {
+                grids_of_member[mi].push(gi);
+            }
+        }
+
+        let grid_pos = positions(&grids, |g| &g.id);
+        let grid_index = PolygonIndex::build(grids.iter().map(|g| g.geometry.clone()).collect());
+        let area_pos = positions(&areas, |a| &a.code);
+        let towns: Vec<usize> = (0..areas.len()).filter(|&i| areas[i].level == AreaLevel::Town).collect();
+        let town_index = PolygonIndex::build(towns.iter().map(|&i| areas[i].geometry.clone()).collect());
+
+        Self {
+            stations,
+            station_pos,
+            station_points,
+            station_bodies,
+            members_at_station,
+            points_of_station,
+            members,
+            member_pos,
+            grids_of_member,
+            duty_of_member,
+            grids,
+            grid_pos,
+            grid_index,
+            areas,
+            area_pos,
+            towns,
+            town_index,
+        }
+    }
+
+    pub fn stations(&self) -> &[Station] {
+        &self.stations
+    }
+
+    pub fn members(&self) -> &[Member] {
+        &self.members
+    }
+
+    pub fn grids(&self) -> &[GridArea] {
+        &self.grids
+    }
+
+    pub fn areas(&self) -> &[AdminArea] {
+        &self.areas
+    }
+
+    pub fn station(&self, id: &StationId) -> Option<&Station> {
+        self.station_pos.get(id).map(|&i| &self.stations[i])
+    }
+
+    pub fn member(&self, id: &MemberId) -> Option<&Member> {
+        self.member_pos.get(id).map(|&i| &self.members[i])
+    }
+
+    pub fn grid(&self, id: &GridId) -> Option<&GridArea> {
+        self.grid_pos.get(id).map(|&i| &self.grids[i])
+    }
+
+    pub fn area(&self, code: &AreaCode) -> Option<&AdminArea> {
+        self.area_pos.get(code).map(|&i| &self.areas[i])
+    }
+
+    /// Members whose station is `id`, by id.
+    pub fn members_of_station(&self, id: &StationId) -> Vec<&Member> {
+        self.station_pos.get(id).map_or_else(Vec::new, |&si| self.members_at_station[si].iter().map(|&mi| &self.members[mi]).collect())
+    }
+
+    /// Liaison points that belong to station `id`, by id.
+    pub fn points_of_station(&self, id: &StationId) -> Vec<&Station> {
+        self.station_pos.get(id).map_or_else(Vec::new, |&si| self.points_of_station[si].iter().map(|&i| &self.stations[i]).collect())
+    }
+
+    /// Grid areas member `id` is responsible for, by id.
+    pub fn grids_of_member(&self, id: &MemberId) -> Vec<&GridArea> {
+        self.member_pos.get(id).map_or_else(Vec::new, |&mi| self.grids_of_member[mi].iter().map(|&gi| &self.grids[gi]).collect())
+    }
+
+    fn accepts(&self, index: usize, filter: &StationFilter) -> bool {
+        let s = &self.stations[index];
+        (filter.kinds.is_empty() || filter.kinds.contains(&s.kind))
+            && (filter.levels.is_empty() || filter.levels.contains(&s.level))
+            && filter.body.is_none_or(|b| self.station_bodies[index] & body_bit(b) != 0)
+            && filter.receives_on.is_none_or(|d| schedule::has_session_on(&s.reception, d))
+            && filter.text.as_deref().is_none_or(|t| contains_text(&s.name, t) || contains_text(&s.address, t))
+    }
+
+    /// The `k` accepted stations nearest to `q`, nearest first (exact WGS84 geodesic order; ties
+    /// go to the lower id).
+    pub fn nearest_stations(&self, q: LonLat, k: usize, filter: &StationFilter) -> Vec<StationHit<'_>> {
+        self.station_points
+            .nearest(q, k, |i| self.accepts(i, filter))
+            .into_iter()
+            .map(|n| StationHit { station: &self.stations[n.index], distance_m: n.distance_m })
+            .collect()
+    }
+
+    /// Accepted stations within `radius_m` metres of `q`, nearest first.
+    pub fn stations_within(&self, q: LonLat, radius_m: f64, filter: &StationFilter) -> Vec<StationHit<'_>> {
+        self.station_points
+            .within(q, radius_m, |i| self.accepts(i, filter))
+            .into_iter()
+            .map(|n| StationHit { station: &self.stations[n.index], distance_m: n.distance_m })
+            .collect()
+    }
+
+    /// Accepted stations, optionally only those inside `bbox`, by id.
+    pub fn stations_matching(&self, bbox: Option<&BBox>, filter: &StationFilter) -> Vec<&Station> {
+        let candidates: Box<dyn Iterator<Item = usize>> = match bbox {
+            Some(b) => Box::new(self.station_points.in_bbox(b).into_iter()),
+            None => Box::new(0..self.stations.len()),
+        };
+        candidates.filter(|&i| self.accepts(i, filter)).map(|i| &self.stations[i]).collect()
+    }
+
+    /// Grid areas whose envelope meets `bbox` (all of them without one), by id.
+    pub fn grids_in(&self, bbox: Option<&BBox>) -> Vec<&GridArea> {
+        use geo::BoundingRect;
+        self.grids
+            .iter()
+            .filter(|g| {
+                bbox.is_none_or(|b| g.geometry.bounding_rect().is_some_and(|r| b.intersects([r.min().x, r.min().y], [r.max().x, r.max().y])))
+            })
+            .collect()
+    }
+
+    /// The town-level admin area that holds `q`.
+    pub fn town_at(&self, q: LonLat) -> Option<&AdminArea> {
+        self.town_index.containing(q).map(|i| &self.areas[self.towns[i]])
+    }
+
+    /// The grid area holding `q`, its town, and its neighbour when `q` is near an edge.
+    pub fn grid_at(&self, q: LonLat) -> Result<GridHit<'_>, GridMiss<'_>> {
+        let Some(gi) = self.grid_index.containing(q) else {
+            return Err(match self.grid_index.nearest(q) {
+                Some(n) => GridMiss::Outside { nearest: &self.grids[n.index], distance_m: n.distance_m },
+                None => GridMiss::NoGrids,
+            });
+        };
+        let grid = &self.grids[gi];
+        let edge_distance_m = self.grid_index.boundary_distance_m(gi, q);
+        let neighbour = if edge_distance_m <= NEAR_BOUNDARY_M {
+            self.grid_index.within(q, NEAR_BOUNDARY_M).into_iter().find(|n| n.index != gi).map(|n| (&self.grids[n.index], n.distance_m))
+        } else {
+            None
+        };
+        let town = grid.town_code.as_ref().and_then(|c| self.area(c)).or_else(|| self.town_at(q));
+        Ok(GridHit { grid, town, edge_distance_m, neighbour })
+    }
+
+    /// The next `n` reception sessions of a station.
+    pub fn station_sessions(&self, station: &Station, now: DateTime<FixedOffset>, n: usize) -> Vec<Session> {
+        schedule::next_sessions(&station.reception, now, n)
+    }
+
+    /// The next `n` sessions where member `id` is on duty, over all stations, soonest first.
+    pub fn member_sessions(&self, id: &MemberId, now: DateTime<FixedOffset>, n: usize) -> Vec<StationSession<'_>> {
+        let Some(&mi) = self.member_pos.get(id) else { return Vec::new() };
+        let mut all: Vec<StationSession<'_>> = self.duty_of_member[mi]
+            .iter()
+            .flat_map(|&si| {
+                let station = &self.stations[si];
+                let rules: Vec<_> = station.reception.iter().filter(|r| r.members.contains(id)).cloned().collect();
+                schedule::next_sessions(&rules, now, n).into_iter().map(move |session| StationSession { station, session })
+            })
+            .collect();
+        all.sort_by(|a, b| a.session.start.cmp(&b.session.start).then(a.station.id.cmp(&b.station.id)));
+        all.truncate(n);
+        all
+    }
+}
+
+fn contains_text(haystack: &str, needle: &str) -> bool {
+    if needle.is_ascii() {
+        haystack.to_ascii_lowercase().contains(&needle.to_ascii_lowercase())
+    } else {
+        haystack.contains(needle)
+    }
+}

@@ -1,0 +1,208 @@
+//! The command line: `serve`, `import`, `export`, `sample-data`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::catalog::Catalog;
+use crate::config::{DbConfig, ServeConfig};
+use crate::formats::{write, Kind};
+use crate::http::{app, AppState};
+use crate::import::import_files;
+use crate::spatial::Crs;
+use crate::store::{Batch, SqliteStore, Store};
+
+#[derive(Debug, Parser)]
+#[command(name = "liaison", version, about = "Map service for deputy liaison stations and member workstations")]
+pub struct Cli {
+    #[command(flatten)]
+    pub db: DbConfig,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API and pages; an empty database gets the Haishu sample first.
+    Serve(#[command(flatten)] ServeConfig),
+    /// Import a GeoJSON or CSV file, all or nothing, upserting by id (areas: by code).
+    ///
+    /// GeoJSON: a FeatureCollection, a bare array of Features (DataV/AMap files) or one Feature.
+    /// CSV: a header row; stations take their position from `lon` and `lat` columns. Lists
+    /// (members, reception) are JSON arrays in GeoJSON, and in CSV separated by `,` (members)
+    /// or `;` (reception rules).
+    ///
+    /// Properties (the names the API writes, so an export re-imports unchanged):
+    ///   stations: id, name, kind (deputy_liaison_station | member_workstation | liaison_point |
+    ///     online_station), level (national | provincial | city | district | township), town_code,
+    ///     address, phone, opening_hours, parent (station id; required for a liaison_point), url,
+    ///     reception (rules such as "monthly 2,4 thu 14:00-17:00 members=M1,M2 theme=教育";
+    ///     also "weekly mon,thu 09:00-11:30", "monthly last fri ...", "monthly day 15 ...",
+    ///     options months=5,6 members=… theme=…); geometry a Point.
+    ///   members: id, name, body (npc_deputy | cppcc_member), level, sector, occupation,
+    ///     station, term_start, term_end (YYYY-MM-DD); no geometry.
+    ///   grids: id, code, name, members (member ids), station, town_code; geometry a
+    ///     (Multi)Polygon.
+    ///   areas: code (or DataV's adcode), name, level (district | town | community; DataV's
+    ///     street counts as town), parent; geometry a (Multi)Polygon.
+    #[command(verbatim_doc_comment)]
+    Import {
+        /// What the file holds.
+        #[arg(value_parser = ["stations", "members", "grids", "areas"])]
+        kind: String,
+        /// The file to read.
+        file: PathBuf,
+        /// Coordinate system of the file's positions.
+        #[arg(long, default_value = "wgs84", value_parser = ["wgs84", "gcj02", "bd09"])]
+        crs: String,
+    },
+    /// Write stored records as GeoJSON (members: CSV) to stdout or a file.
+    Export {
+        #[arg(value_parser = ["stations", "members", "grids", "areas"])]
+        kind: String,
+        /// Coordinate system to write positions in.
+        #[arg(long, default_value = "wgs84", value_parser = ["wgs84", "gcj02", "bd09"])]
+        crs: String,
+        /// Output file (default: stdout).
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+    /// Write the synthetic Haishu sample (areas, stations, members, grids) into a folder.
+    SampleData {
+        #[arg(long, default_value = "data")]
+        out: PathBuf,
+    },
+}
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(config) => serve(&cli.db, &config).await,
+        Command::Import { kind, file, crs } => {
+            let store = open(&cli.db).await?;
+            let kind: Kind = kind.parse().map_err(anyhow::Error::msg)?;
+            let crs: Crs = crs.parse()?;
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let bar = progress_bar(&format!("importing {}", file.display()));
+            let report = import_files(&store, &[(kind, &bytes, crs)], &|n| bar.set_position(n))
+                .await
+                .with_context(|| format!("{} was not imported (nothing was written)", file.display()))?;
+            bar.finish_and_clear();
+            println!("{}: {} inserted, {} updated", file.display(), report.inserted, report.updated);
+            Ok(())
+        }
+        Command::Export { kind, crs, out } => {
+            let store = open(&cli.db).await?;
+            let data = store.load().await?;
+            let crs: Crs = crs.parse()?;
+            let text = match kind.parse().map_err(anyhow::Error::msg)? {
+                Kind::Stations => write::stations_geojson(&data.stations, crs),
+                Kind::Members => write::members_csv(&data.members),
+                Kind::Grids => write::grids_geojson(&data.grids, crs),
+                Kind::Areas => write::areas_geojson(&data.areas, crs),
+            };
+            match out {
+                Some(path) => std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display())),
+                None => {
+                    print!("{text}");
+                    Ok(())
+                }
+            }
+        }
+        Command::SampleData { out } => {
+            std::fs::create_dir_all(&out)?;
+            for (name, text) in sample_files() {
+                let path = out.join(name);
+                std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+                println!("wrote {}", path.display());
+            }
+            Ok(())
+        }
+    }
+}
+
+fn progress_bar(message: &str) -> ProgressBar {
+    let bar = ProgressBar::new_spinner().with_message(message.to_owned());
+    bar.set_style(ProgressStyle::with_template("{spinner} {msg}: {pos} records ({per_sec})").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+async fn open(db: &DbConfig) -> anyhow::Result<SqliteStore> {
+    SqliteStore::open(&db.db).await.with_context(|| format!("cannot open database {}", db.db.display()))
+}
+
+/// The sample as the files `liaison sample-data` writes (and `data/` holds).
+pub fn sample_files() -> Vec<(&'static str, String)> {
+    let s = crate::sample::generate();
+    vec![
+        ("areas.geojson", write::areas_geojson(&s.areas, Crs::Wgs84)),
+        ("stations.geojson", write::stations_geojson(&s.stations, Crs::Wgs84)),
+        ("members.csv", write::members_csv(&s.members)),
+        ("grids.geojson", write::grids_geojson(&s.grids, Crs::Wgs84)),
+    ]
+}
+
+/// Loads the sample into `store` when it has no stations.
+pub async fn load_sample_if_empty(store: &dyn Store) -> anyhow::Result<bool> {
+    if store.station_count().await? > 0 {
+        return Ok(false);
+    }
+    let s = crate::sample::generate();
+    let batches = [Batch::Areas(s.areas), Batch::Stations(s.stations), Batch::Members(s.members), Batch::Grids(s.grids)];
+    store.write(&batches, &|_| {}).await?;
+    Ok(true)
+}
+
+async fn serve(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<()> {
+    let store = Arc::new(open(db).await?);
+    if !config.no_sample && load_sample_if_empty(store.as_ref()).await? {
+        tracing::info!("empty database: loaded the Haishu sample");
+    }
+    let version = store.catalog_version().await?;
+    let catalog = Catalog::build(store.load().await?);
+    tracing::info!(stations = catalog.stations().len(), members = catalog.members().len(), grids = catalog.grids().len(), "catalog built");
+    let state = AppState::new(catalog, store.clone());
+    if config.reload_secs > 0 {
+        tokio::spawn(reload_on_change(state.clone(), version, Duration::from_secs(config.reload_secs)));
+    }
+    let listener = tokio::net::TcpListener::bind(config.bind).await.with_context(|| format!("cannot listen on {}", config.bind))?;
+    println!("liaison listening on http://{}", listener.local_addr()?);
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    Ok(())
+}
+
+/// Rebuilds the catalog whenever another process changed the data, and swaps it in whole.
+pub async fn reload_on_change(state: AppState, mut seen: i64, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        let version = match state.store.catalog_version().await {
+            Ok(v) if v != seen => v,
+            Ok(_) => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the catalog version");
+                continue;
+            }
+        };
+        match state.store.load().await {
+            Ok(data) => {
+                let catalog = tokio::task::spawn_blocking(move || Catalog::build(data)).await;
+                if let Ok(catalog) = catalog {
+                    state.replace_catalog(catalog);
+                    seen = version;
+                    tracing::info!(version, "catalog reloaded");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot reload the catalog"),
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+}

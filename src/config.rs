@@ -1,0 +1,28 @@
+//! Configuration: command-line flags with environment fallbacks; every documented field shows up
+//! in `--help`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Where the data lives (shared by every command).
+#[derive(Debug, Clone, clap::Args)]
+pub struct DbConfig {
+    /// SQLite database file; created and migrated if missing.
+    #[arg(long, env = "LIAISON_DB", default_value = "liaison.db", global = true)]
+    pub db: PathBuf,
+}
+
+/// How `serve` runs.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeConfig {
+    /// Address to listen on.
+    #[arg(long, env = "LIAISON_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Seconds between checks for data written by another process (e.g. `liaison import`); the
+    /// indexes are rebuilt and swapped in when it changed. 0 turns the check off.
+    #[arg(long, env = "LIAISON_RELOAD_SECS", default_value_t = 5)]
+    pub reload_secs: u64,
+    /// Do not load the Haishu sample into an empty database.
+    #[arg(long, env = "LIAISON_NO_SAMPLE")]
+    pub no_sample: bool,
+}

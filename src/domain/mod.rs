@@ -1,0 +1,17 @@
+//! The domain: plain Rust types and rules of liaison, with no HTTP, SQL or async in them.
+
+pub mod area;
+pub mod ids;
+pub mod location;
+pub mod member;
+pub mod schedule;
+pub mod station;
+pub mod vocab;
+
+pub use area::{check_multipolygon, AdminArea, GeometryError, GridArea};
+pub use ids::{AreaCode, GridId, IdError, MemberId, StationId};
+pub use location::{LocationError, LonLat};
+pub use member::{Member, MemberError};
+pub use schedule::{ReceptionRule, ScheduleError, Session};
+pub use station::{Station, StationError};
+pub use vocab::{AreaLevel, Body, Level, StationKind, VocabError};

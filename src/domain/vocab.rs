@@ -1,0 +1,134 @@
+//! Closed vocabularies shared by stations and members: kinds, bodies and levels, each with one
+//! stable code used in every interface (API, import files, database) and a Chinese label.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// An unknown code for one of the vocabularies below.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} {got:?}: expected one of {expected}")]
+pub struct VocabError {
+    pub what: &'static str,
+    pub got: String,
+    pub expected: String,
+}
+
+macro_rules! vocabulary {
+    ($(#[$doc:meta])* $name:ident, $what:literal { $($variant:ident => $code:literal, $zh:literal;)+ }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stable code used in APIs, files and the database.
+            pub fn code(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            /// The Chinese name shown to people.
+            pub fn label_zh(self) -> &'static str {
+                match self { $($name::$variant => $zh),+ }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = VocabError;
+            fn from_str(s: &str) -> Result<Self, VocabError> {
+                let t = s.trim();
+                $name::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.code().eq_ignore_ascii_case(t) || v.label_zh() == t)
+                    .ok_or_else(|| VocabError {
+                        what: $what,
+                        got: t.to_owned(),
+                        expected: $name::ALL.iter().map(|v| v.code()).collect::<Vec<_>>().join(", "),
+                    })
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.code())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.code())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let raw = String::deserialize(d)?;
+                raw.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+vocabulary!(
+    /// What kind of place a station is.
+    StationKind, "station kind" {
+        DeputyLiaisonStation => "deputy_liaison_station", "人大代表联络站";
+        MemberWorkstation => "member_workstation", "政协委员工作室";
+        LiaisonPoint => "liaison_point", "联络点";
+        OnlineStation => "online_station", "网上联络站";
+    }
+);
+
+vocabulary!(
+    /// The five levels of people's congresses (and, but for the township, of CPPCC committees).
+    Level, "level" {
+        National => "national", "全国";
+        Provincial => "provincial", "省";
+        City => "city", "市";
+        District => "district", "区";
+        Township => "township", "乡镇";
+    }
+);
+
+vocabulary!(
+    /// Which body a member sits in.
+    Body, "body" {
+        NpcDeputy => "npc_deputy", "人大代表";
+        CppccMember => "cppcc_member", "政协委员";
+    }
+);
+
+vocabulary!(
+    /// The level of an administrative area.
+    AreaLevel, "area level" {
+        District => "district", "区县";
+        Town => "town", "乡镇街道";
+        Community => "community", "社区村";
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_chinese_labels_both_parse() {
+        assert_eq!("member_workstation".parse(), Ok(StationKind::MemberWorkstation));
+        assert_eq!("政协委员工作室".parse(), Ok(StationKind::MemberWorkstation));
+        assert_eq!(" Township ".parse(), Ok(Level::Township));
+    }
+
+    #[test]
+    fn unknown_codes_list_the_expected_ones() {
+        let err = "museum".parse::<StationKind>().unwrap_err();
+        assert!(err.to_string().contains("deputy_liaison_station"), "{err}");
+        assert!(err.to_string().contains("\"museum\""), "{err}");
+    }
+
+    #[test]
+    fn serde_uses_the_codes() {
+        assert_eq!(serde_json::to_string(&Body::CppccMember).unwrap(), "\"cppcc_member\"");
+        assert_eq!(serde_json::from_str::<AreaLevel>("\"town\"").unwrap(), AreaLevel::Town);
+    }
+}

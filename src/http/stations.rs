@@ -1,0 +1,104 @@
+//! `/api/v1/stations`: list (bbox, filters, text search, radius), nearest, and one station.
+
+use axum::extract::{Path, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::Value;
+
+use super::error::{ApiQuery, AppError};
+use super::params::{self, FilterParams};
+use super::views::{self, feature_collection};
+use super::AppState;
+use crate::domain::{StationId, StationKind};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/stations", get(list))
+        .route("/api/v1/stations/nearest", get(nearest))
+        .route("/api/v1/stations/{id}", get(one))
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct ListParams {
+    bbox: Option<String>,
+    lon: Option<String>,
+    lat: Option<String>,
+    radius_m: Option<String>,
+    crs: Option<String>,
+    #[serde(flatten)]
+    filter: FilterParams,
+}
+
+/// The largest radius a within-radius query may ask for, metres.
+const MAX_RADIUS_M: f64 = 100_000.0;
+
+async fn list(State(state): State<AppState>, ApiQuery(p): ApiQuery<ListParams>) -> Result<Json<Value>, AppError> {
+    let crs = params::crs(&p.crs)?;
+    let filter = p.filter.filter()?;
+    let bbox = params::bbox(&p.bbox, crs)?;
+    let catalog = state.catalog();
+    let features = match params::number("radius_m", &p.radius_m)? {
+        Some(r) => {
+            if !(0.0..=MAX_RADIUS_M).contains(&r) {
+                return Err(AppError::bad("out_of_range", format!("radius_m must be between 0 and {MAX_RADIUS_M}, got {r}")));
+            }
+            let q = params::position(&p.lon, &p.lat, crs)?;
+            catalog
+                .stations_within(q, r, &filter)
+                .into_iter()
+                .filter(|h| bbox.is_none_or(|b| b.contains(h.station.location.lon(), h.station.location.lat())))
+                .map(|h| views::station_hit(h.station, h.distance_m, crs))
+                .collect()
+        }
+        None => {
+            if p.lon.is_some() || p.lat.is_some() {
+                return Err(AppError::bad("missing_parameter", "lon and lat filter by distance only with radius_m (or use /api/v1/stations/nearest)"));
+            }
+            catalog
+                .stations_matching(bbox.as_ref(), &filter)
+                .into_iter()
+                .map(|s| views::station_feature(s, views::station_properties_view(s), crs))
+                .collect()
+        }
+    };
+    Ok(Json(feature_collection(features)))
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct NearestParams {
+    lon: Option<String>,
+    lat: Option<String>,
+    k: Option<String>,
+    crs: Option<String>,
+    #[serde(flatten)]
+    filter: FilterParams,
+}
+
+/// Without a `kind`, nearest answers physical places only: an online station is not somewhere
+/// to walk to.
+async fn nearest(State(state): State<AppState>, ApiQuery(p): ApiQuery<NearestParams>) -> Result<Json<Value>, AppError> {
+    let crs = params::crs(&p.crs)?;
+    let q = params::position(&p.lon, &p.lat, crs)?;
+    let k = params::integer("k", &p.k, 5, 1..=100)?;
+    let mut filter = p.filter.filter()?;
+    if filter.kinds.is_empty() {
+        filter.kinds = StationKind::ALL.iter().copied().filter(|k| *k != StationKind::OnlineStation).collect();
+    }
+    let catalog = state.catalog();
+    let features = catalog.nearest_stations(q, k, &filter).into_iter().map(|h| views::station_hit(h.station, h.distance_m, crs)).collect();
+    Ok(Json(feature_collection(features)))
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct OneParams {
+    crs: Option<String>,
+    sessions: Option<String>,
+}
+
+async fn one(State(state): State<AppState>, Path(id): Path<String>, ApiQuery(p): ApiQuery<OneParams>) -> Result<Json<Value>, AppError> {
+    let crs = params::crs(&p.crs)?;
+    let sessions = params::integer("sessions", &p.sessions, views::DEFAULT_SESSIONS, 0..=50)?;
+    let catalog = state.catalog();
+    let station = StationId::new(&id).ok().and_then(|id| catalog.station(&id)).ok_or_else(|| AppError::not_found("station", &id))?;
+    Ok(Json(views::station_detail(&catalog, station, state.now(), sessions, crs)))
+}

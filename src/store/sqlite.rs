@@ -1,0 +1,311 @@
+//! The embedded SQLite backend (WAL mode, foreign keys on). Geometries are stored as GeoJSON
+//! geometry text in WGS84 lon/lat degrees.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use geo::MultiPolygon;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::{Row, SqlitePool, Sqlite, Transaction};
+
+use super::{Batch, Progress, Store, StoreError, WriteReport};
+use crate::catalog::CatalogData;
+use crate::domain::{AdminArea, GridArea, LonLat, Member, ReceptionRule, Station};
+
+/// SQLite store over one database file.
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at `path` and applies pending migrations.
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+fn corrupt(table: &'static str, id: &str, message: impl ToString) -> StoreError {
+    StoreError::Corrupt { table, id: id.to_owned(), message: message.to_string() }
+}
+
+/// Parses a column that was written by this module from a domain value, so failure means the
+/// file was edited by hand or by another program.
+fn parse_col<T: FromStr>(row: &SqliteRow, table: &'static str, id: &str, col: &str) -> Result<T, StoreError>
+where
+    T::Err: std::fmt::Display,
+{
+    let text: String = row.try_get(col)?;
+    text.parse().map_err(|e: T::Err| corrupt(table, id, format!("{col}: {e}")))
+}
+
+fn parse_opt<T: FromStr>(row: &SqliteRow, table: &'static str, id: &str, col: &str) -> Result<Option<T>, StoreError>
+where
+    T::Err: std::fmt::Display,
+{
+    let text: Option<String> = row.try_get(col)?;
+    text.map(|t| t.parse().map_err(|e: T::Err| corrupt(table, id, format!("{col}: {e}")))).transpose()
+}
+
+fn geometry_text(mp: &MultiPolygon<f64>) -> String {
+    geojson::Geometry::from(mp).to_string()
+}
+
+fn parse_geometry(text: &str, table: &'static str, id: &str) -> Result<MultiPolygon<f64>, StoreError> {
+    let g = geojson::Geometry::from_str(text).map_err(|e| corrupt(table, id, e))?;
+    MultiPolygon::try_from(g.value).map_err(|e| corrupt(table, id, e))
+}
+
+fn station_from_row(row: &SqliteRow) -> Result<Station, StoreError> {
+    let id: String = row.try_get("id")?;
+    let t = "stations";
+    let rules: Vec<String> = serde_json::from_str(row.try_get::<&str, _>("reception")?).map_err(|e| corrupt(t, &id, e))?;
+    let reception = rules.iter().map(|r| r.parse::<ReceptionRule>()).collect::<Result<_, _>>().map_err(|e| corrupt(t, &id, e))?;
+    let location = LonLat::new(row.try_get("lon")?, row.try_get("lat")?).map_err(|e| corrupt(t, &id, e))?;
+    Ok(Station {
+        id: parse_col(row, t, &id, "id")?,
+        name: row.try_get("name")?,
+        kind: parse_col(row, t, &id, "kind")?,
+        level: parse_col(row, t, &id, "level")?,
+        town_code: parse_opt(row, t, &id, "town_code")?,
+        address: row.try_get("address")?,
+        phone: row.try_get("phone")?,
+        opening_hours: row.try_get("opening_hours")?,
+        parent: parse_opt(row, t, &id, "parent_id")?,
+        location,
+        url: row.try_get("url")?,
+        reception,
+    })
+}
+
+fn member_from_row(row: &SqliteRow) -> Result<Member, StoreError> {
+    let id: String = row.try_get("id")?;
+    let t = "members";
+    Ok(Member {
+        id: parse_col(row, t, &id, "id")?,
+        name: row.try_get("name")?,
+        body: parse_col(row, t, &id, "body")?,
+        level: parse_col(row, t, &id, "level")?,
+        sector: row.try_get("sector")?,
+        occupation: row.try_get("occupation")?,
+        station: parse_opt(row, t, &id, "station_id")?,
+        term_start: parse_opt(row, t, &id, "term_start")?,
+        term_end: parse_opt(row, t, &id, "term_end")?,
+    })
+}
+
+fn area_from_row(row: &SqliteRow) -> Result<AdminArea, StoreError> {
+    let code: String = row.try_get("code")?;
+    let t = "admin_areas";
+    Ok(AdminArea {
+        code: parse_col(row, t, &code, "code")?,
+        name: row.try_get("name")?,
+        level: parse_col(row, t, &code, "level")?,
+        parent: parse_opt(row, t, &code, "parent_code")?,
+        geometry: parse_geometry(row.try_get("geometry")?, t, &code)?,
+    })
+}
+
+fn grid_from_row(row: &SqliteRow, members: &str) -> Result<GridArea, StoreError> {
+    let id: String = row.try_get("id")?;
+    let t = "grids";
+    let members = members
+        .split(',')
+        .filter(|m| !m.is_empty())
+        .map(|m| m.parse())
+        .collect::<Result<_, _>>()
+        .map_err(|e| corrupt(t, &id, e))?;
+    Ok(GridArea {
+        id: parse_col(row, t, &id, "id")?,
+        code: row.try_get("code")?,
+        name: row.try_get("name")?,
+        geometry: parse_geometry(row.try_get("geometry")?, t, &id)?,
+        members,
+        station: parse_opt(row, t, &id, "station_id")?,
+        town_code: parse_opt(row, t, &id, "town_code")?,
+    })
+}
+
+async fn count(tx: &mut Transaction<'_, Sqlite>, table: &str) -> Result<usize, StoreError> {
+    let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&mut **tx).await?;
+    Ok(n as usize)
+}
+
+async fn write_batch(tx: &mut Transaction<'_, Sqlite>, batch: &Batch, done: &mut u64, progress: Progress<'_>) -> Result<(), StoreError> {
+    let mut tick = || {
+        *done += 1;
+        if *done % 256 == 0 {
+            progress(*done);
+        }
+    };
+    match batch {
+        Batch::Areas(areas) => {
+            for a in areas {
+                sqlx::query(
+                    "INSERT INTO admin_areas (code, name, level, parent_code, geometry) VALUES (?, ?, ?, ?, ?)
+                     ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level,
+                       parent_code = excluded.parent_code, geometry = excluded.geometry",
+                )
+                .bind(a.code.as_str())
+                .bind(&a.name)
+                .bind(a.level.code())
+                .bind(a.parent.as_ref().map(|p| p.as_str()))
+                .bind(geometry_text(&a.geometry))
+                .execute(&mut **tx)
+                .await?;
+                tick();
+            }
+        }
+        Batch::Stations(stations) => {
+            for s in stations {
+                let rules: Vec<String> = s.reception.iter().map(ToString::to_string).collect();
+                sqlx::query(
+                    "INSERT INTO stations (id, name, kind, level, town_code, address, phone, opening_hours, parent_id, lon, lat, url, reception)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                     ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, level = excluded.level,
+                       town_code = excluded.town_code, address = excluded.address, phone = excluded.phone,
+                       opening_hours = excluded.opening_hours, parent_id = excluded.parent_id, lon = excluded.lon,
+                       lat = excluded.lat, url = excluded.url, reception = excluded.reception",
+                )
+                .bind(s.id.as_str())
+                .bind(&s.name)
+                .bind(s.kind.code())
+                .bind(s.level.code())
+                .bind(s.town_code.as_ref().map(|c| c.as_str()))
+                .bind(&s.address)
+                .bind(&s.phone)
+                .bind(&s.opening_hours)
+                .bind(s.parent.as_ref().map(|p| p.as_str()))
+                .bind(s.location.lon())
+                .bind(s.location.lat())
+                .bind(&s.url)
+                .bind(serde_json::Value::from(rules).to_string())
+                .execute(&mut **tx)
+                .await?;
+                tick();
+            }
+        }
+        Batch::Members(members) => {
+            for m in members {
+                sqlx::query(
+                    "INSERT INTO members (id, name, body, level, sector, occupation, station_id, term_start, term_end)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                     ON CONFLICT (id) DO UPDATE SET name = excluded.name, body = excluded.body, level = excluded.level,
+                       sector = excluded.sector, occupation = excluded.occupation, station_id = excluded.station_id,
+                       term_start = excluded.term_start, term_end = excluded.term_end",
+                )
+                .bind(m.id.as_str())
+                .bind(&m.name)
+                .bind(m.body.code())
+                .bind(m.level.code())
+                .bind(&m.sector)
+                .bind(&m.occupation)
+                .bind(m.station.as_ref().map(|s| s.as_str()))
+                .bind(m.term_start.map(|d| d.to_string()))
+                .bind(m.term_end.map(|d| d.to_string()))
+                .execute(&mut **tx)
+                .await?;
+                tick();
+            }
+        }
+        Batch::Grids(grids) => {
+            for g in grids {
+                sqlx::query(
+                    "INSERT INTO grids (id, code, name, station_id, town_code, geometry) VALUES (?, ?, ?, ?, ?, ?)
+                     ON CONFLICT (id) DO UPDATE SET code = excluded.code, name = excluded.name,
+                       station_id = excluded.station_id, town_code = excluded.town_code, geometry = excluded.geometry",
+                )
+                .bind(g.id.as_str())
+                .bind(&g.code)
+                .bind(&g.name)
+                .bind(g.station.as_ref().map(|s| s.as_str()))
+                .bind(g.town_code.as_ref().map(|c| c.as_str()))
+                .bind(geometry_text(&g.geometry))
+                .execute(&mut **tx)
+                .await?;
+                sqlx::query("DELETE FROM grid_members WHERE grid_id = ?").bind(g.id.as_str()).execute(&mut **tx).await?;
+                for (position, member) in g.members.iter().enumerate() {
+                    sqlx::query("INSERT INTO grid_members (grid_id, member_id, position) VALUES (?, ?, ?)")
+                        .bind(g.id.as_str())
+                        .bind(member.as_str())
+                        .bind(position as i64)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                tick();
+            }
+        }
+    }
+    Ok(())
+}
+
+fn table_of(batch: &Batch) -> &'static str {
+    match batch {
+        Batch::Areas(_) => "admin_areas",
+        Batch::Stations(_) => "stations",
+        Batch::Members(_) => "members",
+        Batch::Grids(_) => "grids",
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn load(&self) -> Result<CatalogData, StoreError> {
+        let stations = sqlx::query("SELECT * FROM stations ORDER BY id").fetch_all(&self.pool).await?;
+        let members = sqlx::query("SELECT * FROM members ORDER BY id").fetch_all(&self.pool).await?;
+        let areas = sqlx::query("SELECT * FROM admin_areas ORDER BY code").fetch_all(&self.pool).await?;
+        let grids = sqlx::query(
+            "SELECT g.*, COALESCE((SELECT group_concat(member_id, ',') FROM
+                 (SELECT member_id FROM grid_members WHERE grid_id = g.id ORDER BY position)), '') AS member_ids
+             FROM grids g ORDER BY g.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(CatalogData {
+            stations: stations.iter().map(station_from_row).collect::<Result<_, _>>()?,
+            members: members.iter().map(member_from_row).collect::<Result<_, _>>()?,
+            grids: grids.iter().map(|r| grid_from_row(r, r.try_get("member_ids")?)).collect::<Result<_, _>>()?,
+            areas: areas.iter().map(area_from_row).collect::<Result<_, _>>()?,
+        })
+    }
+
+    async fn catalog_version(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT version FROM catalog_version WHERE id = 1").fetch_one(&self.pool).await?)
+    }
+
+    async fn station_count(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM stations").fetch_one(&self.pool).await?)
+    }
+
+    async fn write(&self, batches: &[Batch], progress: Progress<'_>) -> Result<WriteReport, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut report = WriteReport::default();
+        let mut done = 0u64;
+        for batch in batches {
+            let before = count(&mut tx, table_of(batch)).await?;
+            write_batch(&mut tx, batch, &mut done, progress).await?;
+            let inserted = count(&mut tx, table_of(batch)).await? - before;
+            report.inserted += inserted;
+            report.updated += batch.len() - inserted;
+        }
+        sqlx::query("UPDATE catalog_version SET version = version + 1 WHERE id = 1").execute(&mut *tx).await?;
+        tx.commit().await?;
+        progress(done);
+        Ok(report)
+    }
+}
