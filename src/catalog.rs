@@ -7,7 +7,10 @@ use std::collections::HashMap;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
 use crate::domain::schedule::{self, Session};
-use crate::domain::{AdminArea, AreaCode, AreaLevel, Body, GridArea, GridId, Level, LonLat, Member, MemberId, Station, StationId, StationKind};
+use crate::domain::{
+    AdminArea, AreaCode, AreaLevel, Body, GridArea, GridId, Level, LonLat, Member, MemberId, Station, StationId,
+    StationKind,
+};
 use crate::spatial::{BBox, PointIndex, PolygonIndex};
 
 /// Everything the catalog is built from, as the store holds it.
@@ -212,17 +215,23 @@ impl Catalog {
 
     /// Members whose station is `id`, by id.
     pub fn members_of_station(&self, id: &StationId) -> Vec<&Member> {
-        self.station_pos.get(id).map_or_else(Vec::new, |&si| self.members_at_station[si].iter().map(|&mi| &self.members[mi]).collect())
+        self.station_pos
+            .get(id)
+            .map_or_else(Vec::new, |&si| self.members_at_station[si].iter().map(|&mi| &self.members[mi]).collect())
     }
 
     /// Liaison points that belong to station `id`, by id.
     pub fn points_of_station(&self, id: &StationId) -> Vec<&Station> {
-        self.station_pos.get(id).map_or_else(Vec::new, |&si| self.points_of_station[si].iter().map(|&i| &self.stations[i]).collect())
+        self.station_pos
+            .get(id)
+            .map_or_else(Vec::new, |&si| self.points_of_station[si].iter().map(|&i| &self.stations[i]).collect())
     }
 
     /// Grid areas member `id` is responsible for, by id.
     pub fn grids_of_member(&self, id: &MemberId) -> Vec<&GridArea> {
-        self.member_pos.get(id).map_or_else(Vec::new, |&mi| self.grids_of_member[mi].iter().map(|&gi| &self.grids[gi]).collect())
+        self.member_pos
+            .get(id)
+            .map_or_else(Vec::new, |&mi| self.grids_of_member[mi].iter().map(|&gi| &self.grids[gi]).collect())
     }
 
     fn accepts(&self, index: usize, filter: &StationFilter) -> bool {
@@ -268,7 +277,11 @@ impl Catalog {
         self.grids
             .iter()
             .filter(|g| {
-                bbox.is_none_or(|b| g.geometry.bounding_rect().is_some_and(|r| b.intersects([r.min().x, r.min().y], [r.max().x, r.max().y])))
+                bbox.is_none_or(|b| {
+                    g.geometry
+                        .bounding_rect()
+                        .is_some_and(|r| b.intersects([r.min().x, r.min().y], [r.max().x, r.max().y]))
+                })
             })
             .collect()
     }
@@ -289,7 +302,11 @@ impl Catalog {
         let grid = &self.grids[gi];
         let edge_distance_m = self.grid_index.boundary_distance_m(gi, q);
         let neighbour = if edge_distance_m <= NEAR_BOUNDARY_M {
-            self.grid_index.within(q, NEAR_BOUNDARY_M).into_iter().find(|n| n.index != gi).map(|n| (&self.grids[n.index], n.distance_m))
+            self.grid_index
+                .within(q, NEAR_BOUNDARY_M)
+                .into_iter()
+                .find(|n| n.index != gi)
+                .map(|n| (&self.grids[n.index], n.distance_m))
         } else {
             None
         };
@@ -310,7 +327,9 @@ impl Catalog {
             .flat_map(|&si| {
                 let station = &self.stations[si];
                 let rules: Vec<_> = station.reception.iter().filter(|r| r.members.contains(id)).cloned().collect();
-                schedule::next_sessions(&rules, now, n).into_iter().map(move |session| StationSession { station, session })
+                schedule::next_sessions(&rules, now, n)
+                    .into_iter()
+                    .map(move |session| StationSession { station, session })
             })
             .collect();
         all.sort_by(|a, b| a.session.start.cmp(&b.session.start).then(a.station.id.cmp(&b.station.id)));

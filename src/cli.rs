@@ -127,7 +127,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn progress_bar(message: &str) -> ProgressBar {
     let bar = ProgressBar::new_spinner().with_message(message.to_owned());
-    bar.set_style(ProgressStyle::with_template("{spinner} {msg}: {pos} records ({per_sec})").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg}: {pos} records ({per_sec})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
     bar.enable_steady_tick(Duration::from_millis(120));
     bar
 }
@@ -153,7 +156,8 @@ pub async fn load_sample_if_empty(store: &dyn Store) -> anyhow::Result<bool> {
         return Ok(false);
     }
     let s = crate::sample::generate();
-    let batches = [Batch::Areas(s.areas), Batch::Stations(s.stations), Batch::Members(s.members), Batch::Grids(s.grids)];
+    let batches =
+        [Batch::Areas(s.areas), Batch::Stations(s.stations), Batch::Members(s.members), Batch::Grids(s.grids)];
     store.write(&batches, &|_| {}).await?;
     Ok(true)
 }
@@ -165,12 +169,19 @@ async fn serve(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<()> {
     }
     let version = store.catalog_version().await?;
     let catalog = Catalog::build(store.load().await?);
-    tracing::info!(stations = catalog.stations().len(), members = catalog.members().len(), grids = catalog.grids().len(), "catalog built");
+    tracing::info!(
+        stations = catalog.stations().len(),
+        members = catalog.members().len(),
+        grids = catalog.grids().len(),
+        "catalog built"
+    );
     let state = AppState::new(catalog, store.clone());
     if config.reload_secs > 0 {
         tokio::spawn(reload_on_change(state.clone(), version, Duration::from_secs(config.reload_secs)));
     }
-    let listener = tokio::net::TcpListener::bind(config.bind).await.with_context(|| format!("cannot listen on {}", config.bind))?;
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.bind))?;
     println!("liaison listening on http://{}", listener.local_addr()?);
     axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await?;
     Ok(())

@@ -13,9 +13,9 @@ use crate::store::{Batch, Progress, Store, StoreError, WriteReport};
 /// Why an import was refused; nothing was written.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    #[error("{0}")]
+    #[error(transparent)]
     Format(#[from] FormatError),
-    #[error("{0}")]
+    #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{place}, field \"id\": {id:?} appears twice in the file (first at {first})")]
     Duplicate { place: Place, first: Place, id: String },
@@ -61,13 +61,19 @@ pub fn check_references(batch: &Batch, places: &[Place], known: &CatalogData) ->
     let stations: HashSet<&str> = known.stations.iter().map(|s| s.id.as_str()).collect();
     let members: HashSet<&str> = known.members.iter().map(|m| m.id.as_str()).collect();
     let missing = |i: usize, field: &str, what: &str, id: &str| {
-        ImportError::Format(FormatError::record(places[i], Some(field), format!("unknown {what} {id:?}: import {what}s first")))
+        ImportError::Format(FormatError::record(
+            places[i],
+            Some(field),
+            format!("unknown {what} {id:?}: import {what}s first"),
+        ))
     };
     match batch {
         Batch::Stations(v) => {
             let here: HashSet<&str> = v.iter().map(|s| s.id.as_str()).collect();
             for (i, s) in v.iter().enumerate() {
-                if let Some(p) = s.parent.as_ref().filter(|p| !here.contains(p.as_str()) && !stations.contains(p.as_str())) {
+                if let Some(p) =
+                    s.parent.as_ref().filter(|p| !here.contains(p.as_str()) && !stations.contains(p.as_str()))
+                {
                     return Err(missing(i, "parent", "station", p.as_str()));
                 }
             }
@@ -105,7 +111,11 @@ fn absorb(known: &mut CatalogData, batch: &Batch) {
 }
 
 /// Imports several files in order, in one transaction: each may refer to the ones before it.
-pub async fn import_files(store: &dyn Store, files: &[(Kind, &[u8], Crs)], progress: Progress<'_>) -> Result<WriteReport, ImportError> {
+pub async fn import_files(
+    store: &dyn Store,
+    files: &[(Kind, &[u8], Crs)],
+    progress: Progress<'_>,
+) -> Result<WriteReport, ImportError> {
     let mut known = store.load().await?;
     let mut batches = Vec::with_capacity(files.len());
     for &(kind, bytes, crs) in files {

@@ -21,8 +21,8 @@ use chrono::NaiveDate;
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 
 use crate::domain::{
-    AdminArea, AreaCode, AreaLevel, Body, GridArea, GridId, Level, LonLat, Member, MemberId,
-    ReceptionRule, Station, StationId, StationKind,
+    AdminArea, AreaCode, AreaLevel, Body, GridArea, GridId, Level, LonLat, Member, MemberId, ReceptionRule, Station,
+    StationId, StationKind,
 };
 
 /// The area code of 海曙区, the district the sample covers.
@@ -55,12 +55,7 @@ pub fn generate() -> Sample {
     let members = members(&mut rng, &towns, &stations);
     add_duty_rules(&mut rng, &mut stations, &members);
     let grids = grids(&mut rng, &towns, &stations, &members);
-    Sample {
-        areas,
-        stations,
-        members,
-        grids,
-    }
+    Sample { areas, stations, members, grids }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -127,16 +122,10 @@ impl HalfPlane {
     /// The points at least as close to `a` as to `b`: the side of their bisector holding `a`.
     fn closer_to(a: Coord<f64>, b: Coord<f64>) -> Self {
         HalfPlane {
-            normal: Coord {
-                x: LON_SCALE * LON_SCALE * (b.x - a.x),
-                y: b.y - a.y,
-            },
+            normal: Coord { x: LON_SCALE * LON_SCALE * (b.x - a.x), y: b.y - a.y },
             // Measuring from the midpoint keeps the arithmetic away from the large absolute
             // longitudes, where it would lose digits.
-            origin: Coord {
-                x: (a.x + b.x) / 2.0,
-                y: (a.y + b.y) / 2.0,
-            },
+            origin: Coord { x: (a.x + b.x) / 2.0, y: (a.y + b.y) / 2.0 },
         }
     }
 
@@ -158,10 +147,7 @@ fn clip(ring: &[Coord<f64>], half: &HalfPlane) -> Ring {
         }
         if (da < 0.0 && db > 0.0) || (da > 0.0 && db < 0.0) {
             let t = da / (da - db);
-            out.push(Coord {
-                x: a.x + (b.x - a.x) * t,
-                y: a.y + (b.y - a.y) * t,
-            });
+            out.push(Coord { x: a.x + (b.x - a.x) * t, y: a.y + (b.y - a.y) * t });
         }
     }
     without_near_duplicates(out)
@@ -198,9 +184,7 @@ fn voronoi_cells(outline: &[Coord<f64>], seeds: &[Coord<f64>]) -> Vec<Ring> {
                 .iter()
                 .enumerate()
                 .filter(|&(j, _)| j != i)
-                .fold(outline.to_vec(), |cell, (_, &other)| {
-                    clip(&cell, &HalfPlane::closer_to(own, other))
-                })
+                .fold(outline.to_vec(), |cell, (_, &other)| clip(&cell, &HalfPlane::closer_to(own, other)))
         })
         .collect()
 }
@@ -208,9 +192,7 @@ fn voronoi_cells(outline: &[Coord<f64>], seeds: &[Coord<f64>]) -> Vec<Ring> {
 /// Signed area (positive when counter-clockwise), relative to the first corner for precision.
 fn ring_area(ring: &[Coord<f64>]) -> f64 {
     let Some(&o) = ring.first() else { return 0.0 };
-    let twice: f64 = (1..ring.len().saturating_sub(1))
-        .map(|i| cross(ring[i] - o, ring[i + 1] - o))
-        .sum();
+    let twice: f64 = (1..ring.len().saturating_sub(1)).map(|i| cross(ring[i] - o, ring[i + 1] - o)).sum();
     twice / 2.0
 }
 
@@ -230,10 +212,7 @@ fn ring_centroid(ring: &[Coord<f64>]) -> Coord<f64> {
     if twice <= 0.0 {
         return o;
     }
-    Coord {
-        x: o.x + sx / (3.0 * twice),
-        y: o.y + sy / (3.0 * twice),
-    }
+    Coord { x: o.x + sx / (3.0 * twice), y: o.y + sy / (3.0 * twice) }
 }
 
 fn cross(a: Coord<f64>, b: Coord<f64>) -> f64 {
@@ -256,10 +235,7 @@ fn random_point_in(rng: &mut SplitMix64, ring: &[Coord<f64>]) -> Coord<f64> {
     // A convex cell fills a good share of its box, so 1000 tries never run out in practice; the
     // centroid is an interior fallback that keeps the function total.
     for _ in 0..1000 {
-        let p = Coord {
-            x: rng.between(x0, x1),
-            y: rng.between(y0, y1),
-        };
+        let p = Coord { x: rng.between(x0, x1), y: rng.between(y0, y1) };
         if strictly_inside(ring, p) {
             return p;
         }
@@ -268,18 +244,13 @@ fn random_point_in(rng: &mut SplitMix64, ring: &[Coord<f64>]) -> Coord<f64> {
 }
 
 fn span(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-        (lo.min(v), hi.max(v))
-    })
+    values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)))
 }
 
 /// The point a fraction `t` of the way from `from` to `to`. Inside a convex ring, going from an
 /// interior point towards any point of the ring with `t < 1` stays in the interior.
 fn toward(from: Coord<f64>, to: Coord<f64>, t: f64) -> Coord<f64> {
-    Coord {
-        x: from.x + (to.x - from.x) * t,
-        y: from.y + (to.y - from.y) * t,
-    }
+    Coord { x: from.x + (to.x - from.x) * t, y: from.y + (to.y - from.y) * t }
 }
 
 fn scaled_distance_sq(a: Coord<f64>, b: Coord<f64>) -> f64 {
@@ -368,13 +339,7 @@ const fn town(
     grids: usize,
     roads: [&'static str; 2],
 ) -> TownSpec {
-    TownSpec {
-        code,
-        name,
-        seed,
-        grids,
-        roads,
-    }
+    TownSpec { code, name, seed, grids, roads }
 }
 
 /// A CPPCC member workstation: town code, name, and the sector (界别) it is themed on, if any.
@@ -403,11 +368,7 @@ const WORKSTATIONS: [WorkstationSpec; 15] = [
     ws("330203105", "海曙区政协“请你来协商”鄞江委员工作室", None),
 ];
 
-const fn ws(
-    town: &'static str,
-    name: &'static str,
-    sector: Option<&'static str>,
-) -> WorkstationSpec {
+const fn ws(town: &'static str, name: &'static str, sector: Option<&'static str>) -> WorkstationSpec {
     WorkstationSpec { town, name, sector }
 }
 
@@ -462,28 +423,14 @@ const POINTS: [PointSpec; 39] = [
 ];
 
 const fn pt(town: &'static str, place: &'static str, prefixed: bool) -> PointSpec {
-    PointSpec {
-        town,
-        place,
-        prefixed,
-    }
+    PointSpec { town, place, prefixed }
 }
 
 /// The online stations: name, web address, and the office that runs them (the district people's
 /// congress and CPPCC offices) with its address.
 const ONLINE: [(&str, &str, (f64, f64), &str); 2] = [
-    (
-        "海曙区人大代表网上联络站",
-        "https://rd.haishu.example/lianluozhan",
-        (121.545, 29.870),
-        "宁波市海曙区镇明路81号",
-    ),
-    (
-        "海曙区政协委员网上工作室",
-        "https://zx.haishu.example/gongzuoshi",
-        (121.547, 29.868),
-        "宁波市海曙区府桥街18号",
-    ),
+    ("海曙区人大代表网上联络站", "https://rd.haishu.example/lianluozhan", (121.545, 29.870), "宁波市海曙区镇明路81号"),
+    ("海曙区政协委员网上工作室", "https://zx.haishu.example/gongzuoshi", (121.547, 29.868), "宁波市海曙区府桥街18号"),
 ];
 
 /// Theme of the seasonal rule published in May and June at a few education-minded stations.
@@ -504,10 +451,7 @@ struct Town {
 
 impl Town {
     fn seed(&self) -> Coord<f64> {
-        Coord {
-            x: self.spec.seed.0,
-            y: self.spec.seed.1,
-        }
+        Coord { x: self.spec.seed.0, y: self.spec.seed.1 }
     }
 
     /// Streets (街道) have no people's congress of their own: their stations are run by the
@@ -526,30 +470,13 @@ impl Town {
 }
 
 fn district_ring() -> Ring {
-    DISTRICT_OUTLINE
-        .iter()
-        .map(|&(x, y)| Coord { x, y })
-        .collect()
+    DISTRICT_OUTLINE.iter().map(|&(x, y)| Coord { x, y }).collect()
 }
 
 fn towns() -> Vec<Town> {
-    let seeds: Vec<Coord<f64>> = TOWNS
-        .iter()
-        .map(|t| Coord {
-            x: t.seed.0,
-            y: t.seed.1,
-        })
-        .collect();
+    let seeds: Vec<Coord<f64>> = TOWNS.iter().map(|t| Coord { x: t.seed.0, y: t.seed.1 }).collect();
     let cells = voronoi_cells(&district_ring(), &seeds);
-    TOWNS
-        .iter()
-        .zip(cells)
-        .map(|(spec, cell)| Town {
-            spec,
-            code: area_code(spec.code),
-            cell,
-        })
-        .collect()
+    TOWNS.iter().zip(cells).map(|(spec, cell)| Town { spec, code: area_code(spec.code), cell }).collect()
 }
 
 fn area_code(code: &str) -> AreaCode {
@@ -599,13 +526,7 @@ fn street_address(rng: &mut SplitMix64, town: &Town) -> String {
 }
 
 /// A station with the fields every kind shares; the callers fill in the rest.
-fn base_station(
-    id: StationId,
-    name: String,
-    kind: StationKind,
-    town: Option<&Town>,
-    location: Coord<f64>,
-) -> Station {
+fn base_station(id: StationId, name: String, kind: StationKind, town: Option<&Town>, location: Coord<f64>) -> Station {
     Station {
         id,
         name,
@@ -636,36 +557,16 @@ fn stations(rng: &mut SplitMix64, towns: &[Town]) -> Vec<Station> {
         out.push(workstation(rng, station_id(out.len() + 1), spec, town));
     }
     for spec in &POINTS {
-        let Some((ti, town)) = towns
-            .iter()
-            .enumerate()
-            .find(|(_, t)| t.spec.code == spec.town)
-        else {
+        let Some((ti, town)) = towns.iter().enumerate().find(|(_, t)| t.spec.code == spec.town) else {
             continue;
         };
         // Deputy liaison stations were numbered first, one per town in table order.
         let parent = station_id(ti + 1);
-        out.push(liaison_point(
-            rng,
-            station_id(out.len() + 1),
-            spec,
-            town,
-            parent,
-        ));
+        out.push(liaison_point(rng, station_id(out.len() + 1), spec, town, parent));
     }
     for &(name, url, (x, y), address) in &ONLINE {
-        let office = Office {
-            location: Coord { x, y },
-            address,
-        };
-        out.push(online_station(
-            rng,
-            station_id(out.len() + 1),
-            name,
-            url,
-            office,
-            towns,
-        ));
+        let office = Office { location: Coord { x, y }, address };
+        out.push(online_station(rng, station_id(out.len() + 1), name, url, office, towns));
     }
     out
 }
@@ -697,51 +598,24 @@ fn deputy_station(rng: &mut SplitMix64, id: StationId, index: usize, town: &Town
         }
         .to_owned(),
         reception,
-        ..base_station(
-            id,
-            name,
-            StationKind::DeputyLiaisonStation,
-            Some(town),
-            location,
-        )
+        ..base_station(id, name, StationKind::DeputyLiaisonStation, Some(town), location)
     }
 }
 
-fn workstation(
-    rng: &mut SplitMix64,
-    id: StationId,
-    spec: &WorkstationSpec,
-    town: &Town,
-) -> Station {
+fn workstation(rng: &mut SplitMix64, id: StationId, spec: &WorkstationSpec, town: &Town) -> Station {
     let location = toward(town.seed(), random_point_in(rng, &town.cell), 0.5);
-    let reception = if spec.sector == Some("教育界") {
-        vec![rule(ENROLMENT_RULE)]
-    } else {
-        Vec::new()
-    };
+    let reception = if spec.sector == Some("教育界") { vec![rule(ENROLMENT_RULE)] } else { Vec::new() };
     Station {
         level: Level::District,
         address: street_address(rng, town),
         phone: phone(rng),
         opening_hours: "工作日 09:00–17:00（委员接待见日程）".to_owned(),
         reception,
-        ..base_station(
-            id,
-            spec.name.to_owned(),
-            StationKind::MemberWorkstation,
-            Some(town),
-            location,
-        )
+        ..base_station(id, spec.name.to_owned(), StationKind::MemberWorkstation, Some(town), location)
     }
 }
 
-fn liaison_point(
-    rng: &mut SplitMix64,
-    id: StationId,
-    spec: &PointSpec,
-    town: &Town,
-    parent: StationId,
-) -> Station {
+fn liaison_point(rng: &mut SplitMix64, id: StationId, spec: &PointSpec, town: &Town, parent: StationId) -> Station {
     let name = if spec.prefixed {
         format!("{}{}代表联络点", town.spec.name, spec.place)
     } else {
@@ -753,11 +627,7 @@ fn liaison_point(
         street_address(rng, town)
     };
     let location = toward(town.seed(), random_point_in(rng, &town.cell), 0.8);
-    let reception = if spec.place.contains("学校") {
-        vec![rule(ENROLMENT_RULE)]
-    } else {
-        Vec::new()
-    };
+    let reception = if spec.place.contains("学校") { vec![rule(ENROLMENT_RULE)] } else { Vec::new() };
     Station {
         level: town.station_level(),
         address,
@@ -784,22 +654,14 @@ fn online_station(
     towns: &[Town],
 ) -> Station {
     // Online stations serve the whole district; their town is where the running office is.
-    let town = towns
-        .iter()
-        .find(|t| strictly_inside(&t.cell, office.location));
+    let town = towns.iter().find(|t| strictly_inside(&t.cell, office.location));
     Station {
         level: Level::District,
         address: office.address.to_owned(),
         phone: phone(rng),
         opening_hours: "全天在线，工作日 48 小时内回复".to_owned(),
         url: url.to_owned(),
-        ..base_station(
-            id,
-            name.to_owned(),
-            StationKind::OnlineStation,
-            town,
-            office.location,
-        )
+        ..base_station(id, name.to_owned(), StationKind::OnlineStation, town, office.location)
     }
 }
 
@@ -808,26 +670,24 @@ fn stations_of<'a>(
     town: &'a AreaCode,
     kinds: &'a [StationKind],
 ) -> impl Iterator<Item = &'a Station> + 'a {
-    stations
-        .iter()
-        .filter(move |s| s.town_code.as_ref() == Some(town) && kinds.contains(&s.kind))
+    stations.iter().filter(move |s| s.town_code.as_ref() == Some(town) && kinds.contains(&s.kind))
 }
 
 // ---------------------------------------------------------------------------------------------
 // Members
 
 const SURNAMES: [&str; 64] = [
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
-    "何", "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾", "沈",
-    "应", "俞", "虞", "邬", "竺", "鲍", "董", "袁", "潘", "蒋", "蔡", "余", "杜", "叶", "程", "魏",
-    "苏", "吕", "丁", "任", "姚", "卢", "傅", "钟", "姜", "崔", "陆", "范", "汪", "金", "戴", "贺",
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "罗",
+    "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾", "沈", "应", "俞", "虞", "邬", "竺", "鲍",
+    "董", "袁", "潘", "蒋", "蔡", "余", "杜", "叶", "程", "魏", "苏", "吕", "丁", "任", "姚", "卢", "傅", "钟", "姜",
+    "崔", "陆", "范", "汪", "金", "戴", "贺",
 ];
 
 const GIVEN: [&str; 64] = [
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
-    "超", "秀", "霞", "平", "刚", "英", "华", "建", "国", "文", "辉", "玲", "红", "斌", "燕", "波",
-    "宁", "海", "峰", "浩", "晨", "琳", "雪", "颖", "立", "志", "宏", "俊", "婷", "欣", "佳", "鹏",
-    "晓", "春", "慧", "亮", "云", "倩", "蕾", "鑫", "博", "宇", "航", "琦", "军", "丹", "萍", "毅",
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀", "霞",
+    "平", "刚", "英", "华", "建", "国", "文", "辉", "玲", "红", "斌", "燕", "波", "宁", "海", "峰", "浩", "晨", "琳",
+    "雪", "颖", "立", "志", "宏", "俊", "婷", "欣", "佳", "鹏", "晓", "春", "慧", "亮", "云", "倩", "蕾", "鑫", "博",
+    "宇", "航", "琦", "军", "丹", "萍", "毅",
 ];
 
 /// CPPCC sectors (界别) and occupations typical of each.
@@ -835,26 +695,14 @@ const SECTORS: [(&str, [&str; 3]); 7] = [
     ("教育界", ["中学教师", "大学教授", "小学校长"]),
     ("医药卫生界", ["医生", "医院院长", "药剂师"]),
     ("经济界", ["企业负责人", "会计师", "银行支行行长"]),
-    (
-        "农业界",
-        ["农业合作社理事长", "家庭农场主", "农技推广研究员"],
-    ),
+    ("农业界", ["农业合作社理事长", "家庭农场主", "农技推广研究员"]),
     ("科技界", ["工程师", "研究员", "科技企业创始人"]),
     ("文化艺术界", ["作家", "书画家", "非遗传承人"]),
-    (
-        "社会福利和社会保障界",
-        ["社会组织负责人", "社会工作者", "养老机构负责人"],
-    ),
+    ("社会福利和社会保障界", ["社会组织负责人", "社会工作者", "养老机构负责人"]),
 ];
 
-const SENIOR_OCCUPATIONS: [&str; 6] = [
-    "企业负责人",
-    "医院院长",
-    "大学教授",
-    "社区党委书记",
-    "村党支部书记",
-    "律师事务所主任",
-];
+const SENIOR_OCCUPATIONS: [&str; 6] =
+    ["企业负责人", "医院院长", "大学教授", "社区党委书记", "村党支部书记", "律师事务所主任"];
 
 const DISTRICT_OCCUPATIONS: [&str; 10] = [
     "社区党委书记",
@@ -869,16 +717,8 @@ const DISTRICT_OCCUPATIONS: [&str; 10] = [
     "工程师",
 ];
 
-const TOWNSHIP_OCCUPATIONS: [&str; 8] = [
-    "村委会主任",
-    "村党支部书记",
-    "农民",
-    "企业负责人",
-    "个体工商户",
-    "小学教师",
-    "乡村医生",
-    "合作社理事长",
-];
+const TOWNSHIP_OCCUPATIONS: [&str; 8] =
+    ["村委会主任", "村党支部书记", "农民", "企业负责人", "个体工商户", "小学教师", "乡村医生", "合作社理事长"];
 
 /// How many members of each body and level: national deputies are few, district deputies many;
 /// CPPCC committees stop at the district level.
@@ -936,14 +776,10 @@ fn member_id(n: usize) -> MemberId {
 /// so every member is in term in late 2026, when the demo shows upcoming sessions.
 fn term(level: Level) -> (Option<NaiveDate>, Option<NaiveDate>) {
     match level {
-        Level::District | Level::Township => (
-            NaiveDate::from_ymd_opt(2022, 1, 1),
-            NaiveDate::from_ymd_opt(2026, 12, 31),
-        ),
-        _ => (
-            NaiveDate::from_ymd_opt(2023, 1, 1),
-            NaiveDate::from_ymd_opt(2027, 12, 31),
-        ),
+        Level::District | Level::Township => {
+            (NaiveDate::from_ymd_opt(2022, 1, 1), NaiveDate::from_ymd_opt(2026, 12, 31))
+        }
+        _ => (NaiveDate::from_ymd_opt(2023, 1, 1), NaiveDate::from_ymd_opt(2027, 12, 31)),
     }
 }
 
@@ -966,58 +802,33 @@ fn unique_name(rng: &mut SplitMix64, used: &mut BTreeSet<String>) -> String {
 /// District deputies go round all 17 towns, township deputies round the 8 towns that have a
 /// township congress (streets do not); the first two rounds go to the deputy liaison station so
 /// that each has deputies on duty, later ones also to the town's liaison points.
-fn place_deputy(
-    rng: &mut SplitMix64,
-    towns: &[Town],
-    stations: &[Station],
-    level: Level,
-    k: usize,
-) -> Placement {
+fn place_deputy(rng: &mut SplitMix64, towns: &[Town], stations: &[Station], level: Level, k: usize) -> Placement {
     let rural: Vec<&Town> = towns.iter().filter(|t| !t.is_street()).collect();
     let (town, round) = match level {
         Level::District => (&towns[k % towns.len()], k / towns.len()),
         Level::Township => (rural[k % rural.len()], k / rural.len()),
         _ => (&towns[rng.below(towns.len())], 0),
     };
-    let deputy_station =
-        stations_of(stations, &town.code, &[StationKind::DeputyLiaisonStation]).next();
-    let points: Vec<&Station> =
-        stations_of(stations, &town.code, &[StationKind::LiaisonPoint]).collect();
+    let deputy_station = stations_of(stations, &town.code, &[StationKind::DeputyLiaisonStation]).next();
+    let points: Vec<&Station> = stations_of(stations, &town.code, &[StationKind::LiaisonPoint]).collect();
     let at_point = round >= 2 && !points.is_empty() && rng.chance(0.35);
-    let station = if at_point {
-        Some(*rng.pick(&points))
-    } else {
-        deputy_station
-    };
+    let station = if at_point { Some(*rng.pick(&points)) } else { deputy_station };
     let town_index = towns.iter().position(|t| t.code == town.code).unwrap_or(0);
     let (sector, occupations): (String, &[&str]) = match level {
         Level::National => ("浙江代表团".to_owned(), &SENIOR_OCCUPATIONS),
         Level::Provincial => ("宁波市代表团".to_owned(), &SENIOR_OCCUPATIONS),
         Level::City => (format!("{DISTRICT_NAME}代表团"), &DISTRICT_OCCUPATIONS),
         // Five constituencies per town, two deputies each.
-        Level::District => (
-            format!("{DISTRICT_NAME}第{}选区", town_index * 5 + round / 2 + 1),
-            &DISTRICT_OCCUPATIONS,
-        ),
-        Level::Township => (
-            format!("{}第{}选区", town.spec.name, round / 2 + 1),
-            &TOWNSHIP_OCCUPATIONS,
-        ),
+        Level::District => (format!("{DISTRICT_NAME}第{}选区", town_index * 5 + round / 2 + 1), &DISTRICT_OCCUPATIONS),
+        Level::Township => (format!("{}第{}选区", town.spec.name, round / 2 + 1), &TOWNSHIP_OCCUPATIONS),
     };
-    Placement {
-        station: station.map(|s| s.id.clone()),
-        sector,
-        occupation: rng.pick(occupations).to_string(),
-    }
+    Placement { station: station.map(|s| s.id.clone()), sector, occupation: rng.pick(occupations).to_string() }
 }
 
 /// The `k`-th CPPCC member of a level: workstations take members in turn, and a themed one only
 /// members of its sector.
 fn place_cppcc_member(rng: &mut SplitMix64, stations: &[Station], k: usize) -> Placement {
-    let workstations: Vec<&Station> = stations
-        .iter()
-        .filter(|s| s.kind == StationKind::MemberWorkstation)
-        .collect();
+    let workstations: Vec<&Station> = stations.iter().filter(|s| s.kind == StationKind::MemberWorkstation).collect();
     let station = workstations.get(k % workstations.len().max(1)).copied();
     let themed = station.and_then(|s| WORKSTATIONS.iter().find(|w| w.name == s.name)?.sector);
     let (sector, occupations) = match themed.and_then(|t| SECTORS.iter().find(|(s, _)| *s == t)) {
@@ -1043,59 +854,59 @@ fn add_duty_rules(rng: &mut SplitMix64, stations: &mut [Station], members: &[Mem
             by_station.entry(s).or_default().push(&m.id);
         }
     }
-    let district_deputies: Vec<&MemberId> = members
-        .iter()
-        .filter(|m| m.body == Body::NpcDeputy && m.level == Level::District)
-        .map(|m| &m.id)
-        .collect();
-    let district_cppcc: Vec<&MemberId> = members
-        .iter()
-        .filter(|m| m.body == Body::CppccMember && m.level == Level::District)
-        .map(|m| &m.id)
-        .collect();
+    let district_deputies: Vec<&MemberId> =
+        members.iter().filter(|m| m.body == Body::NpcDeputy && m.level == Level::District).map(|m| &m.id).collect();
+    let district_cppcc: Vec<&MemberId> =
+        members.iter().filter(|m| m.body == Body::CppccMember && m.level == Level::District).map(|m| &m.id).collect();
     let (mut deputy_n, mut ws_n, mut point_n) = (0, 0, 0);
     for station in stations.iter_mut() {
         let own = by_station.get(&station.id).map_or(&[][..], Vec::as_slice);
         let main = match station.kind {
             StationKind::DeputyLiaisonStation => {
                 deputy_n += 1;
-                Some(deputy_rule(deputy_n, &on_duty(rng, own, 2, 4)))
+                roster(own, 3, |duty| deputy_rule(deputy_n, duty))
             }
             StationKind::MemberWorkstation => {
                 ws_n += 1;
-                Some(workstation_rule(ws_n, &on_duty(rng, own, 2, 3)))
+                roster(own, 2, |duty| workstation_rule(ws_n, duty))
             }
             StationKind::LiaisonPoint => {
                 point_n += 1;
-                // Every other point receives citizens on a fixed day; the rest by appointment.
-                (point_n % 2 == 1).then(|| point_rule(point_n, &on_duty(rng, own, 1, 2)))
+                // A point whose members are all based elsewhere receives by appointment only.
+                roster(own, 2, |duty| point_rule(point_n, duty))
             }
             StationKind::OnlineStation => {
-                let pool = if station.name.contains("政协") {
-                    &district_cppcc
-                } else {
-                    &district_deputies
-                };
-                Some(rule(&format!(
+                let pool = if station.name.contains("政协") { &district_cppcc } else { &district_deputies };
+                vec![rule(&format!(
                     "weekly wed 15:00-17:00{} theme=网上接待",
                     members_option(&on_duty(rng, pool, 2, 2))
-                )))
+                ))]
             }
         };
-        if let Some(main) = main {
-            station.reception.insert(0, main);
-        }
+        station.reception.splice(0..0, main);
     }
 }
 
-/// `min..=max` members (fewer if the pool is smaller): a run starting at a random place, so duty
-/// rotates through the station's members.
-fn on_duty<'a>(
-    rng: &mut SplitMix64,
-    pool: &[&'a MemberId],
-    min: usize,
-    max: usize,
-) -> Vec<&'a MemberId> {
+/// A duty roster as rules: the station's members in groups of about `per_session`, each group on
+/// duty in its own months (group j of G in months j+1, j+1+G, …), so that every member receives
+/// citizens several times a year, as stations schedule it. `rule_for` gets the rule's options.
+fn roster(own: &[&MemberId], per_session: usize, rule_for: impl Fn(&str) -> ReceptionRule) -> Vec<ReceptionRule> {
+    if own.is_empty() {
+        return Vec::new();
+    }
+    let groups = own.len().div_ceil(per_session).clamp(1, 12);
+    (0..groups)
+        .map(|j| {
+            let duty: Vec<&MemberId> = own.iter().skip(j).step_by(groups).copied().collect();
+            let months: Vec<String> = (1..=12).filter(|m| (m - 1) % groups == j).map(|m| m.to_string()).collect();
+            let months = if groups == 1 { String::new() } else { format!(" months={}", months.join(",")) };
+            rule_for(&format!("{months}{}", members_option(&duty)))
+        })
+        .collect()
+}
+
+/// `min..=max` members (fewer if the pool is smaller): a run starting at a random place.
+fn on_duty<'a>(rng: &mut SplitMix64, pool: &[&'a MemberId], min: usize, max: usize) -> Vec<&'a MemberId> {
     if pool.is_empty() {
         return Vec::new();
     }
@@ -1113,36 +924,22 @@ fn members_option(ids: &[&MemberId]) -> String {
     format!(" members={}", list.join(","))
 }
 
-fn deputy_rule(n: usize, duty: &[&MemberId]) -> ReceptionRule {
+fn deputy_rule(n: usize, options: &str) -> ReceptionRule {
     // Never on Monday: the study day uses the first Monday.
     let weekday = ["tue", "wed", "thu", "fri"][n % 4];
     let weeks = if n % 2 == 1 { "1,3" } else { "2,4" };
-    let time = if n % 3 == 2 {
-        "09:00-11:30"
-    } else {
-        "14:00-17:00"
-    };
-    rule(&format!(
-        "monthly {weeks} {weekday} {time}{}",
-        members_option(duty)
-    ))
+    let time = if n % 3 == 2 { "09:00-11:30" } else { "14:00-17:00" };
+    rule(&format!("monthly {weeks} {weekday} {time}{}", options))
 }
 
-fn workstation_rule(n: usize, duty: &[&MemberId]) -> ReceptionRule {
+fn workstation_rule(n: usize, options: &str) -> ReceptionRule {
     let weekday = ["tue", "wed", "thu", "fri", "mon"][n % 5];
-    rule(&format!(
-        "weekly {weekday} 09:00-11:30{}",
-        members_option(duty)
-    ))
+    rule(&format!("weekly {weekday} 09:00-11:30{}", options))
 }
 
-fn point_rule(n: usize, duty: &[&MemberId]) -> ReceptionRule {
-    // Only odd-numbered points get here, so step by pairs to alternate the weekday.
-    let weekday = ["wed", "thu"][(n / 2) % 2];
-    rule(&format!(
-        "monthly 3 {weekday} 14:30-16:30{}",
-        members_option(duty)
-    ))
+fn point_rule(n: usize, options: &str) -> ReceptionRule {
+    let weekday = ["wed", "thu"][n % 2];
+    rule(&format!("monthly 3 {weekday} 14:30-16:30{}", options))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1151,25 +948,15 @@ fn point_rule(n: usize, duty: &[&MemberId]) -> ReceptionRule {
 /// Lloyd relaxation rounds for grid seeds: two make the cells even without looking machined.
 const LLOYD_ROUNDS: usize = 2;
 
-fn grids(
-    rng: &mut SplitMix64,
-    towns: &[Town],
-    stations: &[Station],
-    members: &[Member],
-) -> Vec<GridArea> {
-    let town_of: BTreeMap<&StationId, &AreaCode> = stations
-        .iter()
-        .filter_map(|s| Some((&s.id, s.town_code.as_ref()?)))
-        .collect();
+fn grids(rng: &mut SplitMix64, towns: &[Town], stations: &[Station], members: &[Member]) -> Vec<GridArea> {
+    let town_of: BTreeMap<&StationId, &AreaCode> =
+        stations.iter().filter_map(|s| Some((&s.id, s.town_code.as_ref()?))).collect();
     let mut out = Vec::new();
     for town in towns {
-        let in_town =
-            |m: &&Member| m.station.as_ref().and_then(|s| town_of.get(s)) == Some(&&town.code);
+        let in_town = |m: &&Member| m.station.as_ref().and_then(|s| town_of.get(s)) == Some(&&town.code);
         let deputies: Vec<&MemberId> = members
             .iter()
-            .filter(|m| {
-                m.body == Body::NpcDeputy && matches!(m.level, Level::District | Level::Township)
-            })
+            .filter(|m| m.body == Body::NpcDeputy && matches!(m.level, Level::District | Level::Township))
             .filter(in_town)
             .map(|m| &m.id)
             .collect();
@@ -1179,21 +966,12 @@ fn grids(
             .filter(in_town)
             .map(|m| &m.id)
             .collect();
-        let local: Vec<&Station> = stations_of(
-            stations,
-            &town.code,
-            &[StationKind::DeputyLiaisonStation, StationKind::LiaisonPoint],
-        )
-        .collect();
+        let local: Vec<&Station> =
+            stations_of(stations, &town.code, &[StationKind::DeputyLiaisonStation, StationKind::LiaisonPoint])
+                .collect();
         let seeds = grid_seeds(rng, &town.cell, town.spec.grids);
         for (g, cell) in voronoi_cells(&town.cell, &seeds).into_iter().enumerate() {
-            out.push(grid(
-                town,
-                g + 1,
-                cell,
-                grid_members(g, &deputies, &cppcc),
-                &local,
-            ));
+            out.push(grid(town, g + 1, cell, grid_members(g, &deputies, &cppcc), &local));
         }
     }
     out
@@ -1214,33 +992,15 @@ fn grid_members(g: usize, deputies: &[&MemberId], cppcc: &[&MemberId]) -> Vec<Me
     out
 }
 
-fn grid(
-    town: &Town,
-    number: usize,
-    cell: Ring,
-    members: Vec<MemberId>,
-    local: &[&Station],
-) -> GridArea {
+fn grid(town: &Town, number: usize, cell: Ring, members: Vec<MemberId>, local: &[&Station]) -> GridArea {
     let code = format!("{}-{number:02}", town.spec.code);
     // The grid is served by the nearest of its town's station and liaison points.
     let centre = ring_centroid(&cell);
     let station = local
         .iter()
         .min_by(|a, b| {
-            let da = scaled_distance_sq(
-                centre,
-                Coord {
-                    x: a.location.lon(),
-                    y: a.location.lat(),
-                },
-            );
-            let db = scaled_distance_sq(
-                centre,
-                Coord {
-                    x: b.location.lon(),
-                    y: b.location.lat(),
-                },
-            );
+            let da = scaled_distance_sq(centre, Coord { x: a.location.lon(), y: a.location.lat() });
+            let db = scaled_distance_sq(centre, Coord { x: b.location.lon(), y: b.location.lat() });
             da.total_cmp(&db)
         })
         .map(|s| s.id.clone());
@@ -1274,11 +1034,7 @@ fn grid_seeds(rng: &mut SplitMix64, cell: &[Coord<f64>], n: usize) -> Vec<Coord<
     for _ in 0..LLOYD_ROUNDS {
         let cells = voronoi_cells(cell, &seeds);
         // A centroid lies inside its (convex) cell, hence inside the town, and stays distinct.
-        seeds = cells
-            .iter()
-            .zip(&seeds)
-            .map(|(c, &s)| if c.is_empty() { s } else { ring_centroid(c) })
-            .collect();
+        seeds = cells.iter().zip(&seeds).map(|(c, &s)| if c.is_empty() { s } else { ring_centroid(c) }).collect();
     }
     let top = span(cell.iter().map(|c| c.y)).1;
     let row = |c: &Coord<f64>| ((top - c.y) / spacing).floor() as i64;
@@ -1304,17 +1060,11 @@ mod tests {
     fn assert_tiles(parent: &MultiPolygon<f64>, pieces: &[&MultiPolygon<f64>], what: &str) {
         let whole = parent.unsigned_area();
         let sum: f64 = pieces.iter().map(|p| p.unsigned_area()).sum();
-        assert!(
-            ((sum - whole) / whole).abs() < 1e-9,
-            "{what}: pieces {sum} vs whole {whole}"
-        );
+        assert!(((sum - whole) / whole).abs() < 1e-9, "{what}: pieces {sum} vs whole {whole}");
         for (i, a) in pieces.iter().enumerate() {
             for b in &pieces[i + 1..] {
                 let overlap = a.intersection(*b).unsigned_area();
-                assert!(
-                    overlap < 1e-9 * whole,
-                    "{what}: pieces overlap by {overlap}"
-                );
+                assert!(overlap < 1e-9 * whole, "{what}: pieces overlap by {overlap}");
             }
         }
     }
@@ -1328,13 +1078,7 @@ mod tests {
     fn the_sample_has_the_promised_counts() {
         let s = sample();
         assert_eq!(s.areas.len(), 18);
-        assert_eq!(
-            s.areas
-                .iter()
-                .filter(|a| a.level == AreaLevel::Town)
-                .count(),
-            17
-        );
+        assert_eq!(s.areas.iter().filter(|a| a.level == AreaLevel::Town).count(), 17);
         assert!(s.stations.len() >= 60, "{} stations", s.stations.len());
         let kind = |k| s.stations.iter().filter(|st| st.kind == k).count();
         assert_eq!(kind(StationKind::DeputyLiaisonStation), 17);
@@ -1343,28 +1087,16 @@ mod tests {
         assert!((1..=2).contains(&kind(StationKind::OnlineStation)));
         assert!(s.members.len() >= 300, "{} members", s.members.len());
         for level in Level::ALL {
-            assert!(
-                s.members
-                    .iter()
-                    .any(|m| m.body == Body::NpcDeputy && m.level == *level),
-                "{level}"
-            );
+            assert!(s.members.iter().any(|m| m.body == Body::NpcDeputy && m.level == *level), "{level}");
         }
-        assert!(
-            (300..=400).contains(&s.grids.len()),
-            "{} grids",
-            s.grids.len()
-        );
+        assert!((300..=400).contains(&s.grids.len()), "{} grids", s.grids.len());
     }
 
     #[test]
     fn cppcc_members_are_never_township_level() {
         let s = sample();
         assert!(s.members.iter().any(|m| m.body == Body::CppccMember));
-        assert!(!s
-            .members
-            .iter()
-            .any(|m| m.body == Body::CppccMember && m.level == Level::Township));
+        assert!(!s.members.iter().any(|m| m.body == Body::CppccMember && m.level == Level::Township));
     }
 
     #[test]
@@ -1376,19 +1108,12 @@ mod tests {
         for m in &s.members {
             assert_eq!(m.clone().checked().as_ref(), Ok(m));
         }
-        let geometries = s
-            .areas
-            .iter()
-            .map(|a| &a.geometry)
-            .chain(s.grids.iter().map(|g| &g.geometry));
+        let geometries = s.areas.iter().map(|a| &a.geometry).chain(s.grids.iter().map(|g| &g.geometry));
         for mp in geometries {
             assert_eq!(check_multipolygon(mp), Ok(()));
             for poly in &mp.0 {
                 assert!(poly.exterior().is_closed());
-                assert!(
-                    poly.signed_area() > 0.0,
-                    "exterior rings are counter-clockwise"
-                );
+                assert!(poly.signed_area() > 0.0, "exterior rings are counter-clockwise");
             }
         }
     }
@@ -1406,17 +1131,13 @@ mod tests {
         assert_eq!(member_ids[0], "HS-M-0001");
         assert_eq!(grid_ids[0], "HS-G-330203001-01");
         let g = &s.grids[0];
-        assert_eq!(
-            (g.code.as_str(), g.name.as_str()),
-            ("330203001-01", "南门街道第1网格")
-        );
+        assert_eq!((g.code.as_str(), g.name.as_str()), ("330203001-01", "南门街道第1网格"));
     }
 
     #[test]
     fn every_reference_resolves() {
         let s = sample();
-        let stations: BTreeMap<&StationId, &Station> =
-            s.stations.iter().map(|x| (&x.id, x)).collect();
+        let stations: BTreeMap<&StationId, &Station> = s.stations.iter().map(|x| (&x.id, x)).collect();
         let members: BTreeMap<&MemberId, &Member> = s.members.iter().map(|x| (&x.id, x)).collect();
         let areas = area_by_code(&s);
         for st in &s.stations {
@@ -1439,12 +1160,7 @@ mod tests {
                 Body::NpcDeputy => &[StationKind::DeputyLiaisonStation, StationKind::LiaisonPoint],
                 Body::CppccMember => &[StationKind::MemberWorkstation],
             };
-            assert!(
-                expected.contains(&station.kind),
-                "{} at {}",
-                m.name,
-                station.name
-            );
+            assert!(expected.contains(&station.kind), "{} at {}", m.name, station.name);
         }
         for g in &s.grids {
             assert!((1..=2).contains(&g.members.len()), "{}", g.name);
@@ -1459,32 +1175,16 @@ mod tests {
     fn every_deputy_station_and_workstation_has_members_on_duty() {
         let s = sample();
         for st in &s.stations {
-            if matches!(
-                st.kind,
-                StationKind::DeputyLiaisonStation | StationKind::MemberWorkstation
-            ) {
+            if matches!(st.kind, StationKind::DeputyLiaisonStation | StationKind::MemberWorkstation) {
                 let duty = &st.reception[0].members;
-                assert!(
-                    (2..=4).contains(&duty.len()),
-                    "{}: {:?}",
-                    st.name,
-                    st.reception
-                );
-                assert!(duty.iter().all(|id| s
-                    .members
+                assert!((2..=4).contains(&duty.len()), "{}: {:?}", st.name, st.reception);
+                assert!(duty
                     .iter()
-                    .any(|m| &m.id == id && m.station.as_ref() == Some(&st.id))));
+                    .all(|id| s.members.iter().any(|m| &m.id == id && m.station.as_ref() == Some(&st.id))));
             }
         }
-        let seasonal = s
-            .stations
-            .iter()
-            .filter(|st| st.reception.iter().any(|r| r.months == [5, 6]))
-            .count();
-        assert!(
-            (2..=3).contains(&seasonal),
-            "{seasonal} stations with an enrolment rule"
-        );
+        let seasonal = s.stations.iter().filter(|st| st.reception.iter().any(|r| r.months == [5, 6])).count();
+        assert!((2..=3).contains(&seasonal), "{seasonal} stations with an enrolment rule");
     }
 
     #[test]
@@ -1500,13 +1200,7 @@ mod tests {
         for st in &s.stations {
             let town = &areas[st.town_code.as_ref().expect("every station has a town")];
             let p: Point<f64> = st.location.into();
-            assert!(
-                town.geometry.contains(&p),
-                "{} at {} is outside {}",
-                st.name,
-                st.location,
-                town.name
-            );
+            assert!(town.geometry.contains(&p), "{} at {} is outside {}", st.name, st.location, town.name);
         }
     }
 
@@ -1515,20 +1209,10 @@ mod tests {
         let ring = district_ring();
         assert!((12..=20).contains(&ring.len()));
         for i in 0..ring.len() {
-            let (a, b, c) = (
-                ring[i],
-                ring[(i + 1) % ring.len()],
-                ring[(i + 2) % ring.len()],
-            );
-            assert!(
-                cross(b - a, c - b) > 0.0,
-                "convex and counter-clockwise at corner {}",
-                i + 1
-            );
+            let (a, b, c) = (ring[i], ring[(i + 1) % ring.len()], ring[(i + 2) % ring.len()]);
+            assert!(cross(b - a, c - b) > 0.0, "convex and counter-clockwise at corner {}", i + 1);
         }
-        assert!(ring
-            .iter()
-            .all(|c| (121.14..=121.56).contains(&c.x) && (29.72..=29.95).contains(&c.y)));
+        assert!(ring.iter().all(|c| (121.14..=121.56).contains(&c.x) && (29.72..=29.95).contains(&c.y)));
     }
 
     #[test]
@@ -1543,12 +1227,8 @@ mod tests {
     fn the_grids_of_each_town_tile_it() {
         let s = sample();
         for town in &s.areas[1..] {
-            let grids: Vec<&MultiPolygon<f64>> = s
-                .grids
-                .iter()
-                .filter(|g| g.town_code.as_ref() == Some(&town.code))
-                .map(|g| &g.geometry)
-                .collect();
+            let grids: Vec<&MultiPolygon<f64>> =
+                s.grids.iter().filter(|g| g.town_code.as_ref() == Some(&town.code)).map(|g| &g.geometry).collect();
             assert!(grids.len() >= 8, "{}", town.name);
             assert_tiles(&town.geometry, &grids, &town.name);
         }

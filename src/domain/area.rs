@@ -34,7 +34,9 @@ pub struct AdminArea {
 pub enum GeometryError {
     #[error("geometry has no polygon")]
     Empty,
-    #[error("polygon {polygon}, ring {ring}: a ring needs at least 4 positions (3 corners and the closing one), got {got}")]
+    #[error(
+        "polygon {polygon}, ring {ring}: a ring needs at least 4 positions (3 corners and the closing one), got {got}"
+    )]
     ShortRing { polygon: usize, ring: usize, got: usize },
     #[error("polygon {polygon}, ring {ring}: the ring is not closed (first and last positions differ)")]
     OpenRing { polygon: usize, ring: usize },

@@ -140,9 +140,7 @@ pub enum ScheduleError {
     Missing { what: &'static str, after: String },
     #[error("unknown weekday {0:?}: expected mon, tue, wed, thu, fri, sat or sun")]
     UnknownWeekday(String),
-    #[error(
-        "a monthly rule by week takes exactly one weekday, got {0:?}: write one rule per weekday"
-    )]
+    #[error("a monthly rule by week takes exactly one weekday, got {0:?}: write one rule per weekday")]
     SeveralWeekdays(String),
     #[error("invalid week of the month {0:?}: expected 1, 2, 3, 4, 5 or last (as in \"monthly 2,4 thu\"), or day (as in \"monthly day 1,15\")")]
     BadNth(String),
@@ -202,14 +200,8 @@ fn weekday_zh(day: Weekday) -> &'static str {
 
 /// Number of days in `month` of `year`.
 fn month_len(year: i32, month: u32) -> u32 {
-    let (y, m) = if month == 12 {
-        (year + 1, 1)
-    } else {
-        (year, month + 1)
-    };
-    NaiveDate::from_ymd_opt(y, m, 1)
-        .and_then(|d| d.pred_opt())
-        .map_or(31, |d| d.day())
+    let (y, m) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+    NaiveDate::from_ymd_opt(y, m, 1).and_then(|d| d.pred_opt()).map_or(31, |d| d.day())
 }
 
 fn hh_mm(t: NaiveTime) -> String {
@@ -270,10 +262,7 @@ impl ReceptionRule {
         }
         out.push_str(&format!(" {}–{}", hh_mm(self.start), hh_mm(self.end)));
         if !self.months.is_empty() {
-            out.push_str(&format!(
-                "（{}）",
-                join(&self.months, "、", |m| format!("{m}月"))
-            ));
+            out.push_str(&format!("（{}）", join(&self.months, "、", |m| format!("{m}月"))));
         }
         if let Some(theme) = &self.theme {
             out.push_str(" · ");
@@ -329,11 +318,7 @@ impl ReceptionRule {
 ///     ]
 /// );
 /// ```
-pub fn next_sessions(
-    rules: &[ReceptionRule],
-    now: DateTime<FixedOffset>,
-    n: usize,
-) -> Vec<Session> {
+pub fn next_sessions(rules: &[ReceptionRule], now: DateTime<FixedOffset>, n: usize) -> Vec<Session> {
     let mut found = Vec::new();
     if n == 0 || rules.is_empty() {
         return found;
@@ -341,11 +326,8 @@ pub fn next_sessions(
     let now = now.with_timezone(&shanghai());
     let mut date = now.date_naive();
     for _ in 0..=SEARCH_DAYS {
-        let mut today: Vec<Session> = rules
-            .iter()
-            .filter_map(|rule| rule.session_on(date))
-            .filter(|session| session.end > now)
-            .collect();
+        let mut today: Vec<Session> =
+            rules.iter().filter_map(|rule| rule.session_on(date)).filter(|session| session.end > now).collect();
         // Stable: sessions starting together stay in rule order.
         today.sort_by_key(|session| session.start);
         found.extend(today);
@@ -390,11 +372,7 @@ impl fmt::Display for ReceptionRule {
             write!(f, " months={}", join(&self.months, ",", u32::to_string))?;
         }
         if !self.members.is_empty() {
-            write!(
-                f,
-                " members={}",
-                join(&self.members, ",", MemberId::to_string)
-            )?;
+            write!(f, " members={}", join(&self.members, ",", MemberId::to_string))?;
         }
         if let Some(theme) = &self.theme {
             write!(f, " theme={theme}")?;
@@ -412,27 +390,20 @@ impl FromStr for ReceptionRule {
         let theme = match theme.map(str::trim) {
             None => None,
             Some("") => return Err(ScheduleError::EmptyTheme),
-            Some(t) if t.contains(['\n', '\r']) => {
-                return Err(ScheduleError::MultilineTheme(t.to_owned()))
-            }
+            Some(t) if t.contains(['\n', '\r']) => return Err(ScheduleError::MultilineTheme(t.to_owned())),
             Some(t) => Some(t.to_owned()),
         };
         let head = normalize(head);
         let mut tokens = head.split_whitespace().peekable();
 
         let kind = tokens.next().ok_or(ScheduleError::Empty)?;
-        let missing = |what, after: &str| ScheduleError::Missing {
-            what,
-            after: after.to_owned(),
-        };
+        let missing = |what, after: &str| ScheduleError::Missing { what, after: after.to_owned() };
         // A time range or option where a list was expected means the list was left out.
         let looks_misplaced = |tok: &str| tok.contains([':', '=']);
         let (recurrence, last) = match kind.to_ascii_lowercase().as_str() {
             "weekly" => {
                 let what = "weekdays (e.g. mon,thu)";
-                let days = tokens
-                    .next_if(|t| !looks_misplaced(t))
-                    .ok_or_else(|| missing(what, kind))?;
+                let days = tokens.next_if(|t| !looks_misplaced(t)).ok_or_else(|| missing(what, kind))?;
                 let mut weekdays = parse_list(days, parse_weekday)?;
                 weekdays.sort_by_key(|d| d.num_days_from_monday());
                 weekdays.dedup();
@@ -440,14 +411,10 @@ impl FromStr for ReceptionRule {
             }
             "monthly" => {
                 let what = "week numbers and weekday (e.g. 2,4 thu) or days (e.g. day 1,15)";
-                let first = tokens
-                    .next_if(|t| !looks_misplaced(t))
-                    .ok_or_else(|| missing(what, kind))?;
+                let first = tokens.next_if(|t| !looks_misplaced(t)).ok_or_else(|| missing(what, kind))?;
                 if first.eq_ignore_ascii_case("day") {
                     let what = "days of the month (e.g. 1,15)";
-                    let list = tokens
-                        .next_if(|t| !looks_misplaced(t))
-                        .ok_or_else(|| missing(what, first))?;
+                    let list = tokens.next_if(|t| !looks_misplaced(t)).ok_or_else(|| missing(what, first))?;
                     let mut days = parse_list(list, |s| {
                         parse_number(s)
                             .filter(|d| (1..=31).contains(d))
@@ -461,9 +428,7 @@ impl FromStr for ReceptionRule {
                     nths.sort_unstable();
                     nths.dedup();
                     let what = "weekday (e.g. thu)";
-                    let day = tokens
-                        .next_if(|t| !looks_misplaced(t))
-                        .ok_or_else(|| missing(what, first))?;
+                    let day = tokens.next_if(|t| !looks_misplaced(t)).ok_or_else(|| missing(what, first))?;
                     if day.contains(',') {
                         return Err(ScheduleError::SeveralWeekdays(day.to_owned()));
                     }
@@ -474,9 +439,7 @@ impl FromStr for ReceptionRule {
             _ => return Err(ScheduleError::UnknownRecurrence(kind.to_owned())),
         };
 
-        let range = tokens
-            .next_if(|t| !t.contains('='))
-            .ok_or_else(|| missing("time range (HH:MM-HH:MM)", last))?;
+        let range = tokens.next_if(|t| !t.contains('=')).ok_or_else(|| missing("time range (HH:MM-HH:MM)", last))?;
         let (start, end) = parse_time_range(range)?;
 
         let mut months = None;
@@ -515,10 +478,7 @@ impl FromStr for ReceptionRule {
             None => Vec::new(),
             Some(list) => {
                 let mut members = parse_list(list, |s| {
-                    MemberId::new(s).map_err(|reason| ScheduleError::BadMember {
-                        id: s.to_owned(),
-                        reason,
-                    })
+                    MemberId::new(s).map_err(|reason| ScheduleError::BadMember { id: s.to_owned(), reason })
                 })?;
                 members.sort_unstable();
                 members.dedup();
@@ -526,14 +486,7 @@ impl FromStr for ReceptionRule {
             }
         };
 
-        Ok(ReceptionRule {
-            recurrence,
-            start,
-            end,
-            months,
-            members,
-            theme,
-        })
+        Ok(ReceptionRule { recurrence, start, end, months, members, theme })
     }
 }
 
@@ -542,11 +495,7 @@ impl FromStr for ReceptionRule {
 fn split_theme(line: &str) -> (&str, Option<&str>) {
     let mut at_boundary = true;
     for (i, c) in line.char_indices() {
-        if at_boundary
-            && line
-                .get(i..i + 5)
-                .is_some_and(|w| w.eq_ignore_ascii_case("theme"))
-        {
+        if at_boundary && line.get(i..i + 5).is_some_and(|w| w.eq_ignore_ascii_case("theme")) {
             let rest = line[i + 5..].trim_start();
             if let Some(theme) = rest.strip_prefix(['=', '＝']) {
                 return (&line[..i], Some(theme));
@@ -585,18 +534,9 @@ fn normalize(head: &str) -> String {
 }
 
 /// Parses each comma-separated item of `list`, refusing empty items.
-fn parse_list<T>(
-    list: &str,
-    item: impl Fn(&str) -> Result<T, ScheduleError>,
-) -> Result<Vec<T>, ScheduleError> {
+fn parse_list<T>(list: &str, item: impl Fn(&str) -> Result<T, ScheduleError>) -> Result<Vec<T>, ScheduleError> {
     list.split(',')
-        .map(|s| {
-            if s.is_empty() {
-                Err(ScheduleError::EmptyListItem(list.to_owned()))
-            } else {
-                item(s)
-            }
-        })
+        .map(|s| if s.is_empty() { Err(ScheduleError::EmptyListItem(list.to_owned())) } else { item(s) })
         .collect()
 }
 
@@ -637,10 +577,7 @@ fn parse_time(s: &str) -> Result<NaiveTime, ScheduleError> {
     if !(1..=2).contains(&h.len()) || m.len() != 2 {
         return Err(bad());
     }
-    let (h, m) = (
-        parse_number(h).ok_or_else(bad)?,
-        parse_number(m).ok_or_else(bad)?,
-    );
+    let (h, m) = (parse_number(h).ok_or_else(bad)?, parse_number(m).ok_or_else(bad)?);
     NaiveTime::from_hms_opt(h, m, 0).ok_or_else(bad)
 }
 
@@ -676,8 +613,7 @@ mod tests {
     use super::*;
 
     fn rule(s: &str) -> ReceptionRule {
-        s.parse()
-            .unwrap_or_else(|e| panic!("{s:?} should parse: {e}"))
+        s.parse().unwrap_or_else(|e| panic!("{s:?} should parse: {e}"))
     }
 
     fn err(s: &str) -> String {
@@ -696,9 +632,7 @@ mod tests {
     }
 
     fn dates_in(r: &ReceptionRule, year: i32, month: u32) -> Vec<u32> {
-        (1..=month_len(year, month))
-            .filter(|&d| r.occurs_on(date(year, month, d)))
-            .collect()
+        (1..=month_len(year, month)).filter(|&d| r.occurs_on(date(year, month, d))).collect()
     }
 
     fn starts(sessions: &[Session]) -> Vec<String> {
@@ -726,18 +660,9 @@ mod tests {
     #[test]
     fn parsing_dedupes_sorts_and_ignores_case_and_spacing() {
         let cases = [
-            (
-                "  WEEKLY  Thu,MON,thu\t09:00-11:30 ",
-                "weekly mon,thu 09:00-11:30",
-            ),
-            (
-                "Monthly last,4,2,4 THU 14:00-17:00",
-                "monthly 2,4,last thu 14:00-17:00",
-            ),
-            (
-                "monthly DAY 15, 1 ,15 9:00 - 11:00",
-                "monthly day 1,15 09:00-11:00",
-            ),
+            ("  WEEKLY  Thu,MON,thu\t09:00-11:30 ", "weekly mon,thu 09:00-11:30"),
+            ("Monthly last,4,2,4 THU 14:00-17:00", "monthly 2,4,last thu 14:00-17:00"),
+            ("monthly DAY 15, 1 ,15 9:00 - 11:00", "monthly day 1,15 09:00-11:00"),
             (
                 "weekly mon 09:00-11:30 MONTHS = 6,5,6 Members=M2,M1,M2 THEME=  就业 ",
                 "weekly mon 09:00-11:30 months=5,6 members=M1,M2 theme=就业",
@@ -746,10 +671,7 @@ mod tests {
                 "monthly 2，4 thu 14：00～17：00 months＝5 theme＝ 招生",
                 "monthly 2,4 thu 14:00-17:00 months=5 theme=招生",
             ),
-            (
-                "weekly fri 14:00-16:00 members=B,A months=12",
-                "weekly fri 14:00-16:00 months=12 members=A,B",
-            ),
+            ("weekly fri 14:00-16:00 members=B,A months=12", "weekly fri 14:00-16:00 months=12 members=A,B"),
         ];
         for (input, canonical) in cases {
             let r = rule(input);
@@ -759,10 +681,7 @@ mod tests {
         let r = rule("monthly 2,4 thu 14:00-17:00");
         assert_eq!(
             r.recurrence,
-            Recurrence::MonthlyNth {
-                nths: vec![Nth::Second, Nth::Fourth],
-                weekday: Weekday::Thu
-            }
+            Recurrence::MonthlyNth { nths: vec![Nth::Second, Nth::Fourth], weekday: Weekday::Thu }
         );
         assert_eq!(r.start, NaiveTime::from_hms_opt(14, 0, 0).unwrap());
         assert_eq!(r.theme, None);
@@ -772,139 +691,54 @@ mod tests {
     fn serde_uses_the_canonical_string() {
         let r = rule("monthly 1 mon 09:00-12:00 members=HS-M-001 theme=学习日");
         let json = serde_json::to_string(&r).unwrap();
-        assert_eq!(
-            json,
-            r#""monthly 1 mon 09:00-12:00 members=HS-M-001 theme=学习日""#
-        );
+        assert_eq!(json, r#""monthly 1 mon 09:00-12:00 members=HS-M-001 theme=学习日""#);
         assert_eq!(serde_json::from_str::<ReceptionRule>(&json).unwrap(), r);
         let rules: Vec<ReceptionRule> =
-            serde_json::from_str(r#"["weekly MON 09:00-11:30", "monthly day 15 09:00-11:00"]"#)
-                .unwrap();
+            serde_json::from_str(r#"["weekly MON 09:00-11:30", "monthly day 15 09:00-11:00"]"#).unwrap();
         assert_eq!(rules[0].to_string(), "weekly mon 09:00-11:30");
         let bad = serde_json::from_str::<ReceptionRule>(r#""weekly thr 09:00-11:30""#);
-        assert!(bad
-            .unwrap_err()
-            .to_string()
-            .contains("unknown weekday \"thr\""));
+        assert!(bad.unwrap_err().to_string().contains("unknown weekday \"thr\""));
     }
 
     #[test]
     fn errors_name_the_bad_token() {
         let cases = [
-            (
-                "weekly mon,thr 09:00-11:30",
-                "unknown weekday \"thr\": expected mon, tue",
-            ),
+            ("weekly mon,thr 09:00-11:30", "unknown weekday \"thr\": expected mon, tue"),
             ("monthly 2,4 thr 14:00-17:00", "unknown weekday \"thr\""),
-            (
-                "monthly 2,6 thu 14:00-17:00",
-                "invalid week of the month \"6\"",
-            ),
-            (
-                "monthly 0 thu 14:00-17:00",
-                "invalid week of the month \"0\"",
-            ),
-            (
-                "monthly thu 14:00-17:00",
-                "invalid week of the month \"thu\"",
-            ),
-            (
-                "monthly day 1,32 09:00-11:00",
-                "invalid day of the month \"32\"",
-            ),
-            (
-                "monthly day 0 09:00-11:00",
-                "invalid day of the month \"0\"",
-            ),
+            ("monthly 2,6 thu 14:00-17:00", "invalid week of the month \"6\""),
+            ("monthly 0 thu 14:00-17:00", "invalid week of the month \"0\""),
+            ("monthly thu 14:00-17:00", "invalid week of the month \"thu\""),
+            ("monthly day 1,32 09:00-11:00", "invalid day of the month \"32\""),
+            ("monthly day 0 09:00-11:00", "invalid day of the month \"0\""),
             ("weekly mon 25:00-26:00", "invalid time \"25:00\""),
             ("weekly mon 09:60-11:00", "invalid time \"09:60\""),
             ("weekly mon 0900-1100", "invalid time \"0900\""),
             ("weekly mon 09:00", "invalid time range \"09:00\""),
-            (
-                "weekly mon 09:00-10:00-11:00",
-                "invalid time range \"09:00-10:00-11:00\"",
-            ),
-            (
-                "weekly mon 17:00-14:00",
-                "time range \"17:00-14:00\" must start before it ends",
-            ),
-            (
-                "weekly mon 14:00-14:00",
-                "time range \"14:00-14:00\" must start before it ends",
-            ),
-            (
-                "weekly mon 09:00-11:00 months=5,13",
-                "invalid month \"13\" in months=",
-            ),
-            (
-                "weekly mon 09:00-11:00 months=",
-                "option months= needs at least one value",
-            ),
-            (
-                "weekly mon 09:00-11:00 theme=",
-                "theme= must be followed by the theme text",
-            ),
-            (
-                "weekly mon 09:00-11:00 theme=   ",
-                "theme= must be followed by the theme text",
-            ),
-            (
-                "weekly mon,thu",
-                "missing time range (HH:MM-HH:MM) after \"mon,thu\"",
-            ),
-            (
-                "monthly 2 thu months=5",
-                "missing time range (HH:MM-HH:MM) after \"thu\"",
-            ),
-            (
-                "monthly 2,4 thu theme=x",
-                "missing time range (HH:MM-HH:MM) after \"thu\"",
-            ),
-            (
-                "weekly 09:00-11:00",
-                "missing weekdays (e.g. mon,thu) after \"weekly\"",
-            ),
-            (
-                "monthly day 09:00-11:00",
-                "missing days of the month (e.g. 1,15) after \"day\"",
-            ),
-            (
-                "monthly 2 09:00-11:00",
-                "missing weekday (e.g. thu) after \"2\"",
-            ),
+            ("weekly mon 09:00-10:00-11:00", "invalid time range \"09:00-10:00-11:00\""),
+            ("weekly mon 17:00-14:00", "time range \"17:00-14:00\" must start before it ends"),
+            ("weekly mon 14:00-14:00", "time range \"14:00-14:00\" must start before it ends"),
+            ("weekly mon 09:00-11:00 months=5,13", "invalid month \"13\" in months="),
+            ("weekly mon 09:00-11:00 months=", "option months= needs at least one value"),
+            ("weekly mon 09:00-11:00 theme=", "theme= must be followed by the theme text"),
+            ("weekly mon 09:00-11:00 theme=   ", "theme= must be followed by the theme text"),
+            ("weekly mon,thu", "missing time range (HH:MM-HH:MM) after \"mon,thu\""),
+            ("monthly 2 thu months=5", "missing time range (HH:MM-HH:MM) after \"thu\""),
+            ("monthly 2,4 thu theme=x", "missing time range (HH:MM-HH:MM) after \"thu\""),
+            ("weekly 09:00-11:00", "missing weekdays (e.g. mon,thu) after \"weekly\""),
+            ("monthly day 09:00-11:00", "missing days of the month (e.g. 1,15) after \"day\""),
+            ("monthly 2 09:00-11:00", "missing weekday (e.g. thu) after \"2\""),
             ("weekly mon 09:00-11:00 room=3", "unknown option \"room=3\""),
-            (
-                "weekly mon 09:00-11:00 afternoon",
-                "unknown option \"afternoon\"",
-            ),
-            (
-                "weekly mon 09:00-11:00 months=5 months=6",
-                "option months= is given twice",
-            ),
-            (
-                "weekly mon,,thu 09:00-11:00",
-                "empty item in list \"mon,,thu\"",
-            ),
-            (
-                "daily 09:00-11:00",
-                "unknown recurrence \"daily\": expected weekly or monthly",
-            ),
-            (
-                "monthly 2 mon,thu 09:00-11:00",
-                "exactly one weekday, got \"mon,thu\"",
-            ),
-            (
-                "weekly mon 09:00-11:00 members=M1,a#b",
-                "invalid member id \"a#b\" in members=",
-            ),
+            ("weekly mon 09:00-11:00 afternoon", "unknown option \"afternoon\""),
+            ("weekly mon 09:00-11:00 months=5 months=6", "option months= is given twice"),
+            ("weekly mon,,thu 09:00-11:00", "empty item in list \"mon,,thu\""),
+            ("daily 09:00-11:00", "unknown recurrence \"daily\": expected weekly or monthly"),
+            ("monthly 2 mon,thu 09:00-11:00", "exactly one weekday, got \"mon,thu\""),
+            ("weekly mon 09:00-11:00 members=M1,a#b", "invalid member id \"a#b\" in members="),
             ("   ", "empty reception rule"),
         ];
         for (input, expected) in cases {
             let message = err(input);
-            assert!(
-                message.contains(expected),
-                "{input:?} gave {message:?}, want {expected:?}"
-            );
+            assert!(message.contains(expected), "{input:?} gave {message:?}, want {expected:?}");
         }
         assert_eq!(
             "weekly mon 09:00-11:00 theme=a\nb".parse::<ReceptionRule>(),
@@ -924,40 +758,23 @@ mod tests {
     fn nth_weekday_rules_land_on_the_right_dates() {
         // 1 November 2026 is a Sunday.
         assert_eq!(date(2026, 11, 1).weekday(), Weekday::Sun);
-        assert_eq!(
-            dates_in(&rule("monthly 2,4 thu 14:00-17:00"), 2026, 11),
-            [12, 26]
-        );
-        assert_eq!(
-            dates_in(&rule("monthly last fri 14:00-16:00"), 2026, 2),
-            [27]
-        );
+        assert_eq!(dates_in(&rule("monthly 2,4 thu 14:00-17:00"), 2026, 11), [12, 26]);
+        assert_eq!(dates_in(&rule("monthly last fri 14:00-16:00"), 2026, 2), [27]);
         assert_eq!(dates_in(&rule("monthly 1 mon 09:00-12:00"), 2026, 6), [1]);
         // Thursdays of 2026: October has five (1, 8, 15, 22, 29), November four.
         let fifth = rule("monthly 5 thu 14:00-17:00");
         assert_eq!(dates_in(&fifth, 2026, 10), [29]);
         assert!(dates_in(&fifth, 2026, 11).is_empty());
-        assert_eq!(
-            dates_in(&rule("monthly 5,last thu 14:00-17:00"), 2026, 10),
-            [29]
-        );
-        assert_eq!(
-            dates_in(&rule("monthly 4,last thu 14:00-17:00"), 2026, 11),
-            [26]
-        );
+        assert_eq!(dates_in(&rule("monthly 5,last thu 14:00-17:00"), 2026, 10), [29]);
+        assert_eq!(dates_in(&rule("monthly 4,last thu 14:00-17:00"), 2026, 11), [26]);
     }
 
     #[test]
     fn day_of_month_rules_skip_months_without_that_day() {
         let r = rule("monthly day 31 09:00-11:00");
-        let months: Vec<u32> = (1..=12)
-            .filter(|&m| !dates_in(&r, 2026, m).is_empty())
-            .collect();
+        let months: Vec<u32> = (1..=12).filter(|&m| !dates_in(&r, 2026, m).is_empty()).collect();
         assert_eq!(months, [1, 3, 5, 7, 8, 10, 12]);
-        assert_eq!(
-            dates_in(&rule("monthly day 1,15 09:00-11:00"), 2026, 4),
-            [1, 15]
-        );
+        assert_eq!(dates_in(&rule("monthly day 1,15 09:00-11:00"), 2026, 4), [1, 15]);
         assert_eq!(dates_in(&rule("monthly day 29 09:00-11:00"), 2028, 2), [29]);
         assert!(dates_in(&rule("monthly day 29 09:00-11:00"), 2026, 2).is_empty());
     }
@@ -965,16 +782,11 @@ mod tests {
     #[test]
     fn a_months_restriction_limits_the_rule_to_those_months() {
         let r = rule("weekly mon 09:00-11:00 months=5,6");
-        let months: Vec<u32> = (1..=12)
-            .filter(|&m| !dates_in(&r, 2026, m).is_empty())
-            .collect();
+        let months: Vec<u32> = (1..=12).filter(|&m| !dates_in(&r, 2026, m).is_empty()).collect();
         assert_eq!(months, [5, 6]);
         assert!(r.occurs_on(date(2026, 5, 4)));
         assert!(!r.occurs_on(date(2026, 7, 6)));
-        assert!(has_session_on(
-            &[rule("weekly tue 09:00-10:00"), r.clone()],
-            date(2026, 6, 1)
-        ));
+        assert!(has_session_on(&[rule("weekly tue 09:00-10:00"), r.clone()], date(2026, 6, 1)));
         assert!(!has_session_on(&[r], date(2026, 6, 2)));
         assert!(!has_session_on(&[], date(2026, 6, 1)));
     }
@@ -982,29 +794,14 @@ mod tests {
     #[test]
     fn chinese_descriptions_read_naturally() {
         let cases = [
-            (
-                "monthly 2,4 thu 14:00-17:00",
-                "每月第2、4个星期四 14:00–17:00",
-            ),
+            ("monthly 2,4 thu 14:00-17:00", "每月第2、4个星期四 14:00–17:00"),
             ("weekly mon,thu 09:00-11:30", "每周一、周四 09:00–11:30"),
             ("weekly sun 09:00-11:30", "每周日 09:00–11:30"),
-            (
-                "monthly last fri 14:00-16:00",
-                "每月最后一个星期五 14:00–16:00",
-            ),
-            (
-                "monthly 1,last sun 14:00-16:00",
-                "每月第1个和最后一个星期日 14:00–16:00",
-            ),
+            ("monthly last fri 14:00-16:00", "每月最后一个星期五 14:00–16:00"),
+            ("monthly 1,last sun 14:00-16:00", "每月第1个和最后一个星期日 14:00–16:00"),
             ("monthly day 1,15 09:00-11:00", "每月1日、15日 09:00–11:00"),
-            (
-                "weekly sat 09:00-11:00 months=5,6 theme=入学政策",
-                "每周六 09:00–11:00（5月、6月） · 入学政策",
-            ),
-            (
-                "monthly 1 mon 09:00-12:00 members=HS-M-001 theme=学习日",
-                "每月第1个星期一 09:00–12:00 · 学习日",
-            ),
+            ("weekly sat 09:00-11:00 months=5,6 theme=入学政策", "每周六 09:00–11:00（5月、6月） · 入学政策"),
+            ("monthly 1 mon 09:00-12:00 members=HS-M-001 theme=学习日", "每月第1个星期一 09:00–12:00 · 学习日"),
         ];
         for (input, zh) in cases {
             assert_eq!(rule(input).describe_zh(), zh);
@@ -1039,10 +836,8 @@ mod tests {
             rule("monthly day 12 14:00-15:00 theme=c"),
         ];
         let got = next_sessions(&rules, at("2026-11-01T00:00:00+08:00"), 5);
-        let seen: Vec<(String, &str)> = got
-            .iter()
-            .map(|s| (s.start.to_rfc3339(), s.theme.as_deref().unwrap()))
-            .collect();
+        let seen: Vec<(String, &str)> =
+            got.iter().map(|s| (s.start.to_rfc3339(), s.theme.as_deref().unwrap())).collect();
         let want = [
             ("2026-11-05T14:00:00+08:00", "a"),
             ("2026-11-12T09:00:00+08:00", "b"),
@@ -1059,10 +854,7 @@ mod tests {
         let rules = [rule("monthly 2,4 thu 14:00-17:00")];
         // 05:30 UTC is 13:30 in Shanghai, before that day's 14:00 session.
         let got = next_sessions(&rules, at("2026-11-12T05:30:00Z"), 2);
-        assert_eq!(
-            starts(&got),
-            ["2026-11-12T14:00:00+08:00", "2026-11-26T14:00:00+08:00"]
-        );
+        assert_eq!(starts(&got), ["2026-11-12T14:00:00+08:00", "2026-11-26T14:00:00+08:00"]);
         assert_eq!(got[0].start.offset(), &shanghai());
         // 09:30 UTC is 17:30 in Shanghai: that session is over.
         let got = next_sessions(&rules, at("2026-11-12T09:30:00Z"), 1);
@@ -1084,18 +876,12 @@ mod tests {
 
     #[test]
     fn a_rule_that_never_occurs_gives_nothing_without_hanging() {
-        let never = [
-            rule("monthly day 31 09:00-11:00 months=2"),
-            rule("monthly day 30 09:00-10:00 months=2"),
-        ];
+        let never = [rule("monthly day 31 09:00-11:00 months=2"), rule("monthly day 30 09:00-10:00 months=2")];
         assert!(next_sessions(&never, at("2026-01-01T00:00:00Z"), 10).is_empty());
         // Alongside a rule that does occur, only that rule's sessions come back.
         let mixed = [never[0].clone(), rule("monthly day 1 09:00-11:00 months=3")];
         let got = next_sessions(&mixed, at("2026-01-01T00:00:00Z"), 5);
-        assert_eq!(
-            starts(&got),
-            ["2026-03-01T09:00:00+08:00", "2027-03-01T09:00:00+08:00"]
-        );
+        assert_eq!(starts(&got), ["2026-03-01T09:00:00+08:00", "2027-03-01T09:00:00+08:00"]);
     }
 
     /// Independent of `occurs_on`: counts the weekday's occurrences in the month by walking it.

@@ -50,9 +50,7 @@ impl Station {
         }
         match (&self.parent, self.kind) {
             (None, StationKind::LiaisonPoint) => return Err(StationError::PointWithoutParent),
-            (Some(_), kind) if kind != StationKind::LiaisonPoint => {
-                return Err(StationError::ParentOnNonPoint(kind))
-            }
+            (Some(_), kind) if kind != StationKind::LiaisonPoint => return Err(StationError::ParentOnNonPoint(kind)),
             (Some(p), _) if *p == self.id => return Err(StationError::OwnParent),
             _ => {}
         }

@@ -33,13 +33,27 @@ impl fmt::Display for Place {
 #[derive(Debug, thiserror::Error)]
 pub enum FormatError {
     #[error("not valid JSON: {0}")]
-    Json(#[from] serde_json::Error),
+    Json(serde_json::Error),
     #[error("not GeoJSON: {0}")]
     NotGeoJson(String),
-    #[error("CSV: {0}")]
-    Csv(#[from] csv::Error),
+    #[error("CSV {0}")]
+    Csv(csv::Error),
     #[error("{place}{}: {message}", field.as_ref().map(|f| format!(", field \"{f}\"")).unwrap_or_default())]
     Record { place: Place, field: Option<String>, message: String },
+}
+
+// Written out rather than `#[from]` so that the inner error is part of the message, not also a
+// `source()` that error reports would print a second time.
+impl From<serde_json::Error> for FormatError {
+    fn from(e: serde_json::Error) -> Self {
+        FormatError::Json(e)
+    }
+}
+
+impl From<csv::Error> for FormatError {
+    fn from(e: csv::Error) -> Self {
+        FormatError::Csv(e)
+    }
 }
 
 impl FormatError {

@@ -78,7 +78,8 @@ fn feature_row(value: Value, place: Place, crs: Crs) -> Result<Row, FormatError>
     let geometry = match obj.remove("geometry") {
         None | Some(Value::Null) => None,
         Some(g) => {
-            let g = geojson::Geometry::from_json_value(g).map_err(|e| FormatError::record(place, Some("geometry"), e))?;
+            let g =
+                geojson::Geometry::from_json_value(g).map_err(|e| FormatError::record(place, Some("geometry"), e))?;
             let g = Geometry::<f64>::try_from(g).map_err(|e| FormatError::record(place, Some("geometry"), e))?;
             Some(to_wgs84(g, crs))
         }

@@ -5,12 +5,14 @@ use std::fmt::Display;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
+use geo::orient::{Direction, Orient};
 use geo::{Geometry, MultiPolygon};
 use serde_json::{json, Map, Value};
 
 use super::{FormatError, Row};
 use crate::domain::{
-    check_multipolygon, AdminArea, AreaCode, AreaLevel, GridArea, LonLat, Member, MemberError, ReceptionRule, Station, StationError,
+    check_multipolygon, AdminArea, AreaCode, AreaLevel, GridArea, LonLat, Member, MemberError, ReceptionRule, Station,
+    StationError,
 };
 
 /// The four kinds of reference data a file can hold.
@@ -82,7 +84,9 @@ impl Fields<'_> {
     {
         let items: Vec<String> = match self.0.fields.get(key) {
             None | Some(Value::Null) => Vec::new(),
-            Some(Value::String(s)) => s.split(sep).map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect(),
+            Some(Value::String(s)) => {
+                s.split(sep).map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect()
+            }
             Some(Value::Array(items)) => items
                 .iter()
                 .map(|v| match v {
@@ -116,7 +120,9 @@ impl Fields<'_> {
             None => return Err(self.err("geometry", "is required (a Polygon or MultiPolygon; CSV cannot carry one)")),
         };
         check_multipolygon(&mp).map_err(|e| self.err("geometry", e))?;
-        Ok(mp)
+        // RFC 7946's right-hand rule: exterior rings counter-clockwise. DataV files wind the other
+        // way, which geodesic area would read as the rest of the globe.
+        Ok(mp.orient(Direction::Default))
     }
 }
 
@@ -150,7 +156,12 @@ pub fn parse_station(row: &Row) -> Result<Station, FormatError> {
 pub fn parse_member(row: &Row) -> Result<Member, FormatError> {
     let f = Fields(row);
     let date = |key: &str| -> Result<Option<NaiveDate>, FormatError> {
-        f.opt_text(key)?.map(|t| NaiveDate::parse_from_str(&t, "%Y-%m-%d").map_err(|_| f.err(key, format!("not a date YYYY-MM-DD: {t:?}")))).transpose()
+        f.opt_text(key)?
+            .map(|t| {
+                NaiveDate::parse_from_str(&t, "%Y-%m-%d")
+                    .map_err(|_| f.err(key, format!("not a date YYYY-MM-DD: {t:?}")))
+            })
+            .transpose()
     };
     let member = Member {
         id: f.parse("id")?,
@@ -203,7 +214,11 @@ pub fn parse_area(row: &Row) -> Result<AdminArea, FormatError> {
         other => other.parse().map_err(|e| f.err("level", e))?,
     };
     let parent = match row.fields.get("parent") {
-        Some(Value::Object(p)) => p.get("adcode").map(|v| v.to_string().trim_matches('"').parse::<AreaCode>()).transpose().map_err(|e| f.err("parent", e))?,
+        Some(Value::Object(p)) => p
+            .get("adcode")
+            .map(|v| v.to_string().trim_matches('"').parse::<AreaCode>())
+            .transpose()
+            .map_err(|e| f.err("parent", e))?,
         _ => f.parse_opt("parent")?,
     };
     Ok(AdminArea { code: f.parse(code_key)?, name: f.text("name")?, level, parent, geometry: f.area()? })
@@ -257,7 +272,7 @@ mod tests {
     use crate::formats::read_rows;
     use crate::spatial::Crs;
 
-    fn first_error(text: &str, parse: fn(&Row) -> Result<impl Sized, FormatError>) -> String {
+    fn first_error<T>(text: &str, parse: fn(&Row) -> Result<T, FormatError>) -> String {
         let rows = read_rows(text.as_bytes(), Crs::Wgs84).unwrap();
         match parse(&rows[0]) {
             Err(e) => e.to_string(),
@@ -268,14 +283,20 @@ mod tests {
     #[test]
     fn bad_station_fields_are_named() {
         let head = "id,name,kind,level,lon,lat,parent,reception\n";
-        assert_eq!(first_error(&format!("{head}S1,甲,deputy_liaison_station,district,121.5,29.8,,\n"), parse_station), "ok");
+        assert_eq!(
+            first_error(&format!("{head}S1,甲,deputy_liaison_station,district,121.5,29.8,,\n"), parse_station),
+            "ok"
+        );
         let e = first_error(&format!("{head}S1,甲,museum,district,121.5,29.8,,\n"), parse_station);
         assert!(e.starts_with("line 2, field \"kind\": unknown station kind \"museum\""), "{e}");
         let e = first_error(&format!("{head}S1,甲,liaison_point,district,121.5,29.8,,\n"), parse_station);
         assert!(e.starts_with("line 2, field \"parent\""), "{e}");
         let e = first_error(&format!("{head}S1,甲,deputy_liaison_station,district,121.5,95,,\n"), parse_station);
         assert!(e.starts_with("line 2, field \"geometry\": latitude"), "{e}");
-        let e = first_error(&format!("{head}S1,甲,deputy_liaison_station,district,121.5,29.8,,monthly 2 thr 14:00-17:00\n"), parse_station);
+        let e = first_error(
+            &format!("{head}S1,甲,deputy_liaison_station,district,121.5,29.8,,monthly 2 thr 14:00-17:00\n"),
+            parse_station,
+        );
         assert!(e.starts_with("line 2, field \"reception\": item 1: unknown weekday \"thr\""), "{e}");
     }
 
@@ -294,6 +315,9 @@ mod tests {
             "geometry":{"type":"Polygon","coordinates":[[[121.2,29.8],[121.3,29.8],[121.3,29.9],[121.2,29.8]]]}}]"#;
         let rows = read_rows(text.as_bytes(), Crs::Wgs84).unwrap();
         let area = parse_area(&rows[0]).unwrap();
-        assert_eq!((area.code.as_str(), area.level, area.parent.unwrap().as_str()), ("330203", AreaLevel::District, "330200"));
+        assert_eq!(
+            (area.code.as_str(), area.level, area.parent.unwrap().as_str()),
+            ("330203", AreaLevel::District, "330200")
+        );
     }
 }

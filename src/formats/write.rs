@@ -33,7 +33,9 @@ pub fn feature_collection_text(features: impl IntoIterator<Item = Value>) -> Str
 }
 
 pub fn stations_geojson(stations: &[Station], crs: Crs) -> String {
-    feature_collection_text(stations.iter().map(|s| feature(station_properties(s), Some(&geo::Point::from(s.location).into()), crs)))
+    feature_collection_text(
+        stations.iter().map(|s| feature(station_properties(s), Some(&geo::Point::from(s.location).into()), crs)),
+    )
 }
 
 pub fn grids_geojson(grids: &[GridArea], crs: Crs) -> String {

@@ -25,6 +25,11 @@ async fn list(State(state): State<AppState>, ApiQuery(p): ApiQuery<ListParams>) 
     let crs = params::crs(&p.crs)?;
     let levels = params::list::<AreaLevel>("level", &p.level)?;
     let catalog = state.catalog();
-    let features = catalog.areas().iter().filter(|a| levels.is_empty() || levels.contains(&a.level)).map(|a| views::area_feature(a, crs)).collect();
+    let features = catalog
+        .areas()
+        .iter()
+        .filter(|a| levels.is_empty() || levels.contains(&a.level))
+        .map(|a| views::area_feature(a, crs))
+        .collect();
     Ok(Json(feature_collection(features)))
 }

@@ -30,7 +30,9 @@ async fn list(State(state): State<AppState>, ApiQuery(p): ApiQuery<ListParams>) 
     let crs = params::crs(&p.crs)?;
     let bbox = params::bbox(&p.bbox, crs)?;
     let catalog = state.catalog();
-    Ok(Json(feature_collection(catalog.grids_in(bbox.as_ref()).into_iter().map(|g| views::grid_plain(g, crs)).collect())))
+    Ok(Json(feature_collection(
+        catalog.grids_in(bbox.as_ref()).into_iter().map(|g| views::grid_plain(g, crs)).collect(),
+    )))
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -38,10 +40,15 @@ struct OneParams {
     crs: Option<String>,
 }
 
-async fn one(State(state): State<AppState>, Path(id): Path<String>, ApiQuery(p): ApiQuery<OneParams>) -> Result<Json<Value>, AppError> {
+async fn one(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiQuery(p): ApiQuery<OneParams>,
+) -> Result<Json<Value>, AppError> {
     let crs = params::crs(&p.crs)?;
     let catalog = state.catalog();
-    let grid = GridId::new(&id).ok().and_then(|id| catalog.grid(&id)).ok_or_else(|| AppError::not_found("grid", &id))?;
+    let grid =
+        GridId::new(&id).ok().and_then(|id| catalog.grid(&id)).ok_or_else(|| AppError::not_found("grid", &id))?;
     Ok(Json(views::grid_plain(grid, crs)))
 }
 
@@ -72,16 +79,32 @@ async fn at(State(state): State<AppState>, ApiQuery(p): ApiQuery<AtParams>) -> R
     })?;
     let now = state.now();
     let mut p = grid_properties(hit.grid);
-    let members: Vec<Value> = hit.grid.members.iter().filter_map(|id| catalog.member(id)).map(|m| views::member_detail(&catalog, m, now, sessions)).collect();
+    let members: Vec<Value> = hit
+        .grid
+        .members
+        .iter()
+        .filter_map(|id| catalog.member(id))
+        .map(|m| views::member_detail(&catalog, m, now, sessions))
+        .collect();
     p.insert("members".into(), members.into());
-    p.insert("station".into(), hit.grid.station.as_ref().and_then(|id| catalog.station(id)).map_or(Value::Null, |s| views::station_detail(&catalog, s, now, sessions, crs)));
+    p.insert(
+        "station".into(),
+        hit.grid
+            .station
+            .as_ref()
+            .and_then(|id| catalog.station(id))
+            .map_or(Value::Null, |s| views::station_detail(&catalog, s, now, sessions, crs)),
+    );
     p.insert("town".into(), hit.town.map_or(Value::Null, views::area_ref));
     p.insert("near_boundary".into(), hit.near_boundary().into());
     p.insert("edge_distance_m".into(), ((hit.edge_distance_m * 10.0).round() / 10.0).into());
     p.insert("near_boundary_m".into(), NEAR_BOUNDARY_M.into());
     p.insert(
         "neighbour".into(),
-        hit.neighbour.map_or(Value::Null, |(g, d)| json!({ "id": g.id, "code": g.code, "name": g.name, "distance_m": (d * 10.0).round() / 10.0 })),
+        hit.neighbour.map_or(
+            Value::Null,
+            |(g, d)| json!({ "id": g.id, "code": g.code, "name": g.name, "distance_m": (d * 10.0).round() / 10.0 }),
+        ),
     );
     Ok(Json(views::grid_feature(hit.grid, p, crs)))
 }

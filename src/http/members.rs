@@ -20,9 +20,14 @@ struct OneParams {
     sessions: Option<String>,
 }
 
-async fn one(State(state): State<AppState>, Path(id): Path<String>, ApiQuery(p): ApiQuery<OneParams>) -> Result<Json<Value>, AppError> {
+async fn one(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiQuery(p): ApiQuery<OneParams>,
+) -> Result<Json<Value>, AppError> {
     let sessions = params::integer("sessions", &p.sessions, views::DEFAULT_SESSIONS, 0..=50)?;
     let catalog = state.catalog();
-    let member = MemberId::new(&id).ok().and_then(|id| catalog.member(&id)).ok_or_else(|| AppError::not_found("member", &id))?;
+    let member =
+        MemberId::new(&id).ok().and_then(|id| catalog.member(&id)).ok_or_else(|| AppError::not_found("member", &id))?;
     Ok(Json(views::member_detail(&catalog, member, state.now(), sessions)))
 }

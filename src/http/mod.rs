@@ -98,13 +98,23 @@ async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value
 
 async fn not_found(uri: Uri) -> Response {
     if uri.path().starts_with("/api/") {
-        AppError::NotFound { code: "not_found", message: format!("no such endpoint: {}", uri.path()), extra: Default::default() }.into_response()
+        AppError::NotFound {
+            code: "not_found",
+            message: format!("no such endpoint: {}", uri.path()),
+            extra: Default::default(),
+        }
+        .into_response()
     } else {
-        pages::error_page(StatusCode::NOT_FOUND, "页面不存在 Page not found", &format!("{} does not exist.", uri.path()))
+        pages::error_page(
+            StatusCode::NOT_FOUND,
+            "页面不存在 Page not found",
+            &format!("{} does not exist.", uri.path()),
+        )
     }
 }
 
 async fn method_not_allowed() -> Response {
-    let body = json!({ "error": { "code": "method_not_allowed", "message": "this endpoint does not accept that method" } });
+    let body =
+        json!({ "error": { "code": "method_not_allowed", "message": "this endpoint does not accept that method" } });
     (StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response()
 }

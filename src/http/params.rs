@@ -16,19 +16,27 @@ fn trimmed(v: &Option<String>) -> Option<&str> {
 
 /// The `crs` parameter (WGS84 when absent).
 pub fn crs(v: &Option<String>) -> Result<Crs, AppError> {
-    trimmed(v).map_or(Ok(Crs::Wgs84), |s| s.parse().map_err(|e: crate::spatial::CrsError| AppError::bad("invalid_crs", e.to_string())))
+    trimmed(v).map_or(Ok(Crs::Wgs84), |s| {
+        s.parse().map_err(|e: crate::spatial::CrsError| AppError::bad("invalid_crs", e.to_string()))
+    })
 }
 
 /// A finite number parameter.
 pub fn number(name: &str, v: &Option<String>) -> Result<Option<f64>, AppError> {
     trimmed(v)
-        .map(|s| s.parse::<f64>().ok().filter(|x| x.is_finite()).ok_or_else(|| AppError::bad("invalid_number", format!("{name} must be a finite number, got {s:?}"))))
+        .map(|s| {
+            s.parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| AppError::bad("invalid_number", format!("{name} must be a finite number, got {s:?}")))
+        })
         .transpose()
 }
 
 /// `lon` and `lat` in `crs`, both required, as a WGS84 position.
 pub fn position(lon: &Option<String>, lat: &Option<String>, crs: Crs) -> Result<LonLat, AppError> {
-    let need = |name: &str, v: Option<f64>| v.ok_or_else(|| AppError::bad("missing_parameter", format!("{name} is required")));
+    let need =
+        |name: &str, v: Option<f64>| v.ok_or_else(|| AppError::bad("missing_parameter", format!("{name} is required")));
     let lon = need("lon", number("lon", lon)?)?;
     let lat = need("lat", number("lat", lat)?)?;
     LonLat::new(lon, lat).map_err(|e| AppError::bad("invalid_coordinates", e.to_string()))?;
@@ -37,12 +45,19 @@ pub fn position(lon: &Option<String>, lat: &Option<String>, crs: Crs) -> Result<
 }
 
 /// An integer parameter within `range`, `default` when absent.
-pub fn integer(name: &str, v: &Option<String>, default: usize, range: std::ops::RangeInclusive<usize>) -> Result<usize, AppError> {
+pub fn integer(
+    name: &str,
+    v: &Option<String>,
+    default: usize,
+    range: std::ops::RangeInclusive<usize>,
+) -> Result<usize, AppError> {
     let Some(s) = trimmed(v) else { return Ok(default) };
-    s.parse::<usize>()
-        .ok()
-        .filter(|n| range.contains(n))
-        .ok_or_else(|| AppError::bad("out_of_range", format!("{name} must be an integer from {} to {}, got {s:?}", range.start(), range.end())))
+    s.parse::<usize>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+        AppError::bad(
+            "out_of_range",
+            format!("{name} must be an integer from {} to {}, got {s:?}", range.start(), range.end()),
+        )
+    })
 }
 
 /// `bbox=minLon,minLat,maxLon,maxLat` in `crs`, as a WGS84 box around its converted corners.
@@ -51,7 +66,9 @@ pub fn bbox(v: &Option<String>, crs: Crs) -> Result<Option<BBox>, AppError> {
     let b: BBox = s.parse().map_err(|e: crate::spatial::BBoxError| AppError::bad("invalid_bbox", e.to_string()))?;
     let (x0, y0) = crs.to_wgs84(b.min_lon, b.min_lat);
     let (x1, y1) = crs.to_wgs84(b.max_lon, b.max_lat);
-    BBox::new(x0.min(x1), y0.min(y1), x0.max(x1), y0.max(y1)).map(Some).map_err(|e| AppError::bad("invalid_bbox", e.to_string()))
+    BBox::new(x0.min(x1), y0.min(y1), x0.max(x1), y0.max(y1))
+        .map(Some)
+        .map_err(|e| AppError::bad("invalid_bbox", e.to_string()))
 }
 
 /// A comma-separated list of vocabulary codes.
@@ -60,13 +77,18 @@ where
     T::Err: std::fmt::Display,
 {
     let Some(s) = trimmed(v) else { return Ok(Vec::new()) };
-    s.split(',').map(|t| t.parse::<T>().map_err(|e| AppError::bad("invalid_parameter", format!("{name}: {e}")))).collect()
+    s.split(',')
+        .map(|t| t.parse::<T>().map_err(|e| AppError::bad("invalid_parameter", format!("{name}: {e}"))))
+        .collect()
 }
 
 /// A `YYYY-MM-DD` date.
 pub fn date(name: &str, v: &Option<String>) -> Result<Option<NaiveDate>, AppError> {
     trimmed(v)
-        .map(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| AppError::bad("invalid_date", format!("{name} must be a date YYYY-MM-DD, got {s:?}"))))
+        .map(|s| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map_err(|_| AppError::bad("invalid_date", format!("{name} must be a date YYYY-MM-DD, got {s:?}")))
+        })
         .transpose()
 }
 
@@ -91,7 +113,9 @@ impl FilterParams {
         Ok(StationFilter {
             kinds: list::<StationKind>("kind", &self.kind)?,
             levels: list::<Level>("level", &self.level)?,
-            body: trimmed(&self.body).map(|b| b.parse::<Body>().map_err(|e| AppError::bad("invalid_parameter", format!("body: {e}")))).transpose()?,
+            body: trimmed(&self.body)
+                .map(|b| b.parse::<Body>().map_err(|e| AppError::bad("invalid_parameter", format!("body: {e}"))))
+                .transpose()?,
             receives_on: date("reception_date", &self.reception_date)?,
             text: q,
         })

@@ -40,7 +40,10 @@ async fn list(State(state): State<AppState>, ApiQuery(p): ApiQuery<ListParams>) 
     let features = match params::number("radius_m", &p.radius_m)? {
         Some(r) => {
             if !(0.0..=MAX_RADIUS_M).contains(&r) {
-                return Err(AppError::bad("out_of_range", format!("radius_m must be between 0 and {MAX_RADIUS_M}, got {r}")));
+                return Err(AppError::bad(
+                    "out_of_range",
+                    format!("radius_m must be between 0 and {MAX_RADIUS_M}, got {r}"),
+                ));
             }
             let q = params::position(&p.lon, &p.lat, crs)?;
             catalog
@@ -52,7 +55,10 @@ async fn list(State(state): State<AppState>, ApiQuery(p): ApiQuery<ListParams>) 
         }
         None => {
             if p.lon.is_some() || p.lat.is_some() {
-                return Err(AppError::bad("missing_parameter", "lon and lat filter by distance only with radius_m (or use /api/v1/stations/nearest)"));
+                return Err(AppError::bad(
+                    "missing_parameter",
+                    "lon and lat filter by distance only with radius_m (or use /api/v1/stations/nearest)",
+                ));
             }
             catalog
                 .stations_matching(bbox.as_ref(), &filter)
@@ -85,7 +91,11 @@ async fn nearest(State(state): State<AppState>, ApiQuery(p): ApiQuery<NearestPar
         filter.kinds = StationKind::ALL.iter().copied().filter(|k| *k != StationKind::OnlineStation).collect();
     }
     let catalog = state.catalog();
-    let features = catalog.nearest_stations(q, k, &filter).into_iter().map(|h| views::station_hit(h.station, h.distance_m, crs)).collect();
+    let features = catalog
+        .nearest_stations(q, k, &filter)
+        .into_iter()
+        .map(|h| views::station_hit(h.station, h.distance_m, crs))
+        .collect();
     Ok(Json(feature_collection(features)))
 }
 
@@ -95,10 +105,17 @@ struct OneParams {
     sessions: Option<String>,
 }
 
-async fn one(State(state): State<AppState>, Path(id): Path<String>, ApiQuery(p): ApiQuery<OneParams>) -> Result<Json<Value>, AppError> {
+async fn one(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiQuery(p): ApiQuery<OneParams>,
+) -> Result<Json<Value>, AppError> {
     let crs = params::crs(&p.crs)?;
     let sessions = params::integer("sessions", &p.sessions, views::DEFAULT_SESSIONS, 0..=50)?;
     let catalog = state.catalog();
-    let station = StationId::new(&id).ok().and_then(|id| catalog.station(&id)).ok_or_else(|| AppError::not_found("station", &id))?;
+    let station = StationId::new(&id)
+        .ok()
+        .and_then(|id| catalog.station(&id))
+        .ok_or_else(|| AppError::not_found("station", &id))?;
     Ok(Json(views::station_detail(&catalog, station, state.now(), sessions, crs)))
 }

@@ -61,8 +61,10 @@ pub fn session_view(catalog: &Catalog, s: &Session) -> Value {
 pub fn station_detail(catalog: &Catalog, s: &Station, now: DateTime<FixedOffset>, sessions: usize, crs: Crs) -> Value {
     let mut p = station_properties_view(s);
     let members: Vec<Value> = catalog.members_of_station(&s.id).into_iter().map(member_ref).collect();
-    let points: Vec<Value> = catalog.points_of_station(&s.id).into_iter().map(|pt| json!({ "id": pt.id, "name": pt.name })).collect();
-    let next: Vec<Value> = catalog.station_sessions(s, now, sessions).iter().map(|x| session_view(catalog, x)).collect();
+    let points: Vec<Value> =
+        catalog.points_of_station(&s.id).into_iter().map(|pt| json!({ "id": pt.id, "name": pt.name })).collect();
+    let next: Vec<Value> =
+        catalog.station_sessions(s, now, sessions).iter().map(|x| session_view(catalog, x)).collect();
     p.insert("members".into(), members.into());
     p.insert("points".into(), points.into());
     p.insert("parent_name".into(), s.parent.as_ref().and_then(|id| catalog.station(id)).map(|x| x.name.clone()).into());
@@ -98,11 +100,19 @@ pub fn member_detail(catalog: &Catalog, m: &Member, now: DateTime<FixedOffset>, 
     let station = m.station.as_ref().and_then(|id| catalog.station(id));
     p.insert(
         "station_detail".into(),
-        station.map_or(Value::Null, |s| json!({ "id": s.id, "name": s.name, "kind": s.kind, "address": s.address, "phone": s.phone })),
+        station.map_or(
+            Value::Null,
+            |s| json!({ "id": s.id, "name": s.name, "kind": s.kind, "address": s.address, "phone": s.phone }),
+        ),
     );
-    let grids: Vec<Value> = catalog.grids_of_member(&m.id).into_iter().map(|g| json!({ "id": g.id, "code": g.code, "name": g.name })).collect();
+    let grids: Vec<Value> = catalog
+        .grids_of_member(&m.id)
+        .into_iter()
+        .map(|g| json!({ "id": g.id, "code": g.code, "name": g.name }))
+        .collect();
     p.insert("grids".into(), grids.into());
-    let next: Vec<Value> = catalog.member_sessions(&m.id, now, sessions).iter().map(|x| station_session_view(catalog, x)).collect();
+    let next: Vec<Value> =
+        catalog.member_sessions(&m.id, now, sessions).iter().map(|x| station_session_view(catalog, x)).collect();
     p.insert("next_sessions".into(), next.into());
     Value::Object(p)
 }

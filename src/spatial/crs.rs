@@ -60,9 +60,7 @@ const INVERSE_MAX_ITERATIONS: usize = 30;
 /// let back = crs.from_wgs84(lon, lat);
 /// assert!((back.0 - 121.555).abs() < 1e-9 && (back.1 - 29.867).abs() < 1e-9);
 /// ```
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Crs {
     /// WGS84 (EPSG:4326): the internal storage datum.
@@ -218,8 +216,7 @@ fn gcj02_offset(lon: f64, lat: f64) -> (f64, f64) {
     let rad_lat = lat.to_radians();
     let magic = 1.0 - KRASOVSKY_EE * rad_lat.sin().powi(2);
     let sqrt_magic = magic.sqrt();
-    let dlat = transform_lat(x, y) * 180.0
-        / ((KRASOVSKY_A * (1.0 - KRASOVSKY_EE)) / (magic * sqrt_magic) * PI);
+    let dlat = transform_lat(x, y) * 180.0 / ((KRASOVSKY_A * (1.0 - KRASOVSKY_EE)) / (magic * sqrt_magic) * PI);
     let dlon = transform_lon(x, y) * 180.0 / (KRASOVSKY_A / sqrt_magic * rad_lat.cos() * PI);
     (dlon, dlat)
 }
@@ -353,8 +350,7 @@ mod tests {
         const R: f64 = 6_371_008.8;
         let (lon1, lat1) = (a.0.to_radians(), a.1.to_radians());
         let (lon2, lat2) = (b.0.to_radians(), b.1.to_radians());
-        let h = ((lat2 - lat1) / 2.0).sin().powi(2)
-            + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
+        let h = ((lat2 - lat1) / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
         2.0 * R * h.sqrt().asin()
     }
 
@@ -389,10 +385,7 @@ mod tests {
         points
     }
 
-    fn max_round_trip_m(
-        forward: fn(f64, f64) -> (f64, f64),
-        inverse: fn(f64, f64) -> (f64, f64),
-    ) -> f64 {
+    fn max_round_trip_m(forward: fn(f64, f64) -> (f64, f64), inverse: fn(f64, f64) -> (f64, f64)) -> f64 {
         china_points()
             .into_iter()
             .map(|p| {
@@ -432,14 +425,8 @@ mod tests {
         let metres = haversine_m(ningbo, shifted);
         assert!((200.0..800.0).contains(&metres), "shift {metres} m");
         // About +0.00416 degrees lon, -0.00258 degrees lat: east and a little south.
-        assert!(
-            (shifted.0 - ningbo.0 - 0.00416).abs() < 0.0001,
-            "{shifted:?}"
-        );
-        assert!(
-            (shifted.1 - ningbo.1 + 0.00258).abs() < 0.0001,
-            "{shifted:?}"
-        );
+        assert!((shifted.0 - ningbo.0 - 0.00416).abs() < 0.0001, "{shifted:?}");
+        assert!((shifted.1 - ningbo.1 + 0.00258).abs() < 0.0001, "{shifted:?}");
     }
 
     #[test]
@@ -448,18 +435,9 @@ mod tests {
         // googollee/eviltransform, the widely ported reference
         // implementation of this formula.
         let gcj_cases = [
-            (
-                (121.5272106, 31.1774276),
-                (121.531541859215, 31.17530398364597),
-            ), // Shanghai
-            (
-                (113.912316, 22.543847),
-                (113.9171764808363, 22.540796131694766),
-            ), // Shenzhen
-            (
-                (116.377817, 39.911954),
-                (116.38404722455657, 39.91334545536069),
-            ), // Beijing
+            ((121.5272106, 31.1774276), (121.531541859215, 31.17530398364597)), // Shanghai
+            ((113.912316, 22.543847), (113.9171764808363, 22.540796131694766)), // Shenzhen
+            ((116.377817, 39.911954), (116.38404722455657, 39.91334545536069)), // Beijing
         ];
         for (wgs, want) in gcj_cases {
             let got = wgs84_to_gcj02(wgs.0, wgs.1);
@@ -498,14 +476,7 @@ mod tests {
     #[test]
     fn nan_inputs_do_not_panic_and_give_nan() {
         let nan = f64::NAN;
-        for f in [
-            wgs84_to_gcj02,
-            gcj02_to_wgs84,
-            gcj02_to_bd09,
-            bd09_to_gcj02,
-            wgs84_to_bd09,
-            bd09_to_wgs84,
-        ] {
+        for f in [wgs84_to_gcj02, gcj02_to_wgs84, gcj02_to_bd09, bd09_to_gcj02, wgs84_to_bd09, bd09_to_wgs84] {
             let (x, y) = f(nan, 30.0);
             assert!(x.is_nan() || y.is_nan() || (x, y) == (nan, 30.0));
             let (x, y) = f(120.0, nan);
@@ -540,10 +511,7 @@ mod tests {
     fn parsing_an_unknown_name_reports_the_text() {
         let err = "mercator".parse::<Crs>().unwrap_err();
         assert_eq!(err, CrsError::Unknown("mercator".to_owned()));
-        assert_eq!(
-            err.to_string(),
-            "unknown crs \"mercator\": expected wgs84, gcj02 or bd09"
-        );
+        assert_eq!(err.to_string(), "unknown crs \"mercator\": expected wgs84, gcj02 or bd09");
         assert!(matches!("".parse::<Crs>(), Err(CrsError::Unknown(s)) if s.is_empty()));
         assert!("gcj 02".parse::<Crs>().is_err());
     }

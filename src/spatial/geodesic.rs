@@ -70,7 +70,11 @@ impl LocalPlane {
         let w2 = 1.0 - WGS84_E2 * lat.sin().powi(2);
         let n = WGS84_A / w2.sqrt();
         let m = WGS84_A * (1.0 - WGS84_E2) / (w2 * w2.sqrt());
-        Self { origin, m_per_deg_lon: n * lat.cos() * std::f64::consts::PI / 180.0, m_per_deg_lat: m * std::f64::consts::PI / 180.0 }
+        Self {
+            origin,
+            m_per_deg_lon: n * lat.cos() * std::f64::consts::PI / 180.0,
+            m_per_deg_lat: m * std::f64::consts::PI / 180.0,
+        }
     }
 
     /// Projects lon/lat degrees to metres east/north of the origin.
@@ -101,7 +105,10 @@ mod tests {
         };
         for _ in 0..5_000 {
             let a = p(-180.0 + 360.0 * next(), -89.0 + 178.0 * next());
-            let b = p((a.lon() + (next() - 0.5) * 4.0).clamp(-180.0, 180.0), (a.lat() + (next() - 0.5) * 4.0).clamp(-90.0, 90.0));
+            let b = p(
+                (a.lon() + (next() - 0.5) * 4.0).clamp(-180.0, 180.0),
+                (a.lat() + (next() - 0.5) * 4.0).clamp(-90.0, 90.0),
+            );
             let (ea, eb) = (ecef(a), ecef(b));
             let chord = ((ea[0] - eb[0]).powi(2) + (ea[1] - eb[1]).powi(2) + (ea[2] - eb[2]).powi(2)).sqrt();
             let s = geodesic_distance_m(a, b);

@@ -57,7 +57,7 @@ impl PointIndex {
     /// let pts: Vec<LonLat> = [(121.50, 29.80), (121.60, 29.90), (121.51, 29.81)]
     ///     .iter().map(|&(x, y)| LonLat::new(x, y).unwrap()).collect();
     /// let index = PointIndex::build(&pts);
-    /// let near = index.nearest(LonLat::new(121.505, 29.805).unwrap(), 2, |_| true);
+    /// let near = index.nearest(LonLat::new(121.502, 29.802).unwrap(), 2, |_| true);
     /// assert_eq!(near.iter().map(|n| n.index).collect::<Vec<_>>(), vec![0, 2]);
     /// assert!(near[0].distance_m < near[1].distance_m);
     /// ```
@@ -142,7 +142,8 @@ mod tests {
         let index = PointIndex::build(&points);
         for (qi, q) in cloud(7, 2_000, 121.1, 29.5, 0.8).into_iter().enumerate() {
             let k = 1 + qi % 100;
-            let got: Vec<(usize, f64)> = index.nearest(q, k, |_| true).iter().map(|n| (n.index, n.distance_m)).collect();
+            let got: Vec<(usize, f64)> =
+                index.nearest(q, k, |_| true).iter().map(|n| (n.index, n.distance_m)).collect();
             assert_eq!(got, brute_nearest(&points, q, k, |_| true), "query {q} k {k}");
         }
     }
@@ -162,7 +163,8 @@ mod tests {
     fn equal_distances_go_to_the_lower_position() {
         let p = LonLat::new(121.5, 29.8).unwrap();
         let index = PointIndex::build(&[p, p, p]);
-        let got: Vec<usize> = index.nearest(LonLat::new(121.6, 29.9).unwrap(), 2, |_| true).iter().map(|n| n.index).collect();
+        let got: Vec<usize> =
+            index.nearest(LonLat::new(121.6, 29.9).unwrap(), 2, |_| true).iter().map(|n| n.index).collect();
         assert_eq!(got, vec![0, 1]);
     }
 

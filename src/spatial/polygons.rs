@@ -122,7 +122,9 @@ impl PolygonIndex {
 fn boundary_distance(plane: &LocalPlane, mp: &MultiPolygon<f64>) -> f64 {
     let rings = mp.0.iter().flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()));
     rings
-        .flat_map(|ring| ring.0.windows(2).map(|w| segment_distance(plane.project(w[0].x, w[0].y), plane.project(w[1].x, w[1].y))))
+        .flat_map(|ring| {
+            ring.0.windows(2).map(|w| segment_distance(plane.project(w[0].x, w[0].y), plane.project(w[1].x, w[1].y)))
+        })
         .fold(f64::INFINITY, f64::min)
 }
 
@@ -139,8 +141,20 @@ fn segment_distance(a: [f64; 2], b: [f64; 2]) -> f64 {
 fn envelope_distance(plane: &LocalPlane, min: Coord<f64>, max: Coord<f64>) -> f64 {
     let [x0, y0] = plane.project(min.x, min.y);
     let [x1, y1] = plane.project(max.x, max.y);
-    let dx = if x0 > 0.0 { x0 } else if x1 < 0.0 { -x1 } else { 0.0 };
-    let dy = if y0 > 0.0 { y0 } else if y1 < 0.0 { -y1 } else { 0.0 };
+    let dx = if x0 > 0.0 {
+        x0
+    } else if x1 < 0.0 {
+        -x1
+    } else {
+        0.0
+    };
+    let dy = if y0 > 0.0 {
+        y0
+    } else if y1 < 0.0 {
+        -y1
+    } else {
+        0.0
+    };
     (dx * dx + dy * dy).sqrt() * 0.99 // the plane's scale drifts slightly with latitude
 }
 
@@ -164,7 +178,11 @@ mod tests {
                 (0..=n)
                     .map(|j| {
                         let inner = |k: usize| k > 0 && k < n;
-                        let (jx, jy) = if inner(i) && inner(j) { ((next() - 0.5) * step * 0.6, (next() - 0.5) * step * 0.6) } else { (0.0, 0.0) };
+                        let (jx, jy) = if inner(i) && inner(j) {
+                            ((next() - 0.5) * step * 0.6, (next() - 0.5) * step * 0.6)
+                        } else {
+                            (0.0, 0.0)
+                        };
                         (121.2 + i as f64 * step + jx, 29.6 + j as f64 * step + jy)
                     })
                     .collect()

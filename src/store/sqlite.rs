@@ -8,7 +8,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use geo::MultiPolygon;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
-use sqlx::{Row, SqlitePool, Sqlite, Transaction};
+use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 
 use super::{Batch, Progress, Store, StoreError, WriteReport};
 use crate::catalog::CatalogData;
@@ -74,8 +74,10 @@ fn parse_geometry(text: &str, table: &'static str, id: &str) -> Result<MultiPoly
 fn station_from_row(row: &SqliteRow) -> Result<Station, StoreError> {
     let id: String = row.try_get("id")?;
     let t = "stations";
-    let rules: Vec<String> = serde_json::from_str(row.try_get::<&str, _>("reception")?).map_err(|e| corrupt(t, &id, e))?;
-    let reception = rules.iter().map(|r| r.parse::<ReceptionRule>()).collect::<Result<_, _>>().map_err(|e| corrupt(t, &id, e))?;
+    let rules: Vec<String> =
+        serde_json::from_str(row.try_get::<&str, _>("reception")?).map_err(|e| corrupt(t, &id, e))?;
+    let reception =
+        rules.iter().map(|r| r.parse::<ReceptionRule>()).collect::<Result<_, _>>().map_err(|e| corrupt(t, &id, e))?;
     let location = LonLat::new(row.try_get("lon")?, row.try_get("lat")?).map_err(|e| corrupt(t, &id, e))?;
     Ok(Station {
         id: parse_col(row, t, &id, "id")?,
@@ -146,7 +148,12 @@ async fn count(tx: &mut Transaction<'_, Sqlite>, table: &str) -> Result<usize, S
     Ok(n as usize)
 }
 
-async fn write_batch(tx: &mut Transaction<'_, Sqlite>, batch: &Batch, done: &mut u64, progress: Progress<'_>) -> Result<(), StoreError> {
+async fn write_batch(
+    tx: &mut Transaction<'_, Sqlite>,
+    batch: &Batch,
+    done: &mut u64,
+    progress: Progress<'_>,
+) -> Result<(), StoreError> {
     let mut tick = || {
         *done += 1;
         if *done % 256 == 0 {
@@ -238,7 +245,10 @@ async fn write_batch(tx: &mut Transaction<'_, Sqlite>, batch: &Batch, done: &mut
                 .bind(geometry_text(&g.geometry))
                 .execute(&mut **tx)
                 .await?;
-                sqlx::query("DELETE FROM grid_members WHERE grid_id = ?").bind(g.id.as_str()).execute(&mut **tx).await?;
+                sqlx::query("DELETE FROM grid_members WHERE grid_id = ?")
+                    .bind(g.id.as_str())
+                    .execute(&mut **tx)
+                    .await?;
                 for (position, member) in g.members.iter().enumerate() {
                     sqlx::query("INSERT INTO grid_members (grid_id, member_id, position) VALUES (?, ?, ?)")
                         .bind(g.id.as_str())

@@ -44,7 +44,10 @@ fn layout(title: &str, body: Markup) -> Markup {
 
 /// A readable error page with the right status.
 pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
-    let body = layout(title, html! { h1 { (title) } p.error { (message) } p { a href="/" { "返回首页 Back to the station list" } } });
+    let body = layout(
+        title,
+        html! { h1 { (title) } p.error { (message) } p { a href="/" { "返回首页 Back to the station list" } } },
+    );
     (status, Html(body.into_string())).into_response()
 }
 
@@ -61,16 +64,32 @@ struct NearRow<'a> {
     distance_m: f64,
 }
 
-async fn home(State(state): State<AppState>, query: Result<Query<HomeParams>, axum::extract::rejection::QueryRejection>) -> Response {
+async fn home(
+    State(state): State<AppState>,
+    query: Result<Query<HomeParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
     let catalog = state.catalog();
     let p = query.map(|Query(p)| p).unwrap_or_default();
-    let asked = p.lon.as_deref().is_some_and(|s| !s.trim().is_empty()) || p.lat.as_deref().is_some_and(|s| !s.trim().is_empty());
+    let asked = p.lon.as_deref().is_some_and(|s| !s.trim().is_empty())
+        || p.lat.as_deref().is_some_and(|s| !s.trim().is_empty());
     let answer = asked.then(|| {
         let crs = params::crs(&p.crs)?;
         let q = params::position(&p.lon, &p.lat, crs)?;
-        let filter = StationFilter { kinds: StationKind::ALL.iter().copied().filter(|k| *k != StationKind::OnlineStation).collect(), ..Default::default() };
-        let rows: Vec<NearRow> = catalog.nearest_stations(q, 5, &filter).into_iter().map(|h| NearRow { station: h.station, distance_m: h.distance_m }).collect();
-        let grid = catalog.grid_at(q).ok().map(|hit| (hit.grid.name.clone(), hit.grid.members.iter().filter_map(|id| catalog.member(id)).map(|m| m.name.clone()).collect::<Vec<_>>()));
+        let filter = StationFilter {
+            kinds: StationKind::ALL.iter().copied().filter(|k| *k != StationKind::OnlineStation).collect(),
+            ..Default::default()
+        };
+        let rows: Vec<NearRow> = catalog
+            .nearest_stations(q, 5, &filter)
+            .into_iter()
+            .map(|h| NearRow { station: h.station, distance_m: h.distance_m })
+            .collect();
+        let grid = catalog.grid_at(q).ok().map(|hit| {
+            (
+                hit.grid.name.clone(),
+                hit.grid.members.iter().filter_map(|id| catalog.member(id)).map(|m| m.name.clone()).collect::<Vec<_>>(),
+            )
+        });
         Ok::<_, super::error::AppError>((rows, grid))
     });
     let status = match &answer {
@@ -145,7 +164,8 @@ fn format_distance(m: f64) -> String {
 
 fn station_list(catalog: &Catalog) -> Markup {
     let towns: Vec<_> = catalog.areas().iter().filter(|a| a.level == AreaLevel::Town).collect();
-    let unplaced: Vec<&Station> = catalog.stations().iter().filter(|s| s.town_code.as_ref().is_none_or(|c| catalog.area(c).is_none())).collect();
+    let unplaced: Vec<&Station> =
+        catalog.stations().iter().filter(|s| s.town_code.as_ref().is_none_or(|c| catalog.area(c).is_none())).collect();
     html! {
         @for town in &towns {
             @let stations: Vec<&Station> = catalog.stations().iter().filter(|s| s.town_code.as_ref() == Some(&town.code)).collect();

@@ -1,0 +1,100 @@
+//! Test harness: a fresh SQLite file per test, the real router on a real socket (port 0), and a
+//! fixed clock so that reception sessions are reproducible.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset};
+use liaison::catalog::Catalog;
+use liaison::cli::load_sample_if_empty;
+use liaison::http::{app, AppState, Clock};
+use liaison::store::{SqliteStore, Store};
+use serde_json::Value;
+
+/// Thursday 12 November 2026, 10:00 in Shanghai.
+pub fn fixed_now() -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339("2026-11-12T10:00:00+08:00").unwrap()
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub store: Arc<SqliteStore>,
+    pub state: AppState,
+    pub db_path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    /// A server on the Haishu sample.
+    pub async fn with_sample() -> Self {
+        Self::start(true).await
+    }
+
+    /// A server on an empty database.
+    pub async fn empty() -> Self {
+        Self::start(false).await
+    }
+
+    async fn start(sample: bool) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db_path = dir.path().join("liaison.db");
+        let store = Arc::new(SqliteStore::open(&db_path).await.unwrap());
+        if sample {
+            assert!(load_sample_if_empty(store.as_ref()).await.unwrap());
+        }
+        let catalog = Catalog::build(store.load().await.unwrap());
+        let mut state = AppState::new(catalog, store.clone());
+        state.clock = Clock::Fixed(fixed_now());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let router = app(state.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        Self { base, client: reqwest::Client::new(), store, state, db_path, _dir: dir }
+    }
+
+    /// GET `path` and return the status and the JSON body.
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let res = self.client.get(format!("{}{}", self.base, path)).send().await.unwrap();
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or_else(|e| panic!("GET {path}: not JSON ({e}): {text}"));
+        (status, body)
+    }
+
+    /// GET `path` and return the status and the text body.
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let res = self.client.get(format!("{}{}", self.base, path)).send().await.unwrap();
+        (res.status().as_u16(), res.text().await.unwrap())
+    }
+}
+
+/// Asserts a 4xx answer in the API's error shape and returns its code.
+pub fn error_code(status: u16, body: &Value, expected_status: u16) -> String {
+    assert_eq!(status, expected_status, "body: {body}");
+    let code = body["error"]["code"].as_str().unwrap_or_else(|| panic!("no error.code in {body}"));
+    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "no message in {body}");
+    code.to_owned()
+}
+
+/// A small deterministic generator for test data.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn unit(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    pub fn between(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * self.unit()
+    }
+}
+
+/// The shared Haishu folder beside the project (`../shared/data/haishu`).
+pub fn shared_haishu() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/haishu")
+}

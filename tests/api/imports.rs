@@ -1,0 +1,231 @@
+//! Importing files: the real Haishu boundary, bad files rejected whole, upserts, export round
+//! trips, the committed sample, the command line, and indexes swapped after another process writes.
+
+use std::process::Command;
+use std::time::Duration;
+
+use geo::{BoundingRect, GeodesicArea};
+use liaison::cli::sample_files;
+use liaison::formats::{write, Kind};
+use liaison::import::import_files;
+use liaison::spatial::Crs;
+use liaison::store::{SqliteStore, Store};
+
+use crate::helpers::{shared_haishu, TestApp};
+
+async fn fresh_store() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("t.db")).await.unwrap();
+    (dir, store)
+}
+
+/// Metres between two longitudes at latitude `lat` (and between two latitudes).
+fn metres(dlon: f64, dlat: f64, lat: f64) -> (f64, f64) {
+    (dlon * 111_320.0 * lat.to_radians().cos(), dlat * 110_574.0)
+}
+
+#[tokio::test]
+async fn the_real_haishu_boundary_imports_from_gcj02_with_its_true_area_and_shift() {
+    let (_dir, store) = fresh_store().await;
+    let bytes = std::fs::read(shared_haishu().join("330203.json")).expect("../shared/data/haishu/330203.json beside the project");
+    let report = import_files(&store, &[(Kind::Areas, &bytes, Crs::Gcj02)], &|_| {}).await.unwrap();
+    assert_eq!((report.inserted, report.updated), (1, 0));
+    let data = store.load().await.unwrap();
+    let area = &data.areas[0];
+    assert_eq!((area.code.as_str(), area.name.as_str()), ("330203", "海曙区"));
+    assert_eq!(area.parent, None, "DataV's acroutes are not a parent field");
+
+    let km2 = area.geometry.geodesic_area_unsigned() / 1e6;
+    assert!((585.0..605.0).contains(&km2), "area {km2} km², official about 595");
+
+    // GCJ-02 bbox from ../shared/data/haishu/SOURCES.md; WGS84 lies west and north of it here.
+    let (gcj_min, gcj_max) = ((121.139375, 29.724158), (121.560954, 29.949704));
+    let r = area.geometry.bounding_rect().unwrap();
+    for (w, g) in [((r.min().x, r.min().y), gcj_min), ((r.max().x, r.max().y), gcj_max)] {
+        let (dx, dy) = metres(g.0 - w.0, w.1 - g.1, g.1);
+        assert!((300.0..500.0).contains(&dx), "east shift {dx} m");
+        assert!((150.0..400.0).contains(&dy), "south shift {dy} m");
+        assert!((300.0..700.0).contains(&dx.hypot(dy)));
+    }
+}
+
+#[tokio::test]
+async fn the_ningbo_city_file_imports_ten_districts_with_their_parent() {
+    let (_dir, store) = fresh_store().await;
+    let bytes = std::fs::read(shared_haishu().join("330200_full.json")).unwrap();
+    import_files(&store, &[(Kind::Areas, &bytes, Crs::Gcj02)], &|_| {}).await.unwrap();
+    let data = store.load().await.unwrap();
+    assert_eq!(data.areas.len(), 10);
+    assert!(data.areas.iter().all(|a| a.parent.as_ref().map(|p| p.as_str()) == Some("330200")));
+    let xiangshan = data.areas.iter().find(|a| a.code.as_str() == "330225").unwrap();
+    assert_eq!(xiangshan.geometry.0.len(), 52, "象山县 keeps its islands");
+}
+
+const STATIONS_CSV: &str = "id,name,kind,level,lon,lat,parent,reception\n\
+S1,甲站,deputy_liaison_station,district,121.50,29.80,,\"monthly 2,4 thu 14:00-17:00\"\n\
+S2,乙站,member_workstation,district,121.51,29.81,,weekly tue 09:00-11:30\n\
+P1,丙点,liaison_point,township,121.52,29.82,S1,\n";
+
+#[tokio::test]
+async fn a_bad_row_rejects_the_whole_file_naming_row_and_field() {
+    let (_dir, store) = fresh_store().await;
+    let bad = STATIONS_CSV.replace("member_workstation", "workstation");
+    let err = import_files(&store, &[(Kind::Stations, bad.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap_err();
+    assert!(err.to_string().starts_with("line 3, field \"kind\": unknown station kind \"workstation\""), "{err}");
+    assert_eq!(store.station_count().await.unwrap(), 0, "nothing half-imported");
+
+    let bad = STATIONS_CSV.replace(",S1,", ",S9,");
+    let err = import_files(&store, &[(Kind::Stations, bad.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap_err();
+    assert!(err.to_string().starts_with("line 4, field \"parent\": unknown station \"S9\""), "{err}");
+
+    let dup = format!("{STATIONS_CSV}S1,again,deputy_liaison_station,district,121.5,29.8,,\n");
+    let err = import_files(&store, &[(Kind::Stations, dup.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap_err();
+    assert!(err.to_string().contains("\"S1\" appears twice"), "{err}");
+    assert_eq!(store.station_count().await.unwrap(), 0);
+
+    import_files(&store, &[(Kind::Stations, STATIONS_CSV.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap();
+    let grid = r#"{"type":"FeatureCollection","features":[
+        {"type":"Feature","properties":{"id":"G1","name":"一","members":[]},"geometry":{"type":"Polygon","coordinates":[[[121.5,29.8],[121.6,29.8],[121.6,29.9],[121.5,29.8]]]}},
+        {"type":"Feature","properties":{"id":"G2","name":"二","members":["M404"]},"geometry":{"type":"Polygon","coordinates":[[[121.5,29.8],[121.6,29.8],[121.6,29.9],[121.5,29.8]]]}}]}"#;
+    let err = import_files(&store, &[(Kind::Grids, grid.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap_err();
+    assert!(err.to_string().starts_with("feature 2, field \"members\": unknown member \"M404\""), "{err}");
+    let degenerate = grid.replacen("[121.6,29.8],[121.6,29.9],", "[121.6,29.8],", 1);
+    let err = import_files(&store, &[(Kind::Grids, degenerate.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap_err();
+    assert!(err.to_string().starts_with("feature 1, field \"geometry\""), "{err}");
+    assert!(store.load().await.unwrap().grids.is_empty());
+}
+
+#[tokio::test]
+async fn reimporting_upserts_by_id() {
+    let (_dir, store) = fresh_store().await;
+    let first = import_files(&store, &[(Kind::Stations, STATIONS_CSV.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap();
+    assert_eq!((first.inserted, first.updated), (3, 0));
+    let changed = STATIONS_CSV.replace("乙站", "乙站（新址）").replace("121.51,29.81", "121.515,29.815");
+    let again = import_files(&store, &[(Kind::Stations, changed.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap();
+    assert_eq!((again.inserted, again.updated), (0, 3));
+    let data = store.load().await.unwrap();
+    assert_eq!(data.stations.len(), 3);
+    let s2 = data.stations.iter().find(|s| s.id.as_str() == "S2").unwrap();
+    assert_eq!((s2.name.as_str(), s2.location.lon()), ("乙站（新址）", 121.515));
+}
+
+async fn export_all(store: &SqliteStore, crs: Crs) -> [String; 4] {
+    let d = store.load().await.unwrap();
+    [
+        write::areas_geojson(&d.areas, crs),
+        write::stations_geojson(&d.stations, crs),
+        write::members_csv(&d.members),
+        write::grids_geojson(&d.grids, crs),
+    ]
+}
+
+#[tokio::test]
+async fn an_export_reimports_unchanged_in_every_crs() {
+    let app = TestApp::with_sample().await;
+    for crs in [Crs::Wgs84, Crs::Gcj02, Crs::Bd09] {
+        let exported = export_all(&app.store, crs).await;
+        let (_dir, copy) = fresh_store().await;
+        let kinds = [Kind::Areas, Kind::Stations, Kind::Members, Kind::Grids];
+        let files: Vec<(Kind, &[u8], Crs)> = kinds.iter().zip(&exported).map(|(k, t)| (*k, t.as_bytes(), crs)).collect();
+        import_files(&copy, &files, &|_| {}).await.unwrap();
+        let wgs_original = export_all(&app.store, Crs::Wgs84).await;
+        let wgs_copy = export_all(&copy, Crs::Wgs84).await;
+        if crs == Crs::Wgs84 {
+            assert_eq!(wgs_copy, wgs_original);
+        } else {
+            // Through another CRS positions move by at most the inverse's error (and rounding).
+            let a = app.store.load().await.unwrap();
+            let b = copy.load().await.unwrap();
+            assert_eq!(a.stations.len(), b.stations.len());
+            for (x, y) in a.stations.iter().zip(&b.stations) {
+                assert_eq!(x.id, y.id);
+                assert!(liaison::spatial::geodesic_distance_m(x.location, y.location) < 0.5, "{crs} {}", x.id);
+            }
+            assert_eq!(wgs_copy[2], wgs_original[2], "members carry no positions");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_committed_sample_is_what_the_generator_writes_and_imports_cleanly() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let (_tmp, store) = fresh_store().await;
+    let mut files = Vec::new();
+    for (name, text) in sample_files() {
+        let committed = std::fs::read_to_string(dir.join(name)).unwrap_or_default();
+        assert!(committed == text, "data/{name} differs from `liaison sample-data`: regenerate it");
+        files.push(text);
+    }
+    let kinds = [Kind::Areas, Kind::Stations, Kind::Members, Kind::Grids];
+    let inputs: Vec<(Kind, &[u8], Crs)> = kinds.iter().zip(&files).map(|(k, t)| (*k, t.as_bytes(), Crs::Wgs84)).collect();
+    import_files(&store, &inputs, &|_| {}).await.unwrap();
+    assert_eq!(export_all(&store, Crs::Wgs84).await.to_vec(), files);
+}
+
+#[tokio::test]
+async fn data_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keep.db");
+    let before = {
+        let store = SqliteStore::open(&path).await.unwrap();
+        liaison::cli::load_sample_if_empty(&store).await.unwrap();
+        let data = store.load().await.unwrap();
+        store.pool().close().await;
+        data
+    };
+    let store = SqliteStore::open(&path).await.unwrap();
+    assert!(!liaison::cli::load_sample_if_empty(&store).await.unwrap(), "the sample is loaded once");
+    assert_eq!(store.load().await.unwrap(), before);
+}
+
+#[tokio::test]
+async fn a_running_server_swaps_in_data_imported_by_another_process() {
+    let app = TestApp::with_sample().await;
+    let version = app.store.catalog_version().await.unwrap();
+    tokio::spawn(liaison::cli::reload_on_change(app.state.clone(), version, Duration::from_millis(50)));
+    let other = SqliteStore::open(&app.db_path).await.unwrap();
+    let csv = "id,name,kind,level,lon,lat\nNEW-1,新建站,deputy_liaison_station,district,121.3,29.8\n";
+    import_files(&other, &[(Kind::Stations, csv.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap();
+    let mut found = false;
+    for _ in 0..100 {
+        let (status, _) = app.get("/api/v1/stations/NEW-1").await;
+        if status == 200 {
+            found = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(found, "the new station was never served");
+}
+
+fn liaison_cmd(db: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_liaison"));
+    cmd.arg("--db").arg(db).env_remove("LIAISON_DB");
+    cmd
+}
+
+#[test]
+fn the_command_line_imports_exports_and_explains_bad_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    let out = liaison_cmd(&db).args(["import", "areas"]).arg(shared_haishu().join("330203.json")).args(["--crs", "gcj02"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 inserted, 0 updated"));
+
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, STATIONS_CSV.replace("121.52,29.82", "121.52,")).unwrap();
+    let out = liaison_cmd(&db).args(["import", "stations"]).arg(&bad).output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("nothing was written") && stderr.contains("line 4, field \"lat\""), "{stderr}");
+
+    let out = liaison_cmd(&db).args(["export", "areas", "--crs", "gcj02"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("\"code\":\"330203\"") && text.contains("121.139375"), "GCJ-02 round trip keeps the source vertex");
+
+    let help = liaison_cmd(&db).args(["import", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    for field in ["opening_hours", "reception", "term_start", "town_code", "adcode", "--crs"] {
+        assert!(help.contains(field), "--help does not document {field}");
+    }
+}

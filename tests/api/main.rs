@@ -1,0 +1,9 @@
+//! Integration tests: the real router over real HTTP, on a fresh SQLite file per test.
+
+mod helpers;
+
+mod bad_input;
+mod grids;
+mod imports;
+mod pages;
+mod stations;
