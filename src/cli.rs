@@ -32,7 +32,8 @@ pub enum Command {
     /// Import a GeoJSON or CSV file, all or nothing, upserting by id (areas: by code).
     ///
     /// GeoJSON: a FeatureCollection, a bare array of Features (DataV/AMap files) or one Feature.
-    /// CSV: a header row; stations take their position from `lon` and `lat` columns. Lists
+    /// CSV: a header row; positions from `lon` and `lat` columns, or any geometry from a `wkt`
+    /// column (as PostGIS and QGIS export it). Lists
     /// (members, reception) are JSON arrays in GeoJSON, and in CSV separated by `,` (members)
     /// or `;` (reception rules).
     ///
@@ -45,7 +46,8 @@ pub enum Command {
     ///     options months=5,6 members=… theme=…); geometry a Point.
     ///   members: id, name, body (npc_deputy | cppcc_member), level, sector, occupation,
     ///     station, term_start, term_end (YYYY-MM-DD); no geometry.
-    ///   grids: id, code, name, members (member ids), station, town_code; geometry a
+    ///   grids: id, code (default: id), name (default: code), members (member ids), station,
+    ///     town_code; geometry a
     ///     (Multi)Polygon.
     ///   areas: code (or DataV's adcode), name, level (district | town | community; DataV's
     ///     street counts as town), parent; geometry a (Multi)Polygon.

@@ -1,9 +1,11 @@
 //! Reading files into rows: a GeoJSON FeatureCollection, a bare JSON array of Features (as DataV
-//! and AMap files are), a single Feature, or CSV with `lon`/`lat` columns. Geometries are
+//! and AMap files are), a single Feature, or CSV with `lon`/`lat` columns or a `wkt` column (as
+//! PostGIS and QGIS export). Geometries are
 //! converted from the file's CRS to WGS84 lon/lat degrees here.
 
 use geo::{Coord, Geometry, MapCoords, Point};
 use serde_json::{Map, Value};
+use wkt::TryFromWkt;
 
 use super::{FormatError, Place};
 use crate::spatial::Crs;
@@ -100,8 +102,16 @@ fn read_csv(text: &str, crs: Crs) -> Result<Vec<Row>, FormatError> {
                 fields.insert(h.clone(), Value::String(v.to_owned()));
             }
         }
+        let wkt = fields.remove("wkt");
         let geometry = match (fields.remove("lon"), fields.remove("lat")) {
-            (None, None) => None,
+            (None, None) => match wkt {
+                Some(Value::String(text)) => {
+                    let g = Geometry::<f64>::try_from_wkt_str(&text)
+                        .map_err(|e| FormatError::record(place, Some("wkt"), e))?;
+                    Some(to_wgs84(g, crs))
+                }
+                _ => None,
+            },
             (Some(lon), Some(lat)) => {
                 let num = |v: &Value, name: &str| {
                     v.as_str()
@@ -145,6 +155,15 @@ mod tests {
         let rows = read_rows(text.as_bytes(), Crs::Gcj02).unwrap();
         let Some(Geometry::Point(p)) = rows[0].geometry else { panic!("no point") };
         assert!(p.x() < 121.5 && p.y() > 29.8, "GCJ-02 is shifted east and south of WGS84 here: {p:?}");
+    }
+
+    #[test]
+    fn csv_geometry_may_be_wkt() {
+        let text = "id,wkt\nG1,\"POLYGON((121 29,122 29,122 30,121 29))\"\nG2,POLYGON((1 2\n";
+        let err = read_rows(text.as_bytes(), Crs::Wgs84).unwrap_err();
+        assert!(err.to_string().starts_with("line 3, field \"wkt\""), "{err}");
+        let rows = read_rows(text.lines().take(2).collect::<Vec<_>>().join("\n").as_bytes(), Crs::Wgs84).unwrap();
+        assert!(matches!(rows[0].geometry, Some(Geometry::Polygon(_))));
     }
 
     #[test]

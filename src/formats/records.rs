@@ -11,8 +11,8 @@ use serde_json::{json, Map, Value};
 
 use super::{FormatError, Row};
 use crate::domain::{
-    check_multipolygon, AdminArea, AreaCode, AreaLevel, GridArea, LonLat, Member, MemberError, ReceptionRule, Station,
-    StationError,
+    check_multipolygon, AdminArea, AreaCode, AreaLevel, GridArea, GridId, LonLat, Member, MemberError, ReceptionRule,
+    Station, StationError,
 };
 
 /// The four kinds of reference data a file can hold.
@@ -117,7 +117,7 @@ impl Fields<'_> {
             Some(Geometry::Polygon(p)) => MultiPolygon(vec![p.clone()]),
             Some(Geometry::MultiPolygon(mp)) => mp.clone(),
             Some(_) => return Err(self.err("geometry", "must be a Polygon or MultiPolygon")),
-            None => return Err(self.err("geometry", "is required (a Polygon or MultiPolygon; CSV cannot carry one)")),
+            None => return Err(self.err("geometry", "is required (a Polygon or MultiPolygon; in CSV a wkt column)")),
         };
         check_multipolygon(&mp).map_err(|e| self.err("geometry", e))?;
         // RFC 7946's right-hand rule: exterior rings counter-clockwise. DataV files wind the other
@@ -187,14 +187,14 @@ pub fn parse_member(row: &Row) -> Result<Member, FormatError> {
 /// A grid area from a row: a (Multi)Polygon and the grid properties.
 pub fn parse_grid(row: &Row) -> Result<GridArea, FormatError> {
     let f = Fields(row);
-    let id = f.parse("id")?;
+    let id: GridId = f.parse("id")?;
     let mut members = f.list("members", ',')?;
     members.dedup();
-    let name = f.text("name")?;
+    let code = f.opt_text("code")?.unwrap_or_else(|| id.to_string());
     Ok(GridArea {
-        code: f.opt_text("code")?.unwrap_or_else(|| format!("{id}")),
+        name: f.opt_text("name")?.unwrap_or_else(|| code.clone()),
+        code,
         id,
-        name,
         geometry: f.area()?,
         members,
         station: f.parse_opt("station")?,

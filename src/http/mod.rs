@@ -20,6 +20,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, FixedOffset, Utc};
 use serde_json::json;
+use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -78,6 +79,7 @@ pub fn app(state: AppState) -> Router {
         .merge(pages::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -25,9 +25,14 @@ struct ListParams {
     lat: Option<String>,
     radius_m: Option<String>,
     crs: Option<String>,
+    limit: Option<String>,
     #[serde(flatten)]
     filter: FilterParams,
 }
+
+/// How many stations a list answers unless `limit` says otherwise, and the most it may ask for.
+const DEFAULT_LIMIT: usize = 5_000;
+const MAX_LIMIT: usize = 50_000;
 
 /// The largest radius a within-radius query may ask for, metres.
 const MAX_RADIUS_M: f64 = 100_000.0;
@@ -36,8 +41,9 @@ async fn list(State(state): State<AppState>, ApiQuery(p): ApiQuery<ListParams>) 
     let crs = params::crs(&p.crs)?;
     let filter = p.filter.filter()?;
     let bbox = params::bbox(&p.bbox, crs)?;
+    let limit = params::integer("limit", &p.limit, DEFAULT_LIMIT, 1..=MAX_LIMIT)?;
     let catalog = state.catalog();
-    let features = match params::number("radius_m", &p.radius_m)? {
+    let features: Vec<Value> = match params::number("radius_m", &p.radius_m)? {
         Some(r) => {
             if !(0.0..=MAX_RADIUS_M).contains(&r) {
                 return Err(AppError::bad(
@@ -50,6 +56,7 @@ async fn list(State(state): State<AppState>, ApiQuery(p): ApiQuery<ListParams>) 
                 .stations_within(q, r, &filter)
                 .into_iter()
                 .filter(|h| bbox.is_none_or(|b| b.contains(h.station.location.lon(), h.station.location.lat())))
+                .take(limit + 1)
                 .map(|h| views::station_hit(h.station, h.distance_m, crs))
                 .collect()
         }
@@ -63,11 +70,12 @@ async fn list(State(state): State<AppState>, ApiQuery(p): ApiQuery<ListParams>) 
             catalog
                 .stations_matching(bbox.as_ref(), &filter)
                 .into_iter()
+                .take(limit + 1)
                 .map(|s| views::station_feature(s, views::station_properties_view(s), crs))
                 .collect()
         }
     };
-    Ok(Json(feature_collection(features)))
+    Ok(Json(views::limited_collection(features, limit)))
 }
 
 #[derive(Debug, serde::Deserialize)]

@@ -19,6 +19,14 @@ pub fn feature_collection(features: Vec<Value>) -> Value {
     json!({ "type": "FeatureCollection", "features": features })
 }
 
+/// A FeatureCollection of at most `limit` of `features` (pass one more than `limit` to learn that
+/// there were more): `numberReturned` and `truncated` tell a client to narrow its query.
+pub fn limited_collection(mut features: Vec<Value>, limit: usize) -> Value {
+    let truncated = features.len() > limit;
+    features.truncate(limit);
+    json!({ "type": "FeatureCollection", "numberReturned": features.len(), "truncated": truncated, "features": features })
+}
+
 fn round_m(m: f64) -> f64 {
     (m * 100.0).round() / 100.0
 }

@@ -26,6 +26,7 @@ async fn bad_parameters_are_400s_with_a_code_and_message() {
         ("/api/v1/stations?bbox=0,0,200,10", "invalid_bbox"),
         ("/api/v1/stations?lon=121.5&lat=29.8&radius_m=-1", "out_of_range"),
         ("/api/v1/stations?lon=121.5&lat=29.8", "missing_parameter"),
+        ("/api/v1/stations?limit=0", "out_of_range"),
         ("/api/v1/grids?bbox=nope", "invalid_bbox"),
         ("/api/v1/grids/at?lon=121.5&lat=nan", "invalid_number"),
         ("/api/v1/areas?level=planet", "invalid_parameter"),
@@ -40,7 +41,13 @@ async fn bad_parameters_are_400s_with_a_code_and_message() {
 #[tokio::test]
 async fn unknown_ids_and_routes_are_404s() {
     let app = TestApp::with_sample().await;
-    for path in ["/api/v1/stations/NOPE", "/api/v1/stations/bad%20id", "/api/v1/members/NOPE", "/api/v1/grids/NOPE", "/api/v1/nothing"] {
+    for path in [
+        "/api/v1/stations/NOPE",
+        "/api/v1/stations/bad%20id",
+        "/api/v1/members/NOPE",
+        "/api/v1/grids/NOPE",
+        "/api/v1/nothing",
+    ] {
         let (status, body) = app.get(path).await;
         assert_eq!(error_code(status, &body, 404), "not_found", "{path}");
     }

@@ -62,14 +62,18 @@ async fn points_near_a_grid_edge_name_the_neighbour() {
         }
         let (lon, lat) = (rng.between(121.45, 121.56), rng.between(29.84, 29.90));
         let q = LonLat::new(lon, lat).unwrap();
-        let Some(home) = catalog.grids().iter().find(|g| g.geometry.intersects(&Point::new(lon, lat))) else { continue };
+        let Some(home) = catalog.grids().iter().find(|g| g.geometry.intersects(&Point::new(lon, lat))) else {
+            continue;
+        };
         // Brute force: distance to every other grid, in the plane tangent at q.
         let plane = LocalPlane::at(q);
         let dist = |g: &liaison::domain::GridArea| -> f64 {
             g.geometry
                 .0
                 .iter()
-                .flat_map(|p| p.exterior().0.windows(2).map(|w| (plane.project(w[0].x, w[0].y), plane.project(w[1].x, w[1].y))))
+                .flat_map(|p| {
+                    p.exterior().0.windows(2).map(|w| (plane.project(w[0].x, w[0].y), plane.project(w[1].x, w[1].y)))
+                })
                 .map(|(a, b)| {
                     let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
                     let t = (-(a[0] * dx + a[1] * dy) / (dx * dx + dy * dy)).clamp(0.0, 1.0);
@@ -123,7 +127,8 @@ async fn grids_and_areas_come_as_feature_collections() {
     let n = some["features"].as_array().unwrap().len();
     assert!(n > 0 && n < 60, "{n}");
     let (_, towns) = app.get("/api/v1/areas?level=town").await;
-    let names: Vec<&str> = towns["features"].as_array().unwrap().iter().map(|f| f["properties"]["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        towns["features"].as_array().unwrap().iter().map(|f| f["properties"]["name"].as_str().unwrap()).collect();
     assert_eq!(names.len(), 17);
     assert!(names.contains(&"白云街道") && names.contains(&"龙观乡"));
     let (_, district) = app.get("/api/v1/areas?level=district").await;

@@ -27,7 +27,8 @@ fn metres(dlon: f64, dlat: f64, lat: f64) -> (f64, f64) {
 #[tokio::test]
 async fn the_real_haishu_boundary_imports_from_gcj02_with_its_true_area_and_shift() {
     let (_dir, store) = fresh_store().await;
-    let bytes = std::fs::read(shared_haishu().join("330203.json")).expect("../shared/data/haishu/330203.json beside the project");
+    let bytes = std::fs::read(shared_haishu().join("330203.json"))
+        .expect("../shared/data/haishu/330203.json beside the project");
     let report = import_files(&store, &[(Kind::Areas, &bytes, Crs::Gcj02)], &|_| {}).await.unwrap();
     assert_eq!((report.inserted, report.updated), (1, 0));
     let data = store.load().await.unwrap();
@@ -126,7 +127,8 @@ async fn an_export_reimports_unchanged_in_every_crs() {
         let exported = export_all(&app.store, crs).await;
         let (_dir, copy) = fresh_store().await;
         let kinds = [Kind::Areas, Kind::Stations, Kind::Members, Kind::Grids];
-        let files: Vec<(Kind, &[u8], Crs)> = kinds.iter().zip(&exported).map(|(k, t)| (*k, t.as_bytes(), crs)).collect();
+        let files: Vec<(Kind, &[u8], Crs)> =
+            kinds.iter().zip(&exported).map(|(k, t)| (*k, t.as_bytes(), crs)).collect();
         import_files(&copy, &files, &|_| {}).await.unwrap();
         let wgs_original = export_all(&app.store, Crs::Wgs84).await;
         let wgs_copy = export_all(&copy, Crs::Wgs84).await;
@@ -157,7 +159,8 @@ async fn the_committed_sample_is_what_the_generator_writes_and_imports_cleanly()
         files.push(text);
     }
     let kinds = [Kind::Areas, Kind::Stations, Kind::Members, Kind::Grids];
-    let inputs: Vec<(Kind, &[u8], Crs)> = kinds.iter().zip(&files).map(|(k, t)| (*k, t.as_bytes(), Crs::Wgs84)).collect();
+    let inputs: Vec<(Kind, &[u8], Crs)> =
+        kinds.iter().zip(&files).map(|(k, t)| (*k, t.as_bytes(), Crs::Wgs84)).collect();
     import_files(&store, &inputs, &|_| {}).await.unwrap();
     assert_eq!(export_all(&store, Crs::Wgs84).await.to_vec(), files);
 }
@@ -208,7 +211,12 @@ fn liaison_cmd(db: &std::path::Path) -> Command {
 fn the_command_line_imports_exports_and_explains_bad_files() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("cli.db");
-    let out = liaison_cmd(&db).args(["import", "areas"]).arg(shared_haishu().join("330203.json")).args(["--crs", "gcj02"]).output().unwrap();
+    let out = liaison_cmd(&db)
+        .args(["import", "areas"])
+        .arg(shared_haishu().join("330203.json"))
+        .args(["--crs", "gcj02"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("1 inserted, 0 updated"));
 
@@ -221,7 +229,10 @@ fn the_command_line_imports_exports_and_explains_bad_files() {
 
     let out = liaison_cmd(&db).args(["export", "areas", "--crs", "gcj02"]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("\"code\":\"330203\"") && text.contains("121.139375"), "GCJ-02 round trip keeps the source vertex");
+    assert!(
+        text.contains("\"code\":\"330203\"") && text.contains("121.139375"),
+        "GCJ-02 round trip keeps the source vertex"
+    );
 
     let help = liaison_cmd(&db).args(["import", "--help"]).output().unwrap();
     let help = String::from_utf8_lossy(&help.stdout);

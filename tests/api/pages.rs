@@ -34,7 +34,9 @@ async fn the_form_answers_the_nearest_station_and_the_grid() {
     let table = &html[html.find("id=\"nearest\"").expect("answer table")..];
     let mut at = 0;
     for hit in &nearest {
-        let pos = table[at..].find(&hit.station.name).unwrap_or_else(|| panic!("{} missing or out of order", hit.station.name));
+        let pos = table[at..]
+            .find(&hit.station.name)
+            .unwrap_or_else(|| panic!("{} missing or out of order", hit.station.name));
         at += pos;
     }
     let grid = catalog.grid_at(q).unwrap().grid;

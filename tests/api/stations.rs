@@ -32,12 +32,17 @@ async fn nearest_equals_brute_force_geodesic_order_over_http() {
         let k = 1 + i % 20;
         let (status, body) = app.get(&format!("/api/v1/stations/nearest?lon={}&lat={}&k={k}", q.lon(), q.lat())).await;
         assert_eq!(status, 200, "{body}");
-        let mut brute: Vec<(f64, &str)> = physical.iter().map(|s| (geodesic_distance_m(q, s.location), s.id.as_str())).collect();
+        let mut brute: Vec<(f64, &str)> =
+            physical.iter().map(|s| (geodesic_distance_m(q, s.location), s.id.as_str())).collect();
         brute.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(b.1)));
         let want: Vec<String> = brute.iter().take(k).map(|x| x.1.to_owned()).collect();
         assert_eq!(ids(&body), want, "query {q} k {k}");
-        let distances: Vec<f64> =
-            body["features"].as_array().unwrap().iter().map(|f| f["properties"]["distance_m"].as_f64().unwrap()).collect();
+        let distances: Vec<f64> = body["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["properties"]["distance_m"].as_f64().unwrap())
+            .collect();
         assert!(distances.windows(2).all(|w| w[0] <= w[1]), "{distances:?}");
         assert!((distances[0] - brute[0].0).abs() < 0.01);
     }
@@ -55,7 +60,8 @@ async fn nearest_filters_by_kind_level_body_and_reception_date() {
     assert!(body["features"].as_array().unwrap().iter().all(|f| f["properties"]["level"] == "township"));
 
     let (_, body) = app.get("/api/v1/stations/nearest?lon=121.55&lat=29.87&k=100&body=cppcc_member").await;
-    let kinds: Vec<&str> = body["features"].as_array().unwrap().iter().map(|f| f["properties"]["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> =
+        body["features"].as_array().unwrap().iter().map(|f| f["properties"]["kind"].as_str().unwrap()).collect();
     assert!(kinds.contains(&"member_workstation") && !kinds.contains(&"deputy_liaison_station"), "{kinds:?}");
 
     // Every answer on a date really receives that day, and none that receives is left out.
@@ -115,6 +121,10 @@ async fn list_filters_by_bbox_and_radius() {
     let catalog = app.state.catalog();
     let (_, all) = app.get("/api/v1/stations").await;
     assert_eq!(ids(&all).len(), catalog.stations().len());
+    assert_eq!(all["truncated"], false);
+    let (_, some) = app.get("/api/v1/stations?limit=10").await;
+    assert_eq!(ids(&some), ids(&all)[..10].to_vec());
+    assert_eq!((some["numberReturned"].as_u64(), some["truncated"].as_bool()), (Some(10), Some(true)));
 
     let (_, body) = app.get("/api/v1/stations?bbox=121.50,29.85,121.56,29.90").await;
     let want: Vec<String> = catalog
@@ -146,8 +156,12 @@ async fn search_matches_chinese_names_and_addresses_by_substring() {
     for q in ["白云", "委员", "社区", "集士港镇"] {
         let (status, body) = app.get(&format!("/api/v1/stations?q={}", urlencode(q))).await;
         assert_eq!(status, 200);
-        let want: Vec<String> =
-            catalog.stations().iter().filter(|s| s.name.contains(q) || s.address.contains(q)).map(|s| s.id.to_string()).collect();
+        let want: Vec<String> = catalog
+            .stations()
+            .iter()
+            .filter(|s| s.name.contains(q) || s.address.contains(q))
+            .map(|s| s.id.to_string())
+            .collect();
         assert!(!want.is_empty(), "{q}");
         assert_eq!(ids(&body), want, "{q}");
     }
@@ -157,7 +171,13 @@ async fn search_matches_chinese_names_and_addresses_by_substring() {
 
 pub fn urlencode(s: &str) -> String {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
@@ -179,7 +199,9 @@ async fn station_detail_has_members_points_and_upcoming_sessions() {
     let starts: Vec<chrono::DateTime<chrono::FixedOffset>> =
         sessions.iter().map(|s| chrono::DateTime::parse_from_rfc3339(s["start"].as_str().unwrap()).unwrap()).collect();
     assert!(starts.windows(2).all(|w| w[0] <= w[1]));
-    assert!(sessions.iter().all(|s| chrono::DateTime::parse_from_rfc3339(s["end"].as_str().unwrap()).unwrap() > fixed_now()));
+    assert!(sessions
+        .iter()
+        .all(|s| chrono::DateTime::parse_from_rfc3339(s["end"].as_str().unwrap()).unwrap() > fixed_now()));
     assert!(starts.iter().all(|s| s.offset().local_minus_utc() == 8 * 3600), "times are Shanghai local");
 }
 
