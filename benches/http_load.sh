@@ -28,8 +28,8 @@ command -v wrk >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive 
 cargo build --release --quiet
 BIN=$ROOT/target/release/liaison
 DB=$WORK/bench.db
-# The peers' stations have no parent; a liaison point needs one, so give each the station two ids before.
-awk -F, 'NR==1 {print $0",parent"; next} {print $0","($3=="liaison_point" ? $1-2 : "")}' "$DATA/stations.csv" > "$WORK/stations.csv"
+# The peers' stations have no parent; a liaison point needs one: give each the deputy station after it.
+awk -F, 'NR==1 {print $0",parent"; next} {print $0","($3=="liaison_point" ? $1+1 : "")}' "$DATA/stations.csv" > "$WORK/stations.csv"
 "$BIN" --db "$DB" import stations "$WORK/stations.csv"
 "$BIN" --db "$DB" import grids "$DATA/areas.csv"
 "$BIN" --db "$DB" serve --bind "127.0.0.1:$PORT" --no-sample --reload-secs 0 2>"$WORK/serve.log" &

@@ -27,6 +27,10 @@ CREATE TABLE stations (
     reception     TEXT NOT NULL DEFAULT '[]'
 ) STRICT;
 
+-- Child keys are indexed: without them each insert of a parent scans the table to settle the
+-- deferred foreign-key checks, which makes large imports quadratic.
+CREATE INDEX stations_parent ON stations (parent_id);
+
 CREATE TABLE members (
     id          TEXT PRIMARY KEY,
     name        TEXT NOT NULL,
@@ -50,6 +54,8 @@ CREATE TABLE grids (
     town_code   TEXT,
     geometry    TEXT NOT NULL
 ) STRICT;
+
+CREATE INDEX grids_station ON grids (station_id);
 
 CREATE TABLE grid_members (
     grid_id   TEXT NOT NULL REFERENCES grids (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,

@@ -7,12 +7,13 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use geo::orient::{Direction, Orient};
 use geo::{Geometry, MultiPolygon};
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::{FormatError, Row};
 use crate::domain::{
-    check_multipolygon, AdminArea, AreaCode, AreaLevel, GridArea, GridId, LonLat, Member, MemberError, ReceptionRule,
-    Station, StationError,
+    check_multipolygon, AdminArea, AreaCode, AreaLevel, Body, GridArea, GridId, Level, LonLat, Member, MemberError,
+    MemberId, ReceptionRule, Station, StationError, StationId, StationKind,
 };
 
 /// The four kinds of reference data a file can hold.
@@ -224,46 +225,107 @@ pub fn parse_area(row: &Row) -> Result<AdminArea, FormatError> {
     Ok(AdminArea { code: f.parse(code_key)?, name: f.text("name")?, level, parent, geometry: f.area()? })
 }
 
-fn opt<T: ToString>(v: &Option<T>) -> Value {
-    v.as_ref().map_or(Value::Null, |x| Value::String(x.to_string()))
+/// The properties a station is written with (and read back from), borrowed from the record.
+#[derive(Debug, Serialize)]
+pub struct StationProperties<'a> {
+    pub id: &'a StationId,
+    pub name: &'a str,
+    pub kind: StationKind,
+    pub level: Level,
+    pub town_code: Option<&'a AreaCode>,
+    pub address: &'a str,
+    pub phone: &'a str,
+    pub opening_hours: &'a str,
+    pub parent: Option<&'a StationId>,
+    pub url: &'a str,
+    pub reception: &'a [ReceptionRule],
 }
 
-fn object(v: Value) -> Map<String, Value> {
-    match v {
-        Value::Object(m) => m,
-        _ => Map::new(),
+impl<'a> From<&'a Station> for StationProperties<'a> {
+    fn from(s: &'a Station) -> Self {
+        Self {
+            id: &s.id,
+            name: &s.name,
+            kind: s.kind,
+            level: s.level,
+            town_code: s.town_code.as_ref(),
+            address: &s.address,
+            phone: &s.phone,
+            opening_hours: &s.opening_hours,
+            parent: s.parent.as_ref(),
+            url: &s.url,
+            reception: &s.reception,
+        }
     }
 }
 
-/// The properties a station is written with (and read back from).
-pub fn station_properties(s: &Station) -> Map<String, Value> {
-    object(json!({
-        "id": s.id, "name": s.name, "kind": s.kind, "level": s.level, "town_code": opt(&s.town_code),
-        "address": s.address, "phone": s.phone, "opening_hours": s.opening_hours, "parent": opt(&s.parent),
-        "url": s.url, "reception": s.reception.iter().map(ToString::to_string).collect::<Vec<_>>(),
-    }))
+/// The fields a member is written with (and read back from), in CSV column order.
+#[derive(Debug, Serialize)]
+pub struct MemberProperties<'a> {
+    pub id: &'a MemberId,
+    pub name: &'a str,
+    pub body: Body,
+    pub level: Level,
+    pub sector: &'a str,
+    pub occupation: &'a str,
+    pub station: Option<&'a StationId>,
+    pub term_start: Option<NaiveDate>,
+    pub term_end: Option<NaiveDate>,
 }
 
-/// The fields a member is written with (and read back from), in CSV column order.
-pub fn member_properties(m: &Member) -> Map<String, Value> {
-    object(json!({
-        "id": m.id, "name": m.name, "body": m.body, "level": m.level, "sector": m.sector,
-        "occupation": m.occupation, "station": opt(&m.station),
-        "term_start": opt(&m.term_start), "term_end": opt(&m.term_end),
-    }))
+impl<'a> From<&'a Member> for MemberProperties<'a> {
+    fn from(m: &'a Member) -> Self {
+        Self {
+            id: &m.id,
+            name: &m.name,
+            body: m.body,
+            level: m.level,
+            sector: &m.sector,
+            occupation: &m.occupation,
+            station: m.station.as_ref(),
+            term_start: m.term_start,
+            term_end: m.term_end,
+        }
+    }
 }
 
 /// The properties a grid area is written with (and read back from).
-pub fn grid_properties(g: &GridArea) -> Map<String, Value> {
-    object(json!({
-        "id": g.id, "code": g.code, "name": g.name, "members": g.members,
-        "station": opt(&g.station), "town_code": opt(&g.town_code),
-    }))
+#[derive(Debug, Serialize)]
+pub struct GridProperties<'a> {
+    pub id: &'a GridId,
+    pub code: &'a str,
+    pub name: &'a str,
+    pub members: &'a [MemberId],
+    pub station: Option<&'a StationId>,
+    pub town_code: Option<&'a AreaCode>,
+}
+
+impl<'a> From<&'a GridArea> for GridProperties<'a> {
+    fn from(g: &'a GridArea) -> Self {
+        Self {
+            id: &g.id,
+            code: &g.code,
+            name: &g.name,
+            members: &g.members,
+            station: g.station.as_ref(),
+            town_code: g.town_code.as_ref(),
+        }
+    }
 }
 
 /// The properties an admin area is written with (and read back from).
-pub fn area_properties(a: &AdminArea) -> Map<String, Value> {
-    object(json!({ "code": a.code, "name": a.name, "level": a.level, "parent": opt(&a.parent) }))
+#[derive(Debug, Serialize)]
+pub struct AreaProperties<'a> {
+    pub code: &'a AreaCode,
+    pub name: &'a str,
+    pub level: AreaLevel,
+    pub parent: Option<&'a AreaCode>,
+}
+
+impl<'a> From<&'a AdminArea> for AreaProperties<'a> {
+    fn from(a: &'a AdminArea) -> Self {
+        Self { code: &a.code, name: &a.name, level: a.level, parent: a.parent.as_ref() }
+    }
 }
 
 #[cfg(test)]

@@ -1,15 +1,16 @@
 //! `/api/v1/stations`: list (bbox, filters, text search, radius), nearest, and one station.
 
 use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::Value;
 
 use super::error::{ApiQuery, AppError};
 use super::params::{self, FilterParams};
-use super::views::{self, feature_collection};
+use super::views;
 use super::AppState;
 use crate::domain::{StationId, StationKind};
+use crate::formats::geojson::FeatureCollection;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -37,13 +38,13 @@ const MAX_LIMIT: usize = 50_000;
 /// The largest radius a within-radius query may ask for, metres.
 const MAX_RADIUS_M: f64 = 100_000.0;
 
-async fn list(State(state): State<AppState>, ApiQuery(p): ApiQuery<ListParams>) -> Result<Json<Value>, AppError> {
+async fn list(State(state): State<AppState>, ApiQuery(p): ApiQuery<ListParams>) -> Result<Response, AppError> {
     let crs = params::crs(&p.crs)?;
     let filter = p.filter.filter()?;
     let bbox = params::bbox(&p.bbox, crs)?;
     let limit = params::integer("limit", &p.limit, DEFAULT_LIMIT, 1..=MAX_LIMIT)?;
     let catalog = state.catalog();
-    let features: Vec<Value> = match params::number("radius_m", &p.radius_m)? {
+    let features: Vec<_> = match params::number("radius_m", &p.radius_m)? {
         Some(r) => {
             if !(0.0..=MAX_RADIUS_M).contains(&r) {
                 return Err(AppError::bad(
@@ -57,7 +58,7 @@ async fn list(State(state): State<AppState>, ApiQuery(p): ApiQuery<ListParams>) 
                 .into_iter()
                 .filter(|h| bbox.is_none_or(|b| b.contains(h.station.location.lon(), h.station.location.lat())))
                 .take(limit + 1)
-                .map(|h| views::station_hit(h.station, h.distance_m, crs))
+                .map(|h| views::station_feature(h.station, Some(h.distance_m), crs))
                 .collect()
         }
         None => {
@@ -71,11 +72,11 @@ async fn list(State(state): State<AppState>, ApiQuery(p): ApiQuery<ListParams>) 
                 .stations_matching(bbox.as_ref(), &filter)
                 .into_iter()
                 .take(limit + 1)
-                .map(|s| views::station_feature(s, views::station_properties_view(s), crs))
+                .map(|s| views::station_feature(s, None, crs))
                 .collect()
         }
     };
-    Ok(Json(views::limited_collection(features, limit)))
+    Ok(Json(FeatureCollection::limited(features, limit)).into_response())
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -90,7 +91,7 @@ struct NearestParams {
 
 /// Without a `kind`, nearest answers physical places only: an online station is not somewhere
 /// to walk to.
-async fn nearest(State(state): State<AppState>, ApiQuery(p): ApiQuery<NearestParams>) -> Result<Json<Value>, AppError> {
+async fn nearest(State(state): State<AppState>, ApiQuery(p): ApiQuery<NearestParams>) -> Result<Response, AppError> {
     let crs = params::crs(&p.crs)?;
     let q = params::position(&p.lon, &p.lat, crs)?;
     let k = params::integer("k", &p.k, 5, 1..=100)?;
@@ -102,9 +103,9 @@ async fn nearest(State(state): State<AppState>, ApiQuery(p): ApiQuery<NearestPar
     let features = catalog
         .nearest_stations(q, k, &filter)
         .into_iter()
-        .map(|h| views::station_hit(h.station, h.distance_m, crs))
+        .map(|h| views::station_feature(h.station, Some(h.distance_m), crs))
         .collect();
-    Ok(Json(feature_collection(features)))
+    Ok(Json(FeatureCollection::new(features)).into_response())
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -117,7 +118,7 @@ async fn one(
     State(state): State<AppState>,
     Path(id): Path<String>,
     ApiQuery(p): ApiQuery<OneParams>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<serde_json::Value>, AppError> {
     let crs = params::crs(&p.crs)?;
     let sessions = params::integer("sessions", &p.sessions, views::DEFAULT_SESSIONS, 0..=50)?;
     let catalog = state.catalog();
