@@ -319,18 +319,27 @@ impl Catalog {
         schedule::next_sessions(&station.reception, now, n)
     }
 
-    /// The next `n` sessions where member `id` is on duty, over all stations, soonest first.
+    /// The next `n` sessions where member `id` is on duty, over all stations, soonest first;
+    /// none outside the member's term.
     pub fn member_sessions(&self, id: &MemberId, now: DateTime<FixedOffset>, n: usize) -> Vec<StationSession<'_>> {
         let Some(&mi) = self.member_pos.get(id) else { return Vec::new() };
+        let member = &self.members[mi];
+        // A term that has not begun yet: count from its first day.
+        let from = member
+            .term_start
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .and_then(|t| t.and_local_timezone(schedule::shanghai()).single())
+            .map_or(now, |start| start.max(now));
         let mut all: Vec<StationSession<'_>> = self.duty_of_member[mi]
             .iter()
             .flat_map(|&si| {
                 let station = &self.stations[si];
                 let rules: Vec<_> = station.reception.iter().filter(|r| r.members.contains(id)).cloned().collect();
-                schedule::next_sessions(&rules, now, n)
+                schedule::next_sessions(&rules, from, n)
                     .into_iter()
                     .map(move |session| StationSession { station, session })
             })
+            .filter(|x| member.in_term_on(x.session.start.date_naive()))
             .collect();
         all.sort_by(|a, b| a.session.start.cmp(&b.session.start).then(a.station.id.cmp(&b.station.id)));
         all.truncate(n);
@@ -343,5 +352,60 @@ fn contains_text(haystack: &str, needle: &str) -> bool {
         haystack.to_ascii_lowercase().contains(&needle.to_ascii_lowercase())
     } else {
         haystack.contains(needle)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Member, Station};
+
+    fn member(id: &str, start: (i32, u32, u32), end: (i32, u32, u32)) -> Member {
+        Member {
+            id: MemberId::new(id).unwrap(),
+            name: id.into(),
+            body: Body::NpcDeputy,
+            level: Level::District,
+            sector: String::new(),
+            occupation: String::new(),
+            station: Some(StationId::new("S1").unwrap()),
+            term_start: NaiveDate::from_ymd_opt(start.0, start.1, start.2),
+            term_end: NaiveDate::from_ymd_opt(end.0, end.1, end.2),
+        }
+    }
+
+    #[test]
+    fn members_receive_only_within_their_term() {
+        let station = Station {
+            id: StationId::new("S1").unwrap(),
+            name: "站".into(),
+            kind: StationKind::DeputyLiaisonStation,
+            level: Level::District,
+            town_code: None,
+            address: String::new(),
+            phone: String::new(),
+            opening_hours: String::new(),
+            parent: None,
+            location: LonLat::new(121.5, 29.8).unwrap(),
+            url: String::new(),
+            reception: vec!["weekly mon 09:00-11:00 members=ENDED,LATER,NOW".parse().unwrap()],
+        };
+        let members = vec![
+            member("ENDED", (2021, 1, 1), (2026, 6, 30)),
+            member("LATER", (2027, 1, 1), (2031, 12, 31)),
+            member("NOW", (2022, 1, 1), (2026, 11, 23)),
+        ];
+        let catalog = Catalog::build(CatalogData { stations: vec![station], members, ..Default::default() });
+        let now = DateTime::parse_from_rfc3339("2026-11-12T10:00:00+08:00").unwrap();
+        let dates = |id: &str| -> Vec<String> {
+            catalog
+                .member_sessions(&MemberId::new(id).unwrap(), now, 3)
+                .iter()
+                .map(|x| x.session.start.date_naive().to_string())
+                .collect()
+        };
+        assert!(dates("ENDED").is_empty());
+        assert_eq!(dates("LATER"), ["2027-01-04", "2027-01-11", "2027-01-18"]);
+        assert_eq!(dates("NOW"), ["2026-11-16", "2026-11-23"], "the last day of a term counts");
     }
 }

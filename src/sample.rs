@@ -782,12 +782,13 @@ fn member_id(n: usize) -> MemberId {
 
 /// District and township congresses were elected for 2022–2026, the higher ones for 2023–2027,
 /// so every member is in term in late 2026, when the demo shows upcoming sessions.
+/// Synthetic five-year terms, chosen so that the sample's members are in term through 2027.
 fn term(level: Level) -> (Option<NaiveDate>, Option<NaiveDate>) {
     match level {
         Level::District | Level::Township => {
-            (NaiveDate::from_ymd_opt(2022, 1, 1), NaiveDate::from_ymd_opt(2026, 12, 31))
+            (NaiveDate::from_ymd_opt(2023, 1, 1), NaiveDate::from_ymd_opt(2027, 12, 31))
         }
-        _ => (NaiveDate::from_ymd_opt(2023, 1, 1), NaiveDate::from_ymd_opt(2027, 12, 31)),
+        _ => (NaiveDate::from_ymd_opt(2023, 3, 1), NaiveDate::from_ymd_opt(2028, 2, 29)),
     }
 }
 

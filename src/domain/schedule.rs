@@ -348,6 +348,42 @@ pub fn has_session_on(rules: &[ReceptionRule], date: NaiveDate) -> bool {
     rules.iter().any(|rule| rule.occurs_on(date))
 }
 
+/// Chinese descriptions of when a station receives, for the public: rules that differ only in
+/// months or members on duty (a duty roster) read as one line, with the months they cover
+/// together (none when they cover the whole year).
+///
+/// # Examples
+/// ```
+/// use liaison::domain::schedule::{summarize_zh, ReceptionRule};
+/// let rules: Vec<ReceptionRule> = [
+///     "weekly fri 09:00-11:30 months=1,3,5,7,9,11 members=A",
+///     "weekly fri 09:00-11:30 months=2,4,6,8,10,12 members=B",
+///     "monthly 2 sat 09:00-11:00 months=5,6 theme=义务教育招生政策",
+/// ].iter().map(|r| r.parse().unwrap()).collect();
+/// assert_eq!(summarize_zh(&rules), ["每周五 09:00–11:30", "每月第2个星期六 09:00–11:00（5月、6月） · 义务教育招生政策"]);
+/// ```
+pub fn summarize_zh(rules: &[ReceptionRule]) -> Vec<String> {
+    let mut merged: Vec<ReceptionRule> = Vec::new();
+    for rule in rules {
+        let same = |m: &&mut ReceptionRule| {
+            m.recurrence == rule.recurrence && m.start == rule.start && m.end == rule.end && m.theme == rule.theme
+        };
+        match merged.iter_mut().find(same) {
+            Some(m) if m.months.is_empty() || rule.months.is_empty() => m.months.clear(),
+            Some(m) => {
+                m.months.extend(&rule.months);
+                m.months.sort_unstable();
+                m.months.dedup();
+                if m.months.len() == 12 {
+                    m.months.clear();
+                }
+            }
+            None => merged.push(ReceptionRule { members: Vec::new(), ..rule.clone() }),
+        }
+    }
+    merged.iter().map(ReceptionRule::describe_zh).collect()
+}
+
 // ---------------------------------------------------------------------------------------------
 // Text form
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::catalog::{Catalog, StationSession};
-use crate::domain::schedule::Session;
+use crate::domain::schedule::{summarize_zh, Session};
 use crate::domain::{AdminArea, GridArea, Member, MemberId, Station};
 use crate::formats::geojson::{Feature, Shape};
 use crate::formats::records::{AreaProperties, GridProperties, MemberProperties, StationProperties};
@@ -39,7 +39,7 @@ pub fn station_feature(s: &Station, distance_m: Option<f64>, crs: Crs) -> Featur
         base: StationProperties::from(s),
         kind_label: s.kind.label_zh(),
         level_label: s.level.label_zh(),
-        reception_text: s.reception.iter().map(|r| r.describe_zh()).collect(),
+        reception_text: summarize_zh(&s.reception),
         distance_m: distance_m.map(round_m),
     };
     Feature::new(view, Shape::Point(s.location), crs)

@@ -223,6 +223,32 @@ mod tests {
     }
 
     #[test]
+    fn containing_and_within_match_brute_force_on_a_voronoi_tiling() {
+        let mut s = 5u64;
+        let mut next = move || {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (s >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let seeds: Vec<Coord<f64>> =
+            (0..600).map(|_| Coord { x: 121.2 + 0.6 * next(), y: 29.6 + 0.5 * next() }).collect();
+        let polys = crate::sample::voronoi_tiling(Coord { x: 121.2, y: 29.6 }, Coord { x: 121.8, y: 30.1 }, &seeds);
+        let index = PolygonIndex::build(polys.clone());
+        for _ in 0..5_000 {
+            let q = LonLat::new(121.15 + 0.7 * next(), 29.55 + 0.6 * next()).unwrap();
+            let point = Point::new(q.lon(), q.lat());
+            assert_eq!(index.containing(q), (0..polys.len()).find(|&i| polys[i].intersects(&point)), "at {q}");
+            let plane = LocalPlane::at(q);
+            let mut want: Vec<(usize, f64)> = (0..polys.len())
+                .map(|i| (i, if polys[i].intersects(&point) { 0.0 } else { boundary_distance(&plane, &polys[i]) }))
+                .filter(|x| x.1 <= 300.0)
+                .collect();
+            want.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+            let got: Vec<(usize, f64)> = index.within(q, 300.0).iter().map(|n| (n.index, n.distance_m)).collect();
+            assert_eq!(got, want, "at {q}");
+        }
+    }
+
+    #[test]
     fn within_finds_the_neighbour_across_an_edge() {
         let square = |x0: f64| {
             let ring = vec![(x0, 29.6), (x0 + 0.25, 29.6), (x0 + 0.25, 29.85), (x0, 29.85), (x0, 29.6)];

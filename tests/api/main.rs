@@ -3,6 +3,7 @@
 mod helpers;
 
 mod bad_input;
+mod browser;
 mod grids;
 mod imports;
 mod pages;

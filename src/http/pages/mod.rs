@@ -11,7 +11,10 @@ use maud::{html, Markup, DOCTYPE};
 use super::params;
 use super::AppState;
 use crate::catalog::{Catalog, StationFilter};
-use crate::domain::{AreaLevel, Station, StationKind};
+use chrono::{DateTime, Datelike, FixedOffset, Weekday};
+
+use crate::domain::schedule::summarize_zh;
+use crate::domain::{AreaLevel, LonLat, Station, StationKind};
 use crate::spatial::Crs;
 
 pub fn router() -> Router<AppState> {
@@ -64,6 +67,40 @@ struct NearRow<'a> {
     distance_m: f64,
 }
 
+/// The grid a point is in, and when each of its members next receives citizens.
+struct GridAnswer {
+    name: String,
+    members: Vec<(String, &'static str, Option<String>)>,
+}
+
+fn grid_answer(catalog: &Catalog, q: LonLat, now: DateTime<FixedOffset>) -> Option<GridAnswer> {
+    let hit = catalog.grid_at(q).ok()?;
+    let members = hit
+        .grid
+        .members
+        .iter()
+        .filter_map(|id| catalog.member(id))
+        .map(|m| {
+            let next = catalog.member_sessions(&m.id, now, 1).into_iter().next().map(|x| {
+                let start = x.session.start;
+                format!(
+                    "{}（{}）{} · {}",
+                    start.format("%-m月%-d日"),
+                    weekday_zh(start.weekday()),
+                    start.format("%H:%M"),
+                    x.station.name
+                )
+            });
+            (m.name.clone(), m.body.label_zh(), next)
+        })
+        .collect();
+    Some(GridAnswer { name: hit.grid.name.clone(), members })
+}
+
+fn weekday_zh(d: Weekday) -> &'static str {
+    ["周一", "周二", "周三", "周四", "周五", "周六", "周日"][d.num_days_from_monday() as usize]
+}
+
 async fn home(
     State(state): State<AppState>,
     query: Result<Query<HomeParams>, axum::extract::rejection::QueryRejection>,
@@ -84,12 +121,7 @@ async fn home(
             .into_iter()
             .map(|h| NearRow { station: h.station, distance_m: h.distance_m })
             .collect();
-        let grid = catalog.grid_at(q).ok().map(|hit| {
-            (
-                hit.grid.name.clone(),
-                hit.grid.members.iter().filter_map(|id| catalog.member(id)).map(|m| m.name.clone()).collect::<Vec<_>>(),
-            )
-        });
+        let grid = grid_answer(&catalog, q, state.now());
         Ok::<_, super::error::AppError>((rows, grid))
     });
     let status = match &answer {
@@ -128,12 +160,25 @@ fn nearest_form(p: &HomeParams) -> Markup {
     }
 }
 
-fn nearest_answer(rows: &[NearRow], grid: Option<&(String, Vec<String>)>) -> Markup {
+fn nearest_answer(rows: &[NearRow], grid: Option<&GridAnswer>) -> Markup {
     html! {
-        h2 { "最近的站点 Nearest stations" }
-        @if let Some((name, members)) = grid {
-            p #my-grid { "您所在的网格：" strong { (name) } @if !members.is_empty() { "，联系代表委员：" (members.join("、")) } }
+        @if let Some(grid) = grid {
+            section #my-grid {
+                h2 { "您所在的网格 Your grid area: " (grid.name) }
+                ul {
+                    @for (name, body, next) in &grid.members {
+                        li {
+                            strong { (name) } " " span.kind { (body) } " "
+                            @match next {
+                                Some(next) => { "下次接待 next reception: " (next) }
+                                None => { span.muted { "暂无接待安排 no reception scheduled" } }
+                            }
+                        }
+                    }
+                }
+            }
         }
+        h2 { "最近的站点 Nearest stations" }
         @if rows.is_empty() { p { "没有站点。No station found." } }
         @else {
             table #nearest {
@@ -145,12 +190,19 @@ fn nearest_answer(rows: &[NearRow], grid: Option<&(String, Vec<String>)>) -> Mar
                             td { span.kind { (r.station.kind.label_zh()) } }
                             td.distance { (format_distance(r.distance_m)) }
                             td { (r.station.address) }
-                            td { @for rule in &r.station.reception { div { (rule.describe_zh()) } } }
+                            td { (reception_cell(r.station)) }
                         }
                     }
                 }
             }
         }
+    }
+}
+
+fn reception_cell(s: &Station) -> Markup {
+    html! {
+        @for line in summarize_zh(&s.reception) { div { (line) } }
+        @if s.reception.is_empty() { span.muted { "预约接待 by appointment" } }
     }
 }
 
@@ -192,7 +244,7 @@ fn station_table(stations: &[&Station]) -> Markup {
                         td { span.kind { (s.kind.label_zh()) } }
                         td { (s.address) }
                         td { (s.phone) }
-                        td { @for rule in &s.reception { div { (rule.describe_zh()) } } }
+                        td { (reception_cell(s)) }
                     }
                 }
             }
