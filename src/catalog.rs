@@ -273,17 +273,10 @@ impl Catalog {
 
     /// Grid areas whose envelope meets `bbox` (all of them without one), by id.
     pub fn grids_in(&self, bbox: Option<&BBox>) -> Vec<&GridArea> {
-        use geo::BoundingRect;
-        self.grids
-            .iter()
-            .filter(|g| {
-                bbox.is_none_or(|b| {
-                    g.geometry
-                        .bounding_rect()
-                        .is_some_and(|r| b.intersects([r.min().x, r.min().y], [r.max().x, r.max().y]))
-                })
-            })
-            .collect()
+        match bbox {
+            Some(b) => self.grid_index.envelopes_meeting(b).into_iter().map(|i| &self.grids[i]).collect(),
+            None => self.grids.iter().collect(),
+        }
     }
 
     /// The town-level admin area that holds `q`.

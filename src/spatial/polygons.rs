@@ -7,6 +7,7 @@ use geo::{BoundingRect, Coord, Intersects, MultiPolygon, Point};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 
+use super::bbox::BBox;
 use super::geodesic::LocalPlane;
 use crate::domain::LonLat;
 
@@ -68,6 +69,14 @@ impl PolygonIndex {
             .map(|e| e.data as usize)
             .filter(|&i| self.polygons[i].intersects(&point))
             .min()
+    }
+
+    /// Positions of the polygons whose envelope meets `bbox`, ascending.
+    pub fn envelopes_meeting(&self, bbox: &BBox) -> Vec<usize> {
+        let env = AABB::from_corners([bbox.min_lon, bbox.min_lat], [bbox.max_lon, bbox.max_lat]);
+        let mut found: Vec<usize> = self.tree.locate_in_envelope_intersecting(&env).map(|e| e.data as usize).collect();
+        found.sort_unstable();
+        found
     }
 
     /// Distance in metres from `q` to the boundary of polygon `index` (inside or out).
