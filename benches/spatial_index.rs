@@ -7,29 +7,16 @@ use std::sync::LazyLock;
 use divan::{black_box, Bencher};
 use geo::Coord;
 use liaison::domain::LonLat;
-use liaison::sample::voronoi_tiling;
+use liaison::sample::{voronoi_tiling, SplitMix64};
 use liaison::spatial::{geodesic_distance_m, PointIndex, PolygonIndex};
 
 fn main() {
     divan::main();
 }
 
-/// SplitMix64: the same points on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn unit(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
 /// Points in the peers' box (lon 121.2–121.8, lat 29.6–30.1), as the PostGIS benchmark uses.
 fn points(seed: u64, n: usize) -> Vec<LonLat> {
-    let mut rng = Rng(seed);
+    let mut rng = SplitMix64::new(seed);
     (0..n).map(|_| LonLat::new(121.2 + 0.6 * rng.unit(), 29.6 + 0.5 * rng.unit()).unwrap()).collect()
 }
 

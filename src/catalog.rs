@@ -370,18 +370,8 @@ mod tests {
     #[test]
     fn members_receive_only_within_their_term() {
         let station = Station {
-            id: StationId::new("S1").unwrap(),
-            name: "站".into(),
-            kind: StationKind::DeputyLiaisonStation,
-            level: Level::District,
-            town_code: None,
-            address: String::new(),
-            phone: String::new(),
-            opening_hours: String::new(),
-            parent: None,
-            location: LonLat::new(121.5, 29.8).unwrap(),
-            url: String::new(),
             reception: vec!["weekly mon 09:00-11:00 members=ENDED,LATER,NOW".parse().unwrap()],
+            ..crate::domain::station::tests::station("S1", StationKind::DeputyLiaisonStation)
         };
         let members = vec![
             member("ENDED", (2021, 1, 1), (2026, 6, 30)),

@@ -62,11 +62,15 @@ pub fn generate() -> Sample {
 // Random numbers
 
 /// SplitMix64 (Steele, Lea & Flood 2014), written out here so the sample never changes with a
-/// dependency's version.
-struct SplitMix64(u64);
+/// dependency's version; tests and benchmarks draw their deterministic data from it too.
+pub struct SplitMix64(u64);
 
 impl SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
+    pub fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -75,11 +79,12 @@ impl SplitMix64 {
     }
 
     /// Uniform in `[0, 1)`, from the top 53 bits.
-    fn unit(&mut self) -> f64 {
+    pub fn unit(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
-    fn between(&mut self, lo: f64, hi: f64) -> f64 {
+    /// Uniform in `[lo, hi)`.
+    pub fn between(&mut self, lo: f64, hi: f64) -> f64 {
         lo + (hi - lo) * self.unit()
     }
 

@@ -261,18 +261,24 @@ pub fn wgs84_to_gcj02(lon: f64, lat: f64) -> (f64, f64) {
 /// assert!((lon - 121.55).abs() < 1e-9 && (lat - 29.87).abs() < 1e-9);
 /// ```
 pub fn gcj02_to_wgs84(lon: f64, lat: f64) -> (f64, f64) {
-    let (mut wlon, mut wlat) = (lon, lat);
+    invert(wgs84_to_gcj02, (lon, lat), (lon, lat))
+}
+
+/// Solves `forward(x) = target` by fixed-point iteration from `start`: `forward` is the identity
+/// plus a small, slowly varying offset, so `x -= forward(x) - target` converges in a few steps.
+fn invert(forward: fn(f64, f64) -> (f64, f64), target: (f64, f64), start: (f64, f64)) -> (f64, f64) {
+    let (mut x, mut y) = start;
     for _ in 0..INVERSE_MAX_ITERATIONS {
-        let (glon, glat) = wgs84_to_gcj02(wlon, wlat);
-        let (dlon, dlat) = (glon - lon, glat - lat);
-        wlon -= dlon;
-        wlat -= dlat;
+        let (fx, fy) = forward(x, y);
+        let (dx, dy) = (fx - target.0, fy - target.1);
+        x -= dx;
+        y -= dy;
         // Negated test so that NaN also ends the loop.
-        if !(dlon.abs() >= INVERSE_TOLERANCE_DEG || dlat.abs() >= INVERSE_TOLERANCE_DEG) {
+        if !(dx.abs() >= INVERSE_TOLERANCE_DEG || dy.abs() >= INVERSE_TOLERANCE_DEG) {
             break;
         }
     }
-    (wlon, wlat)
+    (x, y)
 }
 
 /// Converts GCJ-02 `(lon, lat)` to BD-09 with Baidu's published formula.
@@ -309,18 +315,7 @@ pub fn bd09_to_gcj02(lon: f64, lat: f64) -> (f64, f64) {
     let y = lat - 0.006;
     let z = x.hypot(y) - 0.00002 * (y * X_PI).sin();
     let theta = y.atan2(x) - 0.000003 * (x * X_PI).cos();
-    let (mut glon, mut glat) = (z * theta.cos(), z * theta.sin());
-    for _ in 0..INVERSE_MAX_ITERATIONS {
-        let (blon, blat) = gcj02_to_bd09(glon, glat);
-        let (dlon, dlat) = (blon - lon, blat - lat);
-        glon -= dlon;
-        glat -= dlat;
-        // Negated test so that NaN also ends the loop.
-        if !(dlon.abs() >= INVERSE_TOLERANCE_DEG || dlat.abs() >= INVERSE_TOLERANCE_DEG) {
-            break;
-        }
-    }
-    (glon, glat)
+    invert(gcj02_to_bd09, (lon, lat), (z * theta.cos(), z * theta.sin()))
 }
 
 /// Converts WGS84 `(lon, lat)` to BD-09 (via GCJ-02).
@@ -366,20 +361,6 @@ mod tests {
         2.0 * R * h.sqrt().asin()
     }
 
-    /// A deterministic SplitMix64 stream mapped to `[0, 1)`.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next_unit(&mut self) -> f64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^= z >> 31;
-            (z >> 11) as f64 / (1u64 << 53) as f64
-        }
-    }
-
     /// A 0.5° grid plus 5 000 pseudo-random points over lon 73–135, lat 18–53.
     fn china_points() -> Vec<(f64, f64)> {
         let mut points = Vec::new();
@@ -388,10 +369,10 @@ mod tests {
                 points.push((73.0 + 0.5 * f64::from(i), 18.0 + 0.5 * f64::from(j)));
             }
         }
-        let mut rng = Rng(0x006c_6961_6973_6f6e);
+        let mut rng = crate::sample::SplitMix64::new(0x006c_6961_6973_6f6e);
         for _ in 0..5_000 {
-            let lon = 73.0 + 62.0 * rng.next_unit();
-            let lat = 18.0 + 35.0 * rng.next_unit();
+            let lon = rng.between(73.0, 135.0);
+            let lat = rng.between(18.0, 53.0);
             points.push((lon, lat));
         }
         points

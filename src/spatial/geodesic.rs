@@ -98,11 +98,8 @@ mod tests {
 
     #[test]
     fn chord_brackets_the_geodesic_distance() {
-        let mut seed = 7u64;
-        let mut next = move || {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (seed >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rng = crate::sample::SplitMix64::new(7);
+        let mut next = move || rng.unit();
         for _ in 0..5_000 {
             let a = p(-180.0 + 360.0 * next(), -89.0 + 178.0 * next());
             let b = p(

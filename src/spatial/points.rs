@@ -126,14 +126,8 @@ mod tests {
     }
 
     fn cloud(seed: u64, n: usize, lon0: f64, lat0: f64, span: f64) -> Vec<LonLat> {
-        let mut s = seed;
-        let mut next = move || {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 11) as f64 / (1u64 << 53) as f64
-        };
-        (0..n).map(|_| LonLat::new(lon0 + span * next(), lat0 + span * next()).unwrap()).collect()
+        let mut rng = crate::sample::SplitMix64::new(seed);
+        (0..n).map(|_| LonLat::new(lon0 + span * rng.unit(), lat0 + span * rng.unit()).unwrap()).collect()
     }
 
     #[test]

@@ -174,13 +174,8 @@ mod tests {
 
     /// Square cells of a jittered grid: they tile the box without gaps.
     fn tiles(n: usize, seed: u64) -> Vec<MultiPolygon<f64>> {
-        let mut s = seed;
-        let mut next = move || {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rng = crate::sample::SplitMix64::new(seed);
+        let mut next = move || rng.unit();
         let step = 0.5 / n as f64;
         let jitter: Vec<Vec<(f64, f64)>> = (0..=n)
             .map(|i| {
@@ -211,12 +206,10 @@ mod tests {
     fn containing_matches_brute_force_on_thousands_of_points() {
         let polys = tiles(40, 11);
         let index = PolygonIndex::build(polys.clone());
-        let mut s = 99u64;
+        let mut rng = crate::sample::SplitMix64::new(99);
         for _ in 0..5_000 {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1);
-            let lon = 121.15 + 0.6 * ((s >> 11) as f64 / (1u64 << 53) as f64);
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1);
-            let lat = 29.55 + 0.6 * ((s >> 11) as f64 / (1u64 << 53) as f64);
+            let lon = rng.between(121.15, 121.75);
+            let lat = rng.between(29.55, 30.15);
             let q = LonLat::new(lon, lat).unwrap();
             let want = (0..polys.len()).find(|&i| polys[i].intersects(&Point::new(lon, lat)));
             assert_eq!(index.containing(q), want, "at {q}");
@@ -233,11 +226,8 @@ mod tests {
 
     #[test]
     fn containing_and_within_match_brute_force_on_a_voronoi_tiling() {
-        let mut s = 5u64;
-        let mut next = move || {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (s >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rng = crate::sample::SplitMix64::new(5);
+        let mut next = move || rng.unit();
         let seeds: Vec<Coord<f64>> =
             (0..600).map(|_| Coord { x: 121.2 + 0.6 * next(), y: 29.6 + 0.5 * next() }).collect();
         let polys = crate::sample::voronoi_tiling(Coord { x: 121.2, y: 29.6 }, Coord { x: 121.8, y: 30.1 }, &seeds);

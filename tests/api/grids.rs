@@ -10,7 +10,7 @@ use crate::helpers::{error_code, Rng, TestApp};
 async fn grid_at_equals_brute_force_containment() {
     let app = TestApp::with_sample().await;
     let catalog = app.state.catalog();
-    let mut rng = Rng(11);
+    let mut rng = Rng::new(11);
     let (mut inside, mut outside) = (0, 0);
     for _ in 0..400 {
         let (lon, lat) = (rng.between(121.12, 121.58), rng.between(29.70, 29.97));
@@ -54,7 +54,7 @@ async fn grid_at_answers_members_station_town_and_sessions() {
 async fn points_near_a_grid_edge_name_the_neighbour() {
     let app = TestApp::with_sample().await;
     let catalog = app.state.catalog();
-    let mut rng = Rng(3);
+    let mut rng = Rng::new(3);
     let (mut near, mut far) = (0, 0);
     for _ in 0..5_000 {
         if near >= 30 && far >= 30 {

@@ -77,22 +77,8 @@ pub fn error_code(status: u16, body: &Value, expected_status: u16) -> String {
     code.to_owned()
 }
 
-/// A small deterministic generator for test data.
-pub struct Rng(pub u64);
-
-impl Rng {
-    pub fn unit(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    pub fn between(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.unit()
-    }
-}
+/// The deterministic generator the sample uses, for test data.
+pub use liaison::sample::SplitMix64 as Rng;
 
 /// The shared Haishu folder beside the project (`../shared/data/haishu`).
 pub fn shared_haishu() -> PathBuf {

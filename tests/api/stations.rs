@@ -26,7 +26,7 @@ async fn nearest_equals_brute_force_geodesic_order_over_http() {
     let app = TestApp::with_sample().await;
     let catalog = app.state.catalog();
     let physical: Vec<_> = catalog.stations().iter().filter(|s| s.kind != StationKind::OnlineStation).collect();
-    let mut rng = Rng(5);
+    let mut rng = Rng::new(5);
     for i in 0..300 {
         let q = LonLat::new(rng.between(121.10, 121.60), rng.between(29.70, 29.97)).unwrap();
         let k = 1 + i % 20;
