@@ -1,5 +1,6 @@
-//! Closed vocabularies shared by stations and members: kinds, bodies and levels, each with one
-//! stable code used in every interface (API, import files, database) and a Chinese label.
+//! Closed vocabularies: station kinds, bodies, levels, and the opinion loop's categories, channels,
+//! reply routes and statuses, each with one stable code used in every interface (API, import files,
+//! database) and a Chinese label.
 
 use std::fmt;
 use std::str::FromStr;
@@ -105,6 +106,62 @@ vocabulary!(
         District => "district", "区县";
         Town => "town", "乡镇街道";
         Community => "community", "社区村";
+    }
+);
+
+vocabulary!(
+    /// What a citizen's opinion (意见) is about.
+    Category, "category" {
+        Property => "property", "物业管理";
+        Garbage => "garbage", "垃圾分类";
+        Parking => "parking", "停车";
+        Roads => "roads", "道路交通";
+        Noise => "noise", "噪音";
+        Water => "water", "供水排水";
+        Elderly => "elderly", "养老";
+        Education => "education", "教育";
+        Health => "health", "医疗卫生";
+        Safety => "safety", "治安";
+        Business => "business", "营商环境";
+        Environment => "environment", "河道环境";
+        Other => "other", "其他";
+    }
+);
+
+vocabulary!(
+    /// How an opinion reached the station: in person, the web site, a QR code on a poster, the
+    /// hotline, or an Open311 client.
+    Channel, "channel" {
+        Visit => "visit", "来访";
+        Online => "online", "网上";
+        Qr => "qr", "扫码";
+        Hotline => "hotline", "热线";
+        Open311 => "open311", "Open311";
+    }
+);
+
+vocabulary!(
+    /// How an opinion was answered: an explanation of why it cannot be done, a direct answer, an
+    /// answer after consulting a department, or a referral to the government.
+    ReplyRoute, "reply route" {
+        Explain => "explain", "解释说明";
+        DirectAnswer => "direct_answer", "直接答复";
+        AfterConsultation => "after_consultation", "会商后答复";
+        ReferredToGovernment => "referred_to_government", "转交政府办理";
+    }
+);
+
+vocabulary!(
+    /// Where an opinion stands in its closed loop, in workflow order; the rules of what may follow
+    /// what are in `opinion::transition`.
+    Status, "status" {
+        Submitted => "submitted", "已提交";
+        Registered => "registered", "已受理";
+        Assigned => "assigned", "已交办";
+        InProgress => "in_progress", "办理中";
+        Replied => "replied", "已答复";
+        Closed => "closed", "已办结";
+        Rejected => "rejected", "不予受理";
     }
 );
 
