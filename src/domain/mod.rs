@@ -13,7 +13,10 @@ pub use area::{check_multipolygon, AdminArea, GeometryError, GridArea};
 pub use ids::{AreaCode, GridId, IdError, MemberId, StationId};
 pub use location::{LocationError, LonLat};
 pub use member::{Member, MemberError};
-pub use opinion::{transition, Event, Stars, TrackingCode, TrackingCodeError, WorkflowError};
+pub use opinion::{
+    transition, AuditEntry, Contact, Event, NewOpinion, Opinion, Routing, Stars, SubmissionError, TrackingCode,
+    TrackingCodeError, WorkflowError,
+};
 pub use schedule::{ReceptionRule, ScheduleError, Session};
 pub use station::{Station, StationError};
 pub use vocab::{AreaLevel, Body, Category, Channel, Level, ReplyRoute, StationKind, Status, VocabError};

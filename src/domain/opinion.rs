@@ -31,9 +31,11 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, FixedOffset, NaiveDate};
 
-use crate::domain::vocab::{ReplyRoute, Status};
+use crate::domain::ids::{AreaCode, GridId, MemberId, StationId};
+use crate::domain::location::LonLat;
+use crate::domain::vocab::{Category, Channel, ReplyRoute, Status};
 
 /// The most characters (after trimming) of [`Event::Assign`]'s `department`.
 pub const MAX_DEPARTMENT_CHARS: usize = 100;
@@ -443,6 +445,191 @@ impl<'de> serde::Deserialize<'de> for TrackingCode {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The opinion record
+
+/// Limits on what a citizen may write, in characters.
+pub const MAX_TITLE_CHARS: usize = 100;
+pub const MAX_TEXT_CHARS: usize = 5000;
+pub const MAX_NAME_CHARS: usize = 50;
+pub const MAX_PHONE_CHARS: usize = 30;
+
+/// Why a submission was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SubmissionError {
+    #[error("{0} must not be empty")]
+    Empty(&'static str),
+    #[error("{field} must be at most {max} characters, got {len}")]
+    TooLong { field: &'static str, max: usize, len: usize },
+    #[error("contact.phone may contain only digits, spaces, '+' and '-', got {0:?}")]
+    BadPhone(String),
+}
+
+fn checked_text(field: &'static str, text: &str, max: usize, required: bool) -> Result<String, SubmissionError> {
+    let t = text.trim();
+    if required && t.is_empty() {
+        return Err(SubmissionError::Empty(field));
+    }
+    let len = t.chars().count();
+    if len > max {
+        return Err(SubmissionError::TooLong { field, max, len });
+    }
+    Ok(t.to_owned())
+}
+
+/// How to reach the citizen: private, never shown in public views.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Contact {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+}
+
+impl Contact {
+    /// Trims, drops empty parts and checks lengths and the phone's characters.
+    pub fn new(name: Option<&str>, phone: Option<&str>) -> Result<Self, SubmissionError> {
+        let name =
+            name.map(|n| checked_text("contact.name", n, MAX_NAME_CHARS, false)).transpose()?.filter(|n| !n.is_empty());
+        let phone = phone
+            .map(|p| checked_text("contact.phone", p, MAX_PHONE_CHARS, false))
+            .transpose()?
+            .filter(|p| !p.is_empty());
+        if let Some(p) = &phone {
+            if !p.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-')) {
+                return Err(SubmissionError::BadPhone(p.clone()));
+            }
+        }
+        Ok(Self { name, phone })
+    }
+}
+
+/// What a citizen submits, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewOpinion {
+    pub category: Category,
+    pub title: String,
+    pub text: String,
+    pub location: LonLat,
+    pub channel: Channel,
+    pub anonymous: bool,
+    pub contact: Contact,
+}
+
+impl NewOpinion {
+    /// Trims and checks the title and text.
+    pub fn new(
+        category: Category,
+        title: &str,
+        text: &str,
+        location: LonLat,
+        channel: Channel,
+        anonymous: bool,
+        contact: Contact,
+    ) -> Result<Self, SubmissionError> {
+        Ok(Self {
+            category,
+            title: checked_text("title", title, MAX_TITLE_CHARS, true)?,
+            text: checked_text("text", text, MAX_TEXT_CHARS, true)?,
+            location,
+            channel,
+            anonymous,
+            contact,
+        })
+    }
+}
+
+/// Where an opinion was routed from its location (and category).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Routing {
+    pub town_code: Option<AreaCode>,
+    pub grid: Option<GridId>,
+    pub station: Option<StationId>,
+    pub members: Vec<MemberId>,
+}
+
+/// An opinion as the loop knows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Opinion {
+    pub id: i64,
+    pub code: TrackingCode,
+    pub submission: NewOpinion,
+    pub routing: Routing,
+    pub status: Status,
+    /// Bumped by every change; a change names the version it saw (optimistic concurrency).
+    pub version: i64,
+    pub department: Option<String>,
+    pub due: Option<NaiveDate>,
+    pub reply_route: Option<ReplyRoute>,
+    pub reply: Option<String>,
+    pub rating: Option<Stars>,
+    pub rating_comment: Option<String>,
+    pub created_at: DateTime<FixedOffset>,
+    pub registered_at: Option<DateTime<FixedOffset>>,
+    pub replied_at: Option<DateTime<FixedOffset>>,
+    pub closed_at: Option<DateTime<FixedOffset>>,
+}
+
+/// One line of an opinion's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub at: DateTime<FixedOffset>,
+    /// Who acted: `citizen`, `system`, or `role:name` of a user or token.
+    pub actor: String,
+    pub from: Status,
+    pub to: Status,
+    /// The [`Event::code`] of what happened, or `submit` for the first line.
+    pub event: String,
+    pub note: String,
+}
+
+impl Opinion {
+    /// Applies `event` at `at` by `actor`: the status moves as [`transition`] says and the fields the
+    /// event carries are recorded. Returns the history line; on error nothing changes.
+    pub fn apply(
+        &mut self,
+        event: &Event,
+        actor: &str,
+        at: DateTime<FixedOffset>,
+    ) -> Result<AuditEntry, WorkflowError> {
+        let from = self.status;
+        let to = transition(from, event)?;
+        let note = match event {
+            Event::Register | Event::Start | Event::AutoClose => String::new(),
+            Event::Assign { department, due } => {
+                self.department = Some(department.trim().to_owned());
+                self.due = Some(*due);
+                format!("{} · due {due}", department.trim())
+            }
+            Event::Reply { route, text } => {
+                self.reply_route = Some(*route);
+                self.reply = Some(text.trim().to_owned());
+                self.replied_at = Some(at);
+                route.code().to_owned()
+            }
+            Event::Rate { stars, comment } => {
+                self.rating = Some(*stars);
+                self.rating_comment = Some(comment.trim().to_owned()).filter(|c| !c.is_empty());
+                format!("{} stars {}", stars.get(), comment.trim()).trim_end().to_owned()
+            }
+            Event::Close { reason } => reason.trim().to_owned(),
+            Event::Reject { explanation } => {
+                self.reply = Some(explanation.trim().to_owned());
+                explanation.trim().to_owned()
+            }
+        };
+        if from == Status::Submitted && to == Status::Registered {
+            self.registered_at = Some(at);
+        }
+        if to == Status::Registered && from == Status::Replied {
+            // Reopened by a low rating: the next reply is a new one.
+            self.replied_at = None;
+        }
+        self.closed_at = to.is_terminal().then_some(at);
+        self.status = to;
+        self.version += 1;
+        Ok(AuditEntry { at, actor: actor.to_owned(), from, to, event: event.code().to_owned(), note })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -823,5 +1010,80 @@ mod tests {
                 }
             }
         }
+    }
+
+    fn opinion() -> Opinion {
+        let at = DateTime::parse_from_rfc3339("2026-11-12T10:00:00+08:00").unwrap();
+        let submission = NewOpinion::new(
+            Category::Parking,
+            " 小区门口乱停车 ",
+            "晚上车辆堵住消防通道",
+            LonLat::new(121.55, 29.87).unwrap(),
+            Channel::Online,
+            false,
+            Contact::new(Some("张三"), Some("138 0000 0000")).unwrap(),
+        )
+        .unwrap();
+        Opinion {
+            id: 1,
+            code: TrackingCode::from_random(42),
+            submission,
+            routing: Routing::default(),
+            status: Status::Submitted,
+            version: 1,
+            department: None,
+            due: None,
+            reply_route: None,
+            reply: None,
+            rating: None,
+            rating_comment: None,
+            created_at: at,
+            registered_at: None,
+            replied_at: None,
+            closed_at: None,
+        }
+    }
+
+    #[test]
+    fn applying_the_loop_records_fields_times_and_versions() {
+        let mut o = opinion();
+        assert_eq!(o.submission.title, "小区门口乱停车", "trimmed");
+        let t = |h: u32| DateTime::parse_from_rfc3339(&format!("2026-11-{:02}T10:00:00+08:00", 12 + h)).unwrap();
+        o.apply(&Event::Register, "staff:li", t(0)).unwrap();
+        let due = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let entry = o.apply(&Event::Assign { department: "区交警大队".into(), due }, "staff:li", t(1)).unwrap();
+        assert_eq!((entry.from, entry.to, entry.event.as_str()), (Status::Registered, Status::Assigned, "assign"));
+        o.apply(&Event::Start, "staff:li", t(2)).unwrap();
+        o.apply(
+            &Event::Reply { route: ReplyRoute::AfterConsultation, text: "已增设禁停标志".into() },
+            "member:wang",
+            t(3),
+        )
+        .unwrap();
+        assert_eq!((o.reply_route, o.replied_at), (Some(ReplyRoute::AfterConsultation), Some(t(3))));
+        let low = Event::Rate { stars: Stars::new(2).unwrap(), comment: "仍有车辆".into() };
+        o.apply(&low, "citizen", t(4)).unwrap();
+        assert_eq!((o.status, o.replied_at, o.registered_at), (Status::Registered, None, Some(t(0))), "reopened");
+        o.apply(&Event::Close { reason: "已与物业协商长期管理".into() }, "staff:li", t(5)).unwrap();
+        assert_eq!((o.status, o.closed_at, o.version), (Status::Closed, Some(t(5)), 7));
+        let before = o.clone();
+        assert!(o.apply(&Event::Start, "staff:li", t(6)).is_err());
+        assert_eq!(o, before, "a refused event changes nothing");
+    }
+
+    #[test]
+    fn submissions_are_checked() {
+        let p = LonLat::new(121.5, 29.8).unwrap();
+        let make = |title: &str, text: &str| {
+            NewOpinion::new(Category::Other, title, text, p, Channel::Qr, true, Contact::default())
+        };
+        assert_eq!(make("  ", "x"), Err(SubmissionError::Empty("title")));
+        assert!(matches!(
+            make("x", &"字".repeat(5001)),
+            Err(SubmissionError::TooLong { field: "text", len: 5001, .. })
+        ));
+        assert!(make("x", &"字".repeat(5000)).is_ok());
+        assert_eq!(Contact::new(None, Some("call me")), Err(SubmissionError::BadPhone("call me".into())));
+        assert_eq!(Contact::new(Some(" "), Some("")).unwrap(), Contact::default());
     }
 }

@@ -17,6 +17,12 @@ pub enum AppError {
     BadRequest { code: &'static str, message: String },
     /// 404: nothing by that id, or nothing at that place; `extra` adds fields to the error object.
     NotFound { code: &'static str, message: String, extra: Map<String, Value> },
+    /// 409: the change conflicts with the opinion's state or with someone else's change.
+    Conflict { code: &'static str, message: String },
+    /// 413: the body is larger than the endpoint accepts.
+    TooLarge(String),
+    /// 422: well-formed JSON that does not describe a valid request.
+    Unprocessable { code: &'static str, message: String },
     /// 500: a failure on our side.
     Internal(String),
 }
@@ -38,6 +44,9 @@ impl AppError {
         match self {
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::NotFound { .. } => StatusCode::NOT_FOUND,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -45,7 +54,11 @@ impl AppError {
     /// The text shown to a person (a generic one for internal errors).
     pub fn message(&self) -> &str {
         match self {
-            AppError::BadRequest { message, .. } | AppError::NotFound { message, .. } => message,
+            AppError::BadRequest { message, .. }
+            | AppError::NotFound { message, .. }
+            | AppError::Conflict { message, .. }
+            | AppError::TooLarge(message)
+            | AppError::Unprocessable { message, .. } => message,
             AppError::Internal(_) => "something went wrong on our side; it has been logged",
         }
     }
@@ -56,7 +69,11 @@ impl IntoResponse for AppError {
         let status = self.status();
         let mut error = Map::new();
         let code = match &self {
-            AppError::BadRequest { code, .. } | AppError::NotFound { code, .. } => *code,
+            AppError::BadRequest { code, .. }
+            | AppError::NotFound { code, .. }
+            | AppError::Conflict { code, .. }
+            | AppError::Unprocessable { code, .. } => *code,
+            AppError::TooLarge(_) => "payload_too_large",
             AppError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
                 "internal"
@@ -68,6 +85,31 @@ impl IntoResponse for AppError {
             error.extend(extra);
         }
         (status, Json(json!({ "error": error }))).into_response()
+    }
+}
+
+/// `axum::Json` with rejections as [`AppError`]: 413 past the body limit, 400 for malformed JSON,
+/// 422 for JSON of the wrong shape, 415 folded into 400 with a hint about the content type.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, AppError> {
+        use axum::extract::rejection::JsonRejection;
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(JsonRejection::BytesRejection(e)) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(AppError::TooLarge(e.body_text()))
+            }
+            Err(JsonRejection::JsonDataError(e)) => {
+                Err(AppError::Unprocessable { code: "invalid_body", message: e.body_text() })
+            }
+            Err(JsonRejection::MissingJsonContentType(_)) => {
+                Err(AppError::bad("invalid_body", "send the body as JSON with Content-Type: application/json"))
+            }
+            Err(e) => Err(AppError::bad("invalid_body", e.body_text())),
+        }
     }
 }
 

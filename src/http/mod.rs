@@ -4,6 +4,7 @@ pub mod areas;
 pub mod error;
 pub mod grids;
 pub mod members;
+pub mod opinions;
 pub mod pages;
 pub mod params;
 pub mod stations;
@@ -13,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -68,6 +69,9 @@ impl AppState {
     }
 }
 
+/// The largest request body any endpoint accepts (an opinion's text is at most 5,000 characters).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
 /// The whole application router.
 pub fn app(state: AppState) -> Router {
     Router::new()
@@ -76,9 +80,11 @@ pub fn app(state: AppState) -> Router {
         .merge(grids::router())
         .merge(areas::router())
         .merge(members::router())
+        .merge(opinions::router())
         .merge(pages::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
         .layer(TraceLayer::new_for_http())

@@ -5,8 +5,14 @@ pub mod sqlite;
 
 use async_trait::async_trait;
 
+use chrono::{DateTime, FixedOffset, NaiveDate};
+
 use crate::catalog::CatalogData;
-use crate::domain::{AdminArea, GridArea, Member, Station};
+use crate::domain::{
+    AdminArea, AuditEntry, Category, GridArea, GridId, Member, NewOpinion, Opinion, Routing, Station, StationId,
+    Status, TrackingCode,
+};
+use crate::spatial::BBox;
 
 pub use sqlite::SqliteStore;
 
@@ -17,6 +23,8 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("could not apply migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("{0} already exists")]
+    Duplicate(String),
     #[error("stored {table} row {id:?} is unreadable: {message}")]
     Corrupt { table: &'static str, id: String, message: String },
 }
@@ -52,6 +60,34 @@ pub struct WriteReport {
     pub updated: usize,
 }
 
+/// Which opinions a listing wants; empty lists and `None` accept everything.
+#[derive(Debug, Clone)]
+pub struct OpinionFilter {
+    pub statuses: Vec<Status>,
+    pub category: Option<Category>,
+    pub stations: Vec<StationId>,
+    pub grids: Vec<GridId>,
+    /// Open opinions whose due date is before this day.
+    pub overdue_on: Option<NaiveDate>,
+    pub bbox: Option<BBox>,
+    /// Newest first, at most this many.
+    pub limit: usize,
+}
+
+impl Default for OpinionFilter {
+    fn default() -> Self {
+        Self {
+            statuses: Vec::new(),
+            category: None,
+            stations: Vec::new(),
+            grids: Vec::new(),
+            overdue_on: None,
+            bbox: None,
+            limit: 1_000,
+        }
+    }
+}
+
 /// Called with the number of records written so far.
 pub type Progress<'a> = &'a (dyn Fn(u64) + Send + Sync);
 
@@ -67,4 +103,29 @@ pub trait Store: Send + Sync + 'static {
 
     /// Upserts all batches in one transaction: either every record is written or none is.
     async fn write(&self, batches: &[Batch], progress: Progress<'_>) -> Result<WriteReport, StoreError>;
+
+    /// Stores a new opinion as `submitted` (version 1) with its first history line.
+    /// [`StoreError::Duplicate`] when the tracking code is taken.
+    async fn insert_opinion(
+        &self,
+        new: &NewOpinion,
+        code: &TrackingCode,
+        routing: &Routing,
+        at: DateTime<FixedOffset>,
+        actor: &str,
+    ) -> Result<Opinion, StoreError>;
+
+    async fn opinion_by_code(&self, code: &TrackingCode) -> Result<Option<Opinion>, StoreError>;
+
+    async fn opinion_by_id(&self, id: i64) -> Result<Option<Opinion>, StoreError>;
+
+    /// Saves an opinion changed by [`Opinion::apply`] together with its history line, if nobody
+    /// else changed it since it was read (the stored version is one less than its own). Returns
+    /// false, writing nothing, when someone did.
+    async fn save_change(&self, opinion: &Opinion, entry: &AuditEntry) -> Result<bool, StoreError>;
+
+    /// An opinion's history, oldest first.
+    async fn history(&self, id: i64) -> Result<Vec<AuditEntry>, StoreError>;
+
+    async fn list_opinions(&self, filter: &OpinionFilter) -> Result<Vec<Opinion>, StoreError>;
 }

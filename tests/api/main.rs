@@ -6,5 +6,6 @@ mod bad_input;
 mod browser;
 mod grids;
 mod imports;
+mod opinions;
 mod pages;
 mod stations;

@@ -10,9 +10,15 @@ use geo::MultiPolygon;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 
-use super::{Batch, Progress, Store, StoreError, WriteReport};
+mod opinions;
+
+use chrono::{DateTime, FixedOffset};
+
+use super::{Batch, OpinionFilter, Progress, Store, StoreError, WriteReport};
 use crate::catalog::CatalogData;
-use crate::domain::{AdminArea, GridArea, LonLat, Member, ReceptionRule, Station};
+use crate::domain::{
+    AdminArea, AuditEntry, GridArea, LonLat, Member, NewOpinion, Opinion, ReceptionRule, Routing, Station, TrackingCode,
+};
 
 /// SQLite store over one database file.
 #[derive(Clone)]
@@ -317,5 +323,41 @@ impl Store for SqliteStore {
         tx.commit().await?;
         progress(done);
         Ok(report)
+    }
+
+    async fn insert_opinion(
+        &self,
+        new: &NewOpinion,
+        code: &TrackingCode,
+        routing: &Routing,
+        at: DateTime<FixedOffset>,
+        actor: &str,
+    ) -> Result<Opinion, StoreError> {
+        self.insert_opinion_impl(new, code, routing, at, actor).await.map_err(|e| match e {
+            StoreError::Database(db) if db.as_database_error().is_some_and(|d| d.is_unique_violation()) => {
+                StoreError::Duplicate(format!("tracking code {code}"))
+            }
+            other => other,
+        })
+    }
+
+    async fn opinion_by_code(&self, code: &TrackingCode) -> Result<Option<Opinion>, StoreError> {
+        self.opinion_where("tracking_code", code.as_str()).await
+    }
+
+    async fn opinion_by_id(&self, id: i64) -> Result<Option<Opinion>, StoreError> {
+        self.opinion_where("id", &id.to_string()).await
+    }
+
+    async fn save_change(&self, opinion: &Opinion, entry: &AuditEntry) -> Result<bool, StoreError> {
+        self.save_change_impl(opinion, entry).await
+    }
+
+    async fn history(&self, id: i64) -> Result<Vec<AuditEntry>, StoreError> {
+        self.history_impl(id).await
+    }
+
+    async fn list_opinions(&self, filter: &OpinionFilter) -> Result<Vec<Opinion>, StoreError> {
+        self.list_opinions_impl(filter).await
     }
 }
