@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::catalog::Catalog;
 use crate::config::{DbConfig, ServeConfig};
+use crate::domain::{MemberId, Principal, Role, StationId};
 use crate::formats::{write, Kind};
 use crate::http::{app, AppState};
 use crate::import::import_files;
@@ -74,11 +75,77 @@ pub enum Command {
         #[arg(long, short)]
         out: Option<PathBuf>,
     },
+    /// Web logins for the opinion loop.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Bearer tokens for integrations (also Open311's api_key).
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Write the synthetic Haishu sample (areas, stations, members, grids) into a folder.
     SampleData {
         #[arg(long, default_value = "data")]
         out: PathBuf,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a login; the password is read from standard input (10 to 200 characters).
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long, value_parser = ["member", "staff", "leader", "admin"])]
+        role: String,
+        /// The station a staff member works for (required for staff).
+        #[arg(long)]
+        station: Option<String>,
+        /// The member this login belongs to (required for member).
+        #[arg(long)]
+        member: Option<String>,
+        /// Read the password from standard input (the only way: it never appears in a command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it once; only its hash is kept.
+    Create {
+        #[arg(long, value_parser = ["staff", "leader", "admin", "integrator"])]
+        role: String,
+        /// The station a staff token works for (required for staff).
+        #[arg(long)]
+        station: Option<String>,
+        /// What the token is for, e.g. the integrating system's name.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+/// Checks that a principal's station or member exists and fits its role.
+async fn checked_principal(
+    store: &dyn Store,
+    name: &str,
+    role: &str,
+    station: Option<&str>,
+    member: Option<&str>,
+) -> anyhow::Result<Principal> {
+    let role: Role = role.parse()?;
+    let station = station.map(StationId::new).transpose()?;
+    let member = member.map(MemberId::new).transpose()?;
+    let data = store.load().await?;
+    if let Some(s) = &station {
+        anyhow::ensure!(data.stations.iter().any(|x| &x.id == s), "unknown station {s}");
+    }
+    if let Some(m) = &member {
+        anyhow::ensure!(data.members.iter().any(|x| &x.id == m), "unknown member {m}");
+    }
+    anyhow::ensure!(role != Role::Staff || station.is_some(), "a staff login or token needs --station");
+    anyhow::ensure!(role != Role::Member || member.is_some(), "a member login needs --member");
+    let name = name.trim();
+    anyhow::ensure!(!name.is_empty() && name.chars().count() <= 64, "the name must be 1 to 64 characters");
+    Ok(Principal { name: name.to_owned(), role, station, member })
 }
 
 /// Runs the parsed command line.
@@ -115,6 +182,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     Ok(())
                 }
             }
+        }
+        Command::User(UserCommand::Add { username, role, station, member, password_stdin: _ }) => {
+            let store = open(&cli.db).await?;
+            let user = checked_principal(&store, &username, &role, station.as_deref(), member.as_deref()).await?;
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password).context("cannot read the password from standard input")?;
+            let hash = crate::auth::hash_password(password.trim_end_matches(['\r', '\n']))?;
+            store.add_user(&user, &hash).await?;
+            println!("added {} ({})", user.name, user.role);
+            Ok(())
+        }
+        Command::Token(TokenCommand::Create { role, station, name }) => {
+            let store = open(&cli.db).await?;
+            let principal = checked_principal(&store, &name, &role, station.as_deref(), None).await?;
+            let (token, hash) = crate::auth::new_token()?;
+            store.add_token(&principal, &hash).await?;
+            eprintln!("token for {} ({}); it is shown only this once:", principal.name, principal.role);
+            println!("{token}");
+            Ok(())
         }
         Command::SampleData { out } => {
             std::fs::create_dir_all(&out)?;

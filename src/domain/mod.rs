@@ -1,5 +1,6 @@
 //! The domain: plain Rust types and rules of liaison, with no HTTP, SQL or async in them.
 
+pub mod access;
 pub mod area;
 pub mod ids;
 pub mod location;
@@ -9,6 +10,7 @@ pub mod schedule;
 pub mod station;
 pub mod vocab;
 
+pub use access::{Principal, Scope};
 pub use area::{check_multipolygon, AdminArea, GeometryError, GridArea};
 pub use ids::{AreaCode, GridId, IdError, MemberId, StationId};
 pub use location::{LocationError, LonLat};
@@ -19,4 +21,4 @@ pub use opinion::{
 };
 pub use schedule::{ReceptionRule, ScheduleError, Session};
 pub use station::{Station, StationError};
-pub use vocab::{AreaLevel, Body, Category, Channel, Level, ReplyRoute, StationKind, Status, VocabError};
+pub use vocab::{AreaLevel, Body, Category, Channel, Level, ReplyRoute, Role, StationKind, Status, VocabError};

@@ -631,7 +631,7 @@ impl Opinion {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
     use std::collections::BTreeSet;
@@ -1012,7 +1012,7 @@ mod tests {
         }
     }
 
-    fn opinion() -> Opinion {
+    pub(crate) fn opinion() -> Opinion {
         let at = DateTime::parse_from_rfc3339("2026-11-12T10:00:00+08:00").unwrap();
         let submission = NewOpinion::new(
             Category::Parking,

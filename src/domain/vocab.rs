@@ -165,6 +165,17 @@ vocabulary!(
     }
 );
 
+vocabulary!(
+    /// What a user or token may do in the opinion loop.
+    Role, "role" {
+        Member => "member", "代表委员";
+        Staff => "staff", "工作人员";
+        Leader => "leader", "领导";
+        Admin => "admin", "管理员";
+        Integrator => "integrator", "系统对接";
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

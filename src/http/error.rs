@@ -17,6 +17,10 @@ pub enum AppError {
     BadRequest { code: &'static str, message: String },
     /// 404: nothing by that id, or nothing at that place; `extra` adds fields to the error object.
     NotFound { code: &'static str, message: String, extra: Map<String, Value> },
+    /// 401: no credentials, or credentials that are not valid.
+    Unauthorized { code: &'static str, message: String },
+    /// 403: valid credentials without the right to do this.
+    Forbidden(String),
     /// 409: the change conflicts with the opinion's state or with someone else's change.
     Conflict { code: &'static str, message: String },
     /// 413: the body is larger than the endpoint accepts.
@@ -45,6 +49,8 @@ impl AppError {
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::NotFound { .. } => StatusCode::NOT_FOUND,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -57,6 +63,8 @@ impl AppError {
             AppError::BadRequest { message, .. }
             | AppError::NotFound { message, .. }
             | AppError::Conflict { message, .. }
+            | AppError::Unauthorized { message, .. }
+            | AppError::Forbidden(message)
             | AppError::TooLarge(message)
             | AppError::Unprocessable { message, .. } => message,
             AppError::Internal(_) => "something went wrong on our side; it has been logged",
@@ -72,7 +80,9 @@ impl IntoResponse for AppError {
             AppError::BadRequest { code, .. }
             | AppError::NotFound { code, .. }
             | AppError::Conflict { code, .. }
+            | AppError::Unauthorized { code, .. }
             | AppError::Unprocessable { code, .. } => *code,
+            AppError::Forbidden(_) => "forbidden",
             AppError::TooLarge(_) => "payload_too_large",
             AppError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
@@ -84,7 +94,13 @@ impl IntoResponse for AppError {
         if let AppError::NotFound { extra, .. } = self {
             error.extend(extra);
         }
-        (status, Json(json!({ "error": error }))).into_response()
+        let mut response = (status, Json(json!({ "error": error }))).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
+        }
+        response
     }
 }
 

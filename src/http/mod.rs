@@ -1,12 +1,14 @@
 //! The HTTP interface: JSON/GeoJSON API under `/api/v1`, server-rendered pages, health.
 
 pub mod areas;
+pub mod auth;
 pub mod error;
 pub mod grids;
 pub mod members;
 pub mod opinions;
 pub mod pages;
 pub mod params;
+pub mod staff;
 pub mod stations;
 pub mod views;
 
@@ -81,6 +83,7 @@ pub fn app(state: AppState) -> Router {
         .merge(areas::router())
         .merge(members::router())
         .merge(opinions::router())
+        .merge(staff::router())
         .merge(pages::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

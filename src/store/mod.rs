@@ -9,8 +9,8 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 
 use crate::catalog::CatalogData;
 use crate::domain::{
-    AdminArea, AuditEntry, Category, GridArea, GridId, Member, NewOpinion, Opinion, Routing, Station, StationId,
-    Status, TrackingCode,
+    AdminArea, AuditEntry, Category, GridArea, GridId, Member, NewOpinion, Opinion, Principal, Routing, Station,
+    StationId, Status, TrackingCode,
 };
 use crate::spatial::BBox;
 
@@ -128,4 +128,16 @@ pub trait Store: Send + Sync + 'static {
     async fn history(&self, id: i64) -> Result<Vec<AuditEntry>, StoreError>;
 
     async fn list_opinions(&self, filter: &OpinionFilter) -> Result<Vec<Opinion>, StoreError>;
+
+    /// Adds a web login; [`StoreError::Duplicate`] when the username is taken.
+    async fn add_user(&self, user: &Principal, password_hash: &str) -> Result<(), StoreError>;
+
+    /// A login and its password hash.
+    async fn user(&self, username: &str) -> Result<Option<(Principal, String)>, StoreError>;
+
+    /// Adds a bearer token, stored by its hash.
+    async fn add_token(&self, token: &Principal, token_hash: &str) -> Result<(), StoreError>;
+
+    /// Who a (not revoked) token's hash belongs to.
+    async fn token_principal(&self, token_hash: &str) -> Result<Option<Principal>, StoreError>;
 }

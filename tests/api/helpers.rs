@@ -38,6 +38,29 @@ impl TestApp {
 
     async fn start(sample: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
+        Self::serve(dir, sample).await
+    }
+
+    /// Stops serving and starts a new server, with a new store, on the same database file.
+    pub async fn restart(self) -> Self {
+        self.store.pool().close().await;
+        Self::serve(self._dir, false).await
+    }
+
+    /// A bearer token for `role` (and `station`), as `liaison token create` makes it.
+    pub async fn token(&self, role: &str, station: Option<&str>) -> String {
+        let (token, hash) = liaison::auth::new_token().unwrap();
+        let principal = liaison::domain::Principal {
+            name: format!("{role}-test"),
+            role: role.parse().unwrap(),
+            station: station.map(|s| s.parse().unwrap()),
+            member: None,
+        };
+        liaison::store::Store::add_token(self.store.as_ref(), &principal, &hash).await.unwrap();
+        token
+    }
+
+    async fn serve(dir: tempfile::TempDir, sample: bool) -> Self {
         let db_path = dir.path().join("liaison.db");
         let store = Arc::new(SqliteStore::open(&db_path).await.unwrap());
         if sample {

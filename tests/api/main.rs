@@ -8,4 +8,5 @@ mod grids;
 mod imports;
 mod opinions;
 mod pages;
+mod staff;
 mod stations;

@@ -17,7 +17,8 @@ use chrono::{DateTime, FixedOffset};
 use super::{Batch, OpinionFilter, Progress, Store, StoreError, WriteReport};
 use crate::catalog::CatalogData;
 use crate::domain::{
-    AdminArea, AuditEntry, GridArea, LonLat, Member, NewOpinion, Opinion, ReceptionRule, Routing, Station, TrackingCode,
+    AdminArea, AuditEntry, GridArea, LonLat, Member, NewOpinion, Opinion, Principal, ReceptionRule, Routing, Station,
+    TrackingCode,
 };
 
 /// SQLite store over one database file.
@@ -334,9 +335,7 @@ impl Store for SqliteStore {
         actor: &str,
     ) -> Result<Opinion, StoreError> {
         self.insert_opinion_impl(new, code, routing, at, actor).await.map_err(|e| match e {
-            StoreError::Database(db) if db.as_database_error().is_some_and(|d| d.is_unique_violation()) => {
-                StoreError::Duplicate(format!("tracking code {code}"))
-            }
+            StoreError::Database(db) => unique_as_duplicate(db, || format!("tracking code {code}")),
             other => other,
         })
     }
@@ -360,4 +359,66 @@ impl Store for SqliteStore {
     async fn list_opinions(&self, filter: &OpinionFilter) -> Result<Vec<Opinion>, StoreError> {
         self.list_opinions_impl(filter).await
     }
+
+    async fn add_user(&self, user: &Principal, password_hash: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO users (username, password_hash, role, station_id, member_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&user.name)
+        .bind(password_hash)
+        .bind(user.role.code())
+        .bind(user.station.as_ref().map(|s| s.as_str()))
+        .bind(user.member.as_ref().map(|m| m.as_str()))
+        .bind(chrono::Utc::now().to_rfc3339())
+        .execute(self.pool())
+        .await
+        .map_err(|e| unique_as_duplicate(e, || format!("user {:?}", user.name)))?;
+        Ok(())
+    }
+
+    async fn user(&self, username: &str) -> Result<Option<(Principal, String)>, StoreError> {
+        let row =
+            sqlx::query("SELECT * FROM users WHERE username = ?").bind(username).fetch_optional(self.pool()).await?;
+        row.map(|r| Ok((principal_from_row(&r, "users", "username")?, r.try_get("password_hash")?))).transpose()
+    }
+
+    async fn add_token(&self, token: &Principal, token_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO api_tokens (name, token_hash, role, station_id, created_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(&token.name)
+            .bind(token_hash)
+            .bind(token.role.code())
+            .bind(token.station.as_ref().map(|s| s.as_str()))
+            .bind(chrono::Utc::now().to_rfc3339())
+            .execute(self.pool())
+            .await
+            .map_err(|e| unique_as_duplicate(e, || "token".to_owned()))?;
+        Ok(())
+    }
+
+    async fn token_principal(&self, token_hash: &str) -> Result<Option<Principal>, StoreError> {
+        let row =
+            sqlx::query("SELECT *, NULL AS member_id FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL")
+                .bind(token_hash)
+                .fetch_optional(self.pool())
+                .await?;
+        row.map(|r| principal_from_row(&r, "api_tokens", "name")).transpose()
+    }
+}
+
+fn unique_as_duplicate(e: sqlx::Error, what: impl FnOnce() -> String) -> StoreError {
+    if e.as_database_error().is_some_and(|d| d.is_unique_violation()) {
+        StoreError::Duplicate(what())
+    } else {
+        StoreError::Database(e)
+    }
+}
+
+fn principal_from_row(row: &SqliteRow, table: &'static str, name_col: &str) -> Result<Principal, StoreError> {
+    let name: String = row.try_get(name_col)?;
+    Ok(Principal {
+        role: parse_col(row, table, &name, "role")?,
+        station: parse_opt(row, table, &name, "station_id")?,
+        member: parse_opt(row, table, &name, "member_id")?,
+        name,
+    })
 }
