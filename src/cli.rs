@@ -268,6 +268,7 @@ async fn serve(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<()> {
     if config.reload_secs > 0 {
         tokio::spawn(reload_on_change(state.clone(), version, Duration::from_secs(config.reload_secs)));
     }
+    tokio::spawn(auto_close(state.clone(), config.auto_close_days));
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("cannot listen on {}", config.bind))?;
@@ -305,6 +306,19 @@ pub async fn reload_on_change(state: AppState, mut seen: i64, every: Duration) {
                 }
             }
             Err(e) => tracing::warn!(error = %e, "cannot reload the catalog"),
+        }
+    }
+}
+
+/// Closes unrated replies after `days`, checking every ten minutes.
+async fn auto_close(state: AppState, days: u32) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        match crate::http::opinions::close_unrated_replies(&state, days).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(closed = n, days, "closed unrated replies"),
+            Err(e) => tracing::warn!(error = ?e, "auto-close failed"),
         }
     }
 }

@@ -22,6 +22,9 @@ pub struct ServeConfig {
     /// indexes are rebuilt and swapped in when it changed. 0 turns the check off.
     #[arg(long, env = "LIAISON_RELOAD_SECS", default_value_t = 5)]
     pub reload_secs: u64,
+    /// Days after which a reply the citizen has not rated is closed automatically.
+    #[arg(long, env = "LIAISON_AUTO_CLOSE_DAYS", default_value_t = 15)]
+    pub auto_close_days: u32,
     /// Do not load the Haishu sample into an empty database.
     #[arg(long, env = "LIAISON_NO_SAMPLE")]
     pub no_sample: bool,

@@ -264,6 +264,22 @@ async fn rate(
     Ok(Json(public_view(&state.catalog(), &opinion, &history, Crs::Wgs84)))
 }
 
+/// Closes every reply older than `days` that the citizen has not rated (actor `system`), and
+/// returns how many. A reply changed meanwhile is left for the next round.
+pub async fn close_unrated_replies(state: &AppState, days: u32) -> Result<usize, AppError> {
+    let cutoff = state.now() - chrono::Duration::days(i64::from(days));
+    let replied = OpinionFilter { statuses: vec![Status::Replied], limit: 10_000, ..Default::default() };
+    let mut closed = 0;
+    for opinion in state.store.list_opinions(&replied).await.map_err(store_error)? {
+        if opinion.replied_at.is_some_and(|t| t <= cutoff)
+            && change(state, opinion, &Event::AutoClose, "system").await.is_ok()
+        {
+            closed += 1;
+        }
+    }
+    Ok(closed)
+}
+
 /// The answer to a change based on an old version.
 pub fn stale(current: i64) -> AppError {
     AppError::Conflict {

@@ -240,3 +240,46 @@ fn the_command_line_imports_exports_and_explains_bad_files() {
         assert!(help.contains(field), "--help does not document {field}");
     }
 }
+
+#[test]
+fn the_command_line_adds_users_and_prints_a_token_once() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("users.db");
+    let csv = dir.path().join("s.csv");
+    std::fs::write(&csv, STATIONS_CSV).unwrap();
+    assert!(liaison_cmd(&db).args(["import", "stations"]).arg(&csv).output().unwrap().status.success());
+
+    let add = |args: &[&str], password: &str| {
+        let mut child = liaison_cmd(&db)
+            .args(["user", "add", "--password-stdin"])
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(password.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let ok = add(&["--username", "li.hua", "--role", "staff", "--station", "S1"], "a long enough secret\n");
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let again = add(&["--username", "li.hua", "--role", "leader"], "another long secret\n");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    let no_station = add(&["--username", "wang", "--role", "staff"], "a long enough secret\n");
+    assert!(String::from_utf8_lossy(&no_station.stderr).contains("--station"));
+    let short = add(&["--username", "zhao", "--role", "admin"], "short\n");
+    assert!(String::from_utf8_lossy(&short.stderr).contains("10 to 200"));
+
+    let out =
+        liaison_cmd(&db).args(["token", "create", "--role", "integrator", "--name", "12345热线"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(token.starts_with("lsn_") && token.len() == 68, "{token}");
+    // Neither the database nor its write-ahead log holds the token itself, only its hash.
+    let hash = liaison::auth::token_hash(&token);
+    let mut bytes = std::fs::read(&db).unwrap();
+    bytes.extend(std::fs::read(db.with_extension("db-wal")).unwrap_or_default());
+    let contains = |needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(contains(&hash) && !contains(&token[4..]), "only the hash is stored");
+}

@@ -212,3 +212,24 @@ async fn each_role_reaches_what_it_should() {
     let (s, e) = staff_elsewhere.get(&format!("/api/v1/staff/issues?station={station}")).await;
     assert_eq!(error_code(s, &e, 403), "forbidden");
 }
+
+#[tokio::test]
+async fn unrated_replies_close_after_the_configured_days() {
+    let mut app = TestApp::with_sample().await;
+    let (id, code, station) = submit(&app).await;
+    let staff = Staff { app: &app, token: app.token("staff", Some(&station)).await };
+    staff.to(id, json!({ "to": "registered", "version": 1 })).await;
+    let reply = json!({ "to": "replied", "version": 2, "reply_route": "explain", "reply": "该路段属市政规划范围" });
+    assert_eq!(staff.to(id, reply).await.0, 200);
+
+    let replied_at = crate::helpers::fixed_now();
+    app.state.clock = liaison::http::Clock::Fixed(replied_at + chrono::Duration::days(14));
+    assert_eq!(liaison::http::opinions::close_unrated_replies(&app.state, 15).await.unwrap(), 0);
+    app.state.clock = liaison::http::Clock::Fixed(replied_at + chrono::Duration::days(15));
+    assert_eq!(liaison::http::opinions::close_unrated_replies(&app.state, 15).await.unwrap(), 1);
+    let (_, view) = app.get(&format!("/api/v1/issues/{code}")).await;
+    assert_eq!(view["status"], "closed");
+    assert_eq!(view["history"].as_array().unwrap().last().unwrap()["event"], "auto_close");
+    let (s, e) = app.post(&format!("/api/v1/issues/{code}/rating"), &json!({ "stars": 4 })).await;
+    assert_eq!(error_code(s, &e, 409), "illegal_transition", "too late to rate");
+}
