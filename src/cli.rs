@@ -264,7 +264,8 @@ async fn serve(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<()> {
         grids = catalog.grids().len(),
         "catalog built"
     );
-    let state = AppState::new(catalog, store.clone());
+    let mut state = AppState::new(catalog, store.clone());
+    state.submissions = crate::http::limits::SubmissionLimit::per_hour(config.submissions_per_hour);
     if config.reload_secs > 0 {
         tokio::spawn(reload_on_change(state.clone(), version, Duration::from_secs(config.reload_secs)));
     }
@@ -279,7 +280,9 @@ async fn serve(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<()> {
             tracing::debug!(error = %e, "cannot set TCP_NODELAY");
         }
     });
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     Ok(())
 }
 

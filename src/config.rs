@@ -25,6 +25,9 @@ pub struct ServeConfig {
     /// Days after which a reply the citizen has not rated is closed automatically.
     #[arg(long, env = "LIAISON_AUTO_CLOSE_DAYS", default_value_t = 15)]
     pub auto_close_days: u32,
+    /// Opinions one client address may submit per hour (in bursts of up to 5).
+    #[arg(long, env = "LIAISON_SUBMISSIONS_PER_HOUR", default_value_t = 30)]
+    pub submissions_per_hour: u32,
     /// Do not load the Haishu sample into an empty database.
     #[arg(long, env = "LIAISON_NO_SAMPLE")]
     pub no_sample: bool,

@@ -25,6 +25,8 @@ pub enum AppError {
     Conflict { code: &'static str, message: String },
     /// 413: the body is larger than the endpoint accepts.
     TooLarge(String),
+    /// 429: too many requests from one client; try again after the given seconds.
+    TooMany { retry_after_secs: u64 },
     /// 422: well-formed JSON that does not describe a valid request.
     Unprocessable { code: &'static str, message: String },
     /// 500: a failure on our side.
@@ -52,6 +54,7 @@ impl AppError {
             AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -67,6 +70,7 @@ impl AppError {
             | AppError::Forbidden(message)
             | AppError::TooLarge(message)
             | AppError::Unprocessable { message, .. } => message,
+            AppError::TooMany { .. } => "too many submissions from your address; please try again later",
             AppError::Internal(_) => "something went wrong on our side; it has been logged",
         }
     }
@@ -84,6 +88,7 @@ impl IntoResponse for AppError {
             | AppError::Unprocessable { code, .. } => *code,
             AppError::Forbidden(_) => "forbidden",
             AppError::TooLarge(_) => "payload_too_large",
+            AppError::TooMany { .. } => "rate_limited",
             AppError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
                 "internal"
@@ -91,16 +96,19 @@ impl IntoResponse for AppError {
         };
         error.insert("code".into(), code.into());
         error.insert("message".into(), self.message().into());
-        if let AppError::NotFound { extra, .. } = self {
-            error.extend(extra);
+        let mut headers = axum::http::HeaderMap::new();
+        match self {
+            AppError::NotFound { extra, .. } => error.extend(extra),
+            AppError::TooMany { retry_after_secs } => {
+                error.insert("retry_after_secs".into(), retry_after_secs.into());
+                headers.insert(axum::http::header::RETRY_AFTER, retry_after_secs.into());
+            }
+            AppError::Unauthorized { .. } => {
+                headers.insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
+            }
+            _ => {}
         }
-        let mut response = (status, Json(json!({ "error": error }))).into_response();
-        if status == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
-        }
-        response
+        (status, headers, Json(json!({ "error": error }))).into_response()
     }
 }
 

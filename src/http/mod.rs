@@ -4,6 +4,7 @@ pub mod areas;
 pub mod auth;
 pub mod error;
 pub mod grids;
+pub mod limits;
 pub mod members;
 pub mod opinions;
 pub mod pages;
@@ -45,11 +46,17 @@ pub struct AppState {
     catalog: Arc<ArcSwap<Catalog>>,
     pub store: Arc<dyn Store>,
     pub clock: Clock,
+    pub submissions: limits::SubmissionLimit,
 }
 
 impl AppState {
     pub fn new(catalog: Catalog, store: Arc<dyn Store>) -> Self {
-        Self { catalog: Arc::new(ArcSwap::from_pointee(catalog)), store, clock: Clock::System }
+        Self {
+            catalog: Arc::new(ArcSwap::from_pointee(catalog)),
+            store,
+            clock: Clock::System,
+            submissions: limits::SubmissionLimit::per_hour(30),
+        }
     }
 
     /// The current catalog; a reader keeps its snapshot even if a new one is swapped in.

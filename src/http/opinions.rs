@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::error::{ApiJson, ApiQuery, AppError};
+use super::limits::ClientIp;
 use super::params;
 use super::AppState;
 use crate::catalog::{Catalog, StationFilter};
@@ -152,7 +153,12 @@ async fn duplicates(state: &AppState, category: Category, q: LonLat) -> Result<V
         .collect())
 }
 
-async fn submit(State(state): State<AppState>, ApiJson(body): ApiJson<SubmitBody>) -> Result<Response, AppError> {
+async fn submit(
+    State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    ApiJson(body): ApiJson<SubmitBody>,
+) -> Result<Response, AppError> {
+    state.submissions.check(client)?;
     let crs = params::crs(&body.crs)?;
     LonLat::new(body.lon, body.lat).map_err(invalid)?;
     let (x, y) = crs.to_wgs84(body.lon, body.lat);

@@ -38,13 +38,18 @@ impl TestApp {
 
     async fn start(sample: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        Self::serve(dir, sample).await
+        Self::serve(dir, sample, 0).await
+    }
+
+    /// A server on the sample that accepts `per_hour` submissions from one address.
+    pub async fn with_submission_limit(per_hour: u32) -> Self {
+        Self::serve(tempfile::tempdir().unwrap(), true, per_hour).await
     }
 
     /// Stops serving and starts a new server, with a new store, on the same database file.
     pub async fn restart(self) -> Self {
         self.store.pool().close().await;
-        Self::serve(self._dir, false).await
+        Self::serve(self._dir, false, 0).await
     }
 
     /// A bearer token for `role` (and `station`), as `liaison token create` makes it.
@@ -60,7 +65,8 @@ impl TestApp {
         token
     }
 
-    async fn serve(dir: tempfile::TempDir, sample: bool) -> Self {
+    /// `per_hour` submissions from one address (0: no limit, as tests submit a lot).
+    async fn serve(dir: tempfile::TempDir, sample: bool, per_hour: u32) -> Self {
         let db_path = dir.path().join("liaison.db");
         let store = Arc::new(SqliteStore::open(&db_path).await.unwrap());
         if sample {
@@ -69,10 +75,12 @@ impl TestApp {
         let catalog = Catalog::build(store.load().await.unwrap());
         let mut state = AppState::new(catalog, store.clone());
         state.clock = Clock::Fixed(fixed_now());
+        state.submissions = liaison::http::limits::SubmissionLimit::per_hour(per_hour);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let router = app(state.clone());
-        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
         Self { base, client: reqwest::Client::new(), store, state, db_path, _dir: dir }
     }
 

@@ -127,3 +127,28 @@ async fn bad_submissions_are_refused_with_clear_messages() {
     let (status, answer) = app.get("/api/v1/issues/0000-0000-0000-0000").await;
     assert_eq!(error_code(status, &answer, 404), "not_found");
 }
+
+#[tokio::test]
+async fn too_many_submissions_from_one_address_get_a_429_with_retry_after() {
+    let app = TestApp::with_submission_limit(3).await;
+    for _ in 0..3 {
+        assert_eq!(app.post("/api/v1/issues", &opinion("noise", 121.5435, 29.8655)).await.0, 201);
+    }
+    let res = app
+        .client
+        .post(format!("{}/api/v1/issues", app.base))
+        .json(&opinion("noise", 121.5435, 29.8655))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 429);
+    let wait: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=1200).contains(&wait), "one submission comes back every 20 minutes: {wait}");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        (body["error"]["code"].as_str(), body["error"]["retry_after_secs"].as_u64()),
+        (Some("rate_limited"), Some(wait))
+    );
+    // Reading is not limited.
+    assert_eq!(app.get("/api/v1/stations/nearest?lon=121.5&lat=29.8").await.0, 200);
+}
