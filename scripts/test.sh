@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test. Installs what the browser tests need (Debian's Chromium and CJK fonts) when
-# missing; everything else comes from cargo.
+# Runs every test: cargo's (unit, HTTP integration, browser, doctests), then the Open311 client
+# test in Python. Installs what the browser tests need (Debian's Chromium and CJK fonts) when
+# missing; everything else comes from cargo and Python's standard library.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
@@ -12,3 +13,5 @@ if ((${#need[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 cargo test "$@"
+# Open311 as a client sees it: a real server, a real token, JSON and XML (Python standard library only).
+python3 tests/open311_client.py target/debug/liaison

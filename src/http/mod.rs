@@ -6,6 +6,7 @@ pub mod error;
 pub mod grids;
 pub mod limits;
 pub mod members;
+pub mod open311;
 pub mod opinions;
 pub mod pages;
 pub mod params;
@@ -91,6 +92,7 @@ pub fn app(state: AppState) -> Router {
         .merge(members::router())
         .merge(opinions::router())
         .merge(staff::router())
+        .merge(open311::router())
         .merge(pages::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
