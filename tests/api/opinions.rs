@@ -152,3 +152,60 @@ async fn too_many_submissions_from_one_address_get_a_429_with_retry_after() {
     // Reading is not limited.
     assert_eq!(app.get("/api/v1/stations/nearest?lon=121.5&lat=29.8").await.0, 200);
 }
+
+#[tokio::test]
+async fn no_public_endpoint_reveals_contacts_names_or_exact_positions() {
+    let app = TestApp::with_sample().await;
+    let people = [("司马光明", "13700001111", false), ("诸葛红梅", "0574-87650000", true), ("欧阳小军", "15912345678", false)];
+    let mut codes = Vec::new();
+    for (i, (name, phone, anonymous)) in people.iter().enumerate() {
+        let mut body = opinion("property", 121.543_217 + i as f64 * 0.000_5, 29.865_431);
+        body["contact"] = json!({ "name": name, "phone": phone });
+        body["anonymous"] = json!(anonymous);
+        let (status, created) = app.post("/api/v1/issues", &body).await;
+        assert_eq!(status, 201);
+        assert!(!created.to_string().contains(phone), "not even in the answer to the submitter");
+        codes.push(created["tracking_code"].as_str().unwrap().to_owned());
+    }
+    let mut paths: Vec<String> = [
+        "/",
+        "/?lon=121.5432&lat=29.8654",
+        "/healthz",
+        "/api/v1/stations",
+        "/api/v1/stations/nearest?lon=121.5432&lat=29.8654&k=20",
+        "/api/v1/grids/at?lon=121.5432&lat=29.8654",
+        "/api/v1/grids?bbox=121.5,29.8,121.6,29.9",
+        "/api/v1/areas",
+        "/open311/v2/requests.json",
+        "/open311/v2/requests.xml",
+        "/open311/v2/services.json",
+    ]
+    .iter()
+    .map(|p| p.to_string())
+    .collect();
+    for (i, code) in codes.iter().enumerate() {
+        paths.push(format!("/api/v1/issues/{code}"));
+        paths.push(format!("/api/v1/issues/{code}?crs=gcj02"));
+        paths.push(format!("/open311/v2/requests/{}.json", i + 1));
+        paths.push(format!("/open311/v2/requests/{}.xml", i + 1));
+    }
+    let station = app.state.catalog().stations()[0].id.to_string();
+    paths.push(format!("/api/v1/stations/{station}"));
+    let member = app.state.catalog().members()[0].id.to_string();
+    paths.push(format!("/api/v1/members/{member}"));
+    for path in &paths {
+        let (status, text) = app.get_text(path).await;
+        assert_eq!(status, 200, "{path}");
+        for (name, phone, _) in &people {
+            assert!(!text.contains(name) && !text.contains(phone), "{path} reveals {name} or {phone}");
+        }
+        for exact in ["121.543217", "121.543717", "121.544217", "29.865431"] {
+            assert!(!text.contains(exact), "{path} reveals the exact position {exact}");
+        }
+        for (i, code) in codes.iter().enumerate() {
+            if !path.contains(code.as_str()) {
+                assert!(!text.contains(code.as_str()) && !text.contains(&code.replace('-', "")), "{path} reveals tracking code {i}");
+            }
+        }
+    }
+}
