@@ -8,8 +8,8 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 
 use crate::domain::schedule::{self, Session};
 use crate::domain::{
-    AdminArea, AreaCode, AreaLevel, Body, GridArea, GridId, Level, LonLat, Member, MemberId, Station, StationId,
-    StationKind,
+    AdminArea, AreaCode, AreaLevel, Body, GridArea, GridId, Level, LonLat, Member, MemberId, Routing, Station,
+    StationId, StationKind,
 };
 use crate::spatial::{BBox, PointIndex, PolygonIndex};
 
@@ -305,6 +305,29 @@ impl Catalog {
         };
         let town = grid.town_code.as_ref().and_then(|c| self.area(c)).or_else(|| self.town_at(q));
         Ok(GridHit { grid, town, edge_distance_m, neighbour })
+    }
+
+    /// Routes an opinion by its location: the grid holding it, that grid's members and station,
+    /// and its town; outside every grid, the nearest physical station and the town alone.
+    pub fn route(&self, q: LonLat) -> Routing {
+        match self.grid_at(q) {
+            Ok(hit) => Routing {
+                town_code: hit.town.map(|t| t.code.clone()).or_else(|| hit.grid.town_code.clone()),
+                grid: Some(hit.grid.id.clone()),
+                station: hit.grid.station.clone(),
+                members: hit.grid.members.clone(),
+            },
+            Err(_) => {
+                let physical = StationKind::ALL.iter().copied().filter(|k| *k != StationKind::OnlineStation).collect();
+                let nearest = self.nearest_stations(q, 1, &StationFilter { kinds: physical, ..Default::default() });
+                Routing {
+                    town_code: self.town_at(q).map(|t| t.code.clone()),
+                    grid: None,
+                    station: nearest.first().map(|h| h.station.id.clone()),
+                    members: Vec::new(),
+                }
+            }
+        }
     }
 
     /// The next `n` reception sessions of a station.

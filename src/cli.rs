@@ -9,7 +9,7 @@ use axum::serve::ListenerExt;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, CatalogData};
 use crate::config::{DbConfig, ServeConfig};
 use crate::domain::{MemberId, Principal, Role, StationId};
 use crate::formats::{write, Kind};
@@ -239,21 +239,31 @@ pub fn sample_files() -> Vec<(&'static str, String)> {
     ]
 }
 
-/// Loads the sample into `store` when it has no stations.
-pub async fn load_sample_if_empty(store: &dyn Store) -> anyhow::Result<bool> {
+/// Loads the sample into `store` when it has no stations, with a history of `opinions`
+/// opinions (see [`crate::sample::history`]).
+pub async fn load_sample_if_empty(store: &dyn Store, opinions: usize) -> anyhow::Result<bool> {
     if store.station_count().await? > 0 {
         return Ok(false);
     }
     let s = crate::sample::generate();
-    let batches =
-        [Batch::Areas(s.areas), Batch::Stations(s.stations), Batch::Members(s.members), Batch::Grids(s.grids)];
+    let data = CatalogData { stations: s.stations, members: s.members, grids: s.grids, areas: s.areas };
+    let batches = [
+        Batch::Areas(data.areas.clone()),
+        Batch::Stations(data.stations.clone()),
+        Batch::Members(data.members.clone()),
+        Batch::Grids(data.grids.clone()),
+    ];
     store.write(&batches, &|_| {}).await?;
+    if opinions > 0 {
+        let history = crate::sample::history::history(&Catalog::build(data), opinions);
+        store.insert_history(&history).await?;
+    }
     Ok(true)
 }
 
 async fn serve(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<()> {
     let store = Arc::new(open(db).await?);
-    if !config.no_sample && load_sample_if_empty(store.as_ref()).await? {
+    if !config.no_sample && load_sample_if_empty(store.as_ref(), config.sample_opinions).await? {
         tracing::info!("empty database: loaded the Haishu sample");
     }
     let version = store.catalog_version().await?;

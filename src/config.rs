@@ -28,6 +28,9 @@ pub struct ServeConfig {
     /// Opinions one client address may submit per hour (in bursts of up to 5).
     #[arg(long, env = "LIAISON_SUBMISSIONS_PER_HOUR", default_value_t = 30)]
     pub submissions_per_hour: u32,
+    /// How many past opinions the sample brings (two years' worth of the loop).
+    #[arg(long, env = "LIAISON_SAMPLE_OPINIONS", default_value_t = 6_000)]
+    pub sample_opinions: usize,
     /// Do not load the Haishu sample into an empty database.
     #[arg(long, env = "LIAISON_NO_SAMPLE")]
     pub no_sample: bool,

@@ -13,7 +13,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde_json::{json, Map, Value};
 
 use super::auth::authenticate_token;
-use super::opinions::{public_position, route};
+use super::opinions::public_position;
 use super::AppState;
 use crate::domain::schedule::shanghai;
 use crate::domain::{Category, Channel, Contact, LonLat, NewOpinion, Opinion, Role, Status, TrackingCode};
@@ -310,7 +310,7 @@ async fn create(state: &AppState, q: &[(String, String)]) -> Result<Value, Probl
     let contact = Contact::new(Some(&name), param(q, "phone")).map_err(|e| Problem::bad(e.to_string()))?;
     let new = NewOpinion::new(category, &title, description, location, Channel::Open311, name.is_empty(), contact)
         .map_err(|e| Problem::bad(e.to_string()))?;
-    let routing = route(&state.catalog(), location);
+    let routing = state.catalog().route(location);
     let mut random = [0u8; 8];
     getrandom::fill(&mut random)
         .map_err(|e| internal(StoreError::Corrupt { table: "random", id: String::new(), message: e.to_string() }))?;

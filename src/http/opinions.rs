@@ -13,10 +13,9 @@ use super::error::{ApiJson, ApiQuery, AppError};
 use super::limits::ClientIp;
 use super::params;
 use super::AppState;
-use crate::catalog::{Catalog, StationFilter};
+use crate::catalog::Catalog;
 use crate::domain::{
-    Category, Channel, Contact, Event, LonLat, NewOpinion, Opinion, Routing, Stars, StationKind, Status, TrackingCode,
-    WorkflowError,
+    Category, Channel, Contact, Event, LonLat, NewOpinion, Opinion, Routing, Stars, Status, TrackingCode, WorkflowError,
 };
 use crate::spatial::{geodesic_distance_m, BBox, Crs, LocalPlane};
 use crate::store::{OpinionFilter, StoreError};
@@ -58,29 +57,6 @@ fn invalid(e: impl std::fmt::Display) -> AppError {
 
 fn store_error(e: StoreError) -> AppError {
     AppError::internal(e)
-}
-
-/// Routes an opinion by its location: the grid holding it, that grid's members and station, and
-/// its town; outside every grid, the nearest physical station and the town alone.
-pub fn route(catalog: &Catalog, q: LonLat) -> Routing {
-    match catalog.grid_at(q) {
-        Ok(hit) => Routing {
-            town_code: hit.town.map(|t| t.code.clone()).or_else(|| hit.grid.town_code.clone()),
-            grid: Some(hit.grid.id.clone()),
-            station: hit.grid.station.clone(),
-            members: hit.grid.members.clone(),
-        },
-        Err(_) => {
-            let physical = StationKind::ALL.iter().copied().filter(|k| *k != StationKind::OnlineStation).collect();
-            let nearest = catalog.nearest_stations(q, 1, &StationFilter { kinds: physical, ..Default::default() });
-            Routing {
-                town_code: catalog.town_at(q).map(|t| t.code.clone()),
-                grid: None,
-                station: nearest.first().map(|h| h.station.id.clone()),
-                members: Vec::new(),
-            }
-        }
-    }
 }
 
 fn routing_view(catalog: &Catalog, r: &Routing) -> Value {
@@ -174,7 +150,7 @@ async fn submit(
             .map_err(invalid)?;
 
     let catalog = state.catalog();
-    let routing = route(&catalog, location);
+    let routing = catalog.route(location);
     let similar = duplicates(&state, category, location).await?;
     let now = state.now();
     let mut tries = 0;

@@ -115,6 +115,10 @@ pub trait Store: Send + Sync + 'static {
         actor: &str,
     ) -> Result<Opinion, StoreError>;
 
+    /// Stores opinions whole with their histories (a sample or an import), in one transaction;
+    /// ids are assigned in order.
+    async fn insert_history(&self, items: &[(Opinion, Vec<AuditEntry>)]) -> Result<(), StoreError>;
+
     async fn opinion_by_code(&self, code: &TrackingCode) -> Result<Option<Opinion>, StoreError>;
 
     async fn opinion_by_id(&self, id: i64) -> Result<Option<Opinion>, StoreError>;

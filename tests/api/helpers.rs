@@ -70,7 +70,7 @@ impl TestApp {
         let db_path = dir.path().join("liaison.db");
         let store = Arc::new(SqliteStore::open(&db_path).await.unwrap());
         if sample {
-            assert!(load_sample_if_empty(store.as_ref()).await.unwrap());
+            assert!(load_sample_if_empty(store.as_ref(), 0).await.unwrap());
         }
         let catalog = Catalog::build(store.load().await.unwrap());
         let mut state = AppState::new(catalog, store.clone());

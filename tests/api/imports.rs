@@ -171,13 +171,13 @@ async fn data_survives_a_restart() {
     let path = dir.path().join("keep.db");
     let before = {
         let store = SqliteStore::open(&path).await.unwrap();
-        liaison::cli::load_sample_if_empty(&store).await.unwrap();
+        liaison::cli::load_sample_if_empty(&store, 0).await.unwrap();
         let data = store.load().await.unwrap();
         store.pool().close().await;
         data
     };
     let store = SqliteStore::open(&path).await.unwrap();
-    assert!(!liaison::cli::load_sample_if_empty(&store).await.unwrap(), "the sample is loaded once");
+    assert!(!liaison::cli::load_sample_if_empty(&store, 0).await.unwrap(), "the sample is loaded once");
     assert_eq!(store.load().await.unwrap(), before);
 }
 

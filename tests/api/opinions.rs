@@ -156,7 +156,8 @@ async fn too_many_submissions_from_one_address_get_a_429_with_retry_after() {
 #[tokio::test]
 async fn no_public_endpoint_reveals_contacts_names_or_exact_positions() {
     let app = TestApp::with_sample().await;
-    let people = [("司马光明", "13700001111", false), ("诸葛红梅", "0574-87650000", true), ("欧阳小军", "15912345678", false)];
+    let people =
+        [("司马光明", "13700001111", false), ("诸葛红梅", "0574-87650000", true), ("欧阳小军", "15912345678", false)];
     let mut codes = Vec::new();
     for (i, (name, phone, anonymous)) in people.iter().enumerate() {
         let mut body = opinion("property", 121.543_217 + i as f64 * 0.000_5, 29.865_431);
@@ -204,7 +205,10 @@ async fn no_public_endpoint_reveals_contacts_names_or_exact_positions() {
         }
         for (i, code) in codes.iter().enumerate() {
             if !path.contains(code.as_str()) {
-                assert!(!text.contains(code.as_str()) && !text.contains(&code.replace('-', "")), "{path} reveals tracking code {i}");
+                assert!(
+                    !text.contains(code.as_str()) && !text.contains(&code.replace('-', "")),
+                    "{path} reveals tracking code {i}"
+                );
             }
         }
     }

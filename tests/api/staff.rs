@@ -233,3 +233,23 @@ async fn unrated_replies_close_after_the_configured_days() {
     let (s, e) = app.post(&format!("/api/v1/issues/{code}/rating"), &json!({ "stars": 4 })).await;
     assert_eq!(error_code(s, &e, 409), "illegal_transition", "too late to rate");
 }
+
+#[tokio::test]
+async fn the_sample_brings_two_years_of_opinions_with_consistent_histories() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = liaison::store::SqliteStore::open(&dir.path().join("h.db")).await.unwrap();
+    assert!(liaison::cli::load_sample_if_empty(&store, 1_500).await.unwrap());
+    use liaison::store::Store;
+    let all = store.list_opinions(&liaison::store::OpinionFilter { limit: 10_000, ..Default::default() }).await.unwrap();
+    assert_eq!(all.len(), 1_500);
+    let count = |s: &str| all.iter().filter(|o| o.status.code() == s).count();
+    assert!(count("closed") > 1_000 && count("rejected") > 10 && count("replied") + count("in_progress") + count("assigned") > 5);
+    let first = all.iter().map(|o| o.created_at).min().unwrap();
+    let last = all.iter().map(|o| o.created_at).max().unwrap();
+    assert!((last - first).num_days() > 700, "spread over two years");
+    for o in all.iter().step_by(50) {
+        let history = store.history(o.id).await.unwrap();
+        assert_eq!(history.len() as i64, o.version, "{}", o.id);
+        assert_eq!(history.last().unwrap().to, o.status);
+    }
+}

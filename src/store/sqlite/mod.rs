@@ -340,6 +340,13 @@ impl Store for SqliteStore {
         })
     }
 
+    async fn insert_history(&self, items: &[(Opinion, Vec<AuditEntry>)]) -> Result<(), StoreError> {
+        self.insert_history_impl(items).await.map_err(|e| match e {
+            StoreError::Database(db) => unique_as_duplicate(db, || "a tracking code".to_owned()),
+            other => other,
+        })
+    }
+
     async fn opinion_by_code(&self, code: &TrackingCode) -> Result<Option<Opinion>, StoreError> {
         self.opinion_where("tracking_code", code.as_str()).await
     }

@@ -97,6 +97,47 @@ async fn insert_entry(
     Ok(())
 }
 
+/// Inserts `o` whole (status, version, times and all) and returns its new id; `o.id` is ignored.
+async fn insert_row(tx: &mut sqlx::Transaction<'_, Sqlite>, o: &Opinion) -> Result<i64, StoreError> {
+    let members: Vec<&str> = o.routing.members.iter().map(|m| m.as_str()).collect();
+    let new = &o.submission;
+    let id = sqlx::query_scalar(
+        "INSERT INTO opinions (tracking_code, category, title, body, lon, lat, channel, anonymous, contact_name,
+             contact_phone, status, version, town_code, grid_id, station_id, members, department, due_date,
+             reply_route, reply, rating, rating_comment, created_at, registered_at, replied_at, closed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(o.code.as_str())
+    .bind(new.category.code())
+    .bind(&new.title)
+    .bind(&new.text)
+    .bind(new.location.lon())
+    .bind(new.location.lat())
+    .bind(new.channel.code())
+    .bind(new.anonymous as i64)
+    .bind(&new.contact.name)
+    .bind(&new.contact.phone)
+    .bind(o.status.code())
+    .bind(o.version)
+    .bind(o.routing.town_code.as_ref().map(|c| c.as_str()))
+    .bind(o.routing.grid.as_ref().map(|g| g.as_str()))
+    .bind(o.routing.station.as_ref().map(|s| s.as_str()))
+    .bind(serde_json::Value::from(members).to_string())
+    .bind(&o.department)
+    .bind(o.due.map(|d| d.to_string()))
+    .bind(o.reply_route.map(|r| r.code()))
+    .bind(&o.reply)
+    .bind(o.rating.map(|r| r.get() as i64))
+    .bind(&o.rating_comment)
+    .bind(o.created_at.to_rfc3339())
+    .bind(o.registered_at.map(|t| t.to_rfc3339()))
+    .bind(o.replied_at.map(|t| t.to_rfc3339()))
+    .bind(o.closed_at.map(|t| t.to_rfc3339()))
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
 impl SqliteStore {
     pub(super) async fn insert_opinion_impl(
         &self,
@@ -106,30 +147,24 @@ impl SqliteStore {
         at: DateTime<FixedOffset>,
         actor: &str,
     ) -> Result<Opinion, StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let members: Vec<&str> = routing.members.iter().map(|m| m.as_str()).collect();
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO opinions (tracking_code, category, title, body, lon, lat, channel, anonymous, contact_name,
-                 contact_phone, status, version, town_code, grid_id, station_id, members, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', 1, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(code.as_str())
-        .bind(new.category.code())
-        .bind(&new.title)
-        .bind(&new.text)
-        .bind(new.location.lon())
-        .bind(new.location.lat())
-        .bind(new.channel.code())
-        .bind(new.anonymous as i64)
-        .bind(&new.contact.name)
-        .bind(&new.contact.phone)
-        .bind(routing.town_code.as_ref().map(|c| c.as_str()))
-        .bind(routing.grid.as_ref().map(|g| g.as_str()))
-        .bind(routing.station.as_ref().map(|s| s.as_str()))
-        .bind(serde_json::Value::from(members).to_string())
-        .bind(at.to_rfc3339())
-        .fetch_one(&mut *tx)
-        .await?;
+        let mut opinion = Opinion {
+            id: 0,
+            code: code.clone(),
+            submission: new.clone(),
+            routing: routing.clone(),
+            status: Status::Submitted,
+            version: 1,
+            department: None,
+            due: None,
+            reply_route: None,
+            reply: None,
+            rating: None,
+            rating_comment: None,
+            created_at: at,
+            registered_at: None,
+            replied_at: None,
+            closed_at: None,
+        };
         let entry = AuditEntry {
             at,
             actor: actor.to_owned(),
@@ -138,10 +173,23 @@ impl SqliteStore {
             event: "submit".into(),
             note: new.channel.code().to_owned(),
         };
-        insert_entry(&mut tx, id, &entry).await?;
-        let row = sqlx::query("SELECT * FROM opinions WHERE id = ?").bind(id).fetch_one(&mut *tx).await?;
+        let mut tx = self.pool().begin().await?;
+        opinion.id = insert_row(&mut tx, &opinion).await?;
+        insert_entry(&mut tx, opinion.id, &entry).await?;
         tx.commit().await?;
-        opinion_from_row(&row)
+        Ok(opinion)
+    }
+
+    pub(super) async fn insert_history_impl(&self, items: &[(Opinion, Vec<AuditEntry>)]) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        for (opinion, entries) in items {
+            let id = insert_row(&mut tx, opinion).await?;
+            for e in entries {
+                insert_entry(&mut tx, id, e).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     pub(super) async fn save_change_impl(&self, o: &Opinion, entry: &AuditEntry) -> Result<bool, StoreError> {

@@ -15,6 +15,8 @@
 //! rounded arithmetic (no `sin`/`cos`), so [`generate`] returns the same data on every run and
 //! across dependency versions.
 
+pub mod history;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
@@ -89,16 +91,16 @@ impl SplitMix64 {
     }
 
     /// Uniform in `0..n` for `n > 0` (the modulo bias is irrelevant for sample data).
-    fn below(&mut self, n: usize) -> usize {
+    pub fn below(&mut self, n: usize) -> usize {
         (self.next_u64() % n.max(1) as u64) as usize
     }
 
-    fn chance(&mut self, p: f64) -> bool {
+    pub fn chance(&mut self, p: f64) -> bool {
         self.unit() < p
     }
 
     /// One of `items`, which must not be empty (all callers pass constant, non-empty tables).
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
     }
 }
