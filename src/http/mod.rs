@@ -7,6 +7,7 @@ pub mod grids;
 pub mod limits;
 pub mod members;
 pub mod open311;
+pub mod openapi;
 pub mod opinions;
 pub mod pages;
 pub mod params;
@@ -93,6 +94,7 @@ pub fn app(state: AppState) -> Router {
         .merge(opinions::router())
         .merge(staff::router())
         .merge(open311::router())
+        .merge(openapi::router())
         .merge(pages::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

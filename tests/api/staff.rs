@@ -240,10 +240,15 @@ async fn the_sample_brings_two_years_of_opinions_with_consistent_histories() {
     let store = liaison::store::SqliteStore::open(&dir.path().join("h.db")).await.unwrap();
     assert!(liaison::cli::load_sample_if_empty(&store, 1_500).await.unwrap());
     use liaison::store::Store;
-    let all = store.list_opinions(&liaison::store::OpinionFilter { limit: 10_000, ..Default::default() }).await.unwrap();
+    let all =
+        store.list_opinions(&liaison::store::OpinionFilter { limit: 10_000, ..Default::default() }).await.unwrap();
     assert_eq!(all.len(), 1_500);
     let count = |s: &str| all.iter().filter(|o| o.status.code() == s).count();
-    assert!(count("closed") > 1_000 && count("rejected") > 10 && count("replied") + count("in_progress") + count("assigned") > 5);
+    assert!(
+        count("closed") > 1_000
+            && count("rejected") > 10
+            && count("replied") + count("in_progress") + count("assigned") > 5
+    );
     let first = all.iter().map(|o| o.created_at).min().unwrap();
     let last = all.iter().map(|o| o.created_at).max().unwrap();
     assert!((last - first).num_days() > 700, "spread over two years");

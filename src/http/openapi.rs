@@ -1,0 +1,131 @@
+//! The OpenAPI 3.1 description of every JSON endpoint, at `/api/openapi.json`, and a Swagger UI
+//! served from the binary (no network) at `/api/docs/`.
+
+use serde_json::{json, Map, Value};
+use utoipa_swagger_ui::SwaggerUi;
+
+/// A parameter defined once under `components/parameters`.
+fn p(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/parameters/{name}") })
+}
+
+fn schema(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn error(description: &str) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": schema("Error") } } })
+}
+
+fn ok(description: &str, body: &str) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": schema(body) } } })
+}
+
+/// One operation: summary, parameters, an optional JSON body, responses, and whether it needs a token.
+fn op(tag: &str, summary: &str, params: &[&str], body: Option<&str>, responses: Value, secured: bool) -> Value {
+    let mut o = json!({ "tags": [tag], "summary": summary, "parameters": params.iter().map(|n| p(n)).collect::<Vec<_>>(), "responses": responses });
+    if let Some(b) = body {
+        o["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": schema(b) } } });
+    }
+    if secured {
+        o["security"] = json!([{ "bearer": [] }]);
+    }
+    o
+}
+
+fn query(name: &str, description: &str, schema: Value) -> Value {
+    json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema })
+}
+
+fn path(name: &str, description: &str) -> Value {
+    json!({ "name": name, "in": "path", "required": true, "description": description, "schema": { "type": "string" } })
+}
+
+fn enumeration(values: &[&str]) -> Value {
+    json!({ "type": "string", "enum": values })
+}
+
+/// The document.
+pub fn document() -> Value {
+    let bad = error("Bad input: the error code and message say what and how to fix it");
+    let mut parameters = Map::new();
+    for (name, v) in [
+        ("lon", query("lon", "Longitude in the request's crs (required where a position is asked for)", json!({ "type": "number" }))),
+        ("lat", query("lat", "Latitude in the request's crs", json!({ "type": "number" }))),
+        ("crs", query("crs", "Coordinate system of positions in and out (default wgs84)", enumeration(&["wgs84", "gcj02", "bd09"]))),
+        ("k", query("k", "How many stations, 1 to 100 (default 5)", json!({ "type": "integer", "minimum": 1, "maximum": 100 }))),
+        ("bbox", query("bbox", "minLon,minLat,maxLon,maxLat", json!({ "type": "string" }))),
+        ("kind", query("kind", "Comma-separated station kinds", json!({ "type": "string", "example": "deputy_liaison_station,liaison_point" }))),
+        ("level", query("level", "Comma-separated levels: national, provincial, city, district, township (areas: district, town, community)", json!({ "type": "string" }))),
+        ("body", query("body", "Stations where members of this body receive", enumeration(&["npc_deputy", "cppcc_member"]))),
+        ("reception_date", query("reception_date", "Stations with a reception session on this date (YYYY-MM-DD, Asia/Shanghai)", json!({ "type": "string", "format": "date" }))),
+        ("q", query("q", "Substring of the station name or address (Chinese or Latin, 100 characters at most)", json!({ "type": "string" }))),
+        ("radius_m", query("radius_m", "With lon and lat: stations within this geodesic distance, metres (0 to 100000)", json!({ "type": "number" }))),
+        ("limit", query("limit", "At most this many results", json!({ "type": "integer", "minimum": 1 }))),
+        ("sessions", query("sessions", "How many upcoming reception sessions to list (0 to 50, default 5)", json!({ "type": "integer" }))),
+        ("status", query("status", "Comma-separated opinion statuses", json!({ "type": "string", "example": "registered,assigned" }))),
+        ("station", query("station", "Comma-separated station ids (staff: only their own)", json!({ "type": "string" }))),
+        ("category", query("category", "Opinion category code", json!({ "type": "string" }))),
+        ("overdue", query("overdue", "Only open opinions past their due date", json!({ "type": "boolean" }))),
+        ("id", path("id", "The record's id")),
+        ("code", path("code", "The opinion's tracking code, with or without dashes")),
+    ] {
+        parameters.insert(name.into(), v);
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "liaison API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Deputy liaison stations (人大代表联络站), member workstations and the citizens' opinion loop. Positions are WGS84 lon/lat unless crs=gcj02|bd09; geometry is GeoJSON; times are RFC 3339 in Asia/Shanghai. Errors are {\"error\":{\"code\",\"message\"}}. Open311 GeoReport v2 lives under /open311/v2 (see its discovery document).",
+        },
+        "paths": {
+            "/healthz": { "get": op("service", "Status and counts", &[], None, json!({ "200": ok("Healthy", "Health") }), false) },
+            "/api/v1/stations": { "get": op("stations", "Stations: all, in a box, by filters and text, or within a radius", &["bbox", "lon", "lat", "radius_m", "kind", "level", "body", "reception_date", "q", "limit", "crs"], None, json!({ "200": ok("Stations (numberReturned and truncated tell whether the limit cut the list)", "FeatureCollection"), "400": bad }), false) },
+            "/api/v1/stations/nearest": { "get": op("stations", "The k nearest stations by WGS84 geodesic distance (online stations only when kind asks for them)", &["lon", "lat", "k", "kind", "level", "body", "reception_date", "crs"], None, json!({ "200": ok("Nearest first, with properties.distance_m", "FeatureCollection"), "400": bad }), false) },
+            "/api/v1/stations/{id}": { "get": op("stations", "A station with its members, liaison points, town and next reception sessions", &["id", "sessions", "crs"], None, json!({ "200": ok("The station", "Feature"), "404": error("No such station") }), false) },
+            "/api/v1/grids": { "get": op("grids", "Grid areas (网格), optionally those meeting a box", &["bbox", "crs"], None, json!({ "200": ok("Grid areas", "FeatureCollection"), "400": bad }), false) },
+            "/api/v1/grids/at": { "get": op("grids", "Who is my member: the grid holding a point, with members, sessions, station, town and near_boundary/neighbour (50 m)", &["lon", "lat", "sessions", "crs"], None, json!({ "200": ok("The grid", "Feature"), "400": bad, "404": error("No grid holds the point; error.nearest names the nearest grid and its distance") }), false) },
+            "/api/v1/grids/{id}": { "get": op("grids", "One grid area", &["id", "crs"], None, json!({ "200": ok("The grid", "Feature"), "404": error("No such grid") }), false) },
+            "/api/v1/areas": { "get": op("areas", "Administrative areas", &["level", "crs"], None, json!({ "200": ok("Areas", "FeatureCollection"), "400": bad }), false) },
+            "/api/v1/members/{id}": { "get": op("members", "A member with station, grid areas and next reception sessions", &["id", "sessions"], None, json!({ "200": ok("The member", "Member"), "404": error("No such member") }), false) },
+            "/api/v1/issues": { "post": op("opinions", "Submit an opinion: routed to its grid, members and station; open opinions of the same category within 200 m come back as possible duplicates", &[], Some("Submission"), json!({ "201": ok("Submitted; keep the tracking code", "Submitted"), "400": bad, "413": error("Body too large"), "422": error("A field is missing or invalid"), "429": error("Too many submissions from this address; see Retry-After") }), false) },
+            "/api/v1/issues/{code}": { "get": op("opinions", "Track an opinion (public view: no contact, position rounded to ~100 m)", &["code", "crs"], None, json!({ "200": ok("The opinion", "PublicOpinion"), "400": error("Malformed tracking code"), "404": error("No such opinion") }), false) },
+            "/api/v1/issues/{code}/rating": { "post": op("opinions", "Rate the reply 1–5: 1–2 reopen the opinion, 3–5 close it", &["code"], Some("Rating"), json!({ "200": ok("The opinion after rating", "PublicOpinion"), "409": error("Not replied yet, already closed, or changed since read"), "422": error("Stars outside 1–5") }), false) },
+            "/api/v1/staff/issues": { "get": op("staff", "Inbox: opinions of the caller's stations (staff), grid areas (member), or all (leader, admin)", &["status", "station", "category", "overdue", "limit"], None, json!({ "200": ok("Opinions", "Inbox"), "401": error("No or invalid token"), "403": error("Not allowed for this role or station") }), true) },
+            "/api/v1/staff/issues/{id}": { "get": op("staff", "One opinion with contact and full history", &["id"], None, json!({ "200": ok("The opinion", "StaffOpinion"), "401": error("No or invalid token"), "403": error("Outside the caller's scope"), "404": error("No such opinion") }), true) },
+            "/api/v1/staff/issues/{id}/transitions": { "post": op("staff", "Move an opinion along the workflow (registered, assigned, in_progress, replied, closed, rejected) at the version read", &["id"], Some("Transition"), json!({ "200": ok("The opinion after the change", "StaffOpinion"), "401": error("No or invalid token"), "403": error("The role may not make this change"), "409": error("Illegal now, or someone changed it first (version_conflict)"), "422": error("A field the change needs is missing or invalid") }), true) },
+        },
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "description": "A token from `liaison token create`" } },
+            "parameters": parameters,
+            "schemas": {
+                "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "object", "required": ["code", "message"], "properties": { "code": { "type": "string" }, "message": { "type": "string" } } } } },
+                "Feature": { "type": "object", "description": "A GeoJSON Feature", "required": ["type", "properties", "geometry"], "properties": { "type": { "const": "Feature" }, "properties": { "type": "object" }, "geometry": { "type": "object" } } },
+                "FeatureCollection": { "type": "object", "description": "A GeoJSON FeatureCollection", "required": ["type", "features"], "properties": { "type": { "const": "FeatureCollection" }, "features": { "type": "array", "items": schema("Feature") }, "numberReturned": { "type": "integer" }, "truncated": { "type": "boolean" } } },
+                "Health": { "type": "object", "properties": { "status": { "type": "string" }, "catalog_version": { "type": "integer" }, "stations": { "type": "integer" }, "members": { "type": "integer" }, "grids": { "type": "integer" }, "areas": { "type": "integer" } } },
+                "Member": { "type": "object", "properties": { "id": { "type": "string" }, "name": { "type": "string" }, "body": { "type": "string" }, "level": { "type": "string" }, "station": { "type": ["string", "null"] }, "grids": { "type": "array" }, "next_sessions": { "type": "array" } } },
+                "Submission": { "type": "object", "required": ["category", "title", "text", "lon", "lat"], "additionalProperties": false, "properties": {
+                    "category": enumeration(&["property", "garbage", "parking", "roads", "noise", "water", "elderly", "education", "health", "safety", "business", "environment", "other"]),
+                    "title": { "type": "string", "maxLength": 100 }, "text": { "type": "string", "maxLength": 5000 },
+                    "lon": { "type": "number" }, "lat": { "type": "number" }, "crs": enumeration(&["wgs84", "gcj02", "bd09"]),
+                    "channel": enumeration(&["visit", "online", "qr", "hotline", "open311"]), "anonymous": { "type": "boolean" },
+                    "contact": { "type": "object", "additionalProperties": false, "properties": { "name": { "type": "string", "maxLength": 50 }, "phone": { "type": "string", "maxLength": 30 } } } } },
+                "Submitted": { "type": "object", "properties": { "id": { "type": "integer" }, "tracking_code": { "type": "string", "example": "4821-0937-5562-1184" }, "status": { "type": "string" }, "version": { "type": "integer" }, "routing": { "type": "object" }, "duplicates": { "type": "array" } } },
+                "PublicOpinion": { "type": "object", "properties": { "tracking_code": { "type": "string" }, "category": { "type": "string" }, "title": { "type": "string" }, "text": { "type": "string" }, "status": { "type": "string" }, "version": { "type": "integer" }, "location": { "type": "object" }, "routing": { "type": "object" }, "reply_route": { "type": ["string", "null"] }, "reply": { "type": ["string", "null"] }, "rating": { "type": ["integer", "null"] }, "history": { "type": "array" } } },
+                "Rating": { "type": "object", "required": ["stars"], "additionalProperties": false, "properties": { "stars": { "type": "integer", "minimum": 1, "maximum": 5 }, "comment": { "type": "string", "maxLength": 1000 }, "version": { "type": "integer" } } },
+                "Transition": { "type": "object", "required": ["to", "version"], "additionalProperties": false, "properties": {
+                    "to": enumeration(&["registered", "assigned", "in_progress", "replied", "closed", "rejected"]), "version": { "type": "integer" },
+                    "note": { "type": "string", "description": "Reason (closed) or explanation (rejected)" }, "department": { "type": "string" }, "due": { "type": "string", "format": "date" },
+                    "reply_route": enumeration(&["explain", "direct_answer", "after_consultation", "referred_to_government"]), "reply": { "type": "string" } } },
+                "StaffOpinion": { "type": "object", "description": "The public view plus id, exact location, contact and the full history with actors" },
+                "Inbox": { "type": "object", "properties": { "count": { "type": "integer" }, "issues": { "type": "array" } } },
+            },
+        },
+    })
+}
+
+/// The document and the docs UI, both served from the binary.
+pub fn router<S: Clone + Send + Sync + 'static>() -> axum::Router<S> {
+    SwaggerUi::new("/api/docs").external_url_unchecked("/api/openapi.json", document()).into()
+}
