@@ -55,7 +55,7 @@ fn invalid(e: impl std::fmt::Display) -> AppError {
     AppError::Unprocessable { code: "invalid_opinion", message: e.to_string() }
 }
 
-fn store_error(e: StoreError) -> AppError {
+pub fn store_error(e: StoreError) -> AppError {
     AppError::internal(e)
 }
 
@@ -129,29 +129,40 @@ async fn duplicates(state: &AppState, category: Category, q: LonLat) -> Result<V
         .collect())
 }
 
-async fn submit(
-    State(state): State<AppState>,
-    ClientIp(client): ClientIp,
-    ApiJson(body): ApiJson<SubmitBody>,
-) -> Result<Response, AppError> {
-    state.submissions.check(client)?;
-    let crs = params::crs(&body.crs)?;
-    LonLat::new(body.lon, body.lat).map_err(invalid)?;
-    let (x, y) = crs.to_wgs84(body.lon, body.lat);
-    let location = LonLat::new(x, y).map_err(invalid)?;
-    let category: Category = body.category.parse().map_err(invalid)?;
-    let channel: Channel = body.channel.as_deref().unwrap_or("online").parse().map_err(invalid)?;
-    let contact = body
-        .contact
-        .as_ref()
-        .map_or(Ok(Contact::default()), |c| Contact::new(c.name.as_deref(), c.phone.as_deref()).map_err(invalid))?;
-    let new =
-        NewOpinion::new(category, &body.title, &body.text, location, channel, body.anonymous.unwrap_or(false), contact)
-            .map_err(invalid)?;
+/// What a submission form or JSON body carries, before checking.
+#[derive(Debug, Default)]
+pub struct SubmissionInput {
+    pub category: String,
+    pub title: String,
+    pub text: String,
+    pub lon: f64,
+    pub lat: f64,
+    pub crs: Option<String>,
+    pub channel: Option<String>,
+    pub anonymous: bool,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+}
 
-    let catalog = state.catalog();
-    let routing = catalog.route(location);
-    let similar = duplicates(&state, category, location).await?;
+/// Checks, routes and stores a submission from `client` (rate limited), and returns the opinion
+/// and its possible duplicates.
+pub async fn submit_opinion(
+    state: &AppState,
+    client: std::net::IpAddr,
+    input: &SubmissionInput,
+) -> Result<(Opinion, Vec<Value>), AppError> {
+    state.submissions.check(client)?;
+    let crs = params::crs(&input.crs)?;
+    LonLat::new(input.lon, input.lat).map_err(invalid)?;
+    let (x, y) = crs.to_wgs84(input.lon, input.lat);
+    let location = LonLat::new(x, y).map_err(invalid)?;
+    let category: Category = input.category.parse().map_err(invalid)?;
+    let channel: Channel = input.channel.as_deref().unwrap_or("online").parse().map_err(invalid)?;
+    let contact = Contact::new(input.name.as_deref(), input.phone.as_deref()).map_err(invalid)?;
+    let new = NewOpinion::new(category, &input.title, &input.text, location, channel, input.anonymous, contact)
+        .map_err(invalid)?;
+    let routing = state.catalog().route(location);
+    let similar = duplicates(state, category, location).await?;
     let now = state.now();
     let mut tries = 0;
     let opinion = loop {
@@ -161,12 +172,34 @@ async fn submit(
             other => break other.map_err(store_error)?,
         }
     };
+    Ok((opinion, similar))
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    ApiJson(body): ApiJson<SubmitBody>,
+) -> Result<Response, AppError> {
+    let contact = body.contact.unwrap_or(ContactBody { name: None, phone: None });
+    let input = SubmissionInput {
+        category: body.category,
+        title: body.title,
+        text: body.text,
+        lon: body.lon,
+        lat: body.lat,
+        crs: body.crs,
+        channel: body.channel,
+        anonymous: body.anonymous.unwrap_or(false),
+        name: contact.name,
+        phone: contact.phone,
+    };
+    let (opinion, similar) = submit_opinion(&state, client, &input).await?;
     let body = json!({
         "id": opinion.id,
         "tracking_code": opinion.code,
         "status": opinion.status,
         "version": opinion.version,
-        "routing": routing_view(&catalog, &opinion.routing),
+        "routing": routing_view(&state.catalog(), &opinion.routing),
         "duplicates": similar,
     });
     Ok((StatusCode::CREATED, Json(body)).into_response())
@@ -176,7 +209,7 @@ fn random_u64() -> Result<u64, AppError> {
     getrandom::u64().map_err(|e| AppError::internal(format!("no randomness for a tracking code: {e}")))
 }
 
-async fn opinion_by_code(state: &AppState, raw: &str) -> Result<Opinion, AppError> {
+pub async fn opinion_by_code(state: &AppState, raw: &str) -> Result<Opinion, AppError> {
     let code = TrackingCode::parse(raw)
         .map_err(|e| AppError::bad("invalid_tracking_code", format!("tracking code {raw:?}: {e}")))?;
     state.store.opinion_by_code(&code).await.map_err(store_error)?.ok_or_else(|| AppError::NotFound {

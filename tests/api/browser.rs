@@ -69,3 +69,17 @@ async fn a_browser_renders_the_submitted_form_with_nearest_stations_and_grid() {
     let size = std::fs::metadata(&png).map(|m| m.len()).unwrap_or(0);
     assert!(size > 20_000, "screenshot {} is {size} bytes", png.display());
 }
+
+#[tokio::test]
+async fn a_browser_shows_the_prefilled_submit_form_of_a_station() {
+    let app = TestApp::with_sample().await;
+    let station = app.state.catalog().stations()[0].clone();
+    let dom = headless(&format!("{}/s/{}", app.base, station.id), &["--dump-dom"]).await;
+    assert!(dom.contains(&station.name), "the station is named");
+    assert!(dom.contains("id=\"submit-form\"") && dom.contains("name=\"category\""));
+    let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/browser");
+    std::fs::create_dir_all(&shots).unwrap();
+    let png = shots.join("submit-form.png");
+    headless(&format!("{}/s/{}", app.base, station.id), &[&format!("--screenshot={}", png.display())]).await;
+    assert!(std::fs::metadata(&png).map(|m| m.len()).unwrap_or(0) > 10_000);
+}

@@ -17,20 +17,23 @@ use crate::domain::schedule::summarize_zh;
 use crate::domain::{AreaLevel, LonLat, Station, StationKind};
 use crate::spatial::Crs;
 
+pub mod citizen;
+
 pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(home))
+    Router::new().route("/", get(home)).merge(citizen::router())
 }
 
 const STYLE: &str = "body{font-family:'Noto Sans CJK SC','Noto Sans',sans-serif;max-width:72rem;margin:0 auto;padding:1rem;color:#1f2933}\
 h1{font-size:1.6rem;margin:.2rem 0}h2{font-size:1.2rem;border-bottom:2px solid #c0392b;padding-bottom:.2rem;margin-top:1.6rem}\
 form{background:#f5f7fa;padding:.8rem;border-radius:6px;display:flex;gap:.6rem;flex-wrap:wrap;align-items:end}\
-label{display:flex;flex-direction:column;font-size:.85rem}input,select{font-size:1rem;padding:.3rem}\
+label{display:flex;flex-direction:column;font-size:.85rem}label.inline{flex-direction:row;align-items:center}\
+#submit-form{flex-direction:column;align-items:stretch;max-width:36rem}textarea{font-size:1rem}.notice{background:#e8f5e9;padding:.8rem;border-radius:6px}input,select{font-size:1rem;padding:.3rem}\
 button{background:#c0392b;color:#fff;border:0;padding:.5rem 1rem;border-radius:4px;font-size:1rem}\
 table{border-collapse:collapse;width:100%;font-size:.9rem}td,th{border-bottom:1px solid #e4e7eb;padding:.35rem;text-align:left;vertical-align:top}\
 .kind{font-size:.75rem;padding:.1rem .35rem;border-radius:3px;background:#eef;white-space:nowrap}.error{background:#fdecea;color:#8a1c13;padding:.8rem;border-radius:6px}\
 .muted{color:#616e7c;font-size:.85rem}";
 
-fn layout(title: &str, body: Markup) -> Markup {
+pub(super) fn layout(title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="zh-CN" {
@@ -199,7 +202,7 @@ fn nearest_answer(rows: &[NearRow], grid: Option<&GridAnswer>) -> Markup {
     }
 }
 
-fn reception_cell(s: &Station) -> Markup {
+pub(super) fn reception_cell(s: &Station) -> Markup {
     html! {
         @for line in summarize_zh(&s.reception) { div { (line) } }
         @if s.reception.is_empty() { span.muted { "预约接待 by appointment" } }
