@@ -6,7 +6,7 @@ use super::opinion::{Event, Opinion};
 use super::vocab::Role;
 
 /// Someone acting through a login or a token.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Principal {
     /// The username or token name, for the history.
     pub name: String,

@@ -26,7 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/staff/issues/{id}/transitions", post(transition))
 }
 
-fn require_loop_role(p: &Principal) -> Result<(), AppError> {
+pub fn require_loop_role(p: &Principal) -> Result<(), AppError> {
     if p.role == Role::Integrator {
         return Err(AppError::Forbidden("integrator tokens reach Open311 only, not the staff API".into()));
     }
@@ -70,9 +70,6 @@ async fn inbox(
     Authenticated(who): Authenticated,
     ApiQuery(p): ApiQuery<InboxParams>,
 ) -> Result<Json<Value>, AppError> {
-    require_loop_role(&who)?;
-    let catalog = state.catalog();
-    let scope = scope_of(&catalog, &who);
     let mut filter = OpinionFilter {
         statuses: params::list::<Status>("status", &p.status)?,
         category: params::list::<Category>("category", &p.category)?.first().copied(),
@@ -87,23 +84,9 @@ async fn inbox(
             return Err(AppError::bad("invalid_parameter", format!("overdue must be true or false, got {other:?}")))
         }
     }
-    match who.role {
-        Role::Staff if filter.stations.is_empty() => filter.stations = scope.stations.clone(),
-        Role::Staff => {
-            if let Some(s) = filter.stations.iter().find(|s| !scope.stations.contains(s)) {
-                return Err(AppError::Forbidden(format!("station {s} is not one of yours")));
-            }
-        }
-        Role::Member => filter.grids = scope.grids.clone(),
-        _ => {}
-    }
-    if who.role == Role::Staff && filter.stations.is_empty() || who.role == Role::Member && filter.grids.is_empty() {
-        return Ok(Json(json!({ "count": 0, "issues": [] })));
-    }
-    let found = state.store.list_opinions(&filter).await.map_err(AppError::internal)?;
+    let found = visible(&state, &who, filter).await?;
     let issues: Vec<Value> = found
         .iter()
-        .filter(|o| who.may_read(o, &scope))
         .map(|o| {
             json!({
                 "id": o.id, "tracking_code": o.code, "category": o.submission.category, "title": o.submission.title,
@@ -116,7 +99,7 @@ async fn inbox(
     Ok(Json(json!({ "count": issues.len(), "issues": issues })))
 }
 
-async fn readable(state: &AppState, who: &Principal, id: &str) -> Result<(Opinion, Scope), AppError> {
+pub async fn readable(state: &AppState, who: &Principal, id: &str) -> Result<(Opinion, Scope), AppError> {
     require_loop_role(who)?;
     let not_found = || AppError::NotFound {
         code: "not_found",
@@ -142,17 +125,18 @@ async fn one(
     Ok(Json(staff_view(&state.catalog(), &opinion, &history)))
 }
 
+/// A requested workflow change.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct TransitionBody {
-    to: String,
-    version: i64,
+pub struct TransitionBody {
+    pub to: String,
+    pub version: i64,
     #[serde(default)]
-    note: String,
-    department: Option<String>,
-    due: Option<NaiveDate>,
-    reply_route: Option<String>,
-    reply: Option<String>,
+    pub note: String,
+    pub department: Option<String>,
+    pub due: Option<NaiveDate>,
+    pub reply_route: Option<String>,
+    pub reply: Option<String>,
 }
 
 fn missing(field: &str, to: &str) -> AppError {
@@ -194,21 +178,48 @@ fn event_for(b: &TransitionBody) -> Result<Event, AppError> {
     })
 }
 
-async fn transition(
-    State(state): State<AppState>,
-    Authenticated(who): Authenticated,
-    Path(id): Path<String>,
-    ApiJson(body): ApiJson<TransitionBody>,
-) -> Result<Json<Value>, AppError> {
-    let (opinion, scope) = readable(&state, &who, &id).await?;
-    let event = event_for(&body)?;
+/// The opinions matching `filter` that `who` may read: staff see their station and its liaison
+/// points (asking for another station is a 403), members their grid areas, leaders and admins all.
+pub async fn visible(state: &AppState, who: &Principal, mut filter: OpinionFilter) -> Result<Vec<Opinion>, AppError> {
+    require_loop_role(who)?;
+    let scope = scope_of(&state.catalog(), who);
+    match who.role {
+        Role::Staff if filter.stations.is_empty() => filter.stations = scope.stations.clone(),
+        Role::Staff => {
+            if let Some(s) = filter.stations.iter().find(|s| !scope.stations.contains(s)) {
+                return Err(AppError::Forbidden(format!("station {s} is not one of yours")));
+            }
+        }
+        Role::Member => filter.grids = scope.grids.clone(),
+        _ => {}
+    }
+    if who.role == Role::Staff && filter.stations.is_empty() || who.role == Role::Member && filter.grids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found = state.store.list_opinions(&filter).await.map_err(AppError::internal)?;
+    Ok(found.into_iter().filter(|o| who.may_read(o, &scope)).collect())
+}
+
+/// Checks role, scope and version, then moves the opinion (API and pages alike).
+pub async fn apply_transition(state: &AppState, who: &Principal, id: &str, body: &TransitionBody) -> Result<Opinion, AppError> {
+    let (opinion, scope) = readable(state, who, id).await?;
+    let event = event_for(body)?;
     if !who.may_change(&opinion, &scope, &event) {
         return Err(AppError::Forbidden(format!("a {} may not {} this opinion", who.role.code(), event.code())));
     }
     if body.version != opinion.version {
         return Err(stale(opinion.version));
     }
-    let opinion = change(&state, opinion, &event, &who.actor()).await?;
+    change(state, opinion, &event, &who.actor()).await
+}
+
+async fn transition(
+    State(state): State<AppState>,
+    Authenticated(who): Authenticated,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<TransitionBody>,
+) -> Result<Json<Value>, AppError> {
+    let opinion = apply_transition(&state, &who, &id, &body).await?;
     let history = state.store.history(opinion.id).await.map_err(AppError::internal)?;
     Ok(Json(staff_view(&state.catalog(), &opinion, &history)))
 }
