@@ -290,7 +290,8 @@ async fn serve(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<()> {
             tracing::debug!(error = %e, "cannot set TCP_NODELAY");
         }
     });
-    axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+    let sessions = crate::http::session::layer(store.pool().clone(), !config.insecure_cookies).await?;
+    axum::serve(listener, app(state, sessions).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())

@@ -31,6 +31,10 @@ pub struct ServeConfig {
     /// How many past opinions the sample brings (two years' worth of the loop).
     #[arg(long, env = "LIAISON_SAMPLE_OPINIONS", default_value_t = 6_000)]
     pub sample_opinions: usize,
+    /// Send the login cookie over plain HTTP too (development without TLS only; browsers still
+    /// send Secure cookies to http://localhost).
+    #[arg(long, env = "LIAISON_INSECURE_COOKIES")]
+    pub insecure_cookies: bool,
     /// Do not load the Haishu sample into an empty database.
     #[arg(long, env = "LIAISON_NO_SAMPLE")]
     pub no_sample: bool,

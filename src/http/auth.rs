@@ -1,5 +1,5 @@
-//! Who is asking: `Authorization: Bearer <token>` for integrations and scripts. Tokens are looked
-//! up by their SHA-256 hash; the token itself is never stored.
+//! Who is asking: `Authorization: Bearer <token>` for integrations and scripts (looked up by the
+//! token's SHA-256 hash; the token itself is never stored), or else a web login's session cookie.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -18,11 +18,18 @@ impl FromRequestParts<AppState> for Authenticated {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let header =
-            parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or_else(|| AppError::Unauthorized {
+        let Some(header) = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
+            // No token: a web login's session, if the session layer is there and holds one.
+            if let Some(session) = parts.extensions.get::<tower_sessions::Session>().cloned() {
+                if let Some(who) = super::session::user(&session).await? {
+                    return Ok(Authenticated(who));
+                }
+            }
+            return Err(AppError::Unauthorized {
                 code: "unauthenticated",
-                message: "this endpoint needs credentials: Authorization: Bearer <token>".into(),
-            })?;
+                message: "this endpoint needs credentials: Authorization: Bearer <token>, or a web login".into(),
+            });
+        };
         let token = header.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()).ok_or_else(|| {
             AppError::Unauthorized { code: "unauthenticated", message: "use Authorization: Bearer <token>".into() }
         })?;

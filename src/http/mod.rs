@@ -11,6 +11,7 @@ pub mod openapi;
 pub mod opinions;
 pub mod pages;
 pub mod params;
+pub mod session;
 pub mod staff;
 pub mod stations;
 pub mod views;
@@ -83,8 +84,11 @@ impl AppState {
 /// The largest request body any endpoint accepts (an opinion's text is at most 5,000 characters).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// The whole application router.
-pub fn app(state: AppState) -> Router {
+/// The whole application router, with web sessions from `sessions`.
+pub fn app(
+    state: AppState,
+    sessions: tower_sessions::SessionManagerLayer<tower_sessions_sqlx_store::SqliteStore>,
+) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .merge(stations::router())
@@ -98,6 +102,7 @@ pub fn app(state: AppState) -> Router {
         .merge(pages::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(sessions)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))

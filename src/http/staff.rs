@@ -201,7 +201,12 @@ pub async fn visible(state: &AppState, who: &Principal, mut filter: OpinionFilte
 }
 
 /// Checks role, scope and version, then moves the opinion (API and pages alike).
-pub async fn apply_transition(state: &AppState, who: &Principal, id: &str, body: &TransitionBody) -> Result<Opinion, AppError> {
+pub async fn apply_transition(
+    state: &AppState,
+    who: &Principal,
+    id: &str,
+    body: &TransitionBody,
+) -> Result<Opinion, AppError> {
     let (opinion, scope) = readable(state, who, id).await?;
     let event = event_for(body)?;
     if !who.may_change(&opinion, &scope, &event) {

@@ -78,10 +78,13 @@ impl TestApp {
         state.submissions = liaison::http::limits::SubmissionLimit::per_hour(per_hour);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let router = app(state.clone());
+        // The test client speaks plain HTTP, so its cookie jar needs cookies without Secure.
+        let sessions = liaison::http::session::layer(store.pool().clone(), false).await.unwrap();
+        let router = app(state.clone(), sessions);
         let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
-        Self { base, client: reqwest::Client::new(), store, state, db_path, _dir: dir }
+        let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+        Self { base, client, store, state, db_path, _dir: dir }
     }
 
     /// GET `path` and return the status and the JSON body.

@@ -6,6 +6,7 @@ mod bad_input;
 mod browser;
 mod grids;
 mod imports;
+mod logins;
 mod openapi;
 mod opinions;
 mod pages;

@@ -18,9 +18,10 @@ use crate::domain::{AreaLevel, LonLat, Station, StationKind};
 use crate::spatial::Crs;
 
 pub mod citizen;
+pub mod staff;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(home)).merge(citizen::router())
+    Router::new().route("/", get(home)).merge(citizen::router()).merge(staff::router())
 }
 
 const STYLE: &str = "body{font-family:'Noto Sans CJK SC','Noto Sans',sans-serif;max-width:72rem;margin:0 auto;padding:1rem;color:#1f2933}\

@@ -1,0 +1,69 @@
+//! Web logins: cookie sessions kept in the database (HttpOnly, SameSite=Strict, Secure unless
+//! told otherwise for plain-HTTP development), the logged-in principal, and CSRF tokens for forms.
+
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, Session, SessionManagerLayer};
+use tower_sessions_sqlx_store::SqliteStore as SessionStore;
+
+use super::error::AppError;
+use crate::domain::Principal;
+
+const USER: &str = "user";
+const CSRF: &str = "csrf";
+
+/// The session layer over the same SQLite pool as the data (its table is created if missing).
+pub async fn layer(
+    pool: sqlx::SqlitePool,
+    secure_cookies: bool,
+) -> Result<SessionManagerLayer<SessionStore>, sqlx::Error> {
+    let store = SessionStore::new(pool);
+    store.migrate().await?;
+    Ok(SessionManagerLayer::new(store)
+        .with_name("liaison_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Strict)
+        .with_secure(secure_cookies)
+        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::hours(8))))
+}
+
+fn session_error(e: impl std::fmt::Display) -> AppError {
+    AppError::internal(format!("session: {e}"))
+}
+
+/// The principal logged in on this session, if any.
+pub async fn user(session: &Session) -> Result<Option<Principal>, AppError> {
+    session.get::<Principal>(USER).await.map_err(session_error)
+}
+
+/// Logs `who` in, with a fresh session id so that an id planted before login is worthless.
+pub async fn log_in(session: &Session, who: &Principal) -> Result<(), AppError> {
+    session.cycle_id().await.map_err(session_error)?;
+    session.insert(USER, who).await.map_err(session_error)
+}
+
+pub async fn log_out(session: &Session) -> Result<(), AppError> {
+    session.flush().await.map_err(session_error)
+}
+
+/// The session's CSRF token, created on first use; forms carry it in a hidden field.
+pub async fn csrf_token(session: &Session) -> Result<String, AppError> {
+    if let Some(t) = session.get::<String>(CSRF).await.map_err(session_error)? {
+        return Ok(t);
+    }
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(session_error)?;
+    let token = hex::encode(bytes);
+    session.insert(CSRF, &token).await.map_err(session_error)?;
+    Ok(token)
+}
+
+/// Refuses a form whose CSRF token does not match the session's (403).
+pub async fn check_csrf(session: &Session, sent: Option<&str>) -> Result<(), AppError> {
+    let expected = session.get::<String>(CSRF).await.map_err(session_error)?;
+    match (expected, sent) {
+        (Some(e), Some(s)) if !e.is_empty() && e == s => Ok(()),
+        _ => Err(AppError::Forbidden(
+            "the form has expired or did not come from this site; reload it and try again".into(),
+        )),
+    }
+}
