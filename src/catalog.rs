@@ -8,8 +8,8 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 
 use crate::domain::schedule::{self, Session};
 use crate::domain::{
-    AdminArea, AreaCode, AreaLevel, Body, GridArea, GridId, Level, LonLat, Member, MemberId, Routing, Station,
-    StationId, StationKind,
+    AdminArea, AreaCode, AreaLevel, Body, Category, GridArea, GridId, Level, LonLat, Member, MemberId, Routing,
+    Station, StationId, StationKind,
 };
 use crate::spatial::{BBox, PointIndex, PolygonIndex};
 
@@ -307,9 +307,28 @@ impl Catalog {
         Ok(GridHit { grid, town, edge_distance_m, neighbour })
     }
 
-    /// Routes an opinion by its location: the grid holding it, that grid's members and station,
-    /// and its town; outside every grid, the nearest physical station and the town alone.
-    pub fn route(&self, q: LonLat) -> Routing {
+    /// Routes an opinion by its location and category: the grid holding it, that grid's members
+    /// and station, and its town (outside every grid, the nearest physical station and the town);
+    /// a category that a CPPCC sector (界别) speaks for adds a member of that sector, one based in
+    /// the same town if there is one.
+    pub fn route(&self, q: LonLat, category: Category) -> Routing {
+        let mut routing = self.route_by_place(q);
+        if let Some(sector) = sector_of(category) {
+            let in_town = |m: &&&Member| {
+                m.station.as_ref().and_then(|s| self.station(s)).and_then(|s| s.town_code.as_ref())
+                    == routing.town_code.as_ref()
+            };
+            let speaks_for: Vec<&Member> =
+                self.members.iter().filter(|m| m.body == Body::CppccMember && m.sector.contains(sector)).collect();
+            let chosen = speaks_for.iter().find(in_town).or(speaks_for.first());
+            if let Some(m) = chosen.filter(|m| !routing.members.contains(&m.id)) {
+                routing.members.push(m.id.clone());
+            }
+        }
+        routing
+    }
+
+    fn route_by_place(&self, q: LonLat) -> Routing {
         match self.grid_at(q) {
             Ok(hit) => Routing {
                 town_code: hit.town.map(|t| t.code.clone()).or_else(|| hit.grid.town_code.clone()),
@@ -360,6 +379,17 @@ impl Catalog {
         all.sort_by(|a, b| a.session.start.cmp(&b.session.start).then(a.station.id.cmp(&b.station.id)));
         all.truncate(n);
         all
+    }
+}
+
+/// The CPPCC sector (界别) that speaks for a category, where one clearly does.
+fn sector_of(category: Category) -> Option<&'static str> {
+    match category {
+        Category::Education => Some("教育"),
+        Category::Health => Some("医药卫生"),
+        Category::Business => Some("经济"),
+        Category::Elderly => Some("社会福利"),
+        _ => None,
     }
 }
 

@@ -310,7 +310,7 @@ async fn create(state: &AppState, q: &[(String, String)]) -> Result<Value, Probl
     let contact = Contact::new(Some(&name), param(q, "phone")).map_err(|e| Problem::bad(e.to_string()))?;
     let new = NewOpinion::new(category, &title, description, location, Channel::Open311, name.is_empty(), contact)
         .map_err(|e| Problem::bad(e.to_string()))?;
-    let routing = state.catalog().route(location);
+    let routing = state.catalog().route(location, category);
     let mut random = [0u8; 8];
     getrandom::fill(&mut random)
         .map_err(|e| internal(StoreError::Corrupt { table: "random", id: String::new(), message: e.to_string() }))?;

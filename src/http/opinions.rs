@@ -161,7 +161,7 @@ pub async fn submit_opinion(
     let contact = Contact::new(input.name.as_deref(), input.phone.as_deref()).map_err(invalid)?;
     let new = NewOpinion::new(category, &input.title, &input.text, location, channel, input.anonymous, contact)
         .map_err(invalid)?;
-    let routing = state.catalog().route(location);
+    let routing = state.catalog().route(location, category);
     let similar = duplicates(state, category, location).await?;
     let now = state.now();
     let mut tries = 0;

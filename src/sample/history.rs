@@ -173,7 +173,7 @@ pub fn history(catalog: &Catalog, n: usize) -> Vec<(Opinion, Vec<AuditEntry>)> {
                 id: i as i64 + 1,
                 code: TrackingCode::from_random(rng.next_u64()),
                 submission,
-                routing: catalog.route(location),
+                routing: catalog.route(location, category),
                 status: Status::Submitted,
                 version: 1,
                 department: None,

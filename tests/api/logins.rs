@@ -32,6 +32,18 @@ impl TestApp {
         (res.status().as_u16(), res.text().await.unwrap())
     }
 
+    /// A separate browser-like client logged in as `name`.
+    pub async fn logged_in_client(&self, name: &str) -> reqwest::Client {
+        let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+        let html = client.get(format!("{}/login", self.base)).send().await.unwrap().text().await.unwrap();
+        let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
+        let csrf = &html[at..at + html[at..].find('"').unwrap()];
+        let form = [("username", name), ("password", "a long enough secret"), ("csrf", csrf)];
+        let res = client.post(format!("{}/login", self.base)).form(&form).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 200, "login as {name}");
+        client
+    }
+
     pub async fn csrf(&self, page: &str) -> String {
         let (_, html) = self.get_text(page).await;
         let at = html.find("name=\"csrf\" value=\"").unwrap_or_else(|| panic!("no CSRF field on {page}")) + 19;

@@ -213,3 +213,20 @@ async fn no_public_endpoint_reveals_contacts_names_or_exact_positions() {
         }
     }
 }
+
+#[tokio::test]
+async fn categories_a_cppcc_sector_speaks_for_also_reach_a_member_of_that_sector() {
+    let app = TestApp::with_sample().await;
+    let (_, parking) = app.post("/api/v1/issues", &opinion("parking", 121.5435, 29.8655)).await;
+    let (_, education) = app.post("/api/v1/issues", &opinion("education", 121.5435, 29.8655)).await;
+    let ids = |v: &Value| -> Vec<String> {
+        v["routing"]["members"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_owned()).collect()
+    };
+    let (grid_members, with_sector) = (ids(&parking), ids(&education));
+    assert_eq!(with_sector.len(), grid_members.len() + 1, "{with_sector:?}");
+    assert_eq!(&with_sector[..grid_members.len()], &grid_members[..]);
+    let catalog = app.state.catalog();
+    let added = catalog.member(&with_sector.last().unwrap().parse().unwrap()).unwrap();
+    assert_eq!(added.body, liaison::domain::Body::CppccMember);
+    assert!(added.sector.contains("教育"), "{}", added.sector);
+}

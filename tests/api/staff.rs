@@ -206,6 +206,27 @@ async fn each_role_reaches_what_it_should() {
             assert_eq!(got_inbox.headers()["www-authenticate"], "Bearer", "{who}");
         }
     }
+    // A member's web login: reads the opinions of their grids, replies, registers nothing.
+    let member =
+        app.state.catalog().grid_at(liaison::domain::LonLat::new(121.5435, 29.8655).unwrap()).unwrap().grid.members[0]
+            .to_string();
+    app.user("rep", "member", None, Some(&member)).await;
+    let browser = app.logged_in_client("rep").await;
+    let (fresh, _, _) = submit(&app).await;
+    let got = (
+        browser.get(format!("{}/api/v1/staff/issues", app.base)).send().await.unwrap().status().as_u16(),
+        browser.get(format!("{}/api/v1/staff/issues/{id}", app.base)).send().await.unwrap().status().as_u16(),
+        browser
+            .post(format!("{}/api/v1/staff/issues/{fresh}/transitions", app.base))
+            .json(&json!({ "to": "registered", "version": 1 }))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+    );
+    assert_eq!(got, (200, 200, 403), "member");
+
     let staff_elsewhere = Staff { app: &app, token: app.token("staff", Some(&elsewhere)).await };
     let (_, inbox) = staff_elsewhere.get("/api/v1/staff/issues").await;
     assert!(inbox["issues"].as_array().unwrap().iter().all(|i| i["station"] != station.as_str()));
