@@ -89,6 +89,8 @@ pub fn app(
     state: AppState,
     sessions: tower_sessions::SessionManagerLayer<tower_sessions_sqlx_store::SqliteStore>,
 ) -> Router {
+    // Only the pages and the staff API look at the login cookie; the public lookups stay lean.
+    let with_sessions = Router::new().merge(pages::router()).merge(staff::router()).layer(sessions);
     Router::new()
         .route("/healthz", get(healthz))
         .merge(stations::router())
@@ -96,13 +98,11 @@ pub fn app(
         .merge(areas::router())
         .merge(members::router())
         .merge(opinions::router())
-        .merge(staff::router())
         .merge(open311::router())
         .merge(openapi::router())
-        .merge(pages::router())
+        .merge(with_sessions)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(sessions)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
