@@ -582,6 +582,44 @@ pub struct AuditEntry {
 }
 
 impl Opinion {
+    /// A newly submitted opinion (version 1) and the first line of its history. `id` is the
+    /// store's to assign.
+    pub fn submitted(
+        code: TrackingCode,
+        submission: NewOpinion,
+        routing: Routing,
+        at: DateTime<FixedOffset>,
+        actor: &str,
+    ) -> (Self, AuditEntry) {
+        let entry = AuditEntry {
+            at,
+            actor: actor.to_owned(),
+            from: Status::Submitted,
+            to: Status::Submitted,
+            event: "submit".into(),
+            note: submission.channel.code().to_owned(),
+        };
+        let opinion = Self {
+            id: 0,
+            code,
+            submission,
+            routing,
+            status: Status::Submitted,
+            version: 1,
+            department: None,
+            due: None,
+            reply_route: None,
+            reply: None,
+            rating: None,
+            rating_comment: None,
+            created_at: at,
+            registered_at: None,
+            replied_at: None,
+            closed_at: None,
+        };
+        (opinion, entry)
+    }
+
     /// Applies `event` at `at` by `actor`: the status moves as [`transition`] says and the fields the
     /// event carries are recorded. Returns the history line; on error nothing changes.
     pub fn apply(
@@ -1024,24 +1062,10 @@ pub(crate) mod tests {
             Contact::new(Some("张三"), Some("138 0000 0000")).unwrap(),
         )
         .unwrap();
-        Opinion {
-            id: 1,
-            code: TrackingCode::from_random(42),
-            submission,
-            routing: Routing::default(),
-            status: Status::Submitted,
-            version: 1,
-            department: None,
-            due: None,
-            reply_route: None,
-            reply: None,
-            rating: None,
-            rating_comment: None,
-            created_at: at,
-            registered_at: None,
-            replied_at: None,
-            closed_at: None,
-        }
+        let (mut o, _) =
+            Opinion::submitted(TrackingCode::from_random(42), submission, Routing::default(), at, "citizen");
+        o.id = 1;
+        o
     }
 
     #[test]

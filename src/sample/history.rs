@@ -145,7 +145,7 @@ pub fn history(catalog: &Catalog, n: usize) -> Vec<(Opinion, Vec<AuditEntry>)> {
         .collect();
     let end = history_end();
     let mut out: Vec<(Opinion, Vec<AuditEntry>)> = (0..n)
-        .map(|i| {
+        .map(|_| {
             let grid = &grids[weighted(&mut rng, &weights)];
             let town = grid.town_code.as_ref().map(|c| c.as_str());
             let location = point_in(&mut rng, grid);
@@ -169,32 +169,9 @@ pub fn history(catalog: &Catalog, n: usize) -> Vec<(Opinion, Vec<AuditEntry>)> {
                 anonymous: rng.chance(0.2),
                 contact,
             };
-            let mut opinion = Opinion {
-                id: i as i64 + 1,
-                code: TrackingCode::from_random(rng.next_u64()),
-                submission,
-                routing: catalog.route(location, category),
-                status: Status::Submitted,
-                version: 1,
-                department: None,
-                due: None,
-                reply_route: None,
-                reply: None,
-                rating: None,
-                rating_comment: None,
-                created_at: created,
-                registered_at: None,
-                replied_at: None,
-                closed_at: None,
-            };
-            let first = AuditEntry {
-                at: created,
-                actor: "citizen".into(),
-                from: Status::Submitted,
-                to: Status::Submitted,
-                event: "submit".into(),
-                note: channel.code().into(),
-            };
+            let code = TrackingCode::from_random(rng.next_u64());
+            let (mut opinion, first) =
+                Opinion::submitted(code, submission, catalog.route(location, category), created, "citizen");
             let mut entries = vec![first];
             live(&mut rng, &mut opinion, &mut entries, quality(town), difficulty(category), end);
             (opinion, entries)

@@ -7,7 +7,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::{corrupt, parse_col, parse_opt, SqliteStore};
-use crate::domain::{AuditEntry, Contact, LonLat, NewOpinion, Opinion, Routing, Stars, Status, TrackingCode};
+use crate::domain::{AuditEntry, Contact, LonLat, NewOpinion, Opinion, Routing, Stars, TrackingCode};
 use crate::store::{OpinionFilter, StoreError};
 
 const T: &str = "opinions";
@@ -147,32 +147,7 @@ impl SqliteStore {
         at: DateTime<FixedOffset>,
         actor: &str,
     ) -> Result<Opinion, StoreError> {
-        let mut opinion = Opinion {
-            id: 0,
-            code: code.clone(),
-            submission: new.clone(),
-            routing: routing.clone(),
-            status: Status::Submitted,
-            version: 1,
-            department: None,
-            due: None,
-            reply_route: None,
-            reply: None,
-            rating: None,
-            rating_comment: None,
-            created_at: at,
-            registered_at: None,
-            replied_at: None,
-            closed_at: None,
-        };
-        let entry = AuditEntry {
-            at,
-            actor: actor.to_owned(),
-            from: Status::Submitted,
-            to: Status::Submitted,
-            event: "submit".into(),
-            note: new.channel.code().to_owned(),
-        };
+        let (mut opinion, entry) = Opinion::submitted(code.clone(), new.clone(), routing.clone(), at, actor);
         let mut tx = self.pool().begin().await?;
         opinion.id = insert_row(&mut tx, &opinion).await?;
         insert_entry(&mut tx, opinion.id, &entry).await?;
