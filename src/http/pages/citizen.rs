@@ -5,11 +5,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::{error_page, layout};
+use super::{error_page, layout, PageForm};
 use crate::domain::{Category, Event, Opinion, Stars, Station, StationId, Status};
 use crate::http::error::AppError;
 use crate::http::limits::ClientIp;
@@ -92,7 +92,11 @@ async fn station_form(State(state): State<AppState>, Path(id): Path<String>) -> 
     form_page(StatusCode::OK, &form, Some(&station), None)
 }
 
-async fn submit(State(state): State<AppState>, ClientIp(client): ClientIp, Form(form): Form<SubmitForm>) -> Response {
+async fn submit(
+    State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    PageForm(form): PageForm<SubmitForm>,
+) -> Response {
     let station =
         form.station.as_deref().and_then(|s| StationId::new(s).ok()).and_then(|s| state.catalog().station(&s).cloned());
     let number = |v: &Option<String>, name: &str| -> Result<f64, AppError> {
@@ -220,7 +224,7 @@ struct RateForm {
     comment: Option<String>,
 }
 
-async fn rate(State(state): State<AppState>, Path(code): Path<String>, Form(form): Form<RateForm>) -> Response {
+async fn rate(State(state): State<AppState>, Path(code): Path<String>, PageForm(form): PageForm<RateForm>) -> Response {
     let opinion = match opinion_by_code(&state, &code).await {
         Ok(o) => o,
         Err(e) => return error_page(e.status(), "查询不到 Not found", e.message()),

@@ -49,6 +49,21 @@ pub(super) fn layout(title: &str, body: Markup) -> Markup {
     }
 }
 
+/// `axum::Form` whose rejections (a missing field, a body that is not a form) come back as a
+/// readable error page instead of plain text.
+pub struct PageForm<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for PageForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Response> {
+        match axum::Form::<T>::from_request(req, state).await {
+            Ok(axum::Form(v)) => Ok(PageForm(v)),
+            Err(e) => Err(error_page(StatusCode::BAD_REQUEST, "表单有误 The form is incomplete", &e.body_text())),
+        }
+    }
+}
+
 /// A readable error page with the right status.
 pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
     let body = layout(

@@ -5,12 +5,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use maud::{html, Markup};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::{error_page, layout};
+use super::{error_page, layout, PageForm};
 use crate::auth::verify_password;
 use crate::domain::{Principal, ReplyRoute, Status};
 use crate::http::error::AppError;
@@ -59,7 +59,7 @@ struct LoginForm {
     csrf: Option<String>,
 }
 
-async fn login(State(state): State<AppState>, session: Session, Form(form): Form<LoginForm>) -> Response {
+async fn login(State(state): State<AppState>, session: Session, PageForm(form): PageForm<LoginForm>) -> Response {
     if let Err(e) = check_csrf(&session, form.csrf.as_deref()).await {
         return page_error(e);
     }
@@ -91,7 +91,7 @@ struct CsrfForm {
     csrf: Option<String>,
 }
 
-async fn logout(session: Session, Form(form): Form<CsrfForm>) -> Response {
+async fn logout(session: Session, PageForm(form): PageForm<CsrfForm>) -> Response {
     if let Err(e) = check_csrf(&session, form.csrf.as_deref()).await {
         return page_error(e);
     }
@@ -224,7 +224,7 @@ async fn move_on(
     State(state): State<AppState>,
     session: Session,
     Path(id): Path<String>,
-    Form(form): Form<MoveForm>,
+    PageForm(form): PageForm<MoveForm>,
 ) -> Response {
     let who = match who(&session).await {
         Ok(p) => p,
