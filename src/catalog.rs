@@ -38,6 +38,14 @@ pub struct StationFilter {
     pub text: Option<String>,
 }
 
+impl StationFilter {
+    /// Every kind of station a citizen can walk into: all but online stations.
+    pub fn physical() -> Self {
+        let kinds = StationKind::ALL.iter().copied().filter(|k| *k != StationKind::OnlineStation).collect();
+        Self { kinds, ..Default::default() }
+    }
+}
+
 /// A station and its geodesic distance from the query point.
 #[derive(Debug, Clone, Copy)]
 pub struct StationHit<'a> {
@@ -337,8 +345,7 @@ impl Catalog {
                 members: hit.grid.members.clone(),
             },
             Err(_) => {
-                let physical = StationKind::ALL.iter().copied().filter(|k| *k != StationKind::OnlineStation).collect();
-                let nearest = self.nearest_stations(q, 1, &StationFilter { kinds: physical, ..Default::default() });
+                let nearest = self.nearest_stations(q, 1, &StationFilter::physical());
                 Routing {
                     town_code: self.town_at(q).map(|t| t.code.clone()),
                     grid: None,

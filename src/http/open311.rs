@@ -13,7 +13,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde_json::{json, Map, Value};
 
 use super::auth::authenticate_token;
-use super::opinions::public_position;
+use super::opinions::{public_position, store_submission};
 use super::AppState;
 use crate::domain::schedule::shanghai;
 use crate::domain::{Category, Channel, Contact, LonLat, NewOpinion, Opinion, Role, Status, TrackingCode};
@@ -310,12 +310,10 @@ async fn create(state: &AppState, q: &[(String, String)]) -> Result<Value, Probl
     let contact = Contact::new(Some(&name), param(q, "phone")).map_err(|e| Problem::bad(e.to_string()))?;
     let new = NewOpinion::new(category, &title, description, location, Channel::Open311, name.is_empty(), contact)
         .map_err(|e| Problem::bad(e.to_string()))?;
-    let routing = state.catalog().route(location, category);
-    let mut random = [0u8; 8];
-    getrandom::fill(&mut random)
-        .map_err(|e| internal(StoreError::Corrupt { table: "random", id: String::new(), message: e.to_string() }))?;
-    let code = TrackingCode::from_random(u64::from_le_bytes(random));
-    let o = state.store.insert_opinion(&new, &code, &routing, state.now(), &who.actor()).await.map_err(internal)?;
+    let o = store_submission(state, &new, &who.actor()).await.map_err(|e| {
+        tracing::error!(error = ?e, "open311 create");
+        Problem(StatusCode::INTERNAL_SERVER_ERROR, "internal error; it has been logged".into())
+    })?;
     Ok(json!([{
         "service_request_id": o.id.to_string(),
         "token": o.code,

@@ -161,18 +161,24 @@ pub async fn submit_opinion(
     let contact = Contact::new(input.name.as_deref(), input.phone.as_deref()).map_err(invalid)?;
     let new = NewOpinion::new(category, &input.title, &input.text, location, channel, input.anonymous, contact)
         .map_err(invalid)?;
-    let routing = state.catalog().route(location, category);
     let similar = duplicates(state, category, location).await?;
+    Ok((store_submission(state, &new, "citizen").await?, similar))
+}
+
+/// Routes a checked submission by place and category and stores it under a fresh tracking code
+/// (drawing again on the rare collision): the one way an opinion enters the loop.
+pub async fn store_submission(state: &AppState, new: &NewOpinion, actor: &str) -> Result<Opinion, AppError> {
+    let routing = state.catalog().route(new.location, new.category);
     let now = state.now();
     let mut tries = 0;
-    let opinion = loop {
-        let code = TrackingCode::from_random(random_u64()?);
-        match state.store.insert_opinion(&new, &code, &routing, now, "citizen").await {
+    loop {
+        let random =
+            getrandom::u64().map_err(|e| AppError::internal(format!("no randomness for a tracking code: {e}")))?;
+        match state.store.insert_opinion(new, &TrackingCode::from_random(random), &routing, now, actor).await {
             Err(StoreError::Duplicate(_)) if tries < 3 => tries += 1,
-            other => break other.map_err(store_error)?,
+            other => return other.map_err(store_error),
         }
-    };
-    Ok((opinion, similar))
+    }
 }
 
 async fn submit(
@@ -203,10 +209,6 @@ async fn submit(
         "duplicates": similar,
     });
     Ok((StatusCode::CREATED, Json(body)).into_response())
-}
-
-fn random_u64() -> Result<u64, AppError> {
-    getrandom::u64().map_err(|e| AppError::internal(format!("no randomness for a tracking code: {e}")))
 }
 
 pub async fn opinion_by_code(state: &AppState, raw: &str) -> Result<Opinion, AppError> {

@@ -9,7 +9,8 @@ use super::error::{ApiQuery, AppError};
 use super::params::{self, FilterParams};
 use super::views;
 use super::AppState;
-use crate::domain::{StationId, StationKind};
+use crate::catalog::StationFilter;
+use crate::domain::StationId;
 use crate::formats::geojson::FeatureCollection;
 
 pub fn router() -> Router<AppState> {
@@ -97,7 +98,7 @@ async fn nearest(State(state): State<AppState>, ApiQuery(p): ApiQuery<NearestPar
     let k = params::integer("k", &p.k, 5, 1..=100)?;
     let mut filter = p.filter.filter()?;
     if filter.kinds.is_empty() {
-        filter.kinds = StationKind::ALL.iter().copied().filter(|k| *k != StationKind::OnlineStation).collect();
+        filter.kinds = StationFilter::physical().kinds;
     }
     let catalog = state.catalog();
     let features = catalog

@@ -36,19 +36,22 @@ impl TestApp {
     pub async fn logged_in_client(&self, name: &str) -> reqwest::Client {
         let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
         let html = client.get(format!("{}/login", self.base)).send().await.unwrap().text().await.unwrap();
-        let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
-        let csrf = &html[at..at + html[at..].find('"').unwrap()];
-        let form = [("username", name), ("password", "a long enough secret"), ("csrf", csrf)];
+        let csrf = csrf_in(&html, "/login");
+        let form = [("username", name), ("password", "a long enough secret"), ("csrf", csrf.as_str())];
         let res = client.post(format!("{}/login", self.base)).form(&form).send().await.unwrap();
         assert_eq!(res.status().as_u16(), 200, "login as {name}");
         client
     }
 
     pub async fn csrf(&self, page: &str) -> String {
-        let (_, html) = self.get_text(page).await;
-        let at = html.find("name=\"csrf\" value=\"").unwrap_or_else(|| panic!("no CSRF field on {page}")) + 19;
-        html[at..at + html[at..].find('"').unwrap()].to_owned()
+        csrf_in(&self.get_text(page).await.1, page)
     }
+}
+
+/// The CSRF token in a page's hidden form field.
+fn csrf_in(html: &str, page: &str) -> String {
+    let at = html.find("name=\"csrf\" value=\"").unwrap_or_else(|| panic!("no CSRF field on {page}")) + 19;
+    html[at..at + html[at..].find('"').unwrap()].to_owned()
 }
 
 #[tokio::test]

@@ -14,7 +14,7 @@ use crate::catalog::{Catalog, StationFilter};
 use chrono::{DateTime, Datelike, FixedOffset, Weekday};
 
 use crate::domain::schedule::summarize_zh;
-use crate::domain::{AreaLevel, LonLat, Station, StationKind};
+use crate::domain::{AreaLevel, LonLat, Station};
 use crate::spatial::Crs;
 
 pub mod citizen;
@@ -131,10 +131,7 @@ async fn home(
     let answer = asked.then(|| {
         let crs = params::crs(&p.crs)?;
         let q = params::position(&p.lon, &p.lat, crs)?;
-        let filter = StationFilter {
-            kinds: StationKind::ALL.iter().copied().filter(|k| *k != StationKind::OnlineStation).collect(),
-            ..Default::default()
-        };
+        let filter = StationFilter::physical();
         let rows: Vec<NearRow> = catalog
             .nearest_stations(q, 5, &filter)
             .into_iter()

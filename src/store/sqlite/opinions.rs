@@ -138,6 +138,20 @@ async fn insert_row(tx: &mut sqlx::Transaction<'_, Sqlite>, o: &Opinion) -> Resu
     Ok(id)
 }
 
+/// ` AND column IN (?, ?, …)` for a non-empty list of values (nothing for an empty one).
+fn push_in(q: &mut QueryBuilder<'_, Sqlite>, column: &str, values: impl Iterator<Item = String>) {
+    let mut values = values.peekable();
+    if values.peek().is_none() {
+        return;
+    }
+    q.push(format!(" AND {column} IN ("));
+    let mut sep = q.separated(", ");
+    for v in values {
+        sep.push_bind(v);
+    }
+    q.push(")");
+}
+
 impl SqliteStore {
     pub(super) async fn insert_opinion_impl(
         &self,
@@ -216,33 +230,12 @@ impl SqliteStore {
 
     pub(super) async fn list_opinions_impl(&self, f: &OpinionFilter) -> Result<Vec<Opinion>, StoreError> {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT * FROM opinions WHERE 1 = 1");
-        if !f.statuses.is_empty() {
-            q.push(" AND status IN (");
-            let mut sep = q.separated(", ");
-            for s in &f.statuses {
-                sep.push_bind(s.code());
-            }
-            q.push(")");
-        }
+        push_in(&mut q, "status", f.statuses.iter().map(|s| s.code().to_owned()));
         if let Some(c) = f.category {
             q.push(" AND category = ").push_bind(c.code());
         }
-        if !f.stations.is_empty() {
-            q.push(" AND station_id IN (");
-            let mut sep = q.separated(", ");
-            for s in &f.stations {
-                sep.push_bind(s.as_str().to_owned());
-            }
-            q.push(")");
-        }
-        if !f.grids.is_empty() {
-            q.push(" AND grid_id IN (");
-            let mut sep = q.separated(", ");
-            for g in &f.grids {
-                sep.push_bind(g.as_str().to_owned());
-            }
-            q.push(")");
-        }
+        push_in(&mut q, "station_id", f.stations.iter().map(|s| s.as_str().to_owned()));
+        push_in(&mut q, "grid_id", f.grids.iter().map(|g| g.as_str().to_owned()));
         if let Some(day) = f.overdue_on {
             q.push(" AND due_date < ").push_bind(day.to_string());
             q.push(" AND status IN ('registered', 'assigned', 'in_progress')");
