@@ -337,14 +337,18 @@ impl Catalog {
     }
 
     fn route_by_place(&self, q: LonLat) -> Routing {
-        match self.grid_at(q) {
-            Ok(hit) => Routing {
-                town_code: hit.town.map(|t| t.code.clone()).or_else(|| hit.grid.town_code.clone()),
-                grid: Some(hit.grid.id.clone()),
-                station: hit.grid.station.clone(),
-                members: hit.grid.members.clone(),
-            },
-            Err(_) => {
+        // Only the containing grid matters here: no nearest grid (slow far away) nor neighbour.
+        match self.grid_index.containing(q).map(|gi| &self.grids[gi]) {
+            Some(grid) => {
+                let town = grid.town_code.as_ref().and_then(|c| self.area(c)).or_else(|| self.town_at(q));
+                Routing {
+                    town_code: town.map(|t| t.code.clone()).or_else(|| grid.town_code.clone()),
+                    grid: Some(grid.id.clone()),
+                    station: grid.station.clone(),
+                    members: grid.members.clone(),
+                }
+            }
+            None => {
                 let nearest = self.nearest_stations(q, 1, &StationFilter::physical());
                 Routing {
                     town_code: self.town_at(q).map(|t| t.code.clone()),

@@ -15,6 +15,7 @@ use crate::domain::{MemberId, Principal, Role, StationId};
 use crate::formats::{write, Kind};
 use crate::http::{app, AppState};
 use crate::import::import_files;
+use crate::import::issues::{self, IssueReader};
 use crate::spatial::Crs;
 use crate::store::{Batch, SqliteStore, Store};
 
@@ -53,10 +54,15 @@ pub enum Command {
     ///     (Multi)Polygon.
     ///   areas: code (or DataV's adcode), name, level (district | town | community; DataV's
     ///     street counts as town), parent; geometry a (Multi)Polygon.
+    ///
+    /// issues (opinions from another system; CSV only), upserting by id:
+    ///   id, lon, lat, category (a code), status (a status code, or open = registered,
+    ///   resolved = closed), satisfaction (1-5 or empty), created_at, resolved_at (RFC 3339);
+    ///   optional registered_at, replied_at, due_date. Each is routed by its position.
     #[command(verbatim_doc_comment)]
     Import {
         /// What the file holds.
-        #[arg(value_parser = ["stations", "members", "grids", "areas"])]
+        #[arg(value_parser = ["stations", "members", "grids", "areas", "issues"])]
         kind: String,
         /// The file to read.
         file: PathBuf,
@@ -85,6 +91,10 @@ pub enum Command {
     SampleData {
         #[arg(long, default_value = "data")]
         out: PathBuf,
+        /// Also write issues.csv: this many opinions driven through the loop over two years, with
+        /// rates that differ by town and category (for `liaison import issues`).
+        #[arg(long)]
+        issues: Option<u64>,
     },
 }
 
@@ -152,6 +162,31 @@ async fn checked_principal(
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(config) => serve(&cli.db, &config).await,
+        Command::Import { kind, file, crs } if kind == "issues" => {
+            let store = open(&cli.db).await?;
+            let crs: Crs = crs.parse()?;
+            let catalog = Arc::new(Catalog::build(store.load().await?));
+            let reader = std::fs::File::open(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let issues = IssueReader::new(std::io::BufReader::with_capacity(1 << 20, reader), crs, catalog)
+                .map_err(anyhow::Error::msg)
+                .with_context(|| format!("{} was not imported (nothing was written)", file.display()))?;
+            let mut source = issues.read_ahead(issues::BATCH, 2);
+            let bar = progress_bar(&format!("importing {}", file.display()));
+            let started = std::time::Instant::now();
+            let report = store
+                .import_opinions(&mut source, &|n| bar.set_position(n))
+                .await
+                .with_context(|| format!("{} was not imported (nothing was written)", file.display()))?;
+            bar.finish_and_clear();
+            println!(
+                "{}: {} inserted, {} updated in {:.1} s",
+                file.display(),
+                report.inserted,
+                report.updated,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
         Command::Import { kind, file, crs } => {
             let store = open(&cli.db).await?;
             let kind: Kind = kind.parse().map_err(anyhow::Error::msg)?;
@@ -202,12 +237,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{token}");
             Ok(())
         }
-        Command::SampleData { out } => {
+        Command::SampleData { out, issues } => {
             std::fs::create_dir_all(&out)?;
             for (name, text) in sample_files() {
                 let path = out.join(name);
                 std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
                 println!("wrote {}", path.display());
+            }
+            if let Some(n) = issues {
+                let path = out.join("issues.csv");
+                write_sample_issues(&path, n).with_context(|| format!("cannot write {}", path.display()))?;
+                println!("wrote {} ({n} opinions)", path.display());
             }
             Ok(())
         }
@@ -226,6 +266,25 @@ fn progress_bar(message: &str) -> ProgressBar {
 
 async fn open(db: &DbConfig) -> anyhow::Result<SqliteStore> {
     SqliteStore::open(&db.db).await.with_context(|| format!("cannot open database {}", db.db.display()))
+}
+
+/// Writes `n` sample opinions as an issues CSV, with a progress bar.
+fn write_sample_issues(path: &std::path::Path, n: u64) -> anyhow::Result<()> {
+    let s = crate::sample::generate();
+    let catalog =
+        Catalog::build(CatalogData { stations: s.stations, members: s.members, grids: s.grids, areas: s.areas });
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(std::fs::File::create(path)?));
+    w.write_record(issues::ISSUE_HEADER)?;
+    let bar = progress_bar(&format!("writing {}", path.display()));
+    for (id, (opinion, _)) in (1..=n).zip(crate::sample::history::histories(&catalog)) {
+        w.write_record(issues::issue_row(id, &opinion))?;
+        if id % 10_000 == 0 {
+            bar.set_position(id);
+        }
+    }
+    w.flush()?;
+    bar.finish_and_clear();
+    Ok(())
 }
 
 /// The sample as the files `liaison sample-data` writes (and `data/` holds).
@@ -276,6 +335,9 @@ async fn serve(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<()> {
     );
     let mut state = AppState::new(catalog, store.clone());
     state.submissions = crate::http::limits::SubmissionLimit::per_hour(config.submissions_per_hour);
+    let started = std::time::Instant::now();
+    let opinions = state.facts.refresh(store.as_ref()).await?;
+    tracing::info!(opinions, ms = started.elapsed().as_millis() as u64, "analytics loaded");
     if config.reload_secs > 0 {
         tokio::spawn(reload_on_change(state.clone(), version, Duration::from_secs(config.reload_secs)));
     }
@@ -297,11 +359,13 @@ async fn serve(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Rebuilds the catalog whenever another process changed the data, and swaps it in whole.
+/// Rebuilds the catalog whenever another process changed the data, and swaps it in whole; brings
+/// the analytics up to date with opinions other processes wrote (imports).
 pub async fn reload_on_change(state: AppState, mut seen: i64, every: Duration) {
     let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;
+        crate::http::analytics::after_write(&state).await;
         let version = match state.store.catalog_version().await {
             Ok(v) if v != seen => v,
             Ok(_) => continue,

@@ -5,6 +5,7 @@
 //! `spatial`/`formats` → `domain`. Coordinates are WGS84 lon/lat degrees inside; GCJ-02 and BD-09
 //! are converted at the edges.
 
+pub mod analytics;
 pub mod auth;
 pub mod catalog;
 pub mod cli;

@@ -45,6 +45,25 @@ impl LonLat {
     pub fn lat(self) -> f64 {
         self.lat
     }
+
+    /// The position on the public ~100 m grid (3 decimals of a degree) that is all anyone but
+    /// staff may see of where a citizen was.
+    ///
+    /// ```
+    /// use liaison::domain::LonLat;
+    /// let p = LonLat::new(121.55449, 29.87051).unwrap().public();
+    /// assert_eq!((p.lon(), p.lat()), (121.554, 29.871));
+    /// ```
+    pub fn public(self) -> LonLat {
+        let (lon, lat) = public_grid(self.lon, self.lat);
+        LonLat { lon, lat }
+    }
+}
+
+/// A lon/lat pair rounded to the public ~100 m grid; see [`LonLat::public`].
+pub fn public_grid(lon: f64, lat: f64) -> (f64, f64) {
+    let round = |v: f64| (v * 1000.0).round() / 1000.0;
+    (round(lon), round(lat))
 }
 
 impl fmt::Display for LonLat {

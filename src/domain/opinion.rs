@@ -37,6 +37,10 @@ use crate::domain::ids::{AreaCode, GridId, MemberId, StationId};
 use crate::domain::location::LonLat;
 use crate::domain::vocab::{Category, Channel, ReplyRoute, Status};
 
+/// The standard time limit (办理时限): an opinion is due this many days after it is registered,
+/// unless staff set another due date when they assign it.
+pub const DEFAULT_DUE_DAYS: u64 = 15;
+
 /// The most characters (after trimming) of [`Event::Assign`]'s `department`.
 pub const MAX_DEPARTMENT_CHARS: usize = 100;
 /// The most characters (after trimming) of [`Event::Reply`]'s `text`.
@@ -139,7 +143,8 @@ impl<'de> serde::Deserialize<'de> for Stars {
 /// Something that happens to an opinion. Whether it may happen now is for [`transition`] to say.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
-    /// Staff accept the opinion (受理).
+    /// Staff accept the opinion (受理); it is then due [`DEFAULT_DUE_DAYS`] later unless assigned
+    /// with another due date.
     Register,
     /// Staff hand the opinion to a department (交办) with a due date; again from `assigned` to
     /// change department or due date.
@@ -656,6 +661,8 @@ impl Opinion {
         };
         if from == Status::Submitted && to == Status::Registered {
             self.registered_at = Some(at);
+            // Registration starts the clock: due within the standard time limit unless assigned otherwise.
+            self.due.get_or_insert(at.date_naive() + chrono::Days::new(DEFAULT_DUE_DAYS));
         }
         if to == Status::Registered && from == Status::Replied {
             // Reopened by a low rating: the next reply is a new one.
@@ -1074,6 +1081,7 @@ pub(crate) mod tests {
         assert_eq!(o.submission.title, "小区门口乱停车", "trimmed");
         let t = |h: u32| DateTime::parse_from_rfc3339(&format!("2026-11-{:02}T10:00:00+08:00", 12 + h)).unwrap();
         o.apply(&Event::Register, "staff:li", t(0)).unwrap();
+        assert_eq!(o.due, NaiveDate::from_ymd_opt(2026, 11, 27), "registered on the 12th, due 15 days later");
         let due = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
         let entry = o.apply(&Event::Assign { department: "区交警大队".into(), due }, "staff:li", t(1)).unwrap();
         assert_eq!((entry.from, entry.to, entry.event.as_str()), (Status::Registered, Status::Assigned, "assign"));

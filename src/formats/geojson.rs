@@ -14,6 +14,7 @@ use crate::spatial::Crs;
 pub enum Shape<'a> {
     Point(LonLat),
     Area(&'a MultiPolygon<f64>),
+    Polygon(&'a Polygon<f64>),
 }
 
 /// A geometry written in `crs`.
@@ -67,6 +68,10 @@ impl Serialize for GeometryOut<'_> {
                 map.serialize_entry("type", "MultiPolygon")?;
                 let polygons: Vec<PolygonCoords> = mp.0.iter().map(|p| PolygonCoords(p, self.crs)).collect();
                 map.serialize_entry("coordinates", &polygons)?;
+            }
+            Shape::Polygon(p) => {
+                map.serialize_entry("type", "Polygon")?;
+                map.serialize_entry("coordinates", &PolygonCoords(p, self.crs))?;
             }
         }
         map.end()

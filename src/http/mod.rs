@@ -1,5 +1,6 @@
 //! The HTTP interface: JSON/GeoJSON API under `/api/v1`, server-rendered pages, health.
 
+pub mod analytics;
 pub mod areas;
 pub mod auth;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod params;
 pub mod session;
 pub mod staff;
 pub mod stations;
+pub mod tiles;
 pub mod views;
 
 use std::sync::Arc;
@@ -50,6 +52,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub clock: Clock,
     pub submissions: limits::SubmissionLimit,
+    /// The opinions as analytics reads them; see [`analytics::LiveFacts::refresh`].
+    pub facts: Arc<analytics::LiveFacts>,
 }
 
 impl AppState {
@@ -59,6 +63,7 @@ impl AppState {
             store,
             clock: Clock::System,
             submissions: limits::SubmissionLimit::per_hour(30),
+            facts: Arc::default(),
         }
     }
 
@@ -96,6 +101,8 @@ pub fn app(
         .merge(stations::router())
         .merge(grids::router())
         .merge(areas::router())
+        .merge(analytics::router())
+        .merge(tiles::router())
         .merge(members::router())
         .merge(opinions::router())
         .merge(open311::router())

@@ -45,6 +45,23 @@ fn enumeration(values: &[&str]) -> Value {
     json!({ "type": "string", "enum": values })
 }
 
+/// The definitions of the numbers, as `crate::analytics` documents them.
+const DEFINITIONS: &str = "Numbers for a window [from, to). The submitted group: opinions submitted in the window, in their state now. \
+The due group: registered, not rejected opinions whose due date (set when assigned, else 15 days after registration) starts in the window and has passed. \
+count: the submitted group. open: submitted, registered, assigned or in progress. overdue: open, registered and past its due date. \
+rejected: refused (不予受理), counted nowhere else. registered = count − rejected − those still waiting. resolved: replied or closed. \
+resolution_rate (办结率) = resolved / registered. satisfaction_rate (满意率) = ratings of 4–5 / all ratings; mean_rating: their mean (a reopened opinion's latest rating counts). \
+reply_rate (答复率) = opinions of the due group replied on or before the due date / the due group. \
+reply_hours_median and reply_hours_p90: hours from registration to the (latest) reply, interpolated between order statistics (numpy's default, PostgreSQL's percentile_cont). \
+concentration (意见集中率): the share of count in top_category, the most frequent category (ties: the first in the category list). \
+A rate with a zero denominator is null, never 0. count = open + resolved + rejected.";
+
+/// An analytics operation, with the definitions of its numbers.
+fn defined(mut op: Value) -> Value {
+    op["description"] = DEFINITIONS.into();
+    op
+}
+
 /// The document.
 pub fn document() -> Value {
     let bad = error("Bad input: the error code and message say what and how to fix it");
@@ -67,6 +84,19 @@ pub fn document() -> Value {
         ("station", query("station", "Comma-separated station ids (staff: only their own)", json!({ "type": "string" }))),
         ("category", query("category", "Opinion category code", json!({ "type": "string" }))),
         ("overdue", query("overdue", "Only open opinions past their due date", json!({ "type": "boolean" }))),
+        ("from", query("from", "Window start: a date YYYY-MM-DD (Asia/Shanghai, from 00:00) or an RFC 3339 time; default: all time", json!({ "type": "string", "example": "2026-01-01" }))),
+        ("to", query("to", "Window end: a date (its whole day included) or an RFC 3339 time (excluded); must be after from", json!({ "type": "string", "example": "2026-06-30" }))),
+        ("one_station", query("station", "Only opinions routed to this station id", json!({ "type": "string" }))),
+        ("town", query("town", "Only opinions in this town (area code)", json!({ "type": "string", "example": "330203001" }))),
+        ("res", query("res", "H3 resolution, 6 (≈36 km² a cell) to 10 (≈0.015 km²); default 8 (≈0.74 km²)", json!({ "type": "integer", "minimum": 6, "maximum": 10 }))),
+        ("metric", query("metric", "The number copied into properties.value (reply_hours: the median)", enumeration(&["count", "open", "overdue", "resolution_rate", "reply_rate", "satisfaction_rate", "mean_rating", "reply_hours", "concentration"]))),
+        ("group_by", query("group_by", "Rows per town, station, member (an opinion counts for each of its members), grid area or category; default one row for everything", enumeration(&["town", "station", "member", "grid", "category"]))),
+        ("interval", query("interval", "Also split rows by period of submission (reply rate: of due date); weeks begin on Monday", enumeration(&["day", "week", "month"]))),
+        ("format", query("format", "json (default) or csv", enumeration(&["json", "csv"]))),
+        ("area_level", query("level", "Towns (default) or grid areas", enumeration(&["town", "grid"]))),
+        ("z", path("z", "Zoom, 12 to 22 (wider views: use the heatmap)")),
+        ("x", path("x", "Tile column")),
+        ("y", path("y", "Tile row, followed by .mvt")),
         ("id", path("id", "The record's id")),
         ("code", path("code", "The opinion's tracking code, with or without dashes")),
     ] {
@@ -92,6 +122,10 @@ pub fn document() -> Value {
             "/api/v1/issues": { "post": op("opinions", "Submit an opinion: routed to its grid, members and station; open opinions of the same category within 200 m come back as possible duplicates", &[], Some("Submission"), json!({ "201": ok("Submitted; keep the tracking code", "Submitted"), "400": bad, "413": error("Body too large"), "422": error("A field is missing or invalid"), "429": error("Too many submissions from this address; see Retry-After") }), false) },
             "/api/v1/issues/{code}": { "get": op("opinions", "Track an opinion (public view: no contact, position rounded to ~100 m)", &["code", "crs"], None, json!({ "200": ok("The opinion", "PublicOpinion"), "400": error("Malformed tracking code"), "404": error("No such opinion") }), false) },
             "/api/v1/issues/{code}/rating": { "post": op("opinions", "Rate the reply 1–5: 1–2 reopen the opinion, 3–5 close it", &["code"], Some("Rating"), json!({ "200": ok("The opinion after rating", "PublicOpinion"), "409": error("Not replied yet, already closed, or changed since read"), "422": error("Stars outside 1–5") }), false) },
+            "/api/v1/heatmap": { "get": defined(op("analytics", "H3 hexagon heatmap of opinions with every rate: ids are the usual 15-hex-digit H3 v4 cells; with bbox, the cells whose centre is inside, each with all its opinions; cells of fewer than 5 opinions carry h3 and count only", &["res", "metric", "bbox", "crs", "from", "to", "category", "one_station", "town"], None, json!({ "200": ok("One Polygon feature per cell: properties h3, value, count, open, overdue, rejected, registered, resolved, resolution_rate, rated, satisfied, satisfaction_rate, mean_rating, due, replied_on_time, reply_rate, replied, reply_hours_median, reply_hours_p90, concentration, top_category", "FeatureCollection"), "400": bad }), false)) },
+            "/api/v1/stats": { "get": defined(op("analytics", "Every number by group and period, for rankings and trend charts; format=csv for export", &["group_by", "interval", "format", "from", "to", "category", "one_station", "town"], None, json!({ "200": ok("Rows ordered by group then period; group null holds opinions outside every group of that kind", "Stats"), "400": bad }), false)) },
+            "/api/v1/areas/stats": { "get": defined(op("analytics", "Choropleth: every town (or grid area) with its numbers and properties.value, areas without opinions included", &["area_level", "metric", "crs", "from", "to", "category", "one_station", "town"], None, json!({ "200": ok("One MultiPolygon feature per area", "FeatureCollection"), "400": bad }), false)) },
+            "/tiles/issues/{z}/{x}/{y}.mvt": { "get": op("analytics", "Opinions as Mapbox Vector Tile points (layer issues), one per position of the public ~100 m grid, with properties count, open, resolved, lon, lat", &["z", "x", "y", "from", "to", "category", "one_station", "town"], None, json!({ "200": { "description": "A vector tile", "content": { "application/vnd.mapbox-vector-tile": {} } }, "400": bad }), false) },
             "/api/v1/staff/issues": { "get": op("staff", "Inbox: opinions of the caller's stations (staff), grid areas (member), or all (leader, admin)", &["status", "station", "category", "overdue", "limit"], None, json!({ "200": ok("Opinions", "Inbox"), "401": error("No or invalid token"), "403": error("Not allowed for this role or station") }), true) },
             "/api/v1/staff/issues/{id}": { "get": op("staff", "One opinion with contact and full history", &["id"], None, json!({ "200": ok("The opinion", "StaffOpinion"), "401": error("No or invalid token"), "403": error("Outside the caller's scope"), "404": error("No such opinion") }), true) },
             "/api/v1/staff/issues/{id}/transitions": { "post": op("staff", "Move an opinion along the workflow (registered, assigned, in_progress, replied, closed, rejected) at the version read", &["id"], Some("Transition"), json!({ "200": ok("The opinion after the change", "StaffOpinion"), "401": error("No or invalid token"), "403": error("The role may not make this change"), "409": error("Illegal now, or someone changed it first (version_conflict)"), "422": error("A field the change needs is missing or invalid") }), true) },
@@ -119,6 +153,7 @@ pub fn document() -> Value {
                     "note": { "type": "string", "description": "Reason (closed) or explanation (rejected)" }, "department": { "type": "string" }, "due": { "type": "string", "format": "date" },
                     "reply_route": enumeration(&["explain", "direct_answer", "after_consultation", "referred_to_government"]), "reply": { "type": "string" } } },
                 "StaffOpinion": { "type": "object", "description": "The public view plus id, exact location, contact and the full history with actors" },
+                "Stats": { "type": "object", "properties": { "group_by": { "type": ["string", "null"] }, "interval": { "type": ["string", "null"] }, "rows": { "type": "array", "items": { "type": "object", "description": "group, name, period, and every number of the definitions" } } } },
                 "Inbox": { "type": "object", "properties": { "count": { "type": "integer" }, "issues": { "type": "array" } } },
             },
         },

@@ -70,8 +70,8 @@ fn routing_view(catalog: &Catalog, r: &Routing) -> Value {
 
 /// A position rounded to a ~100 m grid (3 decimals of a degree), then written in `crs`.
 pub fn public_position(p: LonLat, crs: Crs) -> [f64; 2] {
-    let round = |v: f64| (v * 1000.0).round() / 1000.0;
-    let (x, y) = crs.from_wgs84(round(p.lon()), round(p.lat()));
+    let p = p.public();
+    let (x, y) = crs.from_wgs84(p.lon(), p.lat());
     [(x * 1e5).round() / 1e5, (y * 1e5).round() / 1e5]
 }
 
@@ -176,7 +176,11 @@ pub async fn store_submission(state: &AppState, new: &NewOpinion, actor: &str) -
             getrandom::u64().map_err(|e| AppError::internal(format!("no randomness for a tracking code: {e}")))?;
         match state.store.insert_opinion(new, &TrackingCode::from_random(random), &routing, now, actor).await {
             Err(StoreError::Duplicate(_)) if tries < 3 => tries += 1,
-            other => return other.map_err(store_error),
+            Ok(opinion) => {
+                super::analytics::after_write(state).await;
+                return Ok(opinion);
+            }
+            Err(e) => return Err(store_error(e)),
         }
     }
 }
@@ -262,6 +266,7 @@ pub async fn change(state: &AppState, mut opinion: Opinion, event: &Event, actor
         let now_at = state.store.opinion_by_id(opinion.id).await.map_err(store_error)?;
         return Err(stale(now_at.map_or(opinion.version, |o| o.version)));
     }
+    super::analytics::after_write(state).await;
     Ok(opinion)
 }
 

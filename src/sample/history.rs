@@ -122,11 +122,19 @@ fn days(d: f64) -> Duration {
 
 /// `n` opinions with their histories, oldest first, routed through `catalog` (the sample's).
 pub fn history(catalog: &Catalog, n: usize) -> Vec<(Opinion, Vec<AuditEntry>)> {
+    let mut out: Vec<_> = histories(catalog).take(n).collect();
+    out.sort_by_key(|(o, _)| o.created_at);
+    for (i, (o, _)) in out.iter_mut().enumerate() {
+        o.id = i as i64 + 1;
+    }
+    out
+}
+
+/// An endless, deterministic stream of opinions with their histories, in no particular order of
+/// time (ids are 0): [`history`]'s source, and `liaison sample-data --issues`'s for millions.
+pub fn histories(catalog: &Catalog) -> impl Iterator<Item = (Opinion, Vec<AuditEntry>)> + '_ {
     let mut rng = SplitMix64::new(0x0068_6973_746f_7279);
     let grids = catalog.grids();
-    if grids.is_empty() {
-        return Vec::new();
-    }
     // Town quality: how well each town works the loop, spread evenly over 0.50 .. 0.95 in a
     // shuffled (but fixed) order of the towns.
     let mut towns: Vec<&str> =
@@ -135,7 +143,7 @@ pub fn history(catalog: &Catalog, n: usize) -> Vec<(Opinion, Vec<AuditEntry>)> {
         towns.swap(i, rng.below(i + 1));
     }
     let steps = towns.len().saturating_sub(1).max(1) as f64;
-    let quality = |code: Option<&str>| -> f64 {
+    let quality = move |code: Option<&str>| -> f64 {
         towns.iter().position(|t| Some(*t) == code).map_or(0.7, |i| 0.50 + 0.45 * i as f64 / steps)
     };
     let urban = |code: Option<&str>| code.is_some_and(|c| c.len() == 9 && c.as_bytes()[6] == b'0');
@@ -144,44 +152,40 @@ pub fn history(catalog: &Catalog, n: usize) -> Vec<(Opinion, Vec<AuditEntry>)> {
         .map(|i| (i, if urban(grids[i].town_code.as_ref().map(|c| c.as_str())) { 3.0 } else { 1.0 }))
         .collect();
     let end = history_end();
-    let mut out: Vec<(Opinion, Vec<AuditEntry>)> = (0..n)
-        .map(|_| {
-            let grid = &grids[weighted(&mut rng, &weights)];
-            let town = grid.town_code.as_ref().map(|c| c.as_str());
-            let location = point_in(&mut rng, grid);
-            let category = weighted(&mut rng, if urban(town) { &URBAN } else { &RURAL });
-            let created = end - days(rng.unit() * HISTORY_DAYS as f64) + Duration::hours(8 + rng.below(13) as i64);
-            let created = created.min(end - Duration::hours(1));
-            let title = *rng.pick(titles(category));
-            let text = format!("{}附近：{title}，希望有关部门尽快处理。", grid.name);
-            let channel = weighted(
-                &mut rng,
-                &[(Channel::Visit, 30.0), (Channel::Online, 35.0), (Channel::Qr, 20.0), (Channel::Hotline, 15.0)],
-            );
-            let phone = rng.chance(0.5).then(|| format!("138{:08}", rng.below(100_000_000)));
-            let contact = Contact { name: None, phone };
-            let submission = NewOpinion {
-                category,
-                title: title.to_owned(),
-                text,
-                location,
-                channel,
-                anonymous: rng.chance(0.2),
-                contact,
-            };
-            let code = TrackingCode::from_random(rng.next_u64());
-            let (mut opinion, first) =
-                Opinion::submitted(code, submission, catalog.route(location, category), created, "citizen");
-            let mut entries = vec![first];
-            live(&mut rng, &mut opinion, &mut entries, quality(town), difficulty(category), end);
-            (opinion, entries)
-        })
-        .collect();
-    out.sort_by_key(|(o, _)| o.created_at);
-    for (i, (o, _)) in out.iter_mut().enumerate() {
-        o.id = i as i64 + 1;
-    }
-    out
+    std::iter::from_fn(move || {
+        if grids.is_empty() {
+            return None;
+        }
+        let grid = &grids[weighted(&mut rng, &weights)];
+        let town = grid.town_code.as_ref().map(|c| c.as_str());
+        let location = point_in(&mut rng, grid);
+        let category = weighted(&mut rng, if urban(town) { &URBAN } else { &RURAL });
+        let created = end - days(rng.unit() * HISTORY_DAYS as f64) + Duration::hours(8 + rng.below(13) as i64);
+        let created = created.min(end - Duration::hours(1));
+        let title = *rng.pick(titles(category));
+        let text = format!("{}附近：{title}，希望有关部门尽快处理。", grid.name);
+        let channel = weighted(
+            &mut rng,
+            &[(Channel::Visit, 30.0), (Channel::Online, 35.0), (Channel::Qr, 20.0), (Channel::Hotline, 15.0)],
+        );
+        let phone = rng.chance(0.5).then(|| format!("138{:08}", rng.below(100_000_000)));
+        let contact = Contact { name: None, phone };
+        let submission = NewOpinion {
+            category,
+            title: title.to_owned(),
+            text,
+            location,
+            channel,
+            anonymous: rng.chance(0.2),
+            contact,
+        };
+        let code = TrackingCode::from_random(rng.next_u64());
+        let (mut opinion, first) =
+            Opinion::submitted(code, submission, catalog.route(location, category), created, "citizen");
+        let mut entries = vec![first];
+        live(&mut rng, &mut opinion, &mut entries, quality(town), difficulty(category), end);
+        Some((opinion, entries))
+    })
 }
 
 fn point_in(rng: &mut SplitMix64, grid: &crate::domain::GridArea) -> LonLat {

@@ -5,8 +5,10 @@
 pub mod bbox;
 pub mod crs;
 pub mod geodesic;
+pub mod hexagons;
 pub mod points;
 pub mod polygons;
+pub mod tiles;
 
 pub use bbox::{BBox, BBoxError};
 pub use crs::{Crs, CrsError};

@@ -7,10 +7,11 @@ use async_trait::async_trait;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
+use crate::analytics::Fact;
 use crate::catalog::CatalogData;
 use crate::domain::{
-    AdminArea, AuditEntry, Category, GridArea, GridId, Member, NewOpinion, Opinion, Principal, Routing, Station,
-    StationId, Status, TrackingCode,
+    AdminArea, AuditEntry, Category, GridArea, GridId, LonLat, Member, NewOpinion, Opinion, Principal, Routing, Stars,
+    Station, StationId, Status, TrackingCode,
 };
 use crate::spatial::BBox;
 
@@ -21,13 +22,45 @@ pub use sqlite::SqliteStore;
 pub enum StoreError {
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("database error: {0}")]
+    Scan(#[from] rusqlite::Error),
     #[error("could not apply migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0} already exists")]
     Duplicate(String),
     #[error("stored {table} row {id:?} is unreadable: {message}")]
     Corrupt { table: &'static str, id: String, message: String },
+    /// The caller stopped a bulk write because its input was bad; nothing was written.
+    #[error("{0}")]
+    Refused(String),
 }
+
+/// An opinion from another system (`liaison import issues`): its states and times, without
+/// texts, contacts or a step-by-step history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpinionRecord {
+    /// The id in the system it came from; importing the same id again updates the opinion.
+    pub external_id: String,
+    /// Used only when the opinion is new.
+    pub code: TrackingCode,
+    pub category: Category,
+    pub status: Status,
+    pub location: LonLat,
+    pub routing: Routing,
+    pub rating: Option<Stars>,
+    pub due: Option<NaiveDate>,
+    pub created_at: DateTime<FixedOffset>,
+    pub registered_at: Option<DateTime<FixedOffset>>,
+    pub replied_at: Option<DateTime<FixedOffset>>,
+    pub closed_at: Option<DateTime<FixedOffset>>,
+}
+
+/// Hands a bulk import its records a batch at a time: `Ok(None)` when done, `Err` (a message
+/// for the user) to stop and write nothing.
+pub type RecordSource<'a> = &'a mut (dyn FnMut() -> Result<Option<Vec<OpinionRecord>>, String> + Send);
+
+/// Receives opinions one at a time, for the analytics.
+pub type FactSink<'a> = &'a mut (dyn FnMut(Fact<'_>) + Send);
 
 /// Records of one kind to insert or update by id (code for areas).
 #[derive(Debug, Clone)]
@@ -132,6 +165,21 @@ pub trait Store: Send + Sync + 'static {
     async fn history(&self, id: i64) -> Result<Vec<AuditEntry>, StoreError>;
 
     async fn list_opinions(&self, filter: &OpinionFilter) -> Result<Vec<Opinion>, StoreError>;
+
+    /// Upserts imported opinions by external id, all in one transaction; nothing is written when
+    /// the source stops with an error ([`StoreError::Refused`]).
+    async fn import_opinions(
+        &self,
+        source: RecordSource<'_>,
+        progress: Progress<'_>,
+    ) -> Result<WriteReport, StoreError>;
+
+    /// The opinions' change number: it grows with every write to an opinion.
+    async fn opinion_seq(&self) -> Result<i64, StoreError>;
+
+    /// Gives `sink` every opinion written after change number `after` (0: all of them) and
+    /// returns the change number they are up to date with.
+    async fn opinion_facts(&self, after: i64, sink: FactSink<'_>) -> Result<i64, StoreError>;
 
     /// Adds a web login; [`StoreError::Duplicate`] when the username is taken.
     async fn add_user(&self, user: &Principal, password_hash: &str) -> Result<(), StoreError>;

@@ -76,6 +76,7 @@ impl TestApp {
         let mut state = AppState::new(catalog, store.clone());
         state.clock = Clock::Fixed(fixed_now());
         state.submissions = liaison::http::limits::SubmissionLimit::per_hour(per_hour);
+        state.facts.refresh(store.as_ref()).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         // The test client speaks plain HTTP, so its cookie jar needs cookies without Secure.

@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod analytics;
 mod bad_input;
 mod browser;
 mod grids;

@@ -14,7 +14,7 @@ mod opinions;
 
 use chrono::{DateTime, FixedOffset};
 
-use super::{Batch, OpinionFilter, Progress, Store, StoreError, WriteReport};
+use super::{Batch, FactSink, OpinionFilter, Progress, RecordSource, Store, StoreError, WriteReport};
 use crate::catalog::CatalogData;
 use crate::domain::{
     AdminArea, AuditEntry, GridArea, LonLat, Member, NewOpinion, Opinion, Principal, ReceptionRule, Routing, Station,
@@ -25,6 +25,9 @@ use crate::domain::{
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    path: std::path::PathBuf,
+    /// A plain connection for reading opinions in bulk (see `opinion_facts`), opened when first needed.
+    reader: std::sync::Arc<std::sync::Mutex<Option<rusqlite::Connection>>>,
 }
 
 impl SqliteStore {
@@ -39,7 +42,7 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, path: path.to_owned(), reader: Default::default() })
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -365,6 +368,22 @@ impl Store for SqliteStore {
 
     async fn list_opinions(&self, filter: &OpinionFilter) -> Result<Vec<Opinion>, StoreError> {
         self.list_opinions_impl(filter).await
+    }
+
+    async fn import_opinions(
+        &self,
+        source: RecordSource<'_>,
+        progress: Progress<'_>,
+    ) -> Result<WriteReport, StoreError> {
+        self.import_opinions_impl(source, progress).await
+    }
+
+    async fn opinion_seq(&self) -> Result<i64, StoreError> {
+        self.opinion_seq_impl().await
+    }
+
+    async fn opinion_facts(&self, after: i64, sink: FactSink<'_>) -> Result<i64, StoreError> {
+        self.opinion_facts_impl(after, sink)
     }
 
     async fn add_user(&self, user: &Principal, password_hash: &str) -> Result<(), StoreError> {

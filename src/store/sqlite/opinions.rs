@@ -7,8 +7,9 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::{corrupt, parse_col, parse_opt, SqliteStore};
+use crate::analytics::Fact;
 use crate::domain::{AuditEntry, Contact, LonLat, NewOpinion, Opinion, Routing, Stars, TrackingCode};
-use crate::store::{OpinionFilter, StoreError};
+use crate::store::{FactSink, OpinionFilter, OpinionRecord, Progress, RecordSource, StoreError, WriteReport};
 
 const T: &str = "opinions";
 
@@ -97,15 +98,26 @@ async fn insert_entry(
     Ok(())
 }
 
-/// Inserts `o` whole (status, version, times and all) and returns its new id; `o.id` is ignored.
-async fn insert_row(tx: &mut sqlx::Transaction<'_, Sqlite>, o: &Opinion) -> Result<i64, StoreError> {
+/// Takes the next `n` change numbers (see migration 0003) and returns the first. As the first
+/// write of a transaction it also makes the transaction the one writer.
+async fn take_seq(tx: &mut sqlx::Transaction<'_, Sqlite>, n: i64) -> Result<i64, StoreError> {
+    let last: i64 = sqlx::query_scalar("UPDATE counters SET value = value + ? WHERE name = 'opinions' RETURNING value")
+        .bind(n)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(last - n + 1)
+}
+
+/// Inserts `o` whole (status, version, times and all) with change number `seq` and returns its
+/// new id; `o.id` is ignored.
+async fn insert_row(tx: &mut sqlx::Transaction<'_, Sqlite>, o: &Opinion, seq: i64) -> Result<i64, StoreError> {
     let members: Vec<&str> = o.routing.members.iter().map(|m| m.as_str()).collect();
     let new = &o.submission;
     let id = sqlx::query_scalar(
         "INSERT INTO opinions (tracking_code, category, title, body, lon, lat, channel, anonymous, contact_name,
              contact_phone, status, version, town_code, grid_id, station_id, members, department, due_date,
-             reply_route, reply, rating, rating_comment, created_at, registered_at, replied_at, closed_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             reply_route, reply, rating, rating_comment, created_at, registered_at, replied_at, closed_at, seq)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(o.code.as_str())
     .bind(new.category.code())
@@ -133,6 +145,7 @@ async fn insert_row(tx: &mut sqlx::Transaction<'_, Sqlite>, o: &Opinion) -> Resu
     .bind(o.registered_at.map(|t| t.to_rfc3339()))
     .bind(o.replied_at.map(|t| t.to_rfc3339()))
     .bind(o.closed_at.map(|t| t.to_rfc3339()))
+    .bind(seq)
     .fetch_one(&mut **tx)
     .await?;
     Ok(id)
@@ -163,7 +176,8 @@ impl SqliteStore {
     ) -> Result<Opinion, StoreError> {
         let (mut opinion, entry) = Opinion::submitted(code.clone(), new.clone(), routing.clone(), at, actor);
         let mut tx = self.pool().begin().await?;
-        opinion.id = insert_row(&mut tx, &opinion).await?;
+        let seq = take_seq(&mut tx, 1).await?;
+        opinion.id = insert_row(&mut tx, &opinion, seq).await?;
         insert_entry(&mut tx, opinion.id, &entry).await?;
         tx.commit().await?;
         Ok(opinion)
@@ -171,8 +185,9 @@ impl SqliteStore {
 
     pub(super) async fn insert_history_impl(&self, items: &[(Opinion, Vec<AuditEntry>)]) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
-        for (opinion, entries) in items {
-            let id = insert_row(&mut tx, opinion).await?;
+        let first = take_seq(&mut tx, items.len() as i64).await?;
+        for (seq, (opinion, entries)) in (first..).zip(items) {
+            let id = insert_row(&mut tx, opinion, seq).await?;
             for e in entries {
                 insert_entry(&mut tx, id, e).await?;
             }
@@ -183,9 +198,10 @@ impl SqliteStore {
 
     pub(super) async fn save_change_impl(&self, o: &Opinion, entry: &AuditEntry) -> Result<bool, StoreError> {
         let mut tx = self.pool().begin().await?;
+        let seq = take_seq(&mut tx, 1).await?;
         let updated = sqlx::query(
             "UPDATE opinions SET status = ?, version = ?, department = ?, due_date = ?, reply_route = ?, reply = ?,
-                 rating = ?, rating_comment = ?, registered_at = ?, replied_at = ?, closed_at = ?
+                 rating = ?, rating_comment = ?, registered_at = ?, replied_at = ?, closed_at = ?, seq = ?
              WHERE id = ? AND version = ?",
         )
         .bind(o.status.code())
@@ -199,6 +215,7 @@ impl SqliteStore {
         .bind(o.registered_at.map(|t| t.to_rfc3339()))
         .bind(o.replied_at.map(|t| t.to_rfc3339()))
         .bind(o.closed_at.map(|t| t.to_rfc3339()))
+        .bind(seq)
         .bind(o.id)
         .bind(o.version - 1)
         .execute(&mut *tx)
@@ -247,5 +264,262 @@ impl SqliteStore {
         q.push(" ORDER BY id DESC LIMIT ").push_bind(f.limit as i64);
         let rows = q.build().fetch_all(self.pool()).await?;
         rows.iter().map(opinion_from_row).collect()
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The number in ASCII digits `b`, if they are all digits.
+fn digits(b: &[u8]) -> Option<i64> {
+    b.iter().try_fold(0i64, |n, &c| c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0')))
+}
+
+/// Unix seconds of a stored time. The form this module writes, `2026-11-22T09:30:00+08:00`, is
+/// read directly (loading millions of opinions); anything else goes through chrono.
+fn unix_seconds(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    if b.len() == 25 && b[4] == b'-' && b[7] == b'-' && b[10] == b'T' && b[13] == b':' && b[16] == b':' && b[22] == b':'
+    {
+        let sign = match b[19] {
+            b'+' => 1,
+            b'-' => -1,
+            _ => return DateTime::parse_from_rfc3339(text).ok().map(|t| t.timestamp()),
+        };
+        let (y, mo, d) = (digits(&b[0..4])?, digits(&b[5..7])?, digits(&b[8..10])?);
+        let (h, mi, s) = (digits(&b[11..13])?, digits(&b[14..16])?, digits(&b[17..19])?);
+        let offset = sign * (digits(&b[20..22])? * 3600 + digits(&b[23..25])? * 60);
+        if (1..=12).contains(&mo) && (1..=31).contains(&d) && h < 24 && mi < 60 && s < 61 {
+            return Some(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s - offset);
+        }
+    }
+    DateTime::parse_from_rfc3339(text).ok().map(|t| t.timestamp())
+}
+
+/// Days since 1970-01-01 of a stored `YYYY-MM-DD` date.
+fn day_of(text: &str) -> Option<i32> {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    Some(days_from_civil(digits(&b[0..4])?, digits(&b[5..7])?, digits(&b[8..10])?) as i32)
+}
+
+/// One row of `FACT_COLUMNS` as a fact, borrowing its texts from the row.
+fn fact_from_row<'r>(row: &'r rusqlite::Row<'_>) -> Result<Fact<'r>, StoreError> {
+    let id: i64 = row.get(0)?;
+    let bad = |col: &str, e: &dyn std::fmt::Display| corrupt(T, &id.to_string(), format!("{col}: {e}"));
+    let text = |i: usize| -> Result<Option<&'r str>, StoreError> {
+        row.get_ref(i)?.as_str_or_null().map_err(|e| bad(FACT_COLUMNS.split(", ").nth(i).unwrap_or("?"), &e))
+    };
+    let time = |i: usize, col: &str| -> Result<Option<i64>, StoreError> {
+        text(i)?.map(|t| unix_seconds(t).ok_or_else(|| bad(col, &"not an RFC 3339 time"))).transpose()
+    };
+    let category = text(3)?.unwrap_or_default();
+    let status = text(4)?.unwrap_or_default();
+    let rating: Option<i64> = row.get(5)?;
+    let members = text(9)?.unwrap_or("[]");
+    Ok(Fact {
+        id,
+        lon: row.get(1)?,
+        lat: row.get(2)?,
+        category: category.parse().map_err(|e| bad("category", &e))?,
+        status: status.parse().map_err(|e| bad("status", &e))?,
+        rating: rating.map(|r| r as u8),
+        town: text(6)?,
+        grid: text(7)?,
+        station: text(8)?,
+        members: serde_json::from_str(members).map_err(|e| bad("members", &e))?,
+        created: time(10, "created_at")?.ok_or_else(|| bad("created_at", &"missing"))?,
+        registered: time(11, "registered_at")?,
+        replied: time(12, "replied_at")?,
+        due: text(13)?.map(|d| day_of(d).ok_or_else(|| bad("due_date", &d))).transpose()?,
+    })
+}
+
+const FACT_COLUMNS: &str = "id, lon, lat, category, status, rating, town_code, grid_id, station_id, members, \
+                            created_at, registered_at, replied_at, due_date";
+
+/// Rows per INSERT of a bulk import: 500 rows of 22 values stay under SQLite's 32,766 variables.
+const IMPORT_CHUNK: usize = 500;
+
+/// A tracking code derived from `code` for the `attempt`-th retry after a collision: as
+/// unguessable as the original, which was random.
+fn rederived(code: &TrackingCode, attempt: u32) -> TrackingCode {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(format!("{}:{attempt}", code.as_str()));
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    TrackingCode::from_random(u64::from_le_bytes(first))
+}
+
+/// Upserts one chunk of records by external id, numbered from change number `seq`.
+async fn upsert_records(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    records: &[OpinionRecord],
+    seq: i64,
+    attempt: u32,
+) -> Result<(), sqlx::Error> {
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "INSERT INTO opinions (tracking_code, category, title, body, lon, lat, channel, anonymous, status, version,
+             town_code, grid_id, station_id, members, due_date, rating, created_at, registered_at, replied_at,
+             closed_at, seq, external_id) ",
+    );
+    q.push_values(records.iter().zip(seq..), |mut b, (r, seq)| {
+        let code = if attempt == 0 { r.code.clone() } else { rederived(&r.code, attempt) };
+        let members: Vec<&str> = r.routing.members.iter().map(|m| m.as_str()).collect();
+        b.push_bind(code.as_str().to_owned())
+            .push_bind(r.category.code())
+            .push_bind(r.category.label_zh())
+            .push_bind("")
+            .push_bind(r.location.lon())
+            .push_bind(r.location.lat())
+            .push_bind("online")
+            .push_bind(1i64)
+            .push_bind(r.status.code())
+            .push_bind(1i64)
+            .push_bind(r.routing.town_code.as_ref().map(|c| c.as_str().to_owned()))
+            .push_bind(r.routing.grid.as_ref().map(|g| g.as_str().to_owned()))
+            .push_bind(r.routing.station.as_ref().map(|s| s.as_str().to_owned()))
+            .push_bind(serde_json::Value::from(members).to_string())
+            .push_bind(r.due.map(|d| d.to_string()))
+            .push_bind(r.rating.map(|s| i64::from(s.get())))
+            .push_bind(r.created_at.to_rfc3339())
+            .push_bind(r.registered_at.map(|t| t.to_rfc3339()))
+            .push_bind(r.replied_at.map(|t| t.to_rfc3339()))
+            .push_bind(r.closed_at.map(|t| t.to_rfc3339()))
+            .push_bind(seq)
+            .push_bind(r.external_id.clone());
+    });
+    q.push(
+        " ON CONFLICT (external_id) WHERE external_id IS NOT NULL DO UPDATE SET
+             category = excluded.category, lon = excluded.lon, lat = excluded.lat, status = excluded.status,
+             version = opinions.version + 1, town_code = excluded.town_code, grid_id = excluded.grid_id,
+             station_id = excluded.station_id, members = excluded.members, due_date = excluded.due_date,
+             rating = excluded.rating, created_at = excluded.created_at, registered_at = excluded.registered_at,
+             replied_at = excluded.replied_at, closed_at = excluded.closed_at, seq = excluded.seq",
+    );
+    q.build().execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// From a first batch this big, an import drops the opinions' plain indexes and builds them again
+/// at the end, in the same transaction: building an index once is much cheaper than updating it
+/// row by row. Unique indexes stay, since they decide conflicts.
+const BULK_ROWS: usize = 10_000;
+
+/// Drops the non-unique indexes of `opinions` and returns the statements that create them again.
+async fn drop_plain_indexes(tx: &mut sqlx::Transaction<'_, Sqlite>) -> Result<Vec<String>, StoreError> {
+    let indexes: Vec<(String, String)> = sqlx::query_as(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'opinions' AND sql IS NOT NULL
+             AND sql NOT LIKE 'CREATE UNIQUE%'",
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    for (name, _) in &indexes {
+        sqlx::query(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\""))).execute(&mut **tx).await?;
+    }
+    Ok(indexes.into_iter().map(|(_, sql)| sql).collect())
+}
+
+fn is_code_collision(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation() && d.message().contains("tracking_code"))
+}
+
+impl SqliteStore {
+    pub(super) async fn import_opinions_impl(
+        &self,
+        source: RecordSource<'_>,
+        progress: Progress<'_>,
+    ) -> Result<WriteReport, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let mut seq = take_seq(&mut tx, 0).await?;
+        // A bigger page cache (256 MiB) for this connection: the indexes of millions of rows.
+        sqlx::query("PRAGMA cache_size = -262144").execute(&mut *tx).await?;
+        let before: i64 = sqlx::query_scalar("SELECT count(*) FROM opinions").fetch_one(&mut *tx).await?;
+        let mut total = 0usize;
+        let mut rebuild = Vec::new();
+        while let Some(batch) = source().map_err(StoreError::Refused)? {
+            if total == 0 && batch.len() >= BULK_ROWS {
+                rebuild = drop_plain_indexes(&mut tx).await?;
+            }
+            for chunk in batch.chunks(IMPORT_CHUNK) {
+                let mut attempt = 0;
+                // A failed statement is undone alone; the transaction goes on.
+                while let Err(e) = upsert_records(&mut tx, chunk, seq, attempt).await {
+                    if !is_code_collision(&e) || attempt >= 5 {
+                        return Err(e.into());
+                    }
+                    attempt += 1;
+                }
+                seq += chunk.len() as i64;
+                total += chunk.len();
+                progress(total as u64);
+            }
+        }
+        for sql in rebuild {
+            sqlx::query(&sql).execute(&mut *tx).await?;
+        }
+        sqlx::query("UPDATE counters SET value = ? WHERE name = 'opinions'").bind(seq - 1).execute(&mut *tx).await?;
+        let after: i64 = sqlx::query_scalar("SELECT count(*) FROM opinions").fetch_one(&mut *tx).await?;
+        tx.commit().await?;
+        let inserted = (after - before) as usize;
+        Ok(WriteReport { inserted, updated: total - inserted })
+    }
+
+    pub(super) async fn opinion_seq_impl(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT value FROM counters WHERE name = 'opinions'").fetch_one(self.pool()).await?)
+    }
+
+    /// Reads facts on a plain SQLite connection of its own: sqlx hands rows one by one across
+    /// threads, which makes reading millions of rows several times slower.
+    pub(super) fn opinion_facts_impl(&self, after: i64, sink: FactSink<'_>) -> Result<i64, StoreError> {
+        let mut reader = self.reader.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if reader.is_none() {
+            let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            let conn = rusqlite::Connection::open_with_flags(&self.path, flags)?;
+            conn.busy_timeout(std::time::Duration::from_secs(10))?;
+            *reader = Some(conn);
+        }
+        let Some(conn) = reader.as_mut() else { unreachable!("opened above") };
+        // One read transaction: the counter and the rows come from the same snapshot.
+        let tx = conn.transaction()?;
+        let upto: i64 = tx.query_row("SELECT value FROM counters WHERE name = 'opinions'", [], |r| r.get(0))?;
+        // Everything: scan the table in order (`+seq` keeps SQLite off the seq index); a few
+        // changes: look them up by the index.
+        let seq = if after == 0 { "+seq" } else { "seq" };
+        let mut stmt =
+            tx.prepare_cached(&format!("SELECT {FACT_COLUMNS} FROM opinions WHERE {seq} > ?1 AND {seq} <= ?2"))?;
+        let mut rows = stmt.query([after, upto])?;
+        while let Some(row) = rows.next()? {
+            sink(fact_from_row(row)?);
+        }
+        Ok(upto)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_times_read_fast_and_right() {
+        for text in ["2026-11-22T09:30:00+08:00", "1999-12-31T23:59:59-05:30", "2024-02-29T00:00:00+00:00"] {
+            assert_eq!(unix_seconds(text), Some(DateTime::parse_from_rfc3339(text).unwrap().timestamp()), "{text}");
+        }
+        assert_eq!(unix_seconds("2026-11-22T09:30:00.250+08:00"), unix_seconds("2026-11-22T09:30:00+08:00"));
+        assert_eq!(unix_seconds("2026-11-22 09:30"), None);
+        assert_eq!(day_of("1970-01-02"), Some(1));
+        assert_eq!(
+            day_of("2026-11-22"),
+            Some((NaiveDate::from_ymd_opt(2026, 11, 22).unwrap() - NaiveDate::default()).num_days() as i32)
+        );
     }
 }

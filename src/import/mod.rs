@@ -2,6 +2,8 @@
 //! reference resolves (in the file or already stored), then write all of it in one transaction.
 //! A bad record rejects the whole file with a message naming its place and field.
 
+pub mod issues;
+
 use std::collections::HashSet;
 
 use crate::catalog::CatalogData;

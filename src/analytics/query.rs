@@ -1,0 +1,375 @@
+//! Questions asked of the [`Facts`]: hexagon heatmaps, grouped statistics with trends, and point
+//! clusters for map tiles. Every answer is one scan over the columns. Positions are WGS84 lon/lat
+//! degrees; times Unix seconds; days Asia/Shanghai calendar days.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+
+use chrono::{Datelike, NaiveDate};
+use h3o::CellIndex;
+
+use super::facts::{category_at, status_at, Facts, NONE, NO_DAY, NO_TIME};
+use super::tally::{Summary, Tally};
+use super::{date_of, day_number, day_start, local_day};
+use crate::domain::location::public_grid;
+use crate::domain::{Category, Status};
+use crate::spatial::hexagons::{centre, grown_for_cells, HexResolution};
+use crate::spatial::BBox;
+
+/// Cells with fewer opinions than this show their count only: rates over a handful of opinions
+/// are noise, and could point at the few citizens who live there.
+pub const MIN_COUNT_FOR_RATES: u32 = 5;
+
+/// A time window `[from, to)` in Unix seconds; `None` leaves that side open.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Window {
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+}
+
+impl Window {
+    pub fn contains(&self, t: i64) -> bool {
+        self.from.is_none_or(|f| t >= f) && self.to.is_none_or(|e| t < e)
+    }
+}
+
+/// Which opinions to count.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub window: Window,
+    pub category: Option<Category>,
+    /// A station id.
+    pub station: Option<String>,
+    /// A town's area code.
+    pub town: Option<String>,
+    /// Only opinions inside (heatmaps: only hexagons whose centre is inside, with all their
+    /// opinions).
+    pub bbox: Option<BBox>,
+    /// Today (days since 1970-01-01, Asia/Shanghai): due dates before it have passed.
+    pub today: i32,
+}
+
+/// A filter turned into the facts' column values, and the rules of [`super`]'s definitions.
+struct Judge<'a> {
+    facts: &'a Facts,
+    window: Window,
+    today: i32,
+    category: Option<u8>,
+    station: Option<u32>,
+    town: Option<u32>,
+    /// The filter names a station or town no opinion has.
+    nothing: bool,
+}
+
+const REJECTED: u8 = Status::Rejected as u8;
+const SUBMITTED: u8 = Status::Submitted as u8;
+
+impl<'a> Judge<'a> {
+    fn new(facts: &'a Facts, f: &Filter) -> Self {
+        let station = f.station.as_deref().map(|s| facts.stations.get(s));
+        let town = f.town.as_deref().map(|t| facts.towns.get(t));
+        Judge {
+            facts,
+            window: f.window,
+            today: f.today,
+            category: f.category.map(|c| c as u8),
+            station: station.flatten(),
+            town: town.flatten(),
+            nothing: station == Some(None) || town == Some(None),
+        }
+    }
+
+    /// Whether row `r` passes the category, station and town filters.
+    fn passes(&self, r: usize) -> bool {
+        let f = self.facts;
+        self.category.is_none_or(|c| f.category[r] == c)
+            && self.station.is_none_or(|s| f.station[r] == s)
+            && self.town.is_none_or(|t| f.town[r] == t)
+    }
+
+    fn submitted(&self, r: usize) -> bool {
+        self.window.contains(self.facts.created[r])
+    }
+
+    fn due(&self, r: usize) -> bool {
+        let f = self.facts;
+        let (due, status) = (f.due[r], f.status[r]);
+        due != NO_DAY
+            && due < self.today
+            && status != REJECTED
+            && status != SUBMITTED
+            && self.window.contains(day_start(due))
+    }
+
+    /// Adds row `r` to `t` as a member of the submitted and/or due group; returns its reply
+    /// time in hours when it counts for the reply-time quantiles.
+    fn add(&self, t: &mut Tally, r: usize, submitted: bool, due: bool) -> Option<f64> {
+        let f = self.facts;
+        let (registered, replied) = (f.registered[r], f.replied[r]);
+        let has_reply = registered != NO_TIME && replied != NO_TIME;
+        if due {
+            t.add_due(replied != NO_TIME && local_day(replied) <= f.due[r]);
+        }
+        if !submitted {
+            return None;
+        }
+        let overdue = f.due[r] != NO_DAY && f.due[r] < self.today;
+        t.add_submitted(status_at(f.status[r]), f.category[r], f.rating[r], overdue, has_reply);
+        has_reply.then(|| (replied - registered) as f64 / 3600.0)
+    }
+}
+
+/// Tallies by key, with the reply times of each.
+struct Groups<K> {
+    slots: HashMap<K, u32>,
+    keys: Vec<K>,
+    tallies: Vec<Tally>,
+    hours: Vec<(u32, f64)>,
+    last: Option<(K, u32)>,
+}
+
+impl<K: Copy + Eq + Hash> Groups<K> {
+    fn new() -> Self {
+        Groups { slots: HashMap::new(), keys: Vec::new(), tallies: Vec::new(), hours: Vec::new(), last: None }
+    }
+
+    fn add(&mut self, judge: &Judge<'_>, r: usize, key: K, submitted: bool, due: bool) {
+        let slot = match self.last {
+            // Rows come sorted by cell, so the key is usually the one before.
+            Some((k, s)) if k == key => s,
+            _ => {
+                let next = self.keys.len() as u32;
+                let s = *self.slots.entry(key).or_insert(next);
+                if s == next {
+                    self.keys.push(key);
+                    self.tallies.push(Tally::default());
+                }
+                self.last = Some((key, s));
+                s
+            }
+        };
+        if let Some(h) = judge.add(&mut self.tallies[slot as usize], r, submitted, due) {
+            self.hours.push((slot, h));
+        }
+    }
+
+    /// Each key with its summary, in order of first sight.
+    fn finish(self) -> Vec<(K, Summary)> {
+        // Counting sort of the reply times by group.
+        let mut start = vec![0usize; self.keys.len() + 1];
+        for &(s, _) in &self.hours {
+            start[s as usize + 1] += 1;
+        }
+        for i in 1..start.len() {
+            start[i] += start[i - 1];
+        }
+        let mut next = start.clone();
+        let mut sorted = vec![0.0; self.hours.len()];
+        for &(s, h) in &self.hours {
+            sorted[next[s as usize]] = h;
+            next[s as usize] += 1;
+        }
+        self.keys
+            .into_iter()
+            .zip(&self.tallies)
+            .enumerate()
+            .map(|(i, (k, t))| (k, Summary::new(t, &mut sorted[start[i]..start[i + 1]])))
+            .collect()
+    }
+}
+
+/// One hexagon of a heatmap.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hexagon {
+    pub cell: CellIndex,
+    /// Opinions submitted in the window.
+    pub count: u32,
+    /// Every number, for cells with at least [`MIN_COUNT_FOR_RATES`] opinions.
+    pub summary: Option<Summary>,
+}
+
+/// The hexagons at `res` holding opinions submitted in the window, ordered by cell id. With a
+/// bbox: the hexagons whose centre lies in it, each with all its opinions (so a cell's numbers do
+/// not change as the map pans).
+pub fn heatmap(facts: &Facts, filter: &Filter, res: HexResolution) -> Vec<Hexagon> {
+    let judge = Judge::new(facts, filter);
+    if judge.nothing {
+        return Vec::new();
+    }
+    let grown = filter.bbox.map(|b| grown_for_cells(&b, res));
+    let column = &facts.cells[usize::from(res.get() - HexResolution::coarsest().get())];
+    let mut groups = Groups::new();
+    for (r, &cell) in column.iter().enumerate() {
+        if !judge.passes(r) || grown.is_some_and(|g| !g.contains(facts.lon[r], facts.lat[r])) {
+            continue;
+        }
+        let (submitted, due) = (judge.submitted(r), judge.due(r));
+        if submitted || due {
+            groups.add(&judge, r, cell, submitted, due);
+        }
+    }
+    let mut cells: Vec<Hexagon> = groups
+        .finish()
+        .into_iter()
+        .filter(|(_, s)| s.count > 0)
+        .filter_map(|(bits, s)| {
+            let cell = CellIndex::try_from(bits).ok()?;
+            if let Some(b) = &filter.bbox {
+                let (lon, lat) = centre(cell);
+                if !b.contains(lon, lat) {
+                    return None;
+                }
+            }
+            Some(Hexagon { cell, count: s.count, summary: (s.count >= MIN_COUNT_FOR_RATES).then_some(s) })
+        })
+        .collect();
+    cells.sort_unstable_by_key(|h| u64::from(h.cell));
+    cells
+}
+
+/// What statistics are grouped by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupBy {
+    Town,
+    Station,
+    Member,
+    Grid,
+    Category,
+}
+
+/// The length of the periods of a trend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Interval {
+    Day,
+    /// Weeks begin on Monday.
+    Week,
+    Month,
+}
+
+impl Interval {
+    /// The first day of the period holding `day`.
+    pub fn start(self, day: i32) -> i32 {
+        match self {
+            Interval::Day => day,
+            // 1970-01-01 was a Thursday, three days after a Monday.
+            Interval::Week => day - (day + 3).rem_euclid(7),
+            Interval::Month => {
+                let d = date_of(day);
+                day_number(d.with_day(1).unwrap_or(d))
+            }
+        }
+    }
+}
+
+/// One row of grouped statistics.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatsRow {
+    /// The town code, station, member or grid id, or category code; `None` for opinions outside
+    /// every group of that kind (and for the single row without grouping).
+    pub group: Option<String>,
+    /// The first day of the period, with an interval.
+    pub period: Option<NaiveDate>,
+    pub summary: Summary,
+}
+
+/// Statistics by group and, with an interval, by period: opinions count in the period of their
+/// submission, and for the reply rate in the period of their due date. Rows come ordered by
+/// group then period; a member's opinions count for each of the members they were routed to.
+pub fn stats(facts: &Facts, filter: &Filter, by: Option<GroupBy>, interval: Option<Interval>) -> Vec<StatsRow> {
+    let judge = Judge::new(facts, filter);
+    let mut groups: Groups<(u32, i32)> = Groups::new();
+    let period = |day: i32| interval.map_or(i32::MIN, |i| i.start(day));
+    for r in 0..facts.len() {
+        if judge.nothing || !judge.passes(r) || filter.bbox.is_some_and(|b| !b.contains(facts.lon[r], facts.lat[r])) {
+            continue;
+        }
+        let (submitted, due) = (judge.submitted(r), judge.due(r));
+        if !(submitted || due) {
+            continue;
+        }
+        let single;
+        let keys: &[u32] = match by {
+            None => &[0],
+            Some(GroupBy::Town) => std::slice::from_ref(&facts.town[r]),
+            Some(GroupBy::Station) => std::slice::from_ref(&facts.station[r]),
+            Some(GroupBy::Grid) => std::slice::from_ref(&facts.grid[r]),
+            Some(GroupBy::Category) => {
+                single = [u32::from(facts.category[r])];
+                &single
+            }
+            Some(GroupBy::Member) if facts.members_at(r).is_empty() => &[NONE],
+            Some(GroupBy::Member) => facts.members_at(r),
+        };
+        for &g in keys {
+            if submitted {
+                groups.add(&judge, r, (g, period(local_day(facts.created[r]))), true, false);
+            }
+            if due {
+                groups.add(&judge, r, (g, period(facts.due[r])), false, true);
+            }
+        }
+    }
+    let name = |g: u32| -> Option<String> {
+        let names = match by? {
+            GroupBy::Town => &facts.towns,
+            GroupBy::Station => &facts.stations,
+            GroupBy::Grid => &facts.grids,
+            GroupBy::Member => &facts.members,
+            GroupBy::Category => return Some(category_at(g as u8).code().to_owned()),
+        };
+        names.name(g).map(str::to_owned)
+    };
+    let mut rows: Vec<StatsRow> = groups
+        .finish()
+        .into_iter()
+        .map(|((g, p), summary)| StatsRow { group: name(g), period: (p != i32::MIN).then(|| date_of(p)), summary })
+        .collect();
+    rows.sort_by(|a, b| (&a.group, a.period).cmp(&(&b.group, b.period)));
+    rows
+}
+
+/// Opinions at one position of the public ~100 m grid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cluster {
+    pub lon: f64,
+    pub lat: f64,
+    pub count: u32,
+    pub open: u32,
+    pub resolved: u32,
+}
+
+/// The opinions submitted in the window whose public position (see
+/// [`crate::domain::LonLat::public`]) `keep` accepts, one cluster per position, ordered by
+/// position. `filter.bbox`, if any, should hold every exact position that rounds into `keep`.
+pub fn clusters(facts: &Facts, filter: &Filter, keep: impl Fn(f64, f64) -> bool) -> Vec<Cluster> {
+    let judge = Judge::new(facts, filter);
+    let mut by_place: HashMap<(i64, i64), Tally> = HashMap::new();
+    for r in 0..facts.len() {
+        if judge.nothing || !judge.passes(r) || !judge.submitted(r) {
+            continue;
+        }
+        let (lon, lat) = (facts.lon[r], facts.lat[r]);
+        if filter.bbox.is_some_and(|b| !b.contains(lon, lat)) {
+            continue;
+        }
+        let (plon, plat) = public_grid(lon, lat);
+        if keep(plon, plat) {
+            let key = ((plon * 1000.0).round() as i64, (plat * 1000.0).round() as i64);
+            judge.add(by_place.entry(key).or_default(), r, true, false);
+        }
+    }
+    let mut out: Vec<Cluster> = by_place
+        .into_iter()
+        .map(|((x, y), t)| Cluster {
+            lon: x as f64 / 1000.0,
+            lat: y as f64 / 1000.0,
+            count: t.count,
+            open: t.open,
+            resolved: t.resolved,
+        })
+        .collect();
+    out.sort_by(|a, b| (a.lon, a.lat).partial_cmp(&(b.lon, b.lat)).unwrap_or(std::cmp::Ordering::Equal));
+    out
+}
