@@ -183,7 +183,7 @@ impl<R: Read> IssueReader<R> {
         if status == Status::Replied && replied_at.is_none() {
             return Err(at(line, "replied_at", "is required for a replied opinion"));
         }
-        for (name, t) in [("registered_at", registered_at), ("replied_at", replied_at), ("resolved_at", resolved_at)] {
+        for (name, t) in [("resolved_at", resolved_at), ("registered_at", registered_at), ("replied_at", replied_at)] {
             if t.is_some_and(|t| t < created_at) {
                 return Err(at(line, name, "is before created_at"));
             }

@@ -283,3 +283,151 @@ fn the_command_line_adds_users_and_prints_a_token_once() {
     let contains = |needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
     assert!(contains(&hash) && !contains(&token[4..]), "only the hash is stored");
 }
+
+/// The first rows of the peers' issues.csv (`../shared/peers/gen_data.py`), in their format.
+const PEER_ISSUES: &str = "id,lon,lat,category,status,satisfaction,created_at,resolved_at
+1,121.543500,29.865500,parking,resolved,5,2024-03-01T09:30:00+08:00,2024-03-03T10:00:00+08:00
+2,121.551200,29.871100,noise,open,,2024-03-02T14:00:00+08:00,
+3,121.548000,29.860000,roads,resolved,,2024-03-05T08:00:00+08:00,2024-03-20T08:00:00+08:00
+4,121.300000,29.700000,water,resolved,2,2024-04-01T08:00:00+08:00,2024-04-02T08:00:00+08:00
+";
+
+#[tokio::test]
+async fn issues_import_in_the_peers_format_routed_and_counted() {
+    let app = TestApp::with_sample().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("issues.csv");
+    std::fs::write(&file, PEER_ISSUES).unwrap();
+    let out = liaison_cmd(&app.db_path).args(["import", "issues"]).arg(&file).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("4 inserted, 0 updated"));
+
+    let rows: Vec<(String, String, Option<String>, Option<String>, Option<String>, Option<String>, Option<i64>)> =
+        sqlx::query_as(
+            "SELECT external_id, status, registered_at, replied_at, closed_at, due_date, rating FROM opinions ORDER BY id",
+        )
+        .fetch_all(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 4);
+    // resolved = closed, replied when resolved, due 15 days after registration (= creation).
+    assert_eq!(rows[0].1, "closed");
+    assert_eq!(rows[0].2.as_deref(), Some("2024-03-01T09:30:00+08:00"));
+    assert_eq!(rows[0].3.as_deref(), Some("2024-03-03T10:00:00+08:00"));
+    assert_eq!(rows[0].4, rows[0].3);
+    assert_eq!((rows[0].5.as_deref(), rows[0].6), (Some("2024-03-16"), Some(5)));
+    // open = registered: no reply, not closed.
+    assert_eq!((rows[1].1.as_str(), rows[1].3.as_deref(), rows[1].4.as_deref()), ("registered", None, None));
+    // Routed by position like a new opinion: the first lies in a grid of 南门街道.
+    let town: Option<String> = sqlx::query_scalar("SELECT town_code FROM opinions WHERE external_id = '1'")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    let expected = app
+        .state
+        .catalog()
+        .route(liaison::domain::LonLat::new(121.5435, 29.8655).unwrap(), liaison::domain::Category::Parking);
+    assert_eq!(town, expected.town_code.map(|c| c.to_string()));
+
+    // The running server picks the import up (another process wrote it) and counts it.
+    app.state.facts.refresh(app.store.as_ref()).await.unwrap();
+    let (_, stats) = app.get("/api/v1/stats?from=2024-03-01&to=2024-04-30").await;
+    let s = &stats["rows"][0];
+    assert_eq!((s["count"].as_u64(), s["resolved"].as_u64(), s["open"].as_u64()), (Some(4), Some(3), Some(1)), "{s}");
+    assert_eq!((s["rated"].as_u64(), s["satisfaction_rate"].as_f64()), (Some(2), Some(0.5)));
+    // Reply hours: 48.5, 360, 24 -> median 48.5.
+    assert_eq!(s["reply_hours_median"].as_f64(), Some(48.5));
+
+    // Importing the same ids again updates them: nothing is duplicated.
+    std::fs::write(
+        &file,
+        PEER_ISSUES.replace(
+            "2,121.551200,29.871100,noise,open,,2024-03-02T14:00:00+08:00,",
+            "2,121.551200,29.871100,noise,resolved,4,2024-03-02T14:00:00+08:00,2024-03-04T14:00:00+08:00",
+        ),
+    )
+    .unwrap();
+    let out = liaison_cmd(&app.db_path).args(["import", "issues"]).arg(&file).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("0 inserted, 4 updated"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    app.state.facts.refresh(app.store.as_ref()).await.unwrap();
+    let (_, stats) = app.get("/api/v1/stats?from=2024-03-01&to=2024-04-30").await;
+    assert_eq!((stats["rows"][0]["count"].as_u64(), stats["rows"][0]["resolved"].as_u64()), (Some(4), Some(4)));
+}
+
+#[tokio::test]
+async fn a_bad_issue_row_stops_the_import_naming_line_and_column() {
+    let (_dir, store) = fresh_store().await;
+    let catalog = std::sync::Arc::new(liaison::catalog::Catalog::build(store.load().await.unwrap()));
+    for (csv, expected) in [
+        (PEER_ISSUES.replace("noise,open", "noise,pending"), "line 3, column \"status\""),
+        (PEER_ISSUES.replace("resolved,5,", "resolved,6,"), "line 2, column \"satisfaction\""),
+        (
+            PEER_ISSUES.replace("2024-03-05T08:00:00+08:00,2024-03-20", "2024-03-05,2024-03-20"),
+            "line 4, column \"created_at\"",
+        ),
+        (PEER_ISSUES.replace(",2024-04-02T08:00:00+08:00", ","), "line 5, column \"resolved_at\": is required"),
+        (
+            PEER_ISSUES.replace("2024-03-03T10:00:00", "2024-02-03T10:00:00"),
+            "line 2, column \"resolved_at\": is before created_at",
+        ),
+        (PEER_ISSUES.replace("\n4,", "\n1,"), "line 5, column \"id\": \"1\" appears twice"),
+        (PEER_ISSUES.replace("121.300000", "321.3"), "line 5, column \"lon/lat\""),
+        (PEER_ISSUES.replace("category,", "kind,"), "no \"category\" column"),
+    ] {
+        let mut source = match liaison::import::issues::IssueReader::new(csv.as_bytes(), Crs::Wgs84, catalog.clone()) {
+            Ok(reader) => reader,
+            Err(e) => {
+                assert!(e.contains(expected), "{e}");
+                continue;
+            }
+        };
+        // Batches of one, so that good rows reach the database before the bad one stops it.
+        let err = store.import_opinions(&mut || source.next_batch(1), &|_| {}).await.unwrap_err();
+        assert!(err.to_string().contains(expected), "{err} (expected {expected})");
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM opinions").fetch_one(store.pool()).await.unwrap();
+        assert_eq!(n, 0, "nothing written after: {err}");
+    }
+}
+
+#[tokio::test]
+async fn sample_issues_import_and_give_the_same_numbers_as_sql() {
+    let app = TestApp::with_sample().await;
+    let dir = tempfile::tempdir().unwrap();
+    let out =
+        liaison_cmd(&app.db_path).args(["sample-data", "--issues", "3000", "--out"]).arg(dir.path()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let file = dir.path().join("issues.csv");
+    let out = liaison_cmd(&app.db_path).args(["import", "issues"]).arg(&file).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("3000 inserted"), "{}", String::from_utf8_lossy(&out.stderr));
+    app.state.facts.refresh(app.store.as_ref()).await.unwrap();
+    // Per-town counts, rated and resolved as SQL counts them.
+    let sql: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT town_code, count(*), sum(status IN ('replied', 'closed')), count(rating), sum(status = 'rejected')
+         FROM opinions WHERE town_code IS NOT NULL GROUP BY town_code ORDER BY town_code",
+    )
+    .fetch_all(app.store.pool())
+    .await
+    .unwrap();
+    let (_, stats) = app.get("/api/v1/stats?group_by=town").await;
+    let got: Vec<(String, i64, i64, i64, i64)> = stats["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["group"].is_string())
+        .map(|r| {
+            let n = |k: &str| r[k].as_i64().unwrap();
+            (r["group"].as_str().unwrap().to_owned(), n("count"), n("resolved"), n("rated"), n("rejected"))
+        })
+        .collect();
+    assert_eq!(got, sql);
+    assert!(got.len() >= 15, "the sample spreads over the towns");
+    // The sample's towns differ in how well they work the loop.
+    let rates: Vec<f64> =
+        stats["rows"].as_array().unwrap().iter().filter_map(|r| r["satisfaction_rate"].as_f64()).collect();
+    let spread = rates.iter().cloned().fold(f64::MIN, f64::max) - rates.iter().cloned().fold(f64::MAX, f64::min);
+    assert!(spread > 0.1, "satisfaction differs by town: {rates:?}");
+}
