@@ -25,7 +25,7 @@ fn main() {
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().build().expect("a tokio runtime")
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime")
 }
 
 fn store() -> SqliteStore {
@@ -106,6 +106,11 @@ fn issue_tile_z14(bencher: Bencher) {
     // The busiest z14 tile near the city centre.
     let tile = Tile::new(14, 13723, 6766).unwrap();
     let b = tile.bounds();
-    let f = filter(Some(BBox { min_lon: b.min_lon - 0.0006, min_lat: b.min_lat - 0.0006, max_lon: b.max_lon + 0.0006, max_lat: b.max_lat + 0.0006 }));
+    let f = filter(Some(BBox {
+        min_lon: b.min_lon - 0.0006,
+        min_lat: b.min_lat - 0.0006,
+        max_lon: b.max_lon + 0.0006,
+        max_lat: b.max_lat + 0.0006,
+    }));
     bencher.bench_local(|| clusters(facts, &f, |lon, lat| tile.holds(lon, lat)).len());
 }

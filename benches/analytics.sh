@@ -23,7 +23,7 @@ trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 "$PEERS/pg_cluster.sh" start >/dev/null
 [ -f "$DATA/areas.csv" ] || "$PEERS/postgis_setup.sh"
 cargo build --release --quiet
-BIN=$ROOT/target/release/liaison
+BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/liaison
 DB=$WORK/bench.db
 
 echo "== import"

@@ -106,21 +106,91 @@ pub struct Facts {
     pub seq: i64,
 }
 
-/// Collects opinions one at a time for [`Facts::build`]'s work: cells are computed on all cores
-/// and rows sorted only at the end.
+/// Collects opinions one at a time for [`Facts::build`]. Cells, the costly part, are computed on
+/// another thread while the caller goes on reading (rows go over in chunks), and on every core at
+/// the end; rows are sorted last.
 #[derive(Debug, Default)]
 pub struct FactsBuilder {
     facts: Facts,
+    /// Rows handed to the cell workers so far.
+    sent: usize,
+    cells: Option<CellWorkers>,
+}
+
+/// A chunk of positions: its first row, longitudes, latitudes.
+type Chunk = (usize, Vec<f64>, Vec<f64>);
+/// A chunk's cells: its first row and one `[u64; 5]` per row.
+type Done = (usize, Vec<[u64; 5]>);
+
+#[derive(Debug)]
+struct CellWorkers {
+    todo: std::sync::mpsc::Sender<Chunk>,
+    queue: std::sync::Arc<std::sync::Mutex<std::sync::mpsc::Receiver<Chunk>>>,
+    done_tx: std::sync::mpsc::Sender<Done>,
+    done: std::sync::mpsc::Receiver<Done>,
+    worker: std::thread::JoinHandle<()>,
+}
+
+/// Rows per chunk of cells to compute.
+const CELL_CHUNK: usize = 1 << 15;
+
+/// Computes queued chunks until the queue is closed and empty.
+fn work_off(queue: &std::sync::Mutex<std::sync::mpsc::Receiver<Chunk>>, done: &std::sync::mpsc::Sender<Done>) {
+    loop {
+        let next = queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner).recv();
+        let Ok((start, lon, lat)) = next else { return };
+        let cells = lon.iter().zip(&lat).map(|(&x, &y)| cells_of(x, y)).collect();
+        if done.send((start, cells)).is_err() {
+            return;
+        }
+    }
 }
 
 impl FactsBuilder {
     pub fn add(&mut self, fact: &Fact<'_>) {
         self.facts.push(fact, [0; 5]);
+        if self.facts.len() - self.sent >= CELL_CHUNK {
+            self.send();
+        }
+    }
+
+    /// Hands the rows not yet sent to the cell workers.
+    fn send(&mut self) {
+        let (from, to) = (self.sent, self.facts.len());
+        if from == to {
+            return;
+        }
+        let workers = self.cells.get_or_insert_with(|| {
+            let (todo, queue) = std::sync::mpsc::channel::<Chunk>();
+            let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
+            let (done_tx, done) = std::sync::mpsc::channel();
+            let (q, d) = (queue.clone(), done_tx.clone());
+            let worker = std::thread::spawn(move || work_off(&q, &d));
+            CellWorkers { todo, queue, done_tx, done, worker }
+        });
+        let chunk = (from, self.facts.lon[from..to].to_vec(), self.facts.lat[from..to].to_vec());
+        // The worker only stops once the sender is dropped, so sending cannot fail.
+        let _ = workers.todo.send(chunk);
+        self.sent = to;
     }
 
     /// The facts, up to date with change number `seq`.
     pub fn finish(mut self, seq: i64) -> Facts {
-        self.facts.compute_cells();
+        self.send();
+        if let Some(CellWorkers { todo, queue, done_tx, done, worker }) = self.cells.take() {
+            drop(todo);
+            // This thread helps with what is left, then waits for the worker.
+            work_off(&queue, &done_tx);
+            drop(done_tx);
+            let _ = worker.join();
+            for (start, cells) in done {
+                for (i, c) in cells.into_iter().enumerate() {
+                    for (column, cell) in self.facts.cells.iter_mut().zip(c) {
+                        column[start + i] = cell;
+                    }
+                }
+            }
+        }
         self.facts.sort_by_cell();
         self.facts.seq = seq;
         self.facts
@@ -219,26 +289,6 @@ impl Facts {
         self.registered.push(fact.registered.unwrap_or(NO_TIME));
         self.replied.push(fact.replied.unwrap_or(NO_TIME));
         self.due.push(fact.due.unwrap_or(NO_DAY));
-    }
-
-    fn compute_cells(&mut self) {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-        let chunk = self.len().div_ceil(threads).max(1);
-        let (lon, lat) = (&self.lon, &self.lat);
-        let mut all = vec![[0u64; 5]; self.len()];
-        std::thread::scope(|s| {
-            for (i, cells) in all.chunks_mut(chunk).enumerate() {
-                s.spawn(move || {
-                    for (j, c) in cells.iter_mut().enumerate() {
-                        let r = i * chunk + j;
-                        *c = cells_of(lon[r], lat[r]);
-                    }
-                });
-            }
-        });
-        for (k, column) in self.cells.iter_mut().enumerate() {
-            *column = all.iter().map(|c| c[k]).collect();
-        }
     }
 
     /// Reorders every column by finest cell (then id), so that a scan meets each hexagon's

@@ -48,12 +48,18 @@ impl LiveFacts {
     /// returns how many opinions that was.
     pub async fn refresh(&self, store: &dyn Store) -> Result<usize, StoreError> {
         let _one_at_a_time = self.syncing.lock().await;
-        let after = self.read().seq;
-        if store.opinion_seq().await? == after {
+        let (after, rows) = {
+            let facts = self.read();
+            (facts.seq, facts.len())
+        };
+        let upto = store.opinion_seq().await?;
+        if upto == after {
             return Ok(0);
         }
         let mut n = 0usize;
-        if after == 0 {
+        // At most `upto - after` rows changed: when that may be most of them (the first load, a
+        // big import by another process), build afresh, sorted, while readers keep the old copy.
+        if after == 0 || (upto - after) as usize > rows / 2 {
             let mut builder = FactsBuilder::default();
             let seq = store
                 .opinion_facts(0, &mut |f| {
@@ -61,7 +67,8 @@ impl LiveFacts {
                     n += 1;
                 })
                 .await?;
-            *self.facts.write().unwrap_or_else(PoisonError::into_inner) = builder.finish(seq);
+            let fresh = builder.finish(seq);
+            *self.facts.write().unwrap_or_else(PoisonError::into_inner) = fresh;
         } else {
             let facts = &self.facts;
             let seq = store

@@ -2,6 +2,7 @@
 
 pub mod analytics;
 pub mod areas;
+pub mod assets;
 pub mod auth;
 pub mod error;
 pub mod grids;
@@ -107,6 +108,7 @@ pub fn app(
         .merge(opinions::router())
         .merge(open311::router())
         .merge(openapi::router())
+        .merge(assets::router())
         .merge(with_sessions)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -292,6 +292,9 @@ const PEER_ISSUES: &str = "id,lon,lat,category,status,satisfaction,created_at,re
 4,121.300000,29.700000,water,resolved,2,2024-04-01T08:00:00+08:00,2024-04-02T08:00:00+08:00
 ";
 
+/// external_id, status, registered_at, replied_at, closed_at, due_date, rating.
+type ImportedRow = (String, String, Option<String>, Option<String>, Option<String>, Option<String>, Option<i64>);
+
 #[tokio::test]
 async fn issues_import_in_the_peers_format_routed_and_counted() {
     let app = TestApp::with_sample().await;
@@ -302,13 +305,12 @@ async fn issues_import_in_the_peers_format_routed_and_counted() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("4 inserted, 0 updated"));
 
-    let rows: Vec<(String, String, Option<String>, Option<String>, Option<String>, Option<String>, Option<i64>)> =
-        sqlx::query_as(
-            "SELECT external_id, status, registered_at, replied_at, closed_at, due_date, rating FROM opinions ORDER BY id",
-        )
-        .fetch_all(app.store.pool())
-        .await
-        .unwrap();
+    let rows: Vec<ImportedRow> = sqlx::query_as(
+        "SELECT external_id, status, registered_at, replied_at, closed_at, due_date, rating FROM opinions ORDER BY id",
+    )
+    .fetch_all(app.store.pool())
+    .await
+    .unwrap();
     assert_eq!(rows.len(), 4);
     // resolved = closed, replied when resolved, due 15 days after registration (= creation).
     assert_eq!(rows[0].1, "closed");

@@ -5,6 +5,7 @@ mod helpers;
 mod analytics;
 mod bad_input;
 mod browser;
+mod dashboard;
 mod grids;
 mod imports;
 mod logins;

@@ -18,10 +18,11 @@ use crate::domain::{AreaLevel, LonLat, Station};
 use crate::spatial::Crs;
 
 pub mod citizen;
+pub mod dashboard;
 pub mod staff;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(home)).merge(citizen::router()).merge(staff::router())
+    Router::new().route("/", get(home)).merge(citizen::router()).merge(staff::router()).merge(dashboard::router())
 }
 
 const STYLE: &str = "body{font-family:'Noto Sans CJK SC','Noto Sans',sans-serif;max-width:72rem;margin:0 auto;padding:1rem;color:#1f2933}\
@@ -147,6 +148,7 @@ async fn home(
     let body = html! {
         h1 { "海曙区人大代表联络站 · 政协委员工作室" }
         p.muted { (catalog.stations().len()) " 个站点 · " (catalog.members().len()) " 位代表委员 · " (catalog.grids().len()) " 个网格" }
+        nav { a href="/dashboard" { "领导驾驶舱 Dashboard" } }
         (nearest_form(&p))
         @match &answer {
             Some(Err(e)) => { p.error role="alert" { (e.message()) } }
