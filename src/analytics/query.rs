@@ -5,12 +5,12 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use h3o::CellIndex;
 
 use super::facts::{category_at, status_at, Facts, NONE, NO_DAY, NO_TIME};
 use super::tally::{Summary, Tally};
-use super::{date_of, day_number, day_start, local_day};
+use super::{date_of, day_start, local_day};
 use crate::domain::location::public_grid;
 use crate::domain::{Category, Status};
 use crate::spatial::hexagons::{centre, grown_for_cells, HexResolution};
@@ -119,18 +119,55 @@ impl<'a> Judge<'a> {
     }
 }
 
+/// A fast hash for the small integer keys of a scan (cells, group and period numbers): multiply
+/// and rotate, as rustc's FxHash. Not for keys an attacker picks; these come from the data.
+#[derive(Default, Clone, Copy)]
+struct KeyHasher(u64);
+
+impl KeyHasher {
+    fn add(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0xf135_7aea_2e62_a9c5);
+    }
+}
+
+impl std::hash::Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.add(u64::from(b));
+        }
+    }
+    fn write_u32(&mut self, x: u32) {
+        self.add(u64::from(x));
+    }
+    fn write_i32(&mut self, x: i32) {
+        self.add(u64::from(x as u32));
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.add(x);
+    }
+    fn write_i64(&mut self, x: i64) {
+        self.add(x as u64);
+    }
+    fn finish(&self) -> u64 {
+        // The multiplication carries low bits up only: bring the well-mixed high bits down.
+        self.0.rotate_left(26)
+    }
+}
+
+type KeyMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<KeyHasher>>;
+
 /// Tallies by key, with the reply times of each.
 struct Groups<K> {
-    slots: HashMap<K, u32>,
+    slots: KeyMap<K, u32>,
     keys: Vec<K>,
     tallies: Vec<Tally>,
-    hours: Vec<(u32, f64)>,
+    hours: Vec<Vec<f64>>,
     last: Option<(K, u32)>,
 }
 
 impl<K: Copy + Eq + Hash> Groups<K> {
     fn new() -> Self {
-        Groups { slots: HashMap::new(), keys: Vec::new(), tallies: Vec::new(), hours: Vec::new(), last: None }
+        Groups { slots: KeyMap::default(), keys: Vec::new(), tallies: Vec::new(), hours: Vec::new(), last: None }
     }
 
     fn add(&mut self, judge: &Judge<'_>, r: usize, key: K, submitted: bool, due: bool) {
@@ -143,37 +180,23 @@ impl<K: Copy + Eq + Hash> Groups<K> {
                 if s == next {
                     self.keys.push(key);
                     self.tallies.push(Tally::default());
+                    self.hours.push(Vec::new());
                 }
                 self.last = Some((key, s));
                 s
             }
-        };
-        if let Some(h) = judge.add(&mut self.tallies[slot as usize], r, submitted, due) {
-            self.hours.push((slot, h));
+        } as usize;
+        if let Some(h) = judge.add(&mut self.tallies[slot], r, submitted, due) {
+            self.hours[slot].push(h);
         }
     }
 
     /// Each key with its summary, in order of first sight.
     fn finish(self) -> Vec<(K, Summary)> {
-        // Counting sort of the reply times by group.
-        let mut start = vec![0usize; self.keys.len() + 1];
-        for &(s, _) in &self.hours {
-            start[s as usize + 1] += 1;
-        }
-        for i in 1..start.len() {
-            start[i] += start[i - 1];
-        }
-        let mut next = start.clone();
-        let mut sorted = vec![0.0; self.hours.len()];
-        for &(s, h) in &self.hours {
-            sorted[next[s as usize]] = h;
-            next[s as usize] += 1;
-        }
         self.keys
             .into_iter()
-            .zip(&self.tallies)
-            .enumerate()
-            .map(|(i, (k, t))| (k, Summary::new(t, &mut sorted[start[i]..start[i + 1]])))
+            .zip(self.tallies.iter().zip(self.hours))
+            .map(|(k, (t, mut hours))| (k, Summary::new(t, &mut hours)))
             .collect()
     }
 }
@@ -255,12 +278,20 @@ impl Interval {
             Interval::Day => day,
             // 1970-01-01 was a Thursday, three days after a Monday.
             Interval::Week => day - (day + 3).rem_euclid(7),
-            Interval::Month => {
-                let d = date_of(day);
-                day_number(d.with_day(1).unwrap_or(d))
-            }
+            Interval::Month => day - (day_of_month(day) - 1),
         }
     }
+}
+
+/// The day of the month (1–31) of a day number (Howard Hinnant's `civil_from_days`, without
+/// building a date: this runs for every opinion of a monthly trend).
+fn day_of_month(day: i32) -> i32 {
+    let z = i64::from(day) + 719_468;
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    (doy - (153 * mp + 2) / 5 + 1) as i32
 }
 
 /// One row of grouped statistics.
@@ -302,12 +333,18 @@ pub fn stats(facts: &Facts, filter: &Filter, by: Option<GroupBy>, interval: Opti
             Some(GroupBy::Member) if facts.members_at(r).is_empty() => &[NONE],
             Some(GroupBy::Member) => facts.members_at(r),
         };
+        let submitted_in = if submitted { period(local_day(facts.created[r])) } else { 0 };
+        let due_in = if due { period(facts.due[r]) } else { 0 };
         for &g in keys {
+            if submitted && due && submitted_in == due_in {
+                groups.add(&judge, r, (g, submitted_in), true, true);
+                continue;
+            }
             if submitted {
-                groups.add(&judge, r, (g, period(local_day(facts.created[r]))), true, false);
+                groups.add(&judge, r, (g, submitted_in), true, false);
             }
             if due {
-                groups.add(&judge, r, (g, period(facts.due[r])), false, true);
+                groups.add(&judge, r, (g, due_in), false, true);
             }
         }
     }
@@ -345,7 +382,7 @@ pub struct Cluster {
 /// position. `filter.bbox`, if any, should hold every exact position that rounds into `keep`.
 pub fn clusters(facts: &Facts, filter: &Filter, keep: impl Fn(f64, f64) -> bool) -> Vec<Cluster> {
     let judge = Judge::new(facts, filter);
-    let mut by_place: HashMap<(i64, i64), Tally> = HashMap::new();
+    let mut by_place: KeyMap<(i64, i64), Tally> = KeyMap::default();
     for r in 0..facts.len() {
         if judge.nothing || !judge.passes(r) || !judge.submitted(r) {
             continue;
@@ -372,4 +409,24 @@ pub fn clusters(facts: &Facts, filter: &Filter, keep: impl Fn(f64, f64) -> bool)
         .collect();
     out.sort_by(|a, b| (a.lon, a.lat).partial_cmp(&(b.lon, b.lat)).unwrap_or(std::cmp::Ordering::Equal));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analytics::day_number;
+    use chrono::Datelike;
+
+    #[test]
+    fn periods_start_on_mondays_and_first_days() {
+        let start = day_number(NaiveDate::from_ymd_opt(1969, 12, 1).unwrap());
+        for day in start..start + 25 * 366 {
+            let d = date_of(day);
+            assert_eq!(date_of(Interval::Month.start(day)), d.with_day(1).unwrap(), "{d}");
+            let week = date_of(Interval::Week.start(day));
+            assert_eq!(week.weekday(), chrono::Weekday::Mon, "{d}");
+            assert!((0..7).contains(&(d - week).num_days()), "{d}");
+            assert_eq!(Interval::Day.start(day), day);
+        }
+    }
 }

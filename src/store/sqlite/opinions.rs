@@ -441,8 +441,8 @@ impl SqliteStore {
     ) -> Result<WriteReport, StoreError> {
         let mut tx = self.pool().begin().await?;
         let mut seq = take_seq(&mut tx, 0).await?;
-        // A bigger page cache (256 MiB) for this connection: the indexes of millions of rows.
-        sqlx::query("PRAGMA cache_size = -262144").execute(&mut *tx).await?;
+        // A bigger page cache (1 GiB) for this connection: the indexes of millions of rows.
+        sqlx::query("PRAGMA cache_size = -1048576").execute(&mut *tx).await?;
         let before: i64 = sqlx::query_scalar("SELECT count(*) FROM opinions").fetch_one(&mut *tx).await?;
         let mut total = 0usize;
         let mut rebuild = Vec::new();
