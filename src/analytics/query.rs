@@ -175,19 +175,33 @@ impl<K: Copy + Eq + Hash> Groups<K> {
             // Rows come sorted by cell, so the key is usually the one before.
             Some((k, s)) if k == key => s,
             _ => {
-                let next = self.keys.len() as u32;
-                let s = *self.slots.entry(key).or_insert(next);
-                if s == next {
-                    self.keys.push(key);
-                    self.tallies.push(Tally::default());
-                    self.hours.push(Vec::new());
-                }
+                let s = self.slot(key) as u32;
                 self.last = Some((key, s));
                 s
             }
         } as usize;
         if let Some(h) = judge.add(&mut self.tallies[slot], r, submitted, due) {
             self.hours[slot].push(h);
+        }
+    }
+
+    fn slot(&mut self, key: K) -> usize {
+        let next = self.keys.len() as u32;
+        let s = *self.slots.entry(key).or_insert(next);
+        if s == next {
+            self.keys.push(key);
+            self.tallies.push(Tally::default());
+            self.hours.push(Vec::new());
+        }
+        s as usize
+    }
+
+    /// Adds another scan's groups to these.
+    fn merge(&mut self, other: Groups<K>) {
+        for ((key, tally), hours) in other.keys.into_iter().zip(&other.tallies).zip(other.hours) {
+            let s = self.slot(key);
+            self.tallies[s].merge(tally);
+            self.hours[s].extend(hours);
         }
     }
 
@@ -199,6 +213,38 @@ impl<K: Copy + Eq + Hash> Groups<K> {
             .map(|(k, (t, mut hours))| (k, Summary::new(t, &mut hours)))
             .collect()
     }
+}
+
+/// Scans rows `0..n` with `visit`, split over the machine's cores for big scans, and merges the
+/// groups each part found.
+fn scan<K, F>(n: usize, visit: F) -> Groups<K>
+where
+    K: Copy + Eq + Hash + Send,
+    F: Fn(&mut Groups<K>, usize) + Sync,
+{
+    let parts = if n < 200_000 { 1 } else { std::thread::available_parallelism().map_or(1, |p| p.get()).min(8) };
+    #[cfg(test)]
+    let parts = tests::PARTS.with(|p| p.get()).unwrap_or(parts);
+    let run = |rows: std::ops::Range<usize>| {
+        let mut g = Groups::new();
+        for r in rows {
+            visit(&mut g, r);
+        }
+        g
+    };
+    if parts == 1 {
+        return run(0..n);
+    }
+    let size = n.div_ceil(parts);
+    let mut results = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..parts).map(|i| s.spawn(move || run(i * size..((i + 1) * size).min(n)))).collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect::<Vec<_>>()
+    });
+    let mut all = results.remove(0);
+    for g in results {
+        all.merge(g);
+    }
+    all
 }
 
 /// One hexagon of a heatmap.
@@ -221,16 +267,15 @@ pub fn heatmap(facts: &Facts, filter: &Filter, res: HexResolution) -> Vec<Hexago
     }
     let grown = filter.bbox.map(|b| grown_for_cells(&b, res));
     let column = &facts.cells[usize::from(res.get() - HexResolution::coarsest().get())];
-    let mut groups = Groups::new();
-    for (r, &cell) in column.iter().enumerate() {
+    let groups = scan(column.len(), |groups, r| {
         if !judge.passes(r) || grown.is_some_and(|g| !g.contains(facts.lon[r], facts.lat[r])) {
-            continue;
+            return;
         }
         let (submitted, due) = (judge.submitted(r), judge.due(r));
         if submitted || due {
-            groups.add(&judge, r, cell, submitted, due);
+            groups.add(&judge, r, column[r], submitted, due);
         }
-    }
+    });
     let mut cells: Vec<Hexagon> = groups
         .finish()
         .into_iter()
@@ -310,15 +355,14 @@ pub struct StatsRow {
 /// group then period; a member's opinions count for each of the members they were routed to.
 pub fn stats(facts: &Facts, filter: &Filter, by: Option<GroupBy>, interval: Option<Interval>) -> Vec<StatsRow> {
     let judge = Judge::new(facts, filter);
-    let mut groups: Groups<(u32, i32)> = Groups::new();
     let period = |day: i32| interval.map_or(i32::MIN, |i| i.start(day));
-    for r in 0..facts.len() {
+    let groups: Groups<(u32, i32)> = scan(facts.len(), |groups, r| {
         if judge.nothing || !judge.passes(r) || filter.bbox.is_some_and(|b| !b.contains(facts.lon[r], facts.lat[r])) {
-            continue;
+            return;
         }
         let (submitted, due) = (judge.submitted(r), judge.due(r));
         if !(submitted || due) {
-            continue;
+            return;
         }
         let single;
         let keys: &[u32] = match by {
@@ -347,7 +391,7 @@ pub fn stats(facts: &Facts, filter: &Filter, by: Option<GroupBy>, interval: Opti
                 groups.add(&judge, r, (g, due_in), false, true);
             }
         }
-    }
+    });
     let name = |g: u32| -> Option<String> {
         let names = match by? {
             GroupBy::Town => &facts.towns,
@@ -414,8 +458,56 @@ pub fn clusters(facts: &Facts, filter: &Filter, keep: impl Fn(f64, f64) -> bool)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analytics::day_number;
+    use crate::analytics::{day_number, Fact};
     use chrono::Datelike;
+
+    thread_local! {
+        /// Forces how many parts a scan is split into.
+        pub(super) static PARTS: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+    }
+
+    #[test]
+    fn scans_split_over_threads_give_the_same_answers() {
+        let mut rng = crate::sample::SplitMix64::new(9);
+        let towns = ["T1", "T2", "T3"];
+        let members = ["M1", "M2", "M3", "M4"];
+        let facts = Facts::build(
+            (0..5000).map(|id| {
+                let created = 1_700_000_000 + rng.below(40_000_000) as i64;
+                let status = Status::ALL[rng.below(Status::ALL.len())];
+                let registered = (status != Status::Submitted).then_some(created + 3600);
+                Fact {
+                    id,
+                    lon: rng.between(121.4, 121.7),
+                    lat: rng.between(29.7, 29.95),
+                    category: Category::ALL[rng.below(Category::ALL.len())],
+                    status,
+                    rating: rng.chance(0.4).then(|| 1 + rng.below(5) as u8),
+                    town: Some(towns[rng.below(3)]),
+                    grid: None,
+                    station: None,
+                    members: vec![members[rng.below(4)], members[rng.below(4)]],
+                    created,
+                    registered,
+                    replied: registered.filter(|_| rng.chance(0.7)).map(|t| t + rng.below(900_000) as i64),
+                    due: registered.map(|t| local_day(t) + 15),
+                }
+            }),
+            5000,
+        );
+        let filter = Filter { today: local_day(1_745_000_000), ..Filter::default() };
+        let res = HexResolution::new(8).unwrap();
+        let run = |parts| {
+            PARTS.with(|p| p.set(Some(parts)));
+            let hex = heatmap(&facts, &filter, res);
+            let by_member = stats(&facts, &filter, Some(GroupBy::Member), Some(Interval::Month));
+            let by_town = stats(&facts, &filter, Some(GroupBy::Town), None);
+            (hex, by_member, by_town)
+        };
+        let (one, three) = (run(1), run(3));
+        assert!(one.0.len() > 50 && one.1.len() > 20 && one.2.len() == 3);
+        assert_eq!(one, three);
+    }
 
     #[test]
     fn periods_start_on_mondays_and_first_days() {

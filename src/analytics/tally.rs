@@ -52,6 +52,25 @@ impl Tally {
         self.replied += u32::from(replied);
     }
 
+    /// Adds another tally's counts to this one.
+    pub fn merge(&mut self, o: &Tally) {
+        self.count += o.count;
+        self.open += o.open;
+        self.overdue += o.overdue;
+        self.rejected += o.rejected;
+        self.registered += o.registered;
+        self.resolved += o.resolved;
+        self.rated += o.rated;
+        self.satisfied += o.satisfied;
+        self.rating_sum += o.rating_sum;
+        self.due += o.due;
+        self.replied_on_time += o.replied_on_time;
+        self.replied += o.replied;
+        for (a, b) in self.by_category.iter_mut().zip(&o.by_category) {
+            *a += b;
+        }
+    }
+
     /// Adds an opinion of the due group.
     pub fn add_due(&mut self, on_time: bool) {
         self.due += 1;
