@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate};
+use geo::MultiPolygon;
 use serde::Serialize;
 
 use super::error::{ApiQuery, AppError};
@@ -393,28 +394,22 @@ async fn area_stats(
     let empty = Summary::new(&Default::default(), &mut []);
     let summary_of = |id: &str| by_id.get(id).copied().unwrap_or(&empty);
     let catalog = state.catalog();
-    let features: Vec<_> = match by {
-        GroupBy::Grid => catalog
-            .grids()
-            .iter()
-            .map(|g| {
-                let s = summary_of(g.id.as_str());
-                let props =
-                    AreaStatsProperties { id: g.id.as_str(), name: &g.name, value: metric.value(s), summary: s };
-                Feature::new(props, Shape::Area(&g.geometry), crs)
-            })
-            .collect(),
+    let areas: Vec<(&str, &str, &MultiPolygon<f64>)> = match by {
+        GroupBy::Grid => catalog.grids().iter().map(|g| (g.id.as_str(), g.name.as_str(), &g.geometry)).collect(),
         _ => catalog
             .areas()
             .iter()
             .filter(|a| a.level == AreaLevel::Town)
-            .map(|a| {
-                let s = summary_of(a.code.as_str());
-                let props =
-                    AreaStatsProperties { id: a.code.as_str(), name: &a.name, value: metric.value(s), summary: s };
-                Feature::new(props, Shape::Area(&a.geometry), crs)
-            })
+            .map(|a| (a.code.as_str(), a.name.as_str(), &a.geometry))
             .collect(),
     };
+    let features: Vec<_> = areas
+        .into_iter()
+        .map(|(id, name, geometry)| {
+            let s = summary_of(id);
+            let props = AreaStatsProperties { id, name, value: metric.value(s), summary: s };
+            Feature::new(props, Shape::Area(geometry), crs)
+        })
+        .collect();
     Ok(Json(FeatureCollection::new(features)).into_response())
 }

@@ -375,7 +375,7 @@ impl Store for SqliteStore {
         source: RecordSource<'_>,
         progress: Progress<'_>,
     ) -> Result<WriteReport, StoreError> {
-        self.import_opinions_impl(source, progress).await
+        self.import_opinions_impl(source, progress)
     }
 
     async fn opinion_seq(&self) -> Result<i64, StoreError> {

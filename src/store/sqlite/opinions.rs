@@ -347,9 +347,6 @@ fn fact_from_row<'r>(row: &'r rusqlite::Row<'_>) -> Result<Fact<'r>, StoreError>
 const FACT_COLUMNS: &str = "id, lon, lat, category, status, rating, town_code, grid_id, station_id, members, \
                             created_at, registered_at, replied_at, due_date";
 
-/// Rows per INSERT of a bulk import: 500 rows of 22 values stay under SQLite's 32,766 variables.
-const IMPORT_CHUNK: usize = 500;
-
 /// A tracking code derived from `code` for the `attempt`-th retry after a collision: as
 /// unguessable as the original, which was random.
 fn rederived(code: &TrackingCode, attempt: u32) -> TrackingCode {
@@ -360,54 +357,51 @@ fn rederived(code: &TrackingCode, attempt: u32) -> TrackingCode {
     TrackingCode::from_random(u64::from_le_bytes(first))
 }
 
-/// Upserts one chunk of records by external id, numbered from change number `seq`.
-async fn upsert_records(
-    tx: &mut sqlx::Transaction<'_, Sqlite>,
-    records: &[OpinionRecord],
+/// Upserts one record by external id with change number `seq`.
+const UPSERT: &str = "INSERT INTO opinions (tracking_code, category, title, body, lon, lat, channel, anonymous, status,
+         version, town_code, grid_id, station_id, members, due_date, rating, created_at, registered_at, replied_at,
+         closed_at, seq, external_id)
+     VALUES (?1, ?2, ?3, '', ?4, ?5, 'online', 1, ?6, 1, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+     ON CONFLICT (external_id) WHERE external_id IS NOT NULL DO UPDATE SET
+         category = excluded.category, lon = excluded.lon, lat = excluded.lat, status = excluded.status,
+         version = opinions.version + 1, town_code = excluded.town_code, grid_id = excluded.grid_id,
+         station_id = excluded.station_id, members = excluded.members, due_date = excluded.due_date,
+         rating = excluded.rating, created_at = excluded.created_at, registered_at = excluded.registered_at,
+         replied_at = excluded.replied_at, closed_at = excluded.closed_at, seq = excluded.seq";
+
+fn upsert(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    r: &OpinionRecord,
+    code: &TrackingCode,
     seq: i64,
-    attempt: u32,
-) -> Result<(), sqlx::Error> {
-    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-        "INSERT INTO opinions (tracking_code, category, title, body, lon, lat, channel, anonymous, status, version,
-             town_code, grid_id, station_id, members, due_date, rating, created_at, registered_at, replied_at,
-             closed_at, seq, external_id) ",
-    );
-    q.push_values(records.iter().zip(seq..), |mut b, (r, seq)| {
-        let code = if attempt == 0 { r.code.clone() } else { rederived(&r.code, attempt) };
-        let members: Vec<&str> = r.routing.members.iter().map(|m| m.as_str()).collect();
-        b.push_bind(code.as_str().to_owned())
-            .push_bind(r.category.code())
-            .push_bind(r.category.label_zh())
-            .push_bind("")
-            .push_bind(r.location.lon())
-            .push_bind(r.location.lat())
-            .push_bind("online")
-            .push_bind(1i64)
-            .push_bind(r.status.code())
-            .push_bind(1i64)
-            .push_bind(r.routing.town_code.as_ref().map(|c| c.as_str().to_owned()))
-            .push_bind(r.routing.grid.as_ref().map(|g| g.as_str().to_owned()))
-            .push_bind(r.routing.station.as_ref().map(|s| s.as_str().to_owned()))
-            .push_bind(serde_json::Value::from(members).to_string())
-            .push_bind(r.due.map(|d| d.to_string()))
-            .push_bind(r.rating.map(|s| i64::from(s.get())))
-            .push_bind(r.created_at.to_rfc3339())
-            .push_bind(r.registered_at.map(|t| t.to_rfc3339()))
-            .push_bind(r.replied_at.map(|t| t.to_rfc3339()))
-            .push_bind(r.closed_at.map(|t| t.to_rfc3339()))
-            .push_bind(seq)
-            .push_bind(r.external_id.clone());
-    });
-    q.push(
-        " ON CONFLICT (external_id) WHERE external_id IS NOT NULL DO UPDATE SET
-             category = excluded.category, lon = excluded.lon, lat = excluded.lat, status = excluded.status,
-             version = opinions.version + 1, town_code = excluded.town_code, grid_id = excluded.grid_id,
-             station_id = excluded.station_id, members = excluded.members, due_date = excluded.due_date,
-             rating = excluded.rating, created_at = excluded.created_at, registered_at = excluded.registered_at,
-             replied_at = excluded.replied_at, closed_at = excluded.closed_at, seq = excluded.seq",
-    );
-    q.build().execute(&mut **tx).await?;
-    Ok(())
+) -> rusqlite::Result<usize> {
+    let time = |t: Option<DateTime<FixedOffset>>| t.map(|t| t.to_rfc3339());
+    let members: Vec<&str> = r.routing.members.iter().map(|m| m.as_str()).collect();
+    stmt.execute(rusqlite::params![
+        code.as_str(),
+        r.category.code(),
+        r.category.label_zh(),
+        r.location.lon(),
+        r.location.lat(),
+        r.status.code(),
+        r.routing.town_code.as_ref().map(|c| c.as_str()),
+        r.routing.grid.as_ref().map(|g| g.as_str()),
+        r.routing.station.as_ref().map(|s| s.as_str()),
+        serde_json::Value::from(members).to_string(),
+        r.due.map(|d| d.to_string()),
+        r.rating.map(|s| i64::from(s.get())),
+        r.created_at.to_rfc3339(),
+        time(r.registered_at),
+        time(r.replied_at),
+        time(r.closed_at),
+        seq,
+        r.external_id,
+    ])
+}
+
+fn is_code_collision(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, Some(m))
+        if f.code == rusqlite::ErrorCode::ConstraintViolation && m.contains("tracking_code"))
 }
 
 /// From a first batch this big, an import drops the opinions' plain indexes and builds them again
@@ -416,60 +410,65 @@ async fn upsert_records(
 const BULK_ROWS: usize = 10_000;
 
 /// Drops the non-unique indexes of `opinions` and returns the statements that create them again.
-async fn drop_plain_indexes(tx: &mut sqlx::Transaction<'_, Sqlite>) -> Result<Vec<String>, StoreError> {
-    let indexes: Vec<(String, String)> = sqlx::query_as(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'opinions' AND sql IS NOT NULL
-             AND sql NOT LIKE 'CREATE UNIQUE%'",
-    )
-    .fetch_all(&mut **tx)
-    .await?;
+fn drop_plain_indexes(tx: &rusqlite::Transaction<'_>) -> Result<Vec<String>, StoreError> {
+    let indexes: Vec<(String, String)> = tx
+        .prepare(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'opinions' AND sql IS NOT NULL
+                 AND sql NOT LIKE 'CREATE UNIQUE%'",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
     for (name, _) in &indexes {
-        sqlx::query(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\""))).execute(&mut **tx).await?;
+        tx.execute(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")), [])?;
     }
     Ok(indexes.into_iter().map(|(_, sql)| sql).collect())
 }
 
-fn is_code_collision(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation() && d.message().contains("tracking_code"))
-}
-
 impl SqliteStore {
-    pub(super) async fn import_opinions_impl(
+    /// A bulk import on a plain SQLite connection of its own, one prepared statement a row: sqlx
+    /// hands every statement to a worker thread, which costs more than SQLite's work here.
+    pub(super) fn import_opinions_impl(
         &self,
         source: RecordSource<'_>,
         progress: Progress<'_>,
     ) -> Result<WriteReport, StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let mut seq = take_seq(&mut tx, 0).await?;
+        let mut conn = rusqlite::Connection::open(&self.path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
         // A bigger page cache (1 GiB) for this connection: the indexes of millions of rows.
-        sqlx::query("PRAGMA cache_size = -1048576").execute(&mut *tx).await?;
-        let before: i64 = sqlx::query_scalar("SELECT count(*) FROM opinions").fetch_one(&mut *tx).await?;
+        conn.execute_batch("PRAGMA cache_size = -1048576")?;
+        // IMMEDIATE: the one writer from the start, so the change numbers taken below stay ours.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut seq: i64 = tx.query_row("SELECT value FROM counters WHERE name = 'opinions'", [], |r| r.get(0))?;
+        let before: i64 = tx.query_row("SELECT count(*) FROM opinions", [], |r| r.get(0))?;
         let mut total = 0usize;
         let mut rebuild = Vec::new();
         while let Some(batch) = source().map_err(StoreError::Refused)? {
             if total == 0 && batch.len() >= BULK_ROWS {
-                rebuild = drop_plain_indexes(&mut tx).await?;
+                rebuild = drop_plain_indexes(&tx)?;
             }
-            for chunk in batch.chunks(IMPORT_CHUNK) {
+            let mut stmt = tx.prepare_cached(UPSERT)?;
+            for r in &batch {
+                seq += 1;
                 let mut attempt = 0;
+                let mut code = r.code.clone();
                 // A failed statement is undone alone; the transaction goes on.
-                while let Err(e) = upsert_records(&mut tx, chunk, seq, attempt).await {
+                while let Err(e) = upsert(&mut stmt, r, &code, seq) {
                     if !is_code_collision(&e) || attempt >= 5 {
                         return Err(e.into());
                     }
                     attempt += 1;
+                    code = rederived(&r.code, attempt);
                 }
-                seq += chunk.len() as i64;
-                total += chunk.len();
-                progress(total as u64);
             }
+            total += batch.len();
+            progress(total as u64);
         }
         for sql in rebuild {
-            sqlx::query(&sql).execute(&mut *tx).await?;
+            tx.execute(&sql, [])?;
         }
-        sqlx::query("UPDATE counters SET value = ? WHERE name = 'opinions'").bind(seq - 1).execute(&mut *tx).await?;
-        let after: i64 = sqlx::query_scalar("SELECT count(*) FROM opinions").fetch_one(&mut *tx).await?;
-        tx.commit().await?;
+        tx.execute("UPDATE counters SET value = ?1 WHERE name = 'opinions'", [seq])?;
+        let after: i64 = tx.query_row("SELECT count(*) FROM opinions", [], |r| r.get(0))?;
+        tx.commit()?;
         let inserted = (after - before) as usize;
         Ok(WriteReport { inserted, updated: total - inserted })
     }
