@@ -357,46 +357,62 @@ fn rederived(code: &TrackingCode, attempt: u32) -> TrackingCode {
     TrackingCode::from_random(u64::from_le_bytes(first))
 }
 
-/// Upserts one record by external id with change number `seq`.
-const UPSERT: &str = "INSERT INTO opinions (tracking_code, category, title, body, lon, lat, channel, anonymous, status,
-         version, town_code, grid_id, station_id, members, due_date, rating, created_at, registered_at, replied_at,
-         closed_at, seq, external_id)
-     VALUES (?1, ?2, ?3, '', ?4, ?5, 'online', 1, ?6, 1, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
-     ON CONFLICT (external_id) WHERE external_id IS NOT NULL DO UPDATE SET
-         category = excluded.category, lon = excluded.lon, lat = excluded.lat, status = excluded.status,
-         version = opinions.version + 1, town_code = excluded.town_code, grid_id = excluded.grid_id,
-         station_id = excluded.station_id, members = excluded.members, due_date = excluded.due_date,
-         rating = excluded.rating, created_at = excluded.created_at, registered_at = excluded.registered_at,
-         replied_at = excluded.replied_at, closed_at = excluded.closed_at, seq = excluded.seq";
+/// Rows per INSERT of a bulk import. One statement for many rows matters: SQLite builds a small
+/// lookup table for each `IN (…)` CHECK constraint every time a statement runs.
+const ROWS_PER_INSERT: usize = 400;
 
-fn upsert(
-    stmt: &mut rusqlite::CachedStatement<'_>,
-    r: &OpinionRecord,
-    code: &TrackingCode,
-    seq: i64,
-) -> rusqlite::Result<usize> {
+/// An upsert by external id of `rows` records, 18 parameters each.
+fn upsert_sql(rows: usize) -> String {
+    let row = "(?, ?, ?, '', ?, ?, 'online', 1, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    format!(
+        "INSERT INTO opinions (tracking_code, category, title, body, lon, lat, channel, anonymous, status, version,
+             town_code, grid_id, station_id, members, due_date, rating, created_at, registered_at, replied_at,
+             closed_at, seq, external_id)
+         VALUES {}
+         ON CONFLICT (external_id) WHERE external_id IS NOT NULL DO UPDATE SET
+             category = excluded.category, lon = excluded.lon, lat = excluded.lat, status = excluded.status,
+             version = opinions.version + 1, town_code = excluded.town_code, grid_id = excluded.grid_id,
+             station_id = excluded.station_id, members = excluded.members, due_date = excluded.due_date,
+             rating = excluded.rating, created_at = excluded.created_at, registered_at = excluded.registered_at,
+             replied_at = excluded.replied_at, closed_at = excluded.closed_at, seq = excluded.seq",
+        vec![row; rows].join(", ")
+    )
+}
+
+/// Upserts `records`, numbered from change number `seq`; on the `attempt`-th retry after a
+/// tracking-code collision, with codes derived afresh.
+fn upsert(tx: &rusqlite::Transaction<'_>, records: &[OpinionRecord], seq: i64, attempt: u32) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare_cached(&upsert_sql(records.len()))?;
     let time = |t: Option<DateTime<FixedOffset>>| t.map(|t| t.to_rfc3339());
-    let members: Vec<&str> = r.routing.members.iter().map(|m| m.as_str()).collect();
-    stmt.execute(rusqlite::params![
-        code.as_str(),
-        r.category.code(),
-        r.category.label_zh(),
-        r.location.lon(),
-        r.location.lat(),
-        r.status.code(),
-        r.routing.town_code.as_ref().map(|c| c.as_str()),
-        r.routing.grid.as_ref().map(|g| g.as_str()),
-        r.routing.station.as_ref().map(|s| s.as_str()),
-        serde_json::Value::from(members).to_string(),
-        r.due.map(|d| d.to_string()),
-        r.rating.map(|s| i64::from(s.get())),
-        r.created_at.to_rfc3339(),
-        time(r.registered_at),
-        time(r.replied_at),
-        time(r.closed_at),
-        seq,
-        r.external_id,
-    ])
+    let mut i = 0;
+    let mut bind = |v: &dyn rusqlite::ToSql| {
+        i += 1;
+        stmt.raw_bind_parameter(i, v)
+    };
+    for (r, seq) in records.iter().zip(seq..) {
+        let code = if attempt == 0 { r.code.clone() } else { rederived(&r.code, attempt) };
+        let members: Vec<&str> = r.routing.members.iter().map(|m| m.as_str()).collect();
+        bind(&code.as_str())?;
+        bind(&r.category.code())?;
+        bind(&r.category.label_zh())?;
+        bind(&r.location.lon())?;
+        bind(&r.location.lat())?;
+        bind(&r.status.code())?;
+        bind(&r.routing.town_code.as_ref().map(|c| c.as_str()))?;
+        bind(&r.routing.grid.as_ref().map(|g| g.as_str()))?;
+        bind(&r.routing.station.as_ref().map(|s| s.as_str()))?;
+        bind(&serde_json::Value::from(members).to_string())?;
+        bind(&r.due.map(|d| d.to_string()))?;
+        bind(&r.rating.map(|s| i64::from(s.get())))?;
+        bind(&r.created_at.to_rfc3339())?;
+        bind(&time(r.registered_at))?;
+        bind(&time(r.replied_at))?;
+        bind(&time(r.closed_at))?;
+        bind(&seq)?;
+        bind(&r.external_id)?;
+    }
+    stmt.raw_execute()?;
+    Ok(())
 }
 
 fn is_code_collision(e: &rusqlite::Error) -> bool {
@@ -446,19 +462,16 @@ impl SqliteStore {
             if total == 0 && batch.len() >= BULK_ROWS {
                 rebuild = drop_plain_indexes(&tx)?;
             }
-            let mut stmt = tx.prepare_cached(UPSERT)?;
-            for r in &batch {
-                seq += 1;
+            for chunk in batch.chunks(ROWS_PER_INSERT) {
                 let mut attempt = 0;
-                let mut code = r.code.clone();
                 // A failed statement is undone alone; the transaction goes on.
-                while let Err(e) = upsert(&mut stmt, r, &code, seq) {
+                while let Err(e) = upsert(&tx, chunk, seq + 1, attempt) {
                     if !is_code_collision(&e) || attempt >= 5 {
                         return Err(e.into());
                     }
                     attempt += 1;
-                    code = rederived(&r.code, attempt);
                 }
+                seq += chunk.len() as i64;
             }
             total += batch.len();
             progress(total as u64);
