@@ -39,7 +39,9 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            // A write waits this long for another writer, such as a bulk import of a million
+            // opinions (about 13 s), within the 30 s every request may take.
+            .busy_timeout(Duration::from_secs(25));
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         Ok(Self { pool, path: path.to_owned(), reader: Default::default() })

@@ -450,8 +450,10 @@ impl SqliteStore {
     ) -> Result<WriteReport, StoreError> {
         let mut conn = rusqlite::Connection::open(&self.path)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        // A bigger page cache (1 GiB) for this connection: the indexes of millions of rows.
-        conn.execute_batch("PRAGMA cache_size = -1048576")?;
+        // A bigger page cache (1 GiB) for this connection: the indexes of millions of rows. Statement
+        // journals (each INSERT of many rows keeps one, to undo itself alone) in memory, not in
+        // temporary files.
+        conn.execute_batch("PRAGMA cache_size = -1048576; PRAGMA temp_store = MEMORY")?;
         // IMMEDIATE: the one writer from the start, so the change numbers taken below stay ours.
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut seq: i64 = tx.query_row("SELECT value FROM counters WHERE name = 'opinions'", [], |r| r.get(0))?;
