@@ -292,6 +292,11 @@ impl Catalog {
         self.town_index.containing(q).map(|i| &self.areas[self.towns[i]])
     }
 
+    /// The town of `grid` at `q`: the grid's own town if the catalog has it, else the town there.
+    fn town_of(&self, grid: &GridArea, q: LonLat) -> Option<&AdminArea> {
+        grid.town_code.as_ref().and_then(|c| self.area(c)).or_else(|| self.town_at(q))
+    }
+
     /// The grid area holding `q`, its town, and its neighbour when `q` is near an edge.
     pub fn grid_at(&self, q: LonLat) -> Result<GridHit<'_>, GridMiss<'_>> {
         let Some(gi) = self.grid_index.containing(q) else {
@@ -311,8 +316,7 @@ impl Catalog {
         } else {
             None
         };
-        let town = grid.town_code.as_ref().and_then(|c| self.area(c)).or_else(|| self.town_at(q));
-        Ok(GridHit { grid, town, edge_distance_m, neighbour })
+        Ok(GridHit { grid, town: self.town_of(grid, q), edge_distance_m, neighbour })
     }
 
     /// Routes an opinion by its location and category: the grid holding it, that grid's members
@@ -339,15 +343,12 @@ impl Catalog {
     fn route_by_place(&self, q: LonLat) -> Routing {
         // Only the containing grid matters here: no nearest grid (slow far away) nor neighbour.
         match self.grid_index.containing(q).map(|gi| &self.grids[gi]) {
-            Some(grid) => {
-                let town = grid.town_code.as_ref().and_then(|c| self.area(c)).or_else(|| self.town_at(q));
-                Routing {
-                    town_code: town.map(|t| t.code.clone()).or_else(|| grid.town_code.clone()),
-                    grid: Some(grid.id.clone()),
-                    station: grid.station.clone(),
-                    members: grid.members.clone(),
-                }
-            }
+            Some(grid) => Routing {
+                town_code: self.town_of(grid, q).map(|t| t.code.clone()).or_else(|| grid.town_code.clone()),
+                grid: Some(grid.id.clone()),
+                station: grid.station.clone(),
+                members: grid.members.clone(),
+            },
             None => {
                 let nearest = self.nearest_stations(q, 1, &StationFilter::physical());
                 Routing {

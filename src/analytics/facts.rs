@@ -335,11 +335,6 @@ impl Facts {
         let (start, len) = self.member_span[row];
         &self.member_list[start as usize..(start + len) as usize]
     }
-
-    /// Bytes held by the columns (not counting the interned names), for logs and benchmarks.
-    pub fn heap_bytes(&self) -> usize {
-        self.len() * (8 + 16 + 40 + 3 + 12 + 8 + 8 * 3 + 4 + 16) + self.member_list.len() * 4
-    }
 }
 
 #[cfg(test)]

@@ -279,7 +279,7 @@ pub fn heatmap(facts: &Facts, filter: &Filter, res: HexResolution) -> Vec<Hexago
     let mut cells: Vec<Hexagon> = groups
         .finish()
         .into_iter()
-        .filter(|(_, s)| s.count > 0)
+        .filter(|(_, s)| s.counts.count > 0)
         .filter_map(|(bits, s)| {
             let cell = CellIndex::try_from(bits).ok()?;
             if let Some(b) = &filter.bbox {
@@ -288,7 +288,8 @@ pub fn heatmap(facts: &Facts, filter: &Filter, res: HexResolution) -> Vec<Hexago
                     return None;
                 }
             }
-            Some(Hexagon { cell, count: s.count, summary: (s.count >= MIN_COUNT_FOR_RATES).then_some(s) })
+            let count = s.counts.count;
+            Some(Hexagon { cell, count, summary: (count >= MIN_COUNT_FOR_RATES).then_some(s) })
         })
         .collect();
     cells.sort_unstable_by_key(|h| u64::from(h.cell));

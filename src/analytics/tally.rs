@@ -7,8 +7,9 @@ use crate::domain::{Category, Status};
 pub const CATEGORIES: usize = Category::ALL.len();
 
 /// Running counts for one group of opinions. Add opinions with [`Tally::add_submitted`] and
-/// [`Tally::add_due`]; reply times are kept by the caller (see [`Summary::new`]).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// [`Tally::add_due`]; reply times are kept by the caller (see [`Summary::new`]). A [`Summary`]
+/// shows the counts as they are (the rating sum and the categories only through rates).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Tally {
     pub count: u32,
     pub open: u32,
@@ -18,10 +19,12 @@ pub struct Tally {
     pub resolved: u32,
     pub rated: u32,
     pub satisfied: u32,
+    #[serde(skip)]
     pub rating_sum: u32,
     pub due: u32,
     pub replied_on_time: u32,
     pub replied: u32,
+    #[serde(skip)]
     pub by_category: [u32; CATEGORIES],
 }
 
@@ -123,9 +126,9 @@ impl Metric {
     /// The metric's value in a summary (`reply_hours`: the median).
     pub fn value(self, s: &Summary) -> Option<f64> {
         match self {
-            Metric::Count => Some(f64::from(s.count)),
-            Metric::Open => Some(f64::from(s.open)),
-            Metric::Overdue => Some(f64::from(s.overdue)),
+            Metric::Count => Some(f64::from(s.counts.count)),
+            Metric::Open => Some(f64::from(s.counts.open)),
+            Metric::Overdue => Some(f64::from(s.counts.overdue)),
             Metric::ResolutionRate => s.resolution_rate,
             Metric::ReplyRate => s.reply_rate,
             Metric::SatisfactionRate => s.satisfaction_rate,
@@ -146,24 +149,15 @@ impl std::str::FromStr for Metric {
     }
 }
 
-/// Every number of a group of opinions, as the API shows it.
+/// Every number of a group of opinions, as the API shows it: the counts, then the rates.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Summary {
-    pub count: u32,
-    pub open: u32,
-    pub overdue: u32,
-    pub rejected: u32,
-    pub registered: u32,
-    pub resolved: u32,
+    #[serde(flatten)]
+    pub counts: Tally,
     pub resolution_rate: Option<f64>,
-    pub rated: u32,
-    pub satisfied: u32,
     pub satisfaction_rate: Option<f64>,
     pub mean_rating: Option<f64>,
-    pub due: u32,
-    pub replied_on_time: u32,
     pub reply_rate: Option<f64>,
-    pub replied: u32,
     pub reply_hours_median: Option<f64>,
     pub reply_hours_p90: Option<f64>,
     pub concentration: Option<f64>,
@@ -203,25 +197,15 @@ impl Summary {
         let (top, &most) =
             t.by_category.iter().enumerate().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0))).unwrap_or((0, &0));
         Summary {
-            count: t.count,
-            open: t.open,
-            overdue: t.overdue,
-            rejected: t.rejected,
-            registered: t.registered,
-            resolved: t.resolved,
             resolution_rate: ratio(t.resolved, t.registered),
-            rated: t.rated,
-            satisfied: t.satisfied,
             satisfaction_rate: ratio(t.satisfied, t.rated),
             mean_rating: ratio(t.rating_sum, t.rated),
-            due: t.due,
-            replied_on_time: t.replied_on_time,
             reply_rate: ratio(t.replied_on_time, t.due),
-            replied: t.replied,
             reply_hours_median: quantile(reply_hours, 0.5),
             reply_hours_p90: quantile(reply_hours, 0.9),
             concentration: ratio(most, t.count),
             top_category: (t.count > 0).then(|| Category::ALL[top]),
+            counts: t.clone(),
         }
     }
 }
@@ -250,11 +234,12 @@ mod tests {
             t.add_due(on_time);
         }
         let s = Summary::new(&t, &mut [30.0, 10.0, 20.0, 40.0]);
-        assert_eq!((s.count, s.open, s.resolved, s.rejected), (10, 5, 4, 1));
-        assert_eq!(s.count, s.open + s.resolved + s.rejected);
-        assert_eq!((s.registered, s.overdue), (7, 1));
+        let c = &s.counts;
+        assert_eq!((c.count, c.open, c.resolved, c.rejected), (10, 5, 4, 1));
+        assert_eq!(c.count, c.open + c.resolved + c.rejected);
+        assert_eq!((c.registered, c.overdue), (7, 1));
         assert_eq!(s.resolution_rate, Some(4.0 / 7.0));
-        assert_eq!((s.rated, s.satisfied, s.satisfaction_rate), (3, 2, Some(2.0 / 3.0)));
+        assert_eq!((c.rated, c.satisfied, s.satisfaction_rate), (3, 2, Some(2.0 / 3.0)));
         assert_eq!(s.mean_rating, Some(4.0));
         assert_eq!(s.reply_rate, Some(2.0 / 3.0));
         assert_eq!((s.reply_hours_median, s.reply_hours_p90), (Some(25.0), Some(37.0)));

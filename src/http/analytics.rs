@@ -9,16 +9,16 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use chrono::{DateTime, NaiveDate};
+use chrono::NaiveDate;
 use geo::MultiPolygon;
 use serde::Serialize;
 
 use super::error::{ApiQuery, AppError};
-use super::params;
+use super::params::{self, trimmed};
 use super::AppState;
 use crate::analytics::query::{heatmap, stats, Hexagon, StatsRow};
 use crate::analytics::tally::Metric;
-use crate::analytics::{day_start, local_day, Facts, FactsBuilder, Filter, GroupBy, Interval, Summary, Window};
+use crate::analytics::{local_day, Facts, FactsBuilder, Filter, GroupBy, Interval, Summary, Window};
 use crate::domain::{AreaCode, AreaLevel, Category, StationId};
 use crate::formats::geojson::{Feature, FeatureCollection, Shape};
 use crate::spatial::hexagons::{outline, HexResolution};
@@ -91,27 +91,6 @@ pub async fn after_write(state: &AppState) {
     }
 }
 
-fn trimmed(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
-/// `from`/`to`: a date (Asia/Shanghai; `to` includes its whole day) or an RFC 3339 time.
-fn instant(name: &str, v: &Option<String>, end_of_day: bool) -> Result<Option<i64>, AppError> {
-    let Some(s) = trimmed(v) else { return Ok(None) };
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        let day = crate::analytics::day_number(d) + i32::from(end_of_day);
-        return Ok(Some(day_start(day)));
-    }
-    DateTime::parse_from_rfc3339(s).map(|t| Some(t.timestamp())).map_err(|_| {
-        AppError::bad(
-            "invalid_time",
-            format!(
-                "{name} must be a date YYYY-MM-DD or an RFC 3339 time such as 2026-11-01T08:00:00+08:00, got {s:?}"
-            ),
-        )
-    })
-}
-
 /// The filter parameters every analytics endpoint takes.
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct FilterParams {
@@ -124,7 +103,8 @@ pub struct FilterParams {
 
 impl FilterParams {
     pub fn filter(&self, state: &AppState) -> Result<Filter, AppError> {
-        let window = Window { from: instant("from", &self.from, false)?, to: instant("to", &self.to, true)? };
+        let window =
+            Window { from: params::instant("from", &self.from, false)?, to: params::instant("to", &self.to, true)? };
         if let (Some(f), Some(t)) = (window.from, window.to) {
             if f >= t {
                 return Err(AppError::bad("invalid_window", "from must be before to"));
@@ -330,21 +310,21 @@ fn stats_csv(rows: &[RowView]) -> Result<String, csv::Error> {
             r.group.unwrap_or_default().to_owned(),
             r.name.clone().unwrap_or_default(),
             r.period.map(|d| d.to_string()).unwrap_or_default(),
-            s.count.to_string(),
-            s.open.to_string(),
-            s.overdue.to_string(),
-            s.rejected.to_string(),
-            s.registered.to_string(),
-            s.resolved.to_string(),
+            s.counts.count.to_string(),
+            s.counts.open.to_string(),
+            s.counts.overdue.to_string(),
+            s.counts.rejected.to_string(),
+            s.counts.registered.to_string(),
+            s.counts.resolved.to_string(),
             num(s.resolution_rate),
-            s.rated.to_string(),
-            s.satisfied.to_string(),
+            s.counts.rated.to_string(),
+            s.counts.satisfied.to_string(),
             num(s.satisfaction_rate),
             num(s.mean_rating),
-            s.due.to_string(),
-            s.replied_on_time.to_string(),
+            s.counts.due.to_string(),
+            s.counts.replied_on_time.to_string(),
             num(s.reply_rate),
-            s.replied.to_string(),
+            s.counts.replied.to_string(),
             num(s.reply_hours_median),
             num(s.reply_hours_p90),
             num(s.concentration),

@@ -10,7 +10,8 @@ use crate::catalog::StationFilter;
 use crate::domain::{Body, Level, LonLat, StationKind};
 use crate::spatial::{BBox, Crs};
 
-fn trimmed(v: &Option<String>) -> Option<&str> {
+/// The parameter's value without surrounding spaces; `None` when absent or blank.
+pub fn trimmed(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
@@ -90,6 +91,24 @@ pub fn date(name: &str, v: &Option<String>) -> Result<Option<NaiveDate>, AppErro
                 .map_err(|_| AppError::bad("invalid_date", format!("{name} must be a date YYYY-MM-DD, got {s:?}")))
         })
         .transpose()
+}
+
+/// `from`/`to` of a time window as Unix seconds: a date (Asia/Shanghai; with `end_of_day`, the
+/// moment its day ends, so that `to` includes it) or an RFC 3339 time.
+pub fn instant(name: &str, v: &Option<String>, end_of_day: bool) -> Result<Option<i64>, AppError> {
+    let Some(s) = trimmed(v) else { return Ok(None) };
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        let day = crate::analytics::day_number(d) + i32::from(end_of_day);
+        return Ok(Some(crate::analytics::day_start(day)));
+    }
+    chrono::DateTime::parse_from_rfc3339(s).map(|t| Some(t.timestamp())).map_err(|_| {
+        AppError::bad(
+            "invalid_time",
+            format!(
+                "{name} must be a date YYYY-MM-DD or an RFC 3339 time such as 2026-11-01T08:00:00+08:00, got {s:?}"
+            ),
+        )
+    })
 }
 
 /// The station filter parameters common to list and nearest queries.

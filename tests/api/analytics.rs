@@ -13,7 +13,7 @@ use liaison::store::Store;
 use serde_json::{json, Value};
 use sqlx::Row;
 
-use crate::helpers::{error_code, fixed_now, Rng, TestApp};
+use crate::helpers::{expect_400s, fixed_now, Rng, TestApp};
 
 fn t(s: &str) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(s).unwrap()
@@ -574,44 +574,46 @@ async fn issue_tiles_hold_the_public_positions_of_the_opinions_inside() {
     }
     assert_eq!(got, expected);
 
-    for (path, code) in [
-        ("/tiles/issues/11/1715/853.mvt", "invalid_tile"),
-        ("/tiles/issues/13/99999/3414.mvt", "invalid_tile"),
-        ("/tiles/issues/13/6858/3414.png", "invalid_tile"),
-        ("/tiles/issues/13/x/3414.mvt", "invalid_tile"),
-        ("/tiles/issues/13/6858/3414.mvt?from=yesterday", "invalid_time"),
-    ] {
-        let (status, body) = app.get(path).await;
-        assert_eq!(error_code(status, &body, 400), code, "{path}");
-    }
+    expect_400s(
+        &app,
+        &[
+            ("/tiles/issues/11/1715/853.mvt", "invalid_tile"),
+            ("/tiles/issues/13/99999/3414.mvt", "invalid_tile"),
+            ("/tiles/issues/13/6858/3414.png", "invalid_tile"),
+            ("/tiles/issues/13/x/3414.mvt", "invalid_tile"),
+            ("/tiles/issues/13/6858/3414.mvt?from=yesterday", "invalid_time"),
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn bad_parameters_get_clear_400s() {
     let app = TestApp::with_sample().await;
-    for (path, code) in [
-        ("/api/v1/heatmap?res=11", "out_of_range"),
-        ("/api/v1/heatmap?res=5", "out_of_range"),
-        ("/api/v1/heatmap?res=eight", "out_of_range"),
-        ("/api/v1/heatmap?from=2026-03-01&to=2026-02-01", "invalid_window"),
-        ("/api/v1/heatmap?from=2026-02-30", "invalid_time"),
-        ("/api/v1/heatmap?bbox=121.6,29.8,121.5,29.9", "invalid_bbox"),
-        ("/api/v1/heatmap?bbox=121.5,29.8", "invalid_bbox"),
-        ("/api/v1/heatmap?bbox=121.5,95,121.6,96", "invalid_bbox"),
-        ("/api/v1/heatmap?metric=happiness", "invalid_metric"),
-        ("/api/v1/heatmap?category=weather", "invalid_parameter"),
-        ("/api/v1/heatmap?station=S-NOPE", "unknown_station"),
-        ("/api/v1/heatmap?town=330203999", "unknown_town"),
-        ("/api/v1/stats?group_by=street", "invalid_parameter"),
-        ("/api/v1/stats?interval=year", "invalid_parameter"),
-        ("/api/v1/stats?format=xml", "invalid_parameter"),
-        ("/api/v1/stats?to=2026-01-01T00:00:00&from=2025-01-01", "invalid_time"),
-        ("/api/v1/areas/stats?level=province", "invalid_parameter"),
-        ("/api/v1/areas/stats?metric=nps", "invalid_metric"),
-    ] {
-        let (status, body) = app.get(path).await;
-        assert_eq!(error_code(status, &body, 400), code, "{path}: {body}");
-    }
+    expect_400s(
+        &app,
+        &[
+            ("/api/v1/heatmap?res=11", "out_of_range"),
+            ("/api/v1/heatmap?res=5", "out_of_range"),
+            ("/api/v1/heatmap?res=eight", "out_of_range"),
+            ("/api/v1/heatmap?from=2026-03-01&to=2026-02-01", "invalid_window"),
+            ("/api/v1/heatmap?from=2026-02-30", "invalid_time"),
+            ("/api/v1/heatmap?bbox=121.6,29.8,121.5,29.9", "invalid_bbox"),
+            ("/api/v1/heatmap?bbox=121.5,29.8", "invalid_bbox"),
+            ("/api/v1/heatmap?bbox=121.5,95,121.6,96", "invalid_bbox"),
+            ("/api/v1/heatmap?metric=happiness", "invalid_metric"),
+            ("/api/v1/heatmap?category=weather", "invalid_parameter"),
+            ("/api/v1/heatmap?station=S-NOPE", "unknown_station"),
+            ("/api/v1/heatmap?town=330203999", "unknown_town"),
+            ("/api/v1/stats?group_by=street", "invalid_parameter"),
+            ("/api/v1/stats?interval=year", "invalid_parameter"),
+            ("/api/v1/stats?format=xml", "invalid_parameter"),
+            ("/api/v1/stats?to=2026-01-01T00:00:00&from=2025-01-01", "invalid_time"),
+            ("/api/v1/areas/stats?level=province", "invalid_parameter"),
+            ("/api/v1/areas/stats?metric=nps", "invalid_metric"),
+        ],
+    )
+    .await;
     // An empty window is not an error: no cells, and rates are null rather than 0.
     let (status, body) = app.get("/api/v1/heatmap?from=2030-01-01").await;
     assert_eq!((status, body["features"].as_array().map(Vec::len)), (200, Some(0)));

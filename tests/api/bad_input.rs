@@ -1,6 +1,6 @@
 //! Bad input gets a 400 (or 404) in the API's error shape, never a 500.
 
-use crate::helpers::{error_code, TestApp};
+use crate::helpers::{error_code, expect_400s, TestApp};
 
 #[tokio::test]
 async fn bad_parameters_are_400s_with_a_code_and_message() {
@@ -32,10 +32,7 @@ async fn bad_parameters_are_400s_with_a_code_and_message() {
         ("/api/v1/areas?level=planet", "invalid_parameter"),
         ("/api/v1/stations/HS-ST-001?sessions=999", "out_of_range"),
     ];
-    for (path, want) in cases {
-        let (status, body) = app.get(path).await;
-        assert_eq!(error_code(status, &body, 400), want, "{path}");
-    }
+    expect_400s(&app, &cases).await;
 }
 
 #[tokio::test]

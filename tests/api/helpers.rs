@@ -112,6 +112,14 @@ pub fn error_code(status: u16, body: &Value, expected_status: u16) -> String {
     code.to_owned()
 }
 
+/// Asserts that GET of each path is a 400 with the given error code.
+pub async fn expect_400s(app: &TestApp, cases: &[(&str, &str)]) {
+    for &(path, want) in cases {
+        let (status, body) = app.get(path).await;
+        assert_eq!(error_code(status, &body, 400), want, "{path}: {body}");
+    }
+}
+
 /// The deterministic generator the sample uses, for test data.
 pub use liaison::sample::SplitMix64 as Rng;
 

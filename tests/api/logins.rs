@@ -87,22 +87,11 @@ async fn staff_log_in_and_work_an_opinion_through_the_pages() {
     let url = format!("{}/staff/issues/{id}", app.base);
     let res = app.client.post(&url).form(&[("to", "registered"), ("version", "1")]).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 403, "no CSRF token, no change");
-    let res = app
-        .client
-        .post(&url)
-        .form(&[("to", "registered"), ("version", "1"), ("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    let page = res.text().await.unwrap();
+    let register =
+        || app.client.post(&url).form(&[("to", "registered"), ("version", "1"), ("csrf", csrf.as_str())]).send();
+    let page = register().await.unwrap().text().await.unwrap();
     assert!(page.contains("id=\"status\">已受理"), "{page}");
-    let res = app
-        .client
-        .post(&url)
-        .form(&[("to", "registered"), ("version", "1"), ("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let res = register().await.unwrap();
     assert_eq!(res.status().as_u16(), 409, "a stale form is a conflict, shown on the page");
 
     let csrf = app.csrf("/staff").await;
