@@ -11,13 +11,13 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::catalog::{Catalog, CatalogData};
 use crate::config::{DbConfig, ServeConfig};
-use crate::domain::{MemberId, Principal, Role, StationId};
 use crate::formats::{write, Kind};
 use crate::http::{app, AppState};
-use crate::import::import_files;
-use crate::import::issues::{self, IssueReader};
+use crate::import::issues;
+use crate::service::accounts::AccountRequest;
+use crate::service::Service;
 use crate::spatial::Crs;
-use crate::store::{Batch, SqliteStore, Store};
+use crate::store::{SqliteStore, Store};
 
 #[derive(Debug, Parser)]
 #[command(name = "liaison", version, about = "Map service for deputy liaison stations and member workstations")]
@@ -116,6 +116,23 @@ pub enum UserCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Give a login a new password, read from standard input; its open sessions end.
+    Passwd {
+        #[arg(long)]
+        username: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Disable a login: it can no longer log in and its open sessions end at their next request.
+    Disable {
+        #[arg(long)]
+        username: String,
+    },
+    /// Enable a disabled login again.
+    Enable {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -131,31 +148,17 @@ pub enum TokenCommand {
         #[arg(long)]
         name: String,
     },
+    /// Revoke every token with this name; requests with them are refused at once.
+    Revoke {
+        #[arg(long)]
+        name: String,
+    },
 }
 
-/// Checks that a principal's station or member exists and fits its role.
-async fn checked_principal(
-    store: &dyn Store,
-    name: &str,
-    role: &str,
-    station: Option<&str>,
-    member: Option<&str>,
-) -> anyhow::Result<Principal> {
-    let role: Role = role.parse()?;
-    let station = station.map(StationId::new).transpose()?;
-    let member = member.map(MemberId::new).transpose()?;
-    let data = store.load().await?;
-    if let Some(s) = &station {
-        anyhow::ensure!(data.stations.iter().any(|x| &x.id == s), "unknown station {s}");
-    }
-    if let Some(m) = &member {
-        anyhow::ensure!(data.members.iter().any(|x| &x.id == m), "unknown member {m}");
-    }
-    anyhow::ensure!(role != Role::Staff || station.is_some(), "a staff login or token needs --station");
-    anyhow::ensure!(role != Role::Member || member.is_some(), "a member login needs --member");
-    let name = name.trim();
-    anyhow::ensure!(!name.is_empty() && name.chars().count() <= 64, "the name must be 1 to 64 characters");
-    Ok(Principal { name: name.to_owned(), role, station, member })
+fn read_password() -> anyhow::Result<String> {
+    let mut password = String::new();
+    std::io::stdin().read_line(&mut password).context("cannot read the password from standard input")?;
+    Ok(password.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 /// Runs the parsed command line.
@@ -163,18 +166,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(config) => serve(&cli.db, &config).await,
         Command::Import { kind, file, crs } if kind == "issues" => {
-            let store = open(&cli.db).await?;
+            let service = open_service(&cli.db).await?;
             let crs: Crs = crs.parse()?;
-            let catalog = Arc::new(Catalog::build(store.load().await?));
             let reader = std::fs::File::open(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let issues = IssueReader::new(std::io::BufReader::with_capacity(1 << 20, reader), crs, catalog)
-                .map_err(anyhow::Error::msg)
-                .with_context(|| format!("{} was not imported (nothing was written)", file.display()))?;
-            let mut source = issues.read_ahead(issues::BATCH, 2);
             let bar = progress_bar(&format!("importing {}", file.display()));
             let started = std::time::Instant::now();
-            let report = store
-                .import_opinions(&mut source, &|n| bar.set_position(n))
+            let report = service
+                .import_opinions(std::io::BufReader::with_capacity(1 << 20, reader), crs, &|n| bar.set_position(n))
                 .await
                 .with_context(|| format!("{} was not imported (nothing was written)", file.display()))?;
             bar.finish_and_clear();
@@ -188,12 +186,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Import { kind, file, crs } => {
-            let store = open(&cli.db).await?;
+            let service = open_service(&cli.db).await?;
             let kind: Kind = kind.parse().map_err(anyhow::Error::msg)?;
             let crs: Crs = crs.parse()?;
             let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let bar = progress_bar(&format!("importing {}", file.display()));
-            let report = import_files(&store, &[(kind, &bytes, crs)], &|n| bar.set_position(n))
+            let report = service
+                .import_reference(&[(kind, &bytes, crs)], &|n| bar.set_position(n))
                 .await
                 .with_context(|| format!("{} was not imported (nothing was written)", file.display()))?;
             bar.finish_and_clear();
@@ -218,23 +217,46 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
         }
-        Command::User(UserCommand::Add { username, role, station, member, password_stdin: _ }) => {
-            let store = open(&cli.db).await?;
-            let user = checked_principal(&store, &username, &role, station.as_deref(), member.as_deref()).await?;
-            let mut password = String::new();
-            std::io::stdin().read_line(&mut password).context("cannot read the password from standard input")?;
-            let hash = crate::auth::hash_password(password.trim_end_matches(['\r', '\n']))?;
-            store.add_user(&user, &hash).await?;
-            println!("added {} ({})", user.name, user.role);
+        Command::User(command) => {
+            let service = open_service(&cli.db).await?;
+            match command {
+                UserCommand::Add { username, role, station, member, password_stdin: _ } => {
+                    let request = AccountRequest {
+                        name: &username,
+                        role: &role,
+                        station: station.as_deref(),
+                        member: member.as_deref(),
+                    };
+                    let user = service.add_user(&request, &read_password()?).await?;
+                    println!("added {} ({})", user.name, user.role);
+                }
+                UserCommand::Passwd { username, password_stdin: _ } => {
+                    service.set_password(&username, &read_password()?).await?;
+                    println!("changed the password of {username}; its sessions have ended");
+                }
+                UserCommand::Disable { username } => {
+                    service.set_user_disabled(&username, true).await?;
+                    println!("disabled {username}; its sessions have ended");
+                }
+                UserCommand::Enable { username } => {
+                    service.set_user_disabled(&username, false).await?;
+                    println!("enabled {username}");
+                }
+            }
             Ok(())
         }
         Command::Token(TokenCommand::Create { role, station, name }) => {
-            let store = open(&cli.db).await?;
-            let principal = checked_principal(&store, &name, &role, station.as_deref(), None).await?;
-            let (token, hash) = crate::auth::new_token()?;
-            store.add_token(&principal, &hash).await?;
+            let service = open_service(&cli.db).await?;
+            let request = AccountRequest { name: &name, role: &role, station: station.as_deref(), member: None };
+            let (principal, token) = service.create_token(&request).await?;
             eprintln!("token for {} ({}); it is shown only this once:", principal.name, principal.role);
             println!("{token}");
+            Ok(())
+        }
+        Command::Token(TokenCommand::Revoke { name }) => {
+            let service = open_service(&cli.db).await?;
+            let n = service.revoke_tokens(&name).await?;
+            println!("revoked {n} token{} named {name}", if n == 1 { "" } else { "s" });
             Ok(())
         }
         Command::SampleData { out, issues } => {
@@ -268,6 +290,11 @@ async fn open(db: &DbConfig) -> anyhow::Result<SqliteStore> {
     SqliteStore::open(&db.db).await.with_context(|| format!("cannot open database {}", db.db.display()))
 }
 
+async fn open_service(db: &DbConfig) -> anyhow::Result<Service> {
+    let store: Arc<dyn Store> = Arc::new(open(db).await?);
+    Ok(Service::open(store).await?)
+}
+
 /// Writes `n` sample opinions as an issues CSV, with a progress bar.
 fn write_sample_issues(path: &std::path::Path, n: u64) -> anyhow::Result<()> {
     let s = crate::sample::generate();
@@ -298,54 +325,33 @@ pub fn sample_files() -> Vec<(&'static str, String)> {
     ]
 }
 
-/// Loads the sample into `store` when it has no stations, with a history of `opinions`
-/// opinions (see [`crate::sample::history`]).
-pub async fn load_sample_if_empty(store: &dyn Store, opinions: usize) -> anyhow::Result<bool> {
-    if store.station_count().await? > 0 {
-        return Ok(false);
-    }
-    let s = crate::sample::generate();
-    let data = CatalogData { stations: s.stations, members: s.members, grids: s.grids, areas: s.areas };
-    let batches = [
-        Batch::Areas(data.areas.clone()),
-        Batch::Stations(data.stations.clone()),
-        Batch::Members(data.members.clone()),
-        Batch::Grids(data.grids.clone()),
-    ];
-    store.write(&batches, &|_| {}).await?;
-    if opinions > 0 {
-        let history = crate::sample::history::history(&Catalog::build(data), opinions);
-        store.insert_history(&history).await?;
-    }
-    Ok(true)
-}
-
 async fn serve(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<()> {
     let store = Arc::new(open(db).await?);
-    if !config.no_sample && load_sample_if_empty(store.as_ref(), config.sample_opinions).await? {
+    let service = Service::open(store.clone()).await?.with_submission_limit(config.submissions_per_hour);
+    if !config.no_sample && service.load_sample_if_empty(config.sample_opinions).await? {
         tracing::info!("empty database: loaded the Haishu sample");
     }
-    let version = store.catalog_version().await?;
-    let catalog = Catalog::build(store.load().await?);
+    let catalog = service.catalog();
     tracing::info!(
         stations = catalog.stations().len(),
         members = catalog.members().len(),
         grids = catalog.grids().len(),
         "catalog built"
     );
-    let mut state = AppState::new(catalog, store.clone());
-    state.submissions = crate::http::limits::SubmissionLimit::per_hour(config.submissions_per_hour);
     let started = std::time::Instant::now();
-    let opinions = state.facts.refresh(store.as_ref()).await?;
+    let opinions = service.refresh().await?;
     tracing::info!(opinions, ms = started.elapsed().as_millis() as u64, "analytics loaded");
+    let service = Arc::new(service);
     if config.reload_secs > 0 {
-        tokio::spawn(reload_on_change(state.clone(), version, Duration::from_secs(config.reload_secs)));
+        tokio::spawn(reload_on_change(service.clone(), Duration::from_secs(config.reload_secs)));
     }
-    tokio::spawn(auto_close(state.clone(), config.auto_close_days));
+    tokio::spawn(auto_close(service.clone(), config.auto_close_days));
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("cannot listen on {}", config.bind))?;
-    println!("liaison listening on http://{}", listener.local_addr()?);
+    let local = listener.local_addr()?;
+    println!("liaison listening on http://{local}");
+    let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{local}"));
     // Answers are small and written whole: send them at once rather than wait to coalesce.
     let listener = listener.tap_io(|tcp| {
         if let Err(e) = tcp.set_nodelay(true) {
@@ -353,50 +359,36 @@ async fn serve(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<()> {
         }
     });
     let sessions = crate::http::session::layer(store.pool().clone(), !config.insecure_cookies).await?;
+    let state = AppState::new(service, &public_url);
     axum::serve(listener, app(state, sessions).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())
 }
 
-/// Rebuilds the catalog whenever another process changed the data, and swaps it in whole; brings
-/// the analytics up to date with opinions other processes wrote (imports).
-pub async fn reload_on_change(state: AppState, mut seen: i64, every: Duration) {
+/// Rebuilds the catalog whenever another process changed the data, and brings the analytics up
+/// to date with opinions other processes wrote (imports).
+pub async fn reload_on_change(service: Arc<Service>, every: Duration) {
     let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;
-        crate::http::analytics::after_write(&state).await;
-        let version = match state.store.catalog_version().await {
-            Ok(v) if v != seen => v,
-            Ok(_) => continue,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot read the catalog version");
-                continue;
-            }
-        };
-        match state.store.load().await {
-            Ok(data) => {
-                let catalog = tokio::task::spawn_blocking(move || Catalog::build(data)).await;
-                if let Ok(catalog) = catalog {
-                    state.replace_catalog(catalog);
-                    seen = version;
-                    tracing::info!(version, "catalog reloaded");
-                }
-            }
+        match service.reload_if_changed().await {
+            Ok(Some(version)) => tracing::info!(version, "catalog reloaded"),
+            Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "cannot reload the catalog"),
         }
     }
 }
 
 /// Closes unrated replies after `days`, checking every ten minutes.
-async fn auto_close(state: AppState, days: u32) {
+async fn auto_close(service: Arc<Service>, days: u32) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
         tick.tick().await;
-        match crate::http::opinions::close_unrated_replies(&state, days).await {
+        match service.close_unrated_replies(days).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(closed = n, days, "closed unrated replies"),
-            Err(e) => tracing::warn!(error = ?e, "auto-close failed"),
+            Err(e) => tracing::warn!(error = %e, "auto-close failed"),
         }
     }
 }

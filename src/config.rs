@@ -25,7 +25,7 @@ pub struct ServeConfig {
     /// Days after which a reply the citizen has not rated is closed automatically.
     #[arg(long, env = "LIAISON_AUTO_CLOSE_DAYS", default_value_t = 15)]
     pub auto_close_days: u32,
-    /// Opinions one client address may submit per hour (in bursts of up to 5).
+    /// Opinions one client address may submit per hour, all at once if they like; 0: no limit.
     #[arg(long, env = "LIAISON_SUBMISSIONS_PER_HOUR", default_value_t = 30)]
     pub submissions_per_hour: u32,
     /// How many past opinions the sample brings (two years' worth of the loop).
@@ -35,6 +35,10 @@ pub struct ServeConfig {
     /// send Secure cookies to http://localhost).
     #[arg(long, env = "LIAISON_INSECURE_COOKIES")]
     pub insecure_cookies: bool,
+    /// The address citizens reach the service at, for links that leave the page (a station's QR
+    /// code): e.g. https://liaison.example.gov.cn. Default: http:// and the bind address.
+    #[arg(long, env = "LIAISON_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// Do not load the Haishu sample into an empty database.
     #[arg(long, env = "LIAISON_NO_SAMPLE")]
     pub no_sample: bool,

@@ -15,5 +15,6 @@ pub mod formats;
 pub mod http;
 pub mod import;
 pub mod sample;
+pub mod service;
 pub mod spatial;
 pub mod store;

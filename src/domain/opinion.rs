@@ -468,10 +468,25 @@ pub enum SubmissionError {
     TooLong { field: &'static str, max: usize, len: usize },
     #[error("contact.phone may contain only digits, spaces, '+' and '-', got {0:?}")]
     BadPhone(String),
+    /// Control characters (NUL, terminal escapes) or bidirectional overrides, which would let a
+    /// text disguise itself where staff read it; line breaks and tabs are fine in the text.
+    #[error("{field} contains a control or text-direction character (U+{code:04X}); remove it")]
+    ControlCharacter { field: &'static str, code: u32 },
+}
+
+/// Whether `c` may not appear in a citizen's text: C0/C1 controls (but line breaks and tabs in
+/// multi-line fields) and the Unicode bidirectional embedding, override and isolate marks.
+fn forbidden_char(c: char, multiline: bool) -> bool {
+    (c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
 fn checked_text(field: &'static str, text: &str, max: usize, required: bool) -> Result<String, SubmissionError> {
     let t = text.trim();
+    let multiline = field == "text";
+    if let Some(c) = t.chars().find(|&c| forbidden_char(c, multiline)) {
+        return Err(SubmissionError::ControlCharacter { field, code: u32::from(c) });
+    }
     if required && t.is_empty() {
         return Err(SubmissionError::Empty(field));
     }
@@ -1117,5 +1132,28 @@ pub(crate) mod tests {
         assert!(make("x", &"字".repeat(5000)).is_ok());
         assert_eq!(Contact::new(None, Some("call me")), Err(SubmissionError::BadPhone("call me".into())));
         assert_eq!(Contact::new(Some(" "), Some("")).unwrap(), Contact::default());
+    }
+
+    #[test]
+    fn control_and_direction_characters_are_refused_but_line_breaks_in_the_text_are_not() {
+        let p = LonLat::new(121.5, 29.8).unwrap();
+        let make = |title: &str, text: &str| {
+            NewOpinion::new(Category::Other, title, text, p, Channel::Qr, true, Contact::default())
+        };
+        for (c, code) in [
+            ('\0', 0),
+            ('\u{1b}', 0x1b),
+            ('\u{7f}', 0x7f),
+            ('\u{9b}', 0x9b),
+            ('\u{202e}', 0x202e),
+            ('\u{2066}', 0x2066),
+        ] {
+            let bad = format!("路灯{c}坏了");
+            assert_eq!(make(&bad, "x"), Err(SubmissionError::ControlCharacter { field: "title", code }));
+            assert_eq!(make("x", &bad), Err(SubmissionError::ControlCharacter { field: "text", code }));
+        }
+        assert_eq!(make("a\nb", "x"), Err(SubmissionError::ControlCharacter { field: "title", code: 10 }));
+        assert!(make("路灯", "第一行\r\n第二行\t完").is_ok());
+        assert!(matches!(Contact::new(Some("张\u{202e}三"), None), Err(SubmissionError::ControlCharacter { .. })));
     }
 }

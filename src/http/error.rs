@@ -10,6 +10,8 @@ use axum::Json;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 
+use crate::service::ServiceError;
+
 /// An error answered to an API client. 5xx bodies are generic; the cause is logged.
 #[derive(Debug)]
 pub enum AppError {
@@ -70,7 +72,7 @@ impl AppError {
             | AppError::Forbidden(message)
             | AppError::TooLarge(message)
             | AppError::Unprocessable { message, .. } => message,
-            AppError::TooMany { .. } => "too many submissions from your address; please try again later",
+            AppError::TooMany { .. } => "too many attempts from your address; please try again later",
             AppError::Internal(_) => "something went wrong on our side; it has been logged",
         }
     }
@@ -109,6 +111,42 @@ impl IntoResponse for AppError {
             _ => {}
         }
         (status, headers, Json(json!({ "error": error }))).into_response()
+    }
+}
+
+impl From<ServiceError> for AppError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Invalid { code, message } => AppError::BadRequest { code, message },
+            ServiceError::Unprocessable { code, message } => AppError::Unprocessable { code, message },
+            ServiceError::NotFound { code, message } => AppError::NotFound { code, message, extra: Map::new() },
+            ServiceError::NoGrid { message, nearest } => {
+                let mut extra = Map::new();
+                if let Some(n) = nearest {
+                    extra.insert("nearest".into(), serde_json::to_value(n).unwrap_or(Value::Null));
+                }
+                AppError::NotFound { code: "no_grid", message, extra }
+            }
+            ServiceError::Unauthenticated { code, message } => AppError::Unauthorized { code, message },
+            ServiceError::Forbidden(m) => AppError::Forbidden(m),
+            ServiceError::Conflict { code, message } => AppError::Conflict { code, message },
+            ServiceError::TooMany { retry_after_secs } => AppError::TooMany { retry_after_secs },
+            e @ (ServiceError::Store(_) | ServiceError::Internal(_)) => AppError::Internal(e.to_string()),
+        }
+    }
+}
+
+/// `axum::extract::Path` with rejections as [`AppError`] (a path segment that is not UTF-8, say).
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(v)| ApiPath(v))
+            .map_err(|e| AppError::bad("invalid_path", e.body_text()))
     }
 }
 

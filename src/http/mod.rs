@@ -4,9 +4,9 @@ pub mod analytics;
 pub mod areas;
 pub mod assets;
 pub mod auth;
+pub mod client_ip;
 pub mod error;
 pub mod grids;
-pub mod limits;
 pub mod members;
 pub mod open311;
 pub mod openapi;
@@ -17,73 +17,35 @@ pub mod session;
 pub mod staff;
 pub mod stations;
 pub mod tiles;
-pub mod views;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use arc_swap::ArcSwap;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use chrono::{DateTime, FixedOffset, Utc};
 use serde_json::json;
 use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::catalog::Catalog;
-use crate::domain::schedule::shanghai;
-use crate::store::Store;
+use crate::service::Service;
 use error::AppError;
 
-/// What tells the time: the system clock, or a fixed instant for reproducible answers.
-#[derive(Debug, Clone, Copy)]
-pub enum Clock {
-    System,
-    Fixed(DateTime<FixedOffset>),
-}
-
-/// Shared state of every handler.
+/// Shared state of every handler: the application, and how the service is reached from outside.
 #[derive(Clone)]
 pub struct AppState {
-    catalog: Arc<ArcSwap<Catalog>>,
-    pub store: Arc<dyn Store>,
-    pub clock: Clock,
-    pub submissions: limits::SubmissionLimit,
-    /// The opinions as analytics reads them; see [`analytics::LiveFacts::refresh`].
-    pub facts: Arc<analytics::LiveFacts>,
+    pub service: Arc<Service>,
+    /// The address citizens reach the service at (e.g. `https://liaison.example.gov.cn`), for
+    /// links that leave the page, such as a station's QR code. Never taken from a request.
+    pub public_url: Arc<str>,
 }
 
 impl AppState {
-    pub fn new(catalog: Catalog, store: Arc<dyn Store>) -> Self {
-        Self {
-            catalog: Arc::new(ArcSwap::from_pointee(catalog)),
-            store,
-            clock: Clock::System,
-            submissions: limits::SubmissionLimit::per_hour(30),
-            facts: Arc::default(),
-        }
-    }
-
-    /// The current catalog; a reader keeps its snapshot even if a new one is swapped in.
-    pub fn catalog(&self) -> Arc<Catalog> {
-        self.catalog.load_full()
-    }
-
-    /// Replaces the catalog whole.
-    pub fn replace_catalog(&self, catalog: Catalog) {
-        self.catalog.store(Arc::new(catalog));
-    }
-
-    /// Now, in Asia/Shanghai time.
-    pub fn now(&self) -> DateTime<FixedOffset> {
-        match self.clock {
-            Clock::System => Utc::now().with_timezone(&shanghai()),
-            Clock::Fixed(t) => t.with_timezone(&shanghai()),
-        }
+    pub fn new(service: Arc<Service>, public_url: &str) -> Self {
+        Self { service, public_url: public_url.trim_end_matches('/').into() }
     }
 }
 
@@ -120,8 +82,8 @@ pub fn app(
 }
 
 async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, AppError> {
-    let version = state.store.catalog_version().await.map_err(AppError::internal)?;
-    let catalog = state.catalog();
+    let version = state.service.store().catalog_version().await.map_err(AppError::internal)?;
+    let catalog = state.service.catalog();
     Ok(Json(json!({
         "status": "ok",
         "catalog_version": version,

@@ -12,13 +12,12 @@ use axum::{Form, Router};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde_json::{json, Map, Value};
 
-use super::auth::authenticate_token;
-use super::opinions::{public_position, store_submission};
 use super::AppState;
 use crate::domain::schedule::shanghai;
-use crate::domain::{Category, Channel, Contact, LonLat, NewOpinion, Opinion, Role, Status, TrackingCode};
-use crate::spatial::Crs;
-use crate::store::{OpinionFilter, StoreError};
+use crate::domain::{Category, Channel, Contact, LonLat, NewOpinion, Opinion, Role, Status};
+use crate::service::opinions::{RequestQuery, Submitter};
+use crate::service::privacy::Audience;
+use crate::service::ServiceError;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -107,9 +106,22 @@ fn problem(p: Problem, format: Format) -> Response {
     respond(p.0, format, "errors", "error", body)
 }
 
-fn internal(e: StoreError) -> Problem {
-    tracing::error!(error = %e, "open311 store error");
-    Problem(StatusCode::INTERNAL_SERVER_ERROR, "internal error; it has been logged".into())
+/// A service error as Open311 answers it; the cause of a 500 is logged, never shown.
+impl From<ServiceError> for Problem {
+    fn from(e: ServiceError) -> Self {
+        let status = match &e {
+            ServiceError::Invalid { .. } | ServiceError::Unprocessable { .. } => StatusCode::BAD_REQUEST,
+            ServiceError::NotFound { .. } | ServiceError::NoGrid { .. } => StatusCode::NOT_FOUND,
+            ServiceError::Unauthenticated { .. } | ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ServiceError::Conflict { .. } => StatusCode::CONFLICT,
+            ServiceError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ServiceError::Store(_) | ServiceError::Internal(_) => {
+                tracing::error!(error = %e, "open311");
+                return Problem(StatusCode::INTERNAL_SERVER_ERROR, "internal error; it has been logged".into());
+            }
+        };
+        Problem(status, e.to_string())
+    }
 }
 
 fn answer(result: Result<(StatusCode, &'static str, &'static str, Value), Problem>, format: Format) -> Response {
@@ -152,8 +164,9 @@ fn time(t: DateTime<FixedOffset>) -> String {
 
 /// A request as Open311 lists it (public).
 fn request_view(state: &AppState, o: &Opinion) -> Value {
-    let catalog = state.catalog();
-    let [long, lat] = public_position(o.submission.location, Crs::Wgs84);
+    let catalog = state.service.catalog();
+    let (position, _) = Audience::Public.position(o);
+    let (long, lat) = (position.lon(), position.lat());
     let agency = o
         .department
         .clone()
@@ -224,7 +237,7 @@ fn date_param(q: &[(String, String)], key: &str) -> Result<Option<DateTime<Fixed
 }
 
 async fn list_requests(state: &AppState, q: &[(String, String)]) -> Result<Value, Problem> {
-    let mut filter = OpinionFilter { limit: 1_000, ..Default::default() };
+    let mut filter = RequestQuery::default();
     if let Some(codes) = param(q, "service_code") {
         let c: Category = codes.parse().map_err(|e| Problem::bad(format!("service_code: {e}")))?;
         filter.category = Some(c);
@@ -245,7 +258,9 @@ async fn list_requests(state: &AppState, q: &[(String, String)]) -> Result<Value
             return Err(Problem::bad("start_date is after end_date"));
         }
     }
-    let ids: Option<Vec<i64>> = param(q, "service_request_id")
+    filter.start = start;
+    filter.end = end;
+    filter.ids = param(q, "service_request_id")
         .map(|v| {
             v.split(',')
                 .map(|x| {
@@ -254,13 +269,8 @@ async fn list_requests(state: &AppState, q: &[(String, String)]) -> Result<Value
                 .collect()
         })
         .transpose()?;
-    let found = state.store.list_opinions(&filter).await.map_err(internal)?;
-    Ok(found
-        .iter()
-        .filter(|o| ids.as_ref().is_none_or(|ids| ids.contains(&o.id)))
-        .filter(|o| start.is_none_or(|t| o.created_at >= t) && end.is_none_or(|t| o.created_at <= t))
-        .map(|o| request_view(state, o))
-        .collect())
+    let found = state.service.public_requests(&filter).await?;
+    Ok(found.iter().map(|o| request_view(state, o)).collect())
 }
 
 async fn top_post(
@@ -286,7 +296,9 @@ async fn top_post(
 
 async fn create(state: &AppState, q: &[(String, String)]) -> Result<Value, Problem> {
     let key = param(q, "api_key").ok_or_else(|| Problem(StatusCode::FORBIDDEN, "api_key is required".into()))?;
-    let who = authenticate_token(state, key)
+    let who = state
+        .service
+        .authenticate_token(key)
         .await
         .map_err(|_| Problem(StatusCode::FORBIDDEN, "api_key is not valid".into()))?;
     if !matches!(who.role, Role::Integrator | Role::Staff | Role::Admin) {
@@ -310,10 +322,7 @@ async fn create(state: &AppState, q: &[(String, String)]) -> Result<Value, Probl
     let contact = Contact::new(Some(&name), param(q, "phone")).map_err(|e| Problem::bad(e.to_string()))?;
     let new = NewOpinion::new(category, &title, description, location, Channel::Open311, name.is_empty(), contact)
         .map_err(|e| Problem::bad(e.to_string()))?;
-    let o = store_submission(state, &new, &who.actor()).await.map_err(|e| {
-        tracing::error!(error = ?e, "open311 create");
-        Problem(StatusCode::INTERNAL_SERVER_ERROR, "internal error; it has been logged".into())
-    })?;
+    let o = state.service.submit(Submitter::On(who.actor()), new).await?.opinion;
     Ok(json!([{
         "service_request_id": o.id.to_string(),
         "token": o.code,
@@ -346,7 +355,7 @@ async fn one_request(State(state): State<AppState>, Path(file): Path<String>) ->
     };
     let result = async {
         let id: i64 = id.parse().map_err(|_| Problem(StatusCode::NOT_FOUND, format!("no request {id}")))?;
-        let o = state.store.opinion_by_id(id).await.map_err(internal)?;
+        let o = state.service.public_request(id).await?;
         let o = o.ok_or_else(|| Problem(StatusCode::NOT_FOUND, format!("no request {id}")))?;
         Ok((StatusCode::OK, "service_requests", "request", json!([request_view(&state, &o)])))
     }
@@ -360,9 +369,11 @@ async fn token(State(state): State<AppState>, Path(file): Path<String>) -> Respo
         Err((p, f)) => return problem(p, f),
     };
     let result = async {
-        let code = TrackingCode::parse(token).map_err(|e| Problem(StatusCode::NOT_FOUND, format!("token: {e}")))?;
-        let o = state.store.opinion_by_code(&code).await.map_err(internal)?;
-        let o = o.ok_or_else(|| Problem(StatusCode::NOT_FOUND, format!("no request for token {token}")))?;
+        let o = state.service.opinion_by_code(token).await.map_err(|e| match e {
+            ServiceError::Invalid { message, .. } => Problem(StatusCode::NOT_FOUND, message),
+            ServiceError::NotFound { .. } => Problem(StatusCode::NOT_FOUND, format!("no request for token {token}")),
+            other => other.into(),
+        })?;
         let mut item = Map::new();
         item.insert("service_request_id".into(), o.id.to_string().into());
         item.insert("token".into(), json!(o.code));

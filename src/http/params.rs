@@ -6,8 +6,10 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 
 use super::error::AppError;
+use crate::analytics::Window;
 use crate::catalog::StationFilter;
-use crate::domain::{Body, Level, LonLat, StationKind};
+use crate::domain::{Body, Category, Level, LonLat, StationKind};
+use crate::service::analytics::Selection;
 use crate::spatial::{BBox, Crs};
 
 /// The parameter's value without surrounding spaces; `None` when absent or blank.
@@ -40,9 +42,24 @@ pub fn position(lon: &Option<String>, lat: &Option<String>, crs: Crs) -> Result<
         |name: &str, v: Option<f64>| v.ok_or_else(|| AppError::bad("missing_parameter", format!("{name} is required")));
     let lon = need("lon", number("lon", lon)?)?;
     let lat = need("lat", number("lat", lat)?)?;
-    LonLat::new(lon, lat).map_err(|e| AppError::bad("invalid_coordinates", e.to_string()))?;
-    let (x, y) = crs.to_wgs84(lon, lat);
-    LonLat::new(x, y).map_err(|e| AppError::bad("invalid_coordinates", e.to_string()))
+    lonlat(lon, lat, crs).map_err(|e| AppError::bad("invalid_coordinates", e.to_string()))
+}
+
+/// A position given in `crs`, checked once, as WGS84.
+pub fn lonlat(lon: f64, lat: f64, crs: Crs) -> Result<LonLat, crate::domain::LocationError> {
+    let given = LonLat::new(lon, lat)?;
+    let (x, y) = crs.to_wgs84(given.lon(), given.lat());
+    LonLat::new(x, y)
+}
+
+/// `true` or `false`; `None` when absent or blank.
+pub fn boolean(name: &str, v: &Option<String>) -> Result<Option<bool>, AppError> {
+    match trimmed(v) {
+        None => Ok(None),
+        Some("true") => Ok(Some(true)),
+        Some("false") => Ok(Some(false)),
+        Some(other) => Err(AppError::bad("invalid_parameter", format!("{name} must be true or false, got {other:?}"))),
+    }
 }
 
 /// An integer parameter within `range`, `default` when absent.
@@ -137,6 +154,33 @@ impl FilterParams {
                 .transpose()?,
             receives_on: date("reception_date", &self.reception_date)?,
             text: q,
+        })
+    }
+}
+
+/// The filter parameters every analytics endpoint takes.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct AnalyticsParams {
+    from: Option<String>,
+    to: Option<String>,
+    category: Option<String>,
+    station: Option<String>,
+    town: Option<String>,
+}
+
+impl AnalyticsParams {
+    /// The selection they describe (ids are checked by the service).
+    pub fn selection(&self) -> Result<Selection, AppError> {
+        Ok(Selection {
+            window: Window { from: instant("from", &self.from, false)?, to: instant("to", &self.to, true)? },
+            category: trimmed(&self.category)
+                .map(|c| {
+                    c.parse::<Category>().map_err(|e| AppError::bad("invalid_parameter", format!("category: {e}")))
+                })
+                .transpose()?,
+            station: trimmed(&self.station).map(str::to_owned),
+            town: trimmed(&self.town).map(str::to_owned),
+            bbox: None,
         })
     }
 }

@@ -7,6 +7,8 @@ use tower_sessions_sqlx_store::SqliteStore as SessionStore;
 
 use super::error::AppError;
 use crate::domain::Principal;
+use crate::service::accounts::SessionLogin;
+use crate::service::Service;
 
 const USER: &str = "user";
 const CSRF: &str = "csrf";
@@ -30,15 +32,23 @@ fn session_error(e: impl std::fmt::Display) -> AppError {
     AppError::internal(format!("session: {e}"))
 }
 
-/// The principal logged in on this session, if any.
-pub async fn user(session: &Session) -> Result<Option<Principal>, AppError> {
-    session.get::<Principal>(USER).await.map_err(session_error)
+/// The principal logged in on this session, as the login is now; a session whose login was
+/// disabled, deleted or given a new password is ended.
+pub async fn user(session: &Session, service: &Service) -> Result<Option<Principal>, AppError> {
+    let Some(login) = session.get::<SessionLogin>(USER).await.map_err(session_error)? else { return Ok(None) };
+    match service.session_principal(&login).await? {
+        Some(who) => Ok(Some(who)),
+        None => {
+            session.flush().await.map_err(session_error)?;
+            Ok(None)
+        }
+    }
 }
 
-/// Logs `who` in, with a fresh session id so that an id planted before login is worthless.
-pub async fn log_in(session: &Session, who: &Principal) -> Result<(), AppError> {
+/// Logs a login in, with a fresh session id so that an id planted before login is worthless.
+pub async fn log_in(session: &Session, login: &SessionLogin) -> Result<(), AppError> {
     session.cycle_id().await.map_err(session_error)?;
-    session.insert(USER, who).await.map_err(session_error)
+    session.insert(USER, login).await.map_err(session_error)
 }
 
 pub async fn log_out(session: &Session) -> Result<(), AppError> {

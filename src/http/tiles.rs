@@ -2,7 +2,7 @@
 //! zoom, one point per position of the public ~100 m grid (never an exact position), with how many
 //! opinions are there. Tiles are XYZ Web Mercator; positions inside WGS84 lon/lat degrees.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -10,12 +10,11 @@ use axum::Router;
 use geozero::mvt::tile::{Feature, GeomType, Layer, Value};
 use geozero::mvt::{Message, Tile as VectorTile};
 
-use super::analytics::FilterParams;
-use super::error::{ApiQuery, AppError};
+use super::error::{ApiPath, ApiQuery, AppError};
+use super::params::AnalyticsParams;
 use super::AppState;
-use crate::analytics::query::{clusters, Cluster};
+use crate::analytics::query::Cluster;
 use crate::spatial::tiles::Tile;
-use crate::spatial::BBox;
 
 /// Tiles shallower than this would each hold most of a city: the heatmap serves those zooms.
 pub const MIN_ZOOM: u8 = 12;
@@ -34,8 +33,8 @@ fn bad_tile(message: String) -> AppError {
 
 async fn tile(
     State(state): State<AppState>,
-    Path((z, x, file)): Path<(String, String, String)>,
-    ApiQuery(p): ApiQuery<FilterParams>,
+    ApiPath((z, x, file)): ApiPath<(String, String, String)>,
+    ApiQuery(p): ApiQuery<AnalyticsParams>,
 ) -> Result<Response, AppError> {
     let number = |name: &str, s: &str| -> Result<u32, AppError> {
         s.parse().map_err(|_| bad_tile(format!("{name} must be a whole number, got {s:?}")))
@@ -49,18 +48,7 @@ async fn tile(
             "issue points start at zoom {MIN_ZOOM}; use /api/v1/heatmap for wider views, got zoom {z}"
         )));
     }
-    let mut filter = p.filter(&state)?;
-    let b = tile.bounds();
-    // Every exact position that rounds into the tile lies within half a grid step of it.
-    let margin = 0.0006;
-    filter.bbox = Some(BBox {
-        min_lon: b.min_lon - margin,
-        min_lat: b.min_lat - margin,
-        max_lon: b.max_lon + margin,
-        max_lat: b.max_lat + margin,
-    });
-    let points =
-        super::analytics::compute(&state, move |f| clusters(f, &filter, |lon, lat| tile.holds(lon, lat))).await?;
+    let points = state.service.tile_points(&p.selection()?, tile).await?;
     let bytes = encode(tile, &points);
     Ok(([(header::CONTENT_TYPE, "application/vnd.mapbox-vector-tile")], bytes).into_response())
 }

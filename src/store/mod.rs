@@ -121,6 +121,16 @@ impl Default for OpinionFilter {
     }
 }
 
+/// A web login as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub principal: Principal,
+    pub password_hash: String,
+    pub disabled: bool,
+    /// Grows whenever the password changes or the login is disabled.
+    pub credential_version: i64,
+}
+
 /// Called with the number of records written so far.
 pub type Progress<'a> = &'a (dyn Fn(u64) + Send + Sync);
 
@@ -184,8 +194,19 @@ pub trait Store: Send + Sync + 'static {
     /// Adds a web login; [`StoreError::Duplicate`] when the username is taken.
     async fn add_user(&self, user: &Principal, password_hash: &str) -> Result<(), StoreError>;
 
-    /// A login and its password hash.
-    async fn user(&self, username: &str) -> Result<Option<(Principal, String)>, StoreError>;
+    /// A login with its password hash and state.
+    async fn user(&self, username: &str) -> Result<Option<UserRecord>, StoreError>;
+
+    /// Replaces a login's password hash and bumps its credential version (open sessions end);
+    /// false when there is no such login.
+    async fn set_password(&self, username: &str, password_hash: &str) -> Result<bool, StoreError>;
+
+    /// Disables or re-enables a login and bumps its credential version; false when there is no
+    /// such login.
+    async fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<bool, StoreError>;
+
+    /// Revokes every token with this name and returns how many were still active.
+    async fn revoke_tokens(&self, name: &str) -> Result<u64, StoreError>;
 
     /// Adds a bearer token, stored by its hash.
     async fn add_token(&self, token: &Principal, token_hash: &str) -> Result<(), StoreError>;

@@ -23,7 +23,7 @@ fn t(s: &str) -> DateTime<FixedOffset> {
 /// times, each taken a random way through the real workflow, so every state and edge case occurs:
 /// rejected, reopened, closed unrated, overdue, never registered.
 pub fn random_opinions(app: &TestApp, seed: u64, n: usize) -> Vec<(Opinion, Vec<AuditEntry>)> {
-    let catalog = app.state.catalog();
+    let catalog = app.state.service.catalog();
     let mut rng = Rng::new(seed);
     let start = t("2025-06-01T00:00:00+08:00");
     (0..n)
@@ -224,7 +224,7 @@ async fn h3_cells_equal_the_reference_implementation() {
 async fn heatmaps_equal_a_brute_force_over_random_opinions() {
     let app = TestApp::with_sample().await;
     app.store.insert_history(&random_opinions(&app, 7, 3000)).await.unwrap();
-    app.state.facts.refresh(app.store.as_ref()).await.unwrap();
+    app.state.service.refresh().await.unwrap();
     let rows = stored(&app).await;
     let today = fixed_now().date_naive();
     let cases = [
@@ -377,7 +377,7 @@ async fn sql_town_stats(app: &TestApp, from: &str, to: &str, today: NaiveDate) -
 async fn stats_equal_sql_over_the_same_database() {
     let app = TestApp::with_sample().await;
     app.store.insert_history(&random_opinions(&app, 11, 2500)).await.unwrap();
-    app.state.facts.refresh(app.store.as_ref()).await.unwrap();
+    app.state.service.refresh().await.unwrap();
     let today = fixed_now().date_naive();
     let (from, to) = ("2025-08-01T00:00:00+08:00", "2026-10-01T00:00:00+08:00");
     let (status, body) = app.get("/api/v1/stats?group_by=town&from=2025-08-01&to=2026-09-30").await;
@@ -502,9 +502,9 @@ async fn the_numbers_follow_every_write_of_a_hand_made_loop() {
     assert_eq!((s["due"].as_u64(), s["reply_rate"].as_f64()), (Some(1), Some(0.0)), "{s}");
 
     // The analytics loaded afresh from the database say the same.
-    let fresh = liaison::http::analytics::LiveFacts::default();
+    let fresh = liaison::service::LiveFacts::default();
     fresh.refresh(app.store.as_ref()).await.unwrap();
-    assert_eq!(fresh.read().len(), app.state.facts.read().len());
+    assert_eq!(fresh.read().len(), app.state.service.facts().read().len());
     let restarted = app.restart().await;
     let (_, again) = restarted.get("/api/v1/stats?town=330203001").await;
     assert_eq!(again["rows"][0], s);
@@ -514,11 +514,11 @@ async fn the_numbers_follow_every_write_of_a_hand_made_loop() {
 async fn town_and_grid_choropleths_cover_every_area() {
     let app = TestApp::with_sample().await;
     app.store.insert_history(&random_opinions(&app, 5, 1500)).await.unwrap();
-    app.state.facts.refresh(app.store.as_ref()).await.unwrap();
+    app.state.service.refresh().await.unwrap();
     let (status, towns) = app.get("/api/v1/areas/stats?level=town&metric=satisfaction_rate").await;
     assert_eq!(status, 200, "{towns}");
     let features = towns["features"].as_array().unwrap();
-    let catalog = app.state.catalog();
+    let catalog = app.state.service.catalog();
     let n_towns = catalog.areas().iter().filter(|a| a.level == liaison::domain::AreaLevel::Town).count();
     assert_eq!(features.len(), n_towns);
     let (_, by_town) = app.get("/api/v1/stats?group_by=town").await;
@@ -539,7 +539,7 @@ async fn issue_tiles_hold_the_public_positions_of_the_opinions_inside() {
     use geozero::mvt::{Message, Tile};
     let app = TestApp::with_sample().await;
     app.store.insert_history(&random_opinions(&app, 3, 2000)).await.unwrap();
-    app.state.facts.refresh(app.store.as_ref()).await.unwrap();
+    app.state.service.refresh().await.unwrap();
     let tile = liaison::spatial::tiles::Tile::new(13, 6861, 3383).unwrap();
     let res = app.client.get(format!("{}/tiles/issues/13/6861/3383.mvt", app.base)).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 200);

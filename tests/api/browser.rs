@@ -43,7 +43,7 @@ async fn a_browser_renders_the_submitted_form_with_nearest_stations_and_grid() {
     let url = format!("{}/?lon=121.5435&lat=29.8655&crs=wgs84", app.base);
     let dom = headless(&url, &["--dump-dom"]).await;
 
-    let catalog = app.state.catalog();
+    let catalog = app.state.service.catalog();
     let q = LonLat::new(121.5435, 29.8655).unwrap();
     let physical = StationKind::ALL.iter().copied().filter(|k| *k != StationKind::OnlineStation).collect();
     let nearest = catalog.nearest_stations(q, 5, &StationFilter { kinds: physical, ..Default::default() });
@@ -73,7 +73,7 @@ async fn a_browser_renders_the_submitted_form_with_nearest_stations_and_grid() {
 #[tokio::test]
 async fn a_browser_shows_the_prefilled_submit_form_of_a_station() {
     let app = TestApp::with_sample().await;
-    let station = app.state.catalog().stations()[0].clone();
+    let station = app.state.service.catalog().stations()[0].clone();
     let dom = headless(&format!("{}/s/{}", app.base, station.id), &["--dump-dom"]).await;
     assert!(dom.contains(&station.name), "the station is named");
     assert!(dom.contains("id=\"submit-form\"") && dom.contains("name=\"category\""));

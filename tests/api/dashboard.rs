@@ -66,8 +66,8 @@ async fn the_dashboard_draws_every_hexagon_and_ranks_the_towns_as_the_api_counts
     // Arrange: a server with opinions, and what the API answers for the page's first view.
     let started = Instant::now();
     let app = TestApp::with_sample().await;
-    app.store.insert_history(&liaison::sample::history::history(&app.state.catalog(), 3000)).await.unwrap();
-    app.state.facts.refresh(app.store.as_ref()).await.unwrap();
+    app.store.insert_history(&liaison::sample::history::history(&app.state.service.catalog(), 3000)).await.unwrap();
+    app.state.service.refresh().await.unwrap();
     let (_, heatmap) = app.get("/api/v1/heatmap?res=8&metric=resolution_rate").await;
     let (_, totals) = app.get("/api/v1/stats").await;
     let (_, towns) = app.get("/api/v1/stats?group_by=town").await;
@@ -85,7 +85,7 @@ async fn the_dashboard_draws_every_hexagon_and_ranks_the_towns_as_the_api_counts
     let rows = rows.as_array().unwrap();
     let api_rows = towns["rows"].as_array().unwrap();
     assert_eq!(rows.len(), api_rows.len(), "one ranking row per town with opinions");
-    let catalog = app.state.catalog();
+    let catalog = app.state.service.catalog();
     for row in rows {
         let code = row["code"].as_str().unwrap();
         let api = api_rows.iter().find(|r| r["group"] == code).unwrap_or_else(|| panic!("{code} is not in the API"));

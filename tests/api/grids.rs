@@ -9,7 +9,7 @@ use crate::helpers::{error_code, Rng, TestApp};
 #[tokio::test]
 async fn grid_at_equals_brute_force_containment() {
     let app = TestApp::with_sample().await;
-    let catalog = app.state.catalog();
+    let catalog = app.state.service.catalog();
     let mut rng = Rng::new(11);
     let (mut inside, mut outside) = (0, 0);
     for _ in 0..400 {
@@ -35,7 +35,7 @@ async fn grid_at_equals_brute_force_containment() {
 #[tokio::test]
 async fn grid_at_answers_members_station_town_and_sessions() {
     let app = TestApp::with_sample().await;
-    let catalog = app.state.catalog();
+    let catalog = app.state.service.catalog();
     let grid = &catalog.grids()[3];
     let c = geo::InteriorPoint::interior_point(&grid.geometry).unwrap();
     let (status, body) = app.get(&format!("/api/v1/grids/at?lon={}&lat={}", c.x(), c.y())).await;
@@ -53,7 +53,7 @@ async fn grid_at_answers_members_station_town_and_sessions() {
 #[tokio::test]
 async fn points_near_a_grid_edge_name_the_neighbour() {
     let app = TestApp::with_sample().await;
-    let catalog = app.state.catalog();
+    let catalog = app.state.service.catalog();
     let mut rng = Rng::new(3);
     let (mut near, mut far) = (0, 0);
     for _ in 0..5_000 {
@@ -122,12 +122,12 @@ async fn outside_every_grid_is_a_404_naming_the_nearest_grid() {
 async fn grids_and_areas_come_as_feature_collections() {
     let app = TestApp::with_sample().await;
     let (_, all) = app.get("/api/v1/grids").await;
-    assert_eq!(all["features"].as_array().unwrap().len(), app.state.catalog().grids().len());
+    assert_eq!(all["features"].as_array().unwrap().len(), app.state.service.catalog().grids().len());
     let (_, some) = app.get("/api/v1/grids?bbox=121.54,29.86,121.56,29.88").await;
     let got: Vec<&str> =
         some["features"].as_array().unwrap().iter().map(|f| f["properties"]["id"].as_str().unwrap()).collect();
     let bbox: liaison::spatial::BBox = "121.54,29.86,121.56,29.88".parse().unwrap();
-    let catalog = app.state.catalog();
+    let catalog = app.state.service.catalog();
     let want: Vec<&str> = catalog
         .grids()
         .iter()

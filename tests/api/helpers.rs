@@ -5,10 +5,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
-use liaison::catalog::Catalog;
-use liaison::cli::load_sample_if_empty;
-use liaison::http::{app, AppState, Clock};
-use liaison::store::{SqliteStore, Store};
+use liaison::http::{app, AppState};
+use liaison::service::{Clock, Service};
+use liaison::store::SqliteStore;
 use serde_json::Value;
 
 /// Thursday 12 November 2026, 10:00 in Shanghai.
@@ -69,16 +68,15 @@ impl TestApp {
     async fn serve(dir: tempfile::TempDir, sample: bool, per_hour: u32) -> Self {
         let db_path = dir.path().join("liaison.db");
         let store = Arc::new(SqliteStore::open(&db_path).await.unwrap());
+        let service = Service::open(store.clone()).await.unwrap().with_submission_limit(per_hour);
         if sample {
-            assert!(load_sample_if_empty(store.as_ref(), 0).await.unwrap());
+            assert!(service.load_sample_if_empty(0).await.unwrap());
         }
-        let catalog = Catalog::build(store.load().await.unwrap());
-        let mut state = AppState::new(catalog, store.clone());
-        state.clock = Clock::Fixed(fixed_now());
-        state.submissions = liaison::http::limits::SubmissionLimit::per_hour(per_hour);
-        state.facts.refresh(store.as_ref()).await.unwrap();
+        service.set_clock(Clock::Fixed(fixed_now()));
+        service.refresh().await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        let state = AppState::new(Arc::new(service), "https://liaison.example.gov.cn");
         // The test client speaks plain HTTP, so its cookie jar needs cookies without Secure.
         let sessions = liaison::http::session::layer(store.pool().clone(), false).await.unwrap();
         let router = app(state.clone(), sessions);

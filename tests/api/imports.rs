@@ -170,22 +170,23 @@ async fn data_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("keep.db");
     let before = {
-        let store = SqliteStore::open(&path).await.unwrap();
-        liaison::cli::load_sample_if_empty(&store, 0).await.unwrap();
+        let store = std::sync::Arc::new(SqliteStore::open(&path).await.unwrap());
+        let service = liaison::service::Service::open(store.clone()).await.unwrap();
+        assert!(service.load_sample_if_empty(0).await.unwrap());
         let data = store.load().await.unwrap();
         store.pool().close().await;
         data
     };
-    let store = SqliteStore::open(&path).await.unwrap();
-    assert!(!liaison::cli::load_sample_if_empty(&store, 0).await.unwrap(), "the sample is loaded once");
+    let store = std::sync::Arc::new(SqliteStore::open(&path).await.unwrap());
+    let service = liaison::service::Service::open(store.clone()).await.unwrap();
+    assert!(!service.load_sample_if_empty(0).await.unwrap(), "the sample is loaded once");
     assert_eq!(store.load().await.unwrap(), before);
 }
 
 #[tokio::test]
 async fn a_running_server_swaps_in_data_imported_by_another_process() {
     let app = TestApp::with_sample().await;
-    let version = app.store.catalog_version().await.unwrap();
-    tokio::spawn(liaison::cli::reload_on_change(app.state.clone(), version, Duration::from_millis(50)));
+    tokio::spawn(liaison::cli::reload_on_change(app.state.service.clone(), Duration::from_millis(50)));
     let other = SqliteStore::open(&app.db_path).await.unwrap();
     let csv = "id,name,kind,level,lon,lat\nNEW-1,新建站,deputy_liaison_station,district,121.3,29.8\n";
     import_files(&other, &[(Kind::Stations, csv.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap();
@@ -267,7 +268,7 @@ fn the_command_line_adds_users_and_prints_a_token_once() {
     let again = add(&["--username", "li.hua", "--role", "leader"], "another long secret\n");
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
     let no_station = add(&["--username", "wang", "--role", "staff"], "a long enough secret\n");
-    assert!(String::from_utf8_lossy(&no_station.stderr).contains("--station"));
+    assert!(String::from_utf8_lossy(&no_station.stderr).contains("needs a station"));
     let short = add(&["--username", "zhao", "--role", "admin"], "short\n");
     assert!(String::from_utf8_lossy(&short.stderr).contains("10 to 200"));
 
@@ -282,6 +283,15 @@ fn the_command_line_adds_users_and_prints_a_token_once() {
     bytes.extend(std::fs::read(db.with_extension("db-wal")).unwrap_or_default());
     let contains = |needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
     assert!(contains(&hash) && !contains(&token[4..]), "only the hash is stored");
+
+    let run = |args: &[&str]| liaison_cmd(&db).args(args).output().unwrap();
+    let revoked = run(&["token", "revoke", "--name", "12345热线"]);
+    assert!(String::from_utf8_lossy(&revoked.stdout).contains("revoked 1 token"), "{revoked:?}");
+    assert!(!run(&["token", "revoke", "--name", "12345热线"]).status.success(), "nothing left to revoke");
+    assert!(run(&["user", "disable", "--username", "li.hua"]).status.success());
+    assert!(run(&["user", "enable", "--username", "li.hua"]).status.success());
+    let unknown = run(&["user", "disable", "--username", "nobody"]);
+    assert!(!unknown.status.success() && String::from_utf8_lossy(&unknown.stderr).contains("nobody"));
 }
 
 /// The first rows of the peers' issues.csv (`../shared/peers/gen_data.py`), in their format.
@@ -327,12 +337,13 @@ async fn issues_import_in_the_peers_format_routed_and_counted() {
         .unwrap();
     let expected = app
         .state
+        .service
         .catalog()
         .route(liaison::domain::LonLat::new(121.5435, 29.8655).unwrap(), liaison::domain::Category::Parking);
     assert_eq!(town, expected.town_code.map(|c| c.to_string()));
 
     // The running server picks the import up (another process wrote it) and counts it.
-    app.state.facts.refresh(app.store.as_ref()).await.unwrap();
+    app.state.service.refresh().await.unwrap();
     let (_, stats) = app.get("/api/v1/stats?from=2024-03-01&to=2024-04-30").await;
     let s = &stats["rows"][0];
     assert_eq!((s["count"].as_u64(), s["resolved"].as_u64(), s["open"].as_u64()), (Some(4), Some(3), Some(1)), "{s}");
@@ -355,7 +366,7 @@ async fn issues_import_in_the_peers_format_routed_and_counted() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    app.state.facts.refresh(app.store.as_ref()).await.unwrap();
+    app.state.service.refresh().await.unwrap();
     let (_, stats) = app.get("/api/v1/stats?from=2024-03-01&to=2024-04-30").await;
     assert_eq!((stats["rows"][0]["count"].as_u64(), stats["rows"][0]["resolved"].as_u64()), (Some(4), Some(4)));
 }
@@ -405,7 +416,7 @@ async fn sample_issues_import_and_give_the_same_numbers_as_sql() {
     let file = dir.path().join("issues.csv");
     let out = liaison_cmd(&app.db_path).args(["import", "issues"]).arg(&file).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("3000 inserted"), "{}", String::from_utf8_lossy(&out.stderr));
-    app.state.facts.refresh(app.store.as_ref()).await.unwrap();
+    app.state.service.refresh().await.unwrap();
     // Per-town counts, rated and resolved as SQL counts them.
     let sql: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
         "SELECT town_code, count(*), sum(status IN ('replied', 'closed')), count(rating), sum(status = 'rejected')

@@ -32,9 +32,9 @@ async fn the_document_covers_every_json_route_and_each_documented_path_exists() 
     for route in &declared {
         assert!(documented.contains(route), "{route} is served but not documented");
     }
-    let station = app.state.catalog().stations()[0].id.to_string();
-    let member = app.state.catalog().members()[0].id.to_string();
-    let grid = app.state.catalog().grids()[0].id.to_string();
+    let station = app.state.service.catalog().stations()[0].id.to_string();
+    let member = app.state.service.catalog().members()[0].id.to_string();
+    let grid = app.state.service.catalog().grids()[0].id.to_string();
     for path in &documented {
         let concrete = path
             .replace("/stations/{id}", &format!("/stations/{station}"))

@@ -31,7 +31,7 @@ async fn a_submission_is_routed_to_its_grid_members_and_station() {
     assert!(code.len() == 19 && code.chars().filter(|c| *c == '-').count() == 3, "{code}");
     assert_eq!((body["status"].as_str(), body["version"].as_i64()), (Some("submitted"), Some(1)));
 
-    let catalog = app.state.catalog();
+    let catalog = app.state.service.catalog();
     let hit = catalog.grid_at(liaison::domain::LonLat::new(121.5435, 29.8655).unwrap()).unwrap();
     let r = &body["routing"];
     assert_eq!(r["grid"]["id"], hit.grid.id.as_str());
@@ -46,14 +46,21 @@ async fn a_submission_is_routed_to_its_grid_members_and_station() {
 async fn open_opinions_of_the_same_category_nearby_are_suggested_as_duplicates() {
     let app = TestApp::with_sample().await;
     let (_, first) = app.post("/api/v1/issues", &opinion("parking", 121.5435, 29.8655)).await;
-    // About 110 m north: a duplicate; 330 m north or another category: not.
+    // About 110 m north: a duplicate; 440 m north (220 m past the second) or another category: not.
     let (_, near) = app.post("/api/v1/issues", &opinion("parking", 121.5435, 29.8665)).await;
     let dups = near["duplicates"].as_array().unwrap();
     assert_eq!(dups.len(), 1, "{near}");
-    assert!((100.0..120.0).contains(&dups[0]["distance_m"].as_f64().unwrap()));
+    // Measured to the first one's public (rounded) position, in 10 m steps: never finer.
+    let public = liaison::domain::LonLat::new(121.5435, 29.8655).unwrap().public();
+    let to_public =
+        liaison::spatial::geodesic_distance_m(liaison::domain::LonLat::new(121.5435, 29.8665).unwrap(), public);
+    assert_eq!(dups[0]["distance_m"].as_f64().unwrap(), (to_public / 10.0).round() * 10.0, "{near}");
+    assert!((50.0..170.0).contains(&to_public));
+    assert_eq!(dups[0]["created_on"], "2026-11-12", "a day, not a timestamp");
+    assert!(dups[0].get("created_at").is_none());
     assert!(dups[0].get("tracking_code").is_none(), "duplicates never reveal another citizen's code");
     assert!(!near.to_string().contains(first["tracking_code"].as_str().unwrap()));
-    let (_, far) = app.post("/api/v1/issues", &opinion("parking", 121.5435, 29.8685)).await;
+    let (_, far) = app.post("/api/v1/issues", &opinion("parking", 121.5435, 29.8705)).await;
     assert!(far["duplicates"].as_array().unwrap().is_empty());
     let (_, other) = app.post("/api/v1/issues", &opinion("noise", 121.5435, 29.8656)).await;
     assert!(other["duplicates"].as_array().unwrap().is_empty());
@@ -190,9 +197,9 @@ async fn no_public_endpoint_reveals_contacts_names_or_exact_positions() {
         paths.push(format!("/open311/v2/requests/{}.json", i + 1));
         paths.push(format!("/open311/v2/requests/{}.xml", i + 1));
     }
-    let station = app.state.catalog().stations()[0].id.to_string();
+    let station = app.state.service.catalog().stations()[0].id.to_string();
     paths.push(format!("/api/v1/stations/{station}"));
-    let member = app.state.catalog().members()[0].id.to_string();
+    let member = app.state.service.catalog().members()[0].id.to_string();
     paths.push(format!("/api/v1/members/{member}"));
     for path in &paths {
         let (status, text) = app.get_text(path).await;
@@ -225,7 +232,7 @@ async fn categories_a_cppcc_sector_speaks_for_also_reach_a_member_of_that_sector
     let (grid_members, with_sector) = (ids(&parking), ids(&education));
     assert_eq!(with_sector.len(), grid_members.len() + 1, "{with_sector:?}");
     assert_eq!(&with_sector[..grid_members.len()], &grid_members[..]);
-    let catalog = app.state.catalog();
+    let catalog = app.state.service.catalog();
     let added = catalog.member(&with_sector.last().unwrap().parse().unwrap()).unwrap();
     assert_eq!(added.body, liaison::domain::Body::CppccMember);
     assert!(added.sector.contains("教育"), "{}", added.sector);

@@ -7,7 +7,7 @@ async fn the_home_page_lists_stations_by_town() {
     let app = TestApp::with_sample().await;
     let (status, html) = app.get_text("/").await;
     assert_eq!(status, 200);
-    let catalog = app.state.catalog();
+    let catalog = app.state.service.catalog();
     for s in catalog.stations() {
         assert!(html.contains(&format!("data-id=\"{}\"", s.id)), "{} missing", s.id);
     }
@@ -21,7 +21,7 @@ async fn the_form_answers_the_nearest_station_and_the_grid() {
     let (status, html) = app.get_text("/?lon=121.55&lat=29.87&crs=wgs84").await;
     assert_eq!(status, 200);
     let q = liaison::domain::LonLat::new(121.55, 29.87).unwrap();
-    let catalog = app.state.catalog();
+    let catalog = app.state.service.catalog();
     let filter = liaison::catalog::StationFilter {
         kinds: vec![
             liaison::domain::StationKind::DeputyLiaisonStation,
@@ -57,7 +57,7 @@ async fn bad_form_input_shows_a_readable_error() {
 #[tokio::test]
 async fn a_citizen_submits_from_a_station_link_tracks_and_rates_without_javascript() {
     let app = TestApp::with_sample().await;
-    let catalog = app.state.catalog();
+    let catalog = app.state.service.catalog();
     let station =
         catalog.stations().iter().find(|s| s.kind == liaison::domain::StationKind::DeputyLiaisonStation).unwrap();
     let (status, html) = app.get_text(&format!("/s/{}", station.id)).await;
@@ -140,7 +140,7 @@ async fn a_bad_form_comes_back_with_a_message_and_what_was_typed() {
 #[tokio::test]
 async fn each_station_has_a_qr_code_linking_to_its_submit_page() {
     let app = TestApp::with_sample().await;
-    let id = app.state.catalog().stations()[0].id.to_string();
+    let id = app.state.service.catalog().stations()[0].id.to_string();
     let res = app.client.get(format!("{}/s/{id}/qr.svg", app.base)).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 200);
     assert_eq!(res.headers()["content-type"], "image/svg+xml");

@@ -161,7 +161,7 @@ async fn two_staff_changing_one_opinion_at_once_one_wins_and_nothing_is_lost() {
 async fn each_role_reaches_what_it_should() {
     let app = TestApp::with_sample().await;
     let (id, _, station) = submit(&app).await;
-    let catalog = app.state.catalog();
+    let catalog = app.state.service.catalog();
     let elsewhere = catalog
         .stations()
         .iter()
@@ -207,9 +207,15 @@ async fn each_role_reaches_what_it_should() {
         }
     }
     // A member's web login: reads the opinions of their grids, replies, registers nothing.
-    let member =
-        app.state.catalog().grid_at(liaison::domain::LonLat::new(121.5435, 29.8655).unwrap()).unwrap().grid.members[0]
-            .to_string();
+    let member = app
+        .state
+        .service
+        .catalog()
+        .grid_at(liaison::domain::LonLat::new(121.5435, 29.8655).unwrap())
+        .unwrap()
+        .grid
+        .members[0]
+        .to_string();
     app.user("rep", "member", None, Some(&member)).await;
     let browser = app.logged_in_client("rep").await;
     let (fresh, _, _) = submit(&app).await;
@@ -236,7 +242,7 @@ async fn each_role_reaches_what_it_should() {
 
 #[tokio::test]
 async fn unrated_replies_close_after_the_configured_days() {
-    let mut app = TestApp::with_sample().await;
+    let app = TestApp::with_sample().await;
     let (id, code, station) = submit(&app).await;
     let staff = Staff { app: &app, token: app.token("staff", Some(&station)).await };
     staff.to(id, json!({ "to": "registered", "version": 1 })).await;
@@ -244,10 +250,11 @@ async fn unrated_replies_close_after_the_configured_days() {
     assert_eq!(staff.to(id, reply).await.0, 200);
 
     let replied_at = crate::helpers::fixed_now();
-    app.state.clock = liaison::http::Clock::Fixed(replied_at + chrono::Duration::days(14));
-    assert_eq!(liaison::http::opinions::close_unrated_replies(&app.state, 15).await.unwrap(), 0);
-    app.state.clock = liaison::http::Clock::Fixed(replied_at + chrono::Duration::days(15));
-    assert_eq!(liaison::http::opinions::close_unrated_replies(&app.state, 15).await.unwrap(), 1);
+    let service = &app.state.service;
+    service.set_clock(liaison::service::Clock::Fixed(replied_at + chrono::Duration::days(14)));
+    assert_eq!(service.close_unrated_replies(15).await.unwrap(), 0);
+    service.set_clock(liaison::service::Clock::Fixed(replied_at + chrono::Duration::days(15)));
+    assert_eq!(service.close_unrated_replies(15).await.unwrap(), 1);
     let (_, view) = app.get(&format!("/api/v1/issues/{code}")).await;
     assert_eq!(view["status"], "closed");
     assert_eq!(view["history"].as_array().unwrap().last().unwrap()["event"], "auto_close");
@@ -258,8 +265,9 @@ async fn unrated_replies_close_after_the_configured_days() {
 #[tokio::test]
 async fn the_sample_brings_two_years_of_opinions_with_consistent_histories() {
     let dir = tempfile::tempdir().unwrap();
-    let store = liaison::store::SqliteStore::open(&dir.path().join("h.db")).await.unwrap();
-    assert!(liaison::cli::load_sample_if_empty(&store, 1_500).await.unwrap());
+    let store = std::sync::Arc::new(liaison::store::SqliteStore::open(&dir.path().join("h.db")).await.unwrap());
+    let service = liaison::service::Service::open(store.clone()).await.unwrap();
+    assert!(service.load_sample_if_empty(1_500).await.unwrap());
     use liaison::store::Store;
     let all =
         store.list_opinions(&liaison::store::OpinionFilter { limit: 10_000, ..Default::default() }).await.unwrap();

@@ -24,7 +24,7 @@ async fn healthz_reports_the_sample() {
 #[tokio::test]
 async fn nearest_equals_brute_force_geodesic_order_over_http() {
     let app = TestApp::with_sample().await;
-    let catalog = app.state.catalog();
+    let catalog = app.state.service.catalog();
     let physical: Vec<_> = catalog.stations().iter().filter(|s| s.kind != StationKind::OnlineStation).collect();
     let mut rng = Rng::new(5);
     for i in 0..300 {
@@ -68,7 +68,7 @@ async fn nearest_filters_by_kind_level_body_and_reception_date() {
     let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
     let (_, body) = app.get("/api/v1/stations/nearest?lon=121.55&lat=29.87&k=100&reception_date=2026-11-26").await;
     let got = ids(&body);
-    let catalog = app.state.catalog();
+    let catalog = app.state.service.catalog();
     let want: Vec<String> = catalog
         .stations()
         .iter()
@@ -118,7 +118,7 @@ async fn gcj02_and_bd09_inputs_and_outputs_are_converted() {
 #[tokio::test]
 async fn list_filters_by_bbox_and_radius() {
     let app = TestApp::with_sample().await;
-    let catalog = app.state.catalog();
+    let catalog = app.state.service.catalog();
     let (_, all) = app.get("/api/v1/stations").await;
     assert_eq!(ids(&all).len(), catalog.stations().len());
     assert_eq!(all["truncated"], false);
@@ -152,7 +152,7 @@ async fn list_filters_by_bbox_and_radius() {
 #[tokio::test]
 async fn search_matches_chinese_names_and_addresses_by_substring() {
     let app = TestApp::with_sample().await;
-    let catalog = app.state.catalog();
+    let catalog = app.state.service.catalog();
     for q in ["白云", "委员", "社区", "集士港镇"] {
         let (status, body) = app.get(&format!("/api/v1/stations?q={}", urlencode(q))).await;
         assert_eq!(status, 200);
@@ -184,7 +184,7 @@ pub fn urlencode(s: &str) -> String {
 #[tokio::test]
 async fn station_detail_has_members_points_and_upcoming_sessions() {
     let app = TestApp::with_sample().await;
-    let catalog = app.state.catalog();
+    let catalog = app.state.service.catalog();
     let station = catalog.stations().iter().find(|s| s.kind == StationKind::DeputyLiaisonStation).unwrap();
     let (status, body) = app.get(&format!("/api/v1/stations/{}?sessions=6", station.id)).await;
     assert_eq!(status, 200);
@@ -208,7 +208,7 @@ async fn station_detail_has_members_points_and_upcoming_sessions() {
 #[tokio::test]
 async fn every_grid_member_has_a_reception_session_within_a_year() {
     let app = TestApp::with_sample().await;
-    let catalog = app.state.catalog();
+    let catalog = app.state.service.catalog();
     for grid in catalog.grids() {
         for id in &grid.members {
             let (status, body) = app.get(&format!("/api/v1/members/{id}?sessions=1")).await;
@@ -225,7 +225,7 @@ async fn every_grid_member_has_a_reception_session_within_a_year() {
 #[tokio::test]
 async fn member_detail_names_station_grids_and_term() {
     let app = TestApp::with_sample().await;
-    let catalog = app.state.catalog();
+    let catalog = app.state.service.catalog();
     let grid = &catalog.grids()[0];
     let id = &grid.members[0];
     let (status, body) = app.get(&format!("/api/v1/members/{id}")).await;

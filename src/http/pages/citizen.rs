@@ -2,7 +2,7 @@
 //! link `/s/{station_id}`), track it by code, rate the reply; and the station's QR code as SVG.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -10,11 +10,13 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::{error_page, layout, PageForm};
-use crate::domain::{Category, Event, Opinion, Stars, Station, StationId, Status};
+use crate::domain::{Category, Channel, Contact, NewOpinion, Opinion, Station, StationId, Status};
+use crate::http::client_ip::ClientIp;
 use crate::http::error::AppError;
-use crate::http::limits::ClientIp;
-use crate::http::opinions::{change, opinion_by_code, store_error, submit_opinion, SubmissionInput};
+use crate::http::params;
 use crate::http::AppState;
+use crate::service::opinions::Submitter;
+use crate::spatial::Crs;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -78,7 +80,7 @@ async fn blank_form() -> Response {
 }
 
 async fn station_form(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    let catalog = state.catalog();
+    let catalog = state.service.catalog();
     let Some(station) = StationId::new(&id).ok().and_then(|id| catalog.station(&id).cloned()) else {
         return error_page(StatusCode::NOT_FOUND, "站点不存在 No such station", &format!("No station {id:?}."));
     };
@@ -92,37 +94,51 @@ async fn station_form(State(state): State<AppState>, Path(id): Path<String>) -> 
     form_page(StatusCode::OK, &form, Some(&station), None)
 }
 
+impl SubmitForm {
+    /// The checked submission (positions in WGS84, as the form says).
+    fn checked(&self) -> Result<NewOpinion, AppError> {
+        let invalid =
+            |e: &dyn std::fmt::Display| AppError::Unprocessable { code: "invalid_opinion", message: e.to_string() };
+        let number = |v: &Option<String>, name: &str| -> Result<f64, AppError> {
+            v.as_deref()
+                .and_then(|s| s.trim().parse::<f64>().ok())
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| AppError::bad("invalid_number", format!("{name} must be a number")))
+        };
+        let location = params::lonlat(number(&self.lon, "longitude")?, number(&self.lat, "latitude")?, Crs::Wgs84)
+            .map_err(|e| invalid(&e))?;
+        let category: Category = self.category.as_deref().unwrap_or_default().parse().map_err(|e| invalid(&e))?;
+        let channel = if self.channel.as_deref() == Some("qr") { Channel::Qr } else { Channel::Online };
+        let contact = Contact::new(self.name.as_deref(), self.phone.as_deref()).map_err(|e| invalid(&e))?;
+        NewOpinion::new(
+            category,
+            self.title.as_deref().unwrap_or_default(),
+            self.text.as_deref().unwrap_or_default(),
+            location,
+            channel,
+            self.anonymous.is_some(),
+            contact,
+        )
+        .map_err(|e| invalid(&e))
+    }
+}
+
 async fn submit(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
     PageForm(form): PageForm<SubmitForm>,
 ) -> Response {
-    let station =
-        form.station.as_deref().and_then(|s| StationId::new(s).ok()).and_then(|s| state.catalog().station(&s).cloned());
-    let number = |v: &Option<String>, name: &str| -> Result<f64, AppError> {
-        v.as_deref()
-            .and_then(|s| s.trim().parse::<f64>().ok())
-            .filter(|x| x.is_finite())
-            .ok_or_else(|| AppError::bad("invalid_number", format!("{name} must be a number")))
+    let station = form
+        .station
+        .as_deref()
+        .and_then(|s| StationId::new(s).ok())
+        .and_then(|s| state.service.catalog().station(&s).cloned());
+    let result = match form.checked() {
+        Ok(new) => state.service.submit(Submitter::Citizen(client), new).await.map_err(AppError::from),
+        Err(e) => Err(e),
     };
-    let result = async {
-        let input = SubmissionInput {
-            category: form.category.clone().unwrap_or_default(),
-            title: form.title.clone().unwrap_or_default(),
-            text: form.text.clone().unwrap_or_default(),
-            lon: number(&form.lon, "longitude")?,
-            lat: number(&form.lat, "latitude")?,
-            crs: None,
-            channel: form.channel.clone().filter(|c| c == "qr" || c == "online"),
-            anonymous: form.anonymous.is_some(),
-            name: form.name.clone(),
-            phone: form.phone.clone(),
-        };
-        submit_opinion(&state, client, &input).await
-    }
-    .await;
     match result {
-        Ok((opinion, _)) => Redirect::to(&format!("/track/{}?new=1", opinion.code)).into_response(),
+        Ok(submitted) => Redirect::to(&format!("/track/{}?new=1", submitted.opinion.code)).into_response(),
         Err(e) => form_page(e.status(), &form, station.as_ref(), Some(e.message())),
     }
 }
@@ -132,9 +148,16 @@ struct LookupParams {
     code: Option<String>,
 }
 
-async fn track_lookup(Query(p): Query<LookupParams>) -> Response {
+async fn track_lookup(State(state): State<AppState>, Query(p): Query<LookupParams>) -> Response {
     if let Some(code) = p.code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        return Redirect::to(&format!("/track/{}", code.replace(' ', ""))).into_response();
+        // Redirect only to a code that parses (digits and dashes), never to what was typed.
+        return match state.service.opinion_by_code(code).await {
+            Ok(o) => Redirect::to(&format!("/track/{}", o.code)).into_response(),
+            Err(e) => {
+                let e = AppError::from(e);
+                error_page(e.status(), "查询不到 Not found", e.message())
+            }
+        };
     }
     let body = html! {
         h1 { "查询办理进度 Track an opinion" }
@@ -167,13 +190,12 @@ struct TrackParams {
 }
 
 fn track_page(
-    state: &AppState,
+    catalog: &crate::catalog::Catalog,
     o: &Opinion,
     history: &[crate::domain::AuditEntry],
     new: bool,
     error: Option<&str>,
 ) -> Markup {
-    let catalog = state.catalog();
     let station = o.routing.station.as_ref().and_then(|s| catalog.station(s));
     html! {
         h1 { "意见办理进度 Your opinion" }
@@ -206,15 +228,15 @@ fn track_page(
 }
 
 async fn track(State(state): State<AppState>, Path(code): Path<String>, Query(p): Query<TrackParams>) -> Response {
-    match opinion_by_code(&state, &code).await {
-        Ok(o) => match state.store.history(o.id).await {
-            Ok(history) => {
-                Html(layout("意见办理进度", track_page(&state, &o, &history, p.new.is_some(), None)).into_string())
-                    .into_response()
-            }
-            Err(e) => error_page(StatusCode::INTERNAL_SERVER_ERROR, "出错了 Error", store_error(e).message()),
-        },
-        Err(e) => error_page(e.status(), "查询不到 Not found", e.message()),
+    match state.service.track(&code).await {
+        Ok(t) => {
+            let page = track_page(&state.service.catalog(), &t.opinion, &t.history, p.new.is_some(), None);
+            Html(layout("意见办理进度", page).into_string()).into_response()
+        }
+        Err(e) => {
+            let e = AppError::from(e);
+            error_page(e.status(), "查询不到 Not found", e.message())
+        }
     }
 }
 
@@ -225,46 +247,40 @@ struct RateForm {
 }
 
 async fn rate(State(state): State<AppState>, Path(code): Path<String>, PageForm(form): PageForm<RateForm>) -> Response {
-    let opinion = match opinion_by_code(&state, &code).await {
-        Ok(o) => o,
-        Err(e) => return error_page(e.status(), "查询不到 Not found", e.message()),
+    let Some(stars) = form.stars.as_deref().and_then(|s| s.trim().parse::<u8>().ok()) else {
+        return error_page(StatusCode::BAD_REQUEST, "评价有误 Invalid rating", "choose 1 to 5 stars");
     };
-    let stars = form.stars.as_deref().and_then(|s| s.parse::<u8>().ok()).and_then(|s| Stars::new(s).ok());
-    let result = match stars {
-        Some(stars) => {
-            change(
-                &state,
-                opinion.clone(),
-                &Event::Rate { stars, comment: form.comment.unwrap_or_default() },
-                "citizen",
-            )
-            .await
-        }
-        None => Err(AppError::bad("invalid_rating", "choose 1 to 5 stars")),
-    };
-    match result {
-        Ok(o) => Redirect::to(&format!("/track/{}", o.code)).into_response(),
+    match state.service.rate(&code, stars, form.comment.as_deref(), None).await {
+        Ok(t) => Redirect::to(&format!("/track/{}", t.opinion.code)).into_response(),
         Err(e) => {
-            let history = state.store.history(opinion.id).await.unwrap_or_default();
-            let page = layout("意见办理进度", track_page(&state, &opinion, &history, false, Some(e.message())));
-            (e.status(), Html(page.into_string())).into_response()
+            let e = AppError::from(e);
+            match state.service.track(&code).await {
+                Ok(t) => {
+                    let page = track_page(&state.service.catalog(), &t.opinion, &t.history, false, Some(e.message()));
+                    (e.status(), Html(layout("意见办理进度", page).into_string())).into_response()
+                }
+                Err(_) => error_page(e.status(), "查询不到 Not found", e.message()),
+            }
         }
     }
 }
 
-/// The QR code of a station's submit page, as SVG; the link uses the host the request came to.
-async fn qr(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
-    let catalog = state.catalog();
+/// The QR code of a station's submit page, as SVG; the link is on the configured public URL,
+/// never on the Host a request names.
+async fn qr(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let catalog = state.service.catalog();
     let Some(station) = StationId::new(&id).ok().and_then(|id| catalog.station(&id).cloned()) else {
         return error_page(StatusCode::NOT_FOUND, "站点不存在 No such station", &format!("No station {id:?}."));
     };
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    let url = format!("http://{host}/s/{}", station.id);
+    let url = format!("{}/s/{}", state.public_url, station.id);
     match qrcode::QrCode::new(url.as_bytes()) {
         Ok(code) => {
             let svg = code.render::<qrcode::render::svg::Color>().min_dimensions(240, 240).build();
             ([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response()
         }
-        Err(e) => error_page(StatusCode::INTERNAL_SERVER_ERROR, "出错了 Error", &e.to_string()),
+        Err(e) => {
+            tracing::error!(error = %e, "qr code");
+            error_page(StatusCode::INTERNAL_SERVER_ERROR, "出错了 Error", "the QR code could not be made")
+        }
     }
 }

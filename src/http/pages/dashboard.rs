@@ -151,7 +151,7 @@ async fn dashboard(
     query: Result<Query<DashboardParams>, axum::extract::rejection::QueryRejection>,
 ) -> Html<String> {
     let p = query.map(|Query(p)| p).unwrap_or_default();
-    let view = district_view(&state.catalog());
+    let view = district_view(&state.service.catalog());
     Html(page(&Selection::from_params(&p), &view).into_string())
 }
 

@@ -125,7 +125,7 @@ async fn home(
     State(state): State<AppState>,
     query: Result<Query<HomeParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let catalog = state.catalog();
+    let catalog = state.service.catalog();
     let p = query.map(|Query(p)| p).unwrap_or_default();
     let asked = p.lon.as_deref().is_some_and(|s| !s.trim().is_empty())
         || p.lat.as_deref().is_some_and(|s| !s.trim().is_empty());
@@ -138,7 +138,7 @@ async fn home(
             .into_iter()
             .map(|h| NearRow { station: h.station, distance_m: h.distance_m })
             .collect();
-        let grid = grid_answer(&catalog, q, state.now());
+        let grid = grid_answer(&catalog, q, state.service.now());
         Ok::<_, super::error::AppError>((rows, grid))
     });
     let status = match &answer {

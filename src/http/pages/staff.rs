@@ -11,13 +11,13 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::{error_page, layout, PageForm};
-use crate::auth::verify_password;
 use crate::domain::{Principal, ReplyRoute, Status};
+use crate::http::client_ip::ClientIp;
 use crate::http::error::AppError;
 use crate::http::session::{check_csrf, csrf_token, log_in, log_out, user};
-use crate::http::staff::{apply_transition, readable, visible, TransitionBody};
 use crate::http::AppState;
-use crate::store::OpinionFilter;
+use crate::service::opinions::Tracked;
+use crate::service::staff::{InboxQuery, TransitionRequest};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -59,29 +59,29 @@ struct LoginForm {
     csrf: Option<String>,
 }
 
-async fn login(State(state): State<AppState>, session: Session, PageForm(form): PageForm<LoginForm>) -> Response {
+async fn login(
+    State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    session: Session,
+    PageForm(form): PageForm<LoginForm>,
+) -> Response {
     if let Err(e) = check_csrf(&session, form.csrf.as_deref()).await {
         return page_error(e);
     }
-    let found = match state.store.user(form.username.trim()).await {
-        Ok(found) => found,
-        Err(e) => return page_error(AppError::internal(e)),
-    };
-    // argon2 takes tens of milliseconds on purpose: keep it off the async workers.
-    let password = form.password;
-    let who =
-        tokio::task::spawn_blocking(move || found.filter(|(_, hash)| verify_password(&password, hash)).map(|(p, _)| p))
-            .await
-            .ok()
-            .flatten();
-    match who {
-        Some(who) => match log_in(&session, &who).await {
+    match state.service.log_in(client, &form.username, &form.password).await {
+        Ok((_, login)) => match log_in(&session, &login).await {
             Ok(()) => Redirect::to("/staff").into_response(),
             Err(e) => page_error(e),
         },
-        None => {
+        Err(e) => {
+            let e = AppError::from(e);
             let csrf = csrf_token(&session).await.unwrap_or_default();
-            login_page(StatusCode::UNAUTHORIZED, &csrf, Some("用户名或密码错误 Wrong username or password"))
+            let message = match e {
+                AppError::Unauthorized { .. } => "用户名或密码错误 Wrong username or password",
+                AppError::TooMany { .. } => "尝试次数过多，请稍后再试 Too many attempts; try again in a few minutes",
+                _ => e.message(),
+            };
+            login_page(e.status(), &csrf, Some(message))
         }
     }
 }
@@ -102,8 +102,8 @@ async fn logout(session: Session, PageForm(form): PageForm<CsrfForm>) -> Respons
 }
 
 /// The logged-in principal, or a redirect to the login page.
-async fn who(session: &Session) -> Result<Principal, Response> {
-    match user(session).await {
+async fn who(state: &AppState, session: &Session) -> Result<Principal, Response> {
+    match user(session, &state.service).await {
         Ok(Some(p)) => Ok(p),
         Ok(None) => Err(Redirect::to("/login").into_response()),
         Err(e) => Err(page_error(e)),
@@ -111,17 +111,18 @@ async fn who(session: &Session) -> Result<Principal, Response> {
 }
 
 async fn inbox(State(state): State<AppState>, session: Session) -> Response {
-    let who = match who(&session).await {
+    let who = match who(&state, &session).await {
         Ok(p) => p,
         Err(r) => return r,
     };
     let open = vec![Status::Submitted, Status::Registered, Status::Assigned, Status::InProgress, Status::Replied];
-    let found = match visible(&state, &who, OpinionFilter { statuses: open, limit: 300, ..Default::default() }).await {
-        Ok(f) => f,
-        Err(e) => return page_error(e),
-    };
+    let found =
+        match state.service.visible(&who, &InboxQuery { statuses: open, limit: 300, ..Default::default() }).await {
+            Ok(f) => f,
+            Err(e) => return page_error(e.into()),
+        };
     let csrf = csrf_token(&session).await.unwrap_or_default();
-    let today = state.now().date_naive();
+    let today = state.service.now().date_naive();
     let body = html! {
         h1 { "待办意见 Open opinions" }
         p.muted { (who.name) " · " (who.role.label_zh()) " · " (found.len()) " 件" }
@@ -146,13 +147,14 @@ async fn inbox(State(state): State<AppState>, session: Session) -> Response {
 }
 
 fn issue_page(
-    state: &AppState,
-    o: &crate::domain::Opinion,
-    history: &[crate::domain::AuditEntry],
+    catalog: &crate::catalog::Catalog,
+    who: &Principal,
+    t: &Tracked,
     csrf: &str,
     error: Option<&str>,
 ) -> Markup {
-    let catalog = state.catalog();
+    let (o, history) = (&t.opinion, &t.history);
+    let audience = crate::service::staff::audience(who);
     let station =
         o.routing.station.as_ref().and_then(|s| catalog.station(s)).map(|s| s.name.clone()).unwrap_or_default();
     html! {
@@ -164,7 +166,8 @@ fn issue_page(
             tr { th { "类别" } td { (o.submission.category.label_zh()) } }
             tr { th { "内容" } td { (o.submission.text) } }
             tr { th { "联络站" } td { (station) } }
-            tr { th { "联系电话" } td { (o.submission.contact.phone.clone().unwrap_or_default()) } }
+            tr { th { "联系人" } td { (audience.name(o).unwrap_or("—")) } }
+            tr { th { "联系电话" } td { (audience.phone(o).unwrap_or("—")) } }
             @if let Some(d) = &o.department { tr { th { "承办部门" } td { (d) " · " (o.due.map(|d| d.to_string()).unwrap_or_default()) } } }
             @if let Some(r) = &o.reply { tr { th { "答复" } td { (r) } } }
         }
@@ -194,17 +197,17 @@ fn issue_page(
 }
 
 async fn issue(State(state): State<AppState>, session: Session, Path(id): Path<String>) -> Response {
-    let who = match who(&session).await {
+    let who = match who(&state, &session).await {
         Ok(p) => p,
         Err(r) => return r,
     };
-    let (o, _) = match readable(&state, &who, &id).await {
-        Ok(x) => x,
-        Err(e) => return page_error(e),
+    let tracked = match state.service.staff_opinion(&who, &id).await {
+        Ok(t) => t,
+        Err(e) => return page_error(e.into()),
     };
-    let history = state.store.history(o.id).await.unwrap_or_default();
     let csrf = csrf_token(&session).await.unwrap_or_default();
-    Html(layout("意见办理", issue_page(&state, &o, &history, &csrf, None)).into_string()).into_response()
+    let page = issue_page(&state.service.catalog(), &who, &tracked, &csrf, None);
+    Html(layout("意见办理", page).into_string()).into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -226,7 +229,7 @@ async fn move_on(
     Path(id): Path<String>,
     PageForm(form): PageForm<MoveForm>,
 ) -> Response {
-    let who = match who(&session).await {
+    let who = match who(&state, &session).await {
         Ok(p) => p,
         Err(r) => return r,
     };
@@ -234,25 +237,31 @@ async fn move_on(
         return page_error(e);
     }
     let blank = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
-    let body = TransitionBody {
+    let due = match blank(form.due).map(|d| d.parse::<chrono::NaiveDate>()).transpose() {
+        Ok(d) => d,
+        Err(_) => return page_error(AppError::bad("invalid_date", "the due date must be a date YYYY-MM-DD")),
+    };
+    let request = TransitionRequest {
         to: form.to,
         version: form.version,
         note: form.note,
         department: blank(form.department),
-        due: blank(form.due).and_then(|d| d.parse().ok()),
+        due,
         reply_route: blank(form.reply_route),
         reply: blank(form.reply),
     };
-    match apply_transition(&state, &who, &id, &body).await {
-        Ok(o) => Redirect::to(&format!("/staff/issues/{}", o.id)).into_response(),
-        Err(e) => match readable(&state, &who, &id).await {
-            Ok((o, _)) => {
-                let history = state.store.history(o.id).await.unwrap_or_default();
-                let csrf = csrf_token(&session).await.unwrap_or_default();
-                let page = layout("意见办理", issue_page(&state, &o, &history, &csrf, Some(e.message())));
-                (e.status(), Html(page.into_string())).into_response()
+    match state.service.transition(&who, &id, &request).await {
+        Ok(t) => Redirect::to(&format!("/staff/issues/{}", t.opinion.id)).into_response(),
+        Err(e) => {
+            let e = AppError::from(e);
+            match state.service.staff_opinion(&who, &id).await {
+                Ok(t) => {
+                    let csrf = csrf_token(&session).await.unwrap_or_default();
+                    let page = issue_page(&state.service.catalog(), &who, &t, &csrf, Some(e.message()));
+                    (e.status(), Html(layout("意见办理", page).into_string())).into_response()
+                }
+                Err(e) => page_error(e.into()),
             }
-            Err(e) => page_error(e),
-        },
+        }
     }
 }

@@ -14,7 +14,7 @@ mod opinions;
 
 use chrono::{DateTime, FixedOffset};
 
-use super::{Batch, FactSink, OpinionFilter, Progress, RecordSource, Store, StoreError, WriteReport};
+use super::{Batch, FactSink, OpinionFilter, Progress, RecordSource, Store, StoreError, UserRecord, WriteReport};
 use crate::catalog::CatalogData;
 use crate::domain::{
     AdminArea, AuditEntry, GridArea, LonLat, Member, NewOpinion, Opinion, Principal, ReceptionRule, Routing, Station,
@@ -404,10 +404,50 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn user(&self, username: &str) -> Result<Option<(Principal, String)>, StoreError> {
+    async fn user(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
         let row =
             sqlx::query("SELECT * FROM users WHERE username = ?").bind(username).fetch_optional(self.pool()).await?;
-        row.map(|r| Ok((principal_from_row(&r, "users", "username")?, r.try_get("password_hash")?))).transpose()
+        row.map(|r| {
+            Ok(UserRecord {
+                principal: principal_from_row(&r, "users", "username")?,
+                password_hash: r.try_get("password_hash")?,
+                disabled: r.try_get::<Option<String>, _>("disabled_at")?.is_some(),
+                credential_version: r.try_get("credential_version")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn set_password(&self, username: &str, password_hash: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE users SET password_hash = ?, credential_version = credential_version + 1 WHERE username = ?",
+        )
+        .bind(password_hash)
+        .bind(username)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<bool, StoreError> {
+        let at = disabled.then(|| chrono::Utc::now().to_rfc3339());
+        let done = sqlx::query(
+            "UPDATE users SET disabled_at = ?, credential_version = credential_version + 1 WHERE username = ?",
+        )
+        .bind(at)
+        .bind(username)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn revoke_tokens(&self, name: &str) -> Result<u64, StoreError> {
+        let done = sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL")
+            .bind(chrono::Utc::now().to_rfc3339())
+            .bind(name)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected())
     }
 
     async fn add_token(&self, token: &Principal, token_hash: &str) -> Result<(), StoreError> {

@@ -1,0 +1,72 @@
+//! Bringing data in: reference files (stations, members, grids, areas; all or nothing, upserting
+//! by id), opinions exported by another system, and the Haishu sample on first start. Each use
+//! case leaves the catalog and the analytics up to date with what it wrote.
+
+use crate::catalog::{Catalog, CatalogData};
+use crate::formats::Kind;
+use crate::import::issues::{self, IssueReader};
+use crate::import::{import_files, ImportError};
+use crate::spatial::Crs;
+use crate::store::{Batch, Progress, StoreError, WriteReport};
+
+use super::{Result, Service, ServiceError};
+
+impl From<ImportError> for ServiceError {
+    fn from(e: ImportError) -> Self {
+        match e {
+            ImportError::Store(StoreError::Refused(m)) => ServiceError::invalid("invalid_file", m),
+            ImportError::Store(s) => ServiceError::Store(s),
+            other => ServiceError::invalid("invalid_file", other.to_string()),
+        }
+    }
+}
+
+impl Service {
+    /// Imports reference files in order, in one transaction (each may refer to the ones before),
+    /// then swaps in the new catalog.
+    pub async fn import_reference(&self, files: &[(Kind, &[u8], Crs)], progress: Progress<'_>) -> Result<WriteReport> {
+        let report = import_files(self.store.as_ref(), files, progress).await?;
+        self.reload_if_changed().await?;
+        Ok(report)
+    }
+
+    /// Imports opinions from another system's CSV, routed by the current catalog; all or nothing.
+    pub async fn import_opinions<R: std::io::Read + Send + 'static>(
+        &self,
+        reader: R,
+        crs: Crs,
+        progress: Progress<'_>,
+    ) -> Result<WriteReport> {
+        let issues =
+            IssueReader::new(reader, crs, self.catalog()).map_err(|m| ServiceError::invalid("invalid_file", m))?;
+        let mut source = issues.read_ahead(issues::BATCH, 2);
+        let report = self.store.import_opinions(&mut source, progress).await.map_err(|e| match e {
+            StoreError::Refused(m) => ServiceError::invalid("invalid_file", m),
+            other => other.into(),
+        })?;
+        Ok(report)
+    }
+
+    /// Loads the Haishu sample when the store has no stations, with a history of `opinions`
+    /// opinions (see [`crate::sample::history`]); true when it did.
+    pub async fn load_sample_if_empty(&self, opinions: usize) -> Result<bool> {
+        if self.store.station_count().await? > 0 {
+            return Ok(false);
+        }
+        let s = crate::sample::generate();
+        let data = CatalogData { stations: s.stations, members: s.members, grids: s.grids, areas: s.areas };
+        let batches = [
+            Batch::Areas(data.areas.clone()),
+            Batch::Stations(data.stations.clone()),
+            Batch::Members(data.members.clone()),
+            Batch::Grids(data.grids.clone()),
+        ];
+        self.store.write(&batches, &|_| {}).await?;
+        if opinions > 0 {
+            let history = crate::sample::history::history(&Catalog::build(data), opinions);
+            self.store.insert_history(&history).await?;
+        }
+        self.reload_if_changed().await?;
+        Ok(true)
+    }
+}

@@ -1,0 +1,165 @@
+//! Reading the reference data: stations (listed, within a radius, nearest), grid areas (listed,
+//! one, "who is my member" at a point), administrative areas and members. Answers borrow from one
+//! catalog snapshot, [`Lookups`], which a reader keeps even if a new catalog is swapped in.
+//! Positions are WGS84 lon/lat degrees; distances are geodesic metres on the WGS84 ellipsoid.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset};
+
+use super::views::{self, AreaView, GridAtView, GridRef, MemberDetail, StationDetail, StationFeature};
+use super::{Result, Service, ServiceError};
+use crate::catalog::{Catalog, GridMiss, StationFilter};
+use crate::domain::{AreaLevel, GridId, LonLat, MemberId, StationId};
+use crate::formats::geojson::{Feature, FeatureCollection};
+use crate::formats::records::GridProperties;
+use crate::spatial::{BBox, Crs};
+
+/// The largest radius a within-radius query may ask for, metres.
+pub const MAX_RADIUS_M: f64 = 100_000.0;
+
+/// One catalog snapshot and the time, to answer lookups from.
+pub struct Lookups {
+    catalog: Arc<Catalog>,
+    now: DateTime<FixedOffset>,
+}
+
+/// Which stations a listing wants.
+#[derive(Debug, Default)]
+pub struct StationQuery {
+    pub filter: StationFilter,
+    pub bbox: Option<BBox>,
+    /// Only stations within this many metres of the point, nearest first.
+    pub within: Option<(LonLat, f64)>,
+    /// At most this many (the answer says whether more matched).
+    pub limit: usize,
+}
+
+impl Service {
+    /// A snapshot of the reference data to answer lookups from.
+    pub fn lookups(&self) -> Lookups {
+        Lookups { catalog: self.catalog(), now: self.now() }
+    }
+}
+
+impl Lookups {
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// Stations by filters and box, or within a radius (nearest first).
+    pub fn stations(&self, q: &StationQuery, crs: Crs) -> Result<FeatureCollection<StationFeature<'_>>> {
+        let features: Vec<_> = match q.within {
+            Some((at, radius_m)) => {
+                if !(0.0..=MAX_RADIUS_M).contains(&radius_m) {
+                    return Err(ServiceError::invalid(
+                        "out_of_range",
+                        format!("radius_m must be between 0 and {MAX_RADIUS_M}, got {radius_m}"),
+                    ));
+                }
+                self.catalog
+                    .stations_within(at, radius_m, &q.filter)
+                    .into_iter()
+                    .filter(|h| q.bbox.is_none_or(|b| b.contains(h.station.location.lon(), h.station.location.lat())))
+                    .take(q.limit + 1)
+                    .map(|h| views::station_feature(h.station, Some(h.distance_m), crs))
+                    .collect()
+            }
+            None => self
+                .catalog
+                .stations_matching(q.bbox.as_ref(), &q.filter)
+                .into_iter()
+                .take(q.limit + 1)
+                .map(|s| views::station_feature(s, None, crs))
+                .collect(),
+        };
+        Ok(FeatureCollection::limited(features, q.limit))
+    }
+
+    /// The `k` nearest stations; without kinds in the filter, physical places only (an online
+    /// station is not somewhere to walk to).
+    pub fn nearest_stations(
+        &self,
+        at: LonLat,
+        k: usize,
+        filter: &StationFilter,
+        crs: Crs,
+    ) -> FeatureCollection<StationFeature<'_>> {
+        let physical;
+        let filter = if filter.kinds.is_empty() {
+            physical = StationFilter { kinds: StationFilter::physical().kinds, ..filter.clone() };
+            &physical
+        } else {
+            filter
+        };
+        let features = self
+            .catalog
+            .nearest_stations(at, k, filter)
+            .into_iter()
+            .map(|h| views::station_feature(h.station, Some(h.distance_m), crs))
+            .collect();
+        FeatureCollection::new(features)
+    }
+
+    /// One station with its members, points, town and next `sessions` sessions.
+    pub fn station(&self, id: &str, sessions: usize, crs: Crs) -> Result<Feature<'_, StationDetail<'_>>> {
+        let station = StationId::new(id)
+            .ok()
+            .and_then(|id| self.catalog.station(&id))
+            .ok_or_else(|| ServiceError::not_found("station", id))?;
+        Ok(views::station_detail(&self.catalog, station, self.now, sessions, crs))
+    }
+
+    /// Grid areas, optionally those meeting a box.
+    pub fn grids(&self, bbox: Option<&BBox>, crs: Crs) -> FeatureCollection<Feature<'_, GridProperties<'_>>> {
+        FeatureCollection::new(self.catalog.grids_in(bbox).into_iter().map(|g| views::grid_feature(g, crs)).collect())
+    }
+
+    pub fn grid(&self, id: &str, crs: Crs) -> Result<Feature<'_, GridProperties<'_>>> {
+        let grid = GridId::new(id)
+            .ok()
+            .and_then(|id| self.catalog.grid(&id))
+            .ok_or_else(|| ServiceError::not_found("grid", id))?;
+        Ok(views::grid_feature(grid, crs))
+    }
+
+    /// Who is my member: the grid holding `at`, or [`ServiceError::NoGrid`] naming the nearest.
+    pub fn grid_at(&self, at: LonLat, sessions: usize, crs: Crs) -> Result<Feature<'_, GridAtView<'_>>> {
+        let hit = self.catalog.grid_at(at).map_err(no_grid)?;
+        Ok(views::grid_at_view(&self.catalog, hit, self.now, sessions, crs))
+    }
+
+    /// Administrative areas of the given levels (all when empty).
+    pub fn areas(&self, levels: &[AreaLevel], crs: Crs) -> FeatureCollection<Feature<'_, AreaView<'_>>> {
+        let features = self
+            .catalog
+            .areas()
+            .iter()
+            .filter(|a| levels.is_empty() || levels.contains(&a.level))
+            .map(|a| views::area_feature(a, crs))
+            .collect();
+        FeatureCollection::new(features)
+    }
+
+    pub fn member(&self, id: &str, sessions: usize) -> Result<MemberDetail<'_>> {
+        let member = MemberId::new(id)
+            .ok()
+            .and_then(|id| self.catalog.member(&id))
+            .ok_or_else(|| ServiceError::not_found("member", id))?;
+        Ok(views::member_detail(&self.catalog, member, self.now, sessions))
+    }
+}
+
+/// The error for a point outside every grid.
+pub fn no_grid(miss: GridMiss<'_>) -> ServiceError {
+    match miss {
+        GridMiss::NoGrids => ServiceError::NoGrid { message: "no grid areas have been imported".into(), nearest: None },
+        GridMiss::Outside { nearest, distance_m } => ServiceError::NoGrid {
+            message: format!(
+                "no grid area contains this point; the nearest is {} ({}), {:.0} m away",
+                nearest.name, nearest.id, distance_m
+            ),
+            nearest: Some(GridRef::new(nearest, distance_m)),
+        },
+    }
+}

@@ -1,0 +1,226 @@
+//! The working side of the loop for staff, members, leaders and admins: an inbox with filters,
+//! one opinion with contact and full history (as [`Audience::of`] the role allows), and workflow
+//! transitions guarded by role, scope and version. The rules themselves live in
+//! [`crate::domain::access`] and [`crate::domain::opinion::transition`].
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::privacy::Audience;
+use super::{Result, Service, ServiceError};
+use crate::catalog::Catalog;
+use crate::domain::{
+    Category, Event, GridId, Opinion, Principal, ReplyRoute, Role, Scope, StationId, Status, TrackingCode,
+};
+use crate::store::OpinionFilter;
+
+/// What part of the catalog a principal works on: a staff member's station and its liaison
+/// points, a member's grid areas.
+pub fn scope_of(catalog: &Catalog, p: &Principal) -> Scope {
+    let stations = match (&p.role, &p.station) {
+        (Role::Staff, Some(s)) => {
+            std::iter::once(s.clone()).chain(catalog.points_of_station(s).iter().map(|pt| pt.id.clone())).collect()
+        }
+        _ => Vec::new(),
+    };
+    let grids = match (&p.role, &p.member) {
+        (Role::Member, Some(m)) => catalog.grids_of_member(m).iter().map(|g| g.id.clone()).collect(),
+        _ => Vec::new(),
+    };
+    Scope { stations, grids }
+}
+
+/// Which opinions an inbox lists.
+#[derive(Debug, Clone, Default)]
+pub struct InboxQuery {
+    pub statuses: Vec<Status>,
+    pub category: Option<Category>,
+    pub stations: Vec<StationId>,
+    pub overdue: bool,
+    pub limit: usize,
+}
+
+/// One line of an inbox.
+#[derive(Debug, Serialize)]
+pub struct InboxItem {
+    pub id: i64,
+    pub tracking_code: TrackingCode,
+    pub category: Category,
+    pub title: String,
+    pub status: Status,
+    pub version: i64,
+    pub station: Option<StationId>,
+    pub grid: Option<GridId>,
+    pub due: Option<NaiveDate>,
+    pub created_at: String,
+    pub overdue: bool,
+}
+
+/// An inbox: the opinions, newest first.
+#[derive(Debug, Serialize)]
+pub struct Inbox {
+    pub count: usize,
+    pub issues: Vec<InboxItem>,
+}
+
+/// A requested workflow change, as the API's JSON body and the staff page's form carry it.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionRequest {
+    pub to: String,
+    pub version: i64,
+    #[serde(default)]
+    pub note: String,
+    pub department: Option<String>,
+    pub due: Option<NaiveDate>,
+    pub reply_route: Option<String>,
+    pub reply: Option<String>,
+}
+
+fn invalid_transition(message: String) -> ServiceError {
+    ServiceError::Unprocessable { code: "invalid_transition", message }
+}
+
+fn missing(field: &str, to: &str) -> ServiceError {
+    invalid_transition(format!("{field} is required to move to {to}"))
+}
+
+impl TransitionRequest {
+    /// The event the requested target status stands for.
+    pub fn event(&self) -> Result<Event> {
+        let to: Status = self.to.parse().map_err(|e| invalid_transition(format!("to: {e}")))?;
+        Ok(match to {
+            Status::Registered => Event::Register,
+            Status::Assigned => Event::Assign {
+                department: self.department.clone().ok_or_else(|| missing("department", "assigned"))?,
+                due: self.due.ok_or_else(|| missing("due", "assigned"))?,
+            },
+            Status::InProgress => Event::Start,
+            Status::Replied => Event::Reply {
+                route: self
+                    .reply_route
+                    .as_deref()
+                    .ok_or_else(|| missing("reply_route", "replied"))?
+                    .parse::<ReplyRoute>()
+                    .map_err(|e| invalid_transition(format!("reply_route: {e}")))?,
+                text: self.reply.clone().ok_or_else(|| missing("reply", "replied"))?,
+            },
+            Status::Closed => Event::Close { reason: self.note.clone() },
+            Status::Rejected => Event::Reject { explanation: self.note.clone() },
+            Status::Submitted => return Err(invalid_transition("nothing moves back to submitted".into())),
+        })
+    }
+}
+
+fn require_loop_role(p: &Principal) -> Result<()> {
+    if p.role == Role::Integrator {
+        return Err(ServiceError::Forbidden("integrator tokens reach Open311 only, not the staff side".into()));
+    }
+    Ok(())
+}
+
+impl Service {
+    /// The opinions matching `q` that `who` may read: staff see their station and its liaison
+    /// points (asking for another station is forbidden), members their grid areas, leaders and
+    /// admins all.
+    pub async fn visible(&self, who: &Principal, q: &InboxQuery) -> Result<Vec<Opinion>> {
+        require_loop_role(who)?;
+        let scope = scope_of(&self.catalog(), who);
+        let mut filter = OpinionFilter {
+            statuses: q.statuses.clone(),
+            category: q.category,
+            stations: q.stations.clone(),
+            overdue_on: q.overdue.then(|| self.now().date_naive()),
+            limit: q.limit,
+            ..Default::default()
+        };
+        match who.role {
+            Role::Staff if filter.stations.is_empty() => filter.stations = scope.stations.clone(),
+            Role::Staff => {
+                if let Some(s) = filter.stations.iter().find(|s| !scope.stations.contains(s)) {
+                    return Err(ServiceError::Forbidden(format!("station {s} is not one of yours")));
+                }
+            }
+            Role::Member => filter.grids = scope.grids.clone(),
+            _ => {}
+        }
+        if who.role == Role::Staff && filter.stations.is_empty() || who.role == Role::Member && filter.grids.is_empty()
+        {
+            return Ok(Vec::new());
+        }
+        let found = self.store.list_opinions(&filter).await?;
+        Ok(found.into_iter().filter(|o| who.may_read(o, &scope)).collect())
+    }
+
+    /// The inbox of `who`.
+    pub async fn inbox(&self, who: &Principal, q: &InboxQuery) -> Result<Inbox> {
+        let today = self.now().date_naive();
+        let issues: Vec<InboxItem> = self
+            .visible(who, q)
+            .await?
+            .into_iter()
+            .map(|o| InboxItem {
+                overdue: o.due.is_some_and(|d| d < today) && o.status.is_open() && o.status != Status::Replied,
+                id: o.id,
+                tracking_code: o.code,
+                category: o.submission.category,
+                title: o.submission.title,
+                status: o.status,
+                version: o.version,
+                station: o.routing.station,
+                grid: o.routing.grid,
+                due: o.due,
+                created_at: o.created_at.to_rfc3339(),
+            })
+            .collect();
+        Ok(Inbox { count: issues.len(), issues })
+    }
+
+    /// The opinion with this id, if `who` may read it, with the scope that decided.
+    async fn readable(&self, who: &Principal, id: &str) -> Result<(Opinion, Scope)> {
+        require_loop_role(who)?;
+        let not_found = || ServiceError::NotFound { code: "not_found", message: format!("no opinion with id {id:?}") };
+        let id: i64 = id.trim().parse().map_err(|_| not_found())?;
+        let opinion = self.store.opinion_by_id(id).await?.ok_or_else(not_found)?;
+        let scope = scope_of(&self.catalog(), who);
+        if !who.may_read(&opinion, &scope) {
+            return Err(ServiceError::Forbidden(format!("opinion {id} is outside your stations or grid areas")));
+        }
+        Ok((opinion, scope))
+    }
+
+    /// One opinion with its full history, for `who`; render with [`super::opinions::Tracked::view`]
+    /// and [`Audience::of`]`(who.role)`.
+    pub async fn staff_opinion(&self, who: &Principal, id: &str) -> Result<super::opinions::Tracked> {
+        let (opinion, _) = self.readable(who, id).await?;
+        self.tracked(opinion).await
+    }
+
+    /// Checks role, scope and version, then moves the opinion on.
+    pub async fn transition(
+        &self,
+        who: &Principal,
+        id: &str,
+        request: &TransitionRequest,
+    ) -> Result<super::opinions::Tracked> {
+        let (opinion, scope) = self.readable(who, id).await?;
+        let event = request.event()?;
+        if !who.may_change(&opinion, &scope, &event) {
+            return Err(ServiceError::Forbidden(format!(
+                "a {} may not {} this opinion",
+                who.role.code(),
+                event.code()
+            )));
+        }
+        if request.version != opinion.version {
+            return Err(ServiceError::stale(opinion.version));
+        }
+        let opinion = self.change(opinion, &event, &who.actor()).await?;
+        self.tracked(opinion).await
+    }
+}
+
+/// The audience a principal reads staff views as.
+pub fn audience(who: &Principal) -> Audience {
+    Audience::of(who.role)
+}

@@ -1,0 +1,352 @@
+//! Typed views of catalog records, as every adapter answers them: the import/export properties
+//! plus what a reader needs (labels, members, next sessions, distances), borrowed from the catalog
+//! snapshot they were built from. Geometry goes out in the requested CRS (WGS84 lon/lat degrees
+//! inside); distances are metres rounded to the centimetre.
+
+use chrono::{DateTime, FixedOffset};
+use serde::Serialize;
+
+use crate::catalog::{Catalog, GridHit, StationSession, NEAR_BOUNDARY_M};
+use crate::domain::schedule::{summarize_zh, Session};
+use crate::domain::{
+    AdminArea, AreaCode, AreaLevel, Body, GridArea, GridId, Level, Member, MemberId, Station, StationId, StationKind,
+};
+use crate::formats::geojson::{Feature, Shape};
+use crate::formats::records::{AreaProperties, GridProperties, MemberProperties, StationProperties};
+use crate::spatial::Crs;
+
+/// How many upcoming sessions a detail view lists unless asked otherwise.
+pub const DEFAULT_SESSIONS: usize = 5;
+
+/// Metres to the centimetre, as answers give them.
+pub fn round_m(m: f64) -> f64 {
+    (m * 100.0).round() / 100.0
+}
+
+/// A station's own properties plus labels, readable reception rules and, from a distance query,
+/// its distance.
+#[derive(Debug, Serialize)]
+pub struct StationView<'a> {
+    #[serde(flatten)]
+    pub base: StationProperties<'a>,
+    pub kind_label: &'static str,
+    pub level_label: &'static str,
+    pub reception_text: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distance_m: Option<f64>,
+}
+
+impl<'a> StationView<'a> {
+    pub fn new(s: &'a Station, distance_m: Option<f64>) -> Self {
+        StationView {
+            base: StationProperties::from(s),
+            kind_label: s.kind.label_zh(),
+            level_label: s.level.label_zh(),
+            reception_text: summarize_zh(&s.reception),
+            distance_m: distance_m.map(round_m),
+        }
+    }
+}
+
+pub type StationFeature<'a> = Feature<'a, StationView<'a>>;
+
+pub fn station_feature(s: &Station, distance_m: Option<f64>, crs: Crs) -> StationFeature<'_> {
+    Feature::new(StationView::new(s, distance_m), Shape::Point(s.location), crs)
+}
+
+/// A short reference to a member.
+#[derive(Debug, Serialize)]
+pub struct MemberRef<'a> {
+    pub id: &'a MemberId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<Body>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body_label: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<Level>,
+}
+
+impl<'a> MemberRef<'a> {
+    pub fn new(m: &'a Member) -> Self {
+        Self {
+            id: &m.id,
+            name: Some(&m.name),
+            body: Some(m.body),
+            body_label: Some(m.body.label_zh()),
+            level: Some(m.level),
+        }
+    }
+
+    /// The member by id, or only the id when the catalog no longer has them.
+    fn lookup(catalog: &'a Catalog, id: &'a MemberId) -> Self {
+        catalog.member(id).map_or(Self { id, name: None, body: None, body_label: None, level: None }, Self::new)
+    }
+}
+
+/// A reception session with its members named.
+#[derive(Debug, Serialize)]
+pub struct SessionView<'a> {
+    pub start: String,
+    pub end: String,
+    pub theme: Option<&'a str>,
+    pub members: Vec<MemberRef<'a>>,
+}
+
+impl<'a> SessionView<'a> {
+    pub fn new(catalog: &'a Catalog, s: &'a Session) -> Self {
+        SessionView {
+            start: s.start.to_rfc3339(),
+            end: s.end.to_rfc3339(),
+            theme: s.theme.as_deref(),
+            members: s.members.iter().map(|id| MemberRef::lookup(catalog, id)).collect(),
+        }
+    }
+}
+
+/// An administrative area by code, name and level.
+#[derive(Debug, Serialize)]
+pub struct AreaRef<'a> {
+    pub code: &'a AreaCode,
+    pub name: &'a str,
+    pub level: AreaLevel,
+}
+
+impl<'a> AreaRef<'a> {
+    pub fn new(a: &'a AdminArea) -> Self {
+        Self { code: &a.code, name: &a.name, level: a.level }
+    }
+}
+
+/// A liaison point of a station.
+#[derive(Debug, Serialize)]
+pub struct PointRef<'a> {
+    pub id: &'a StationId,
+    pub name: &'a str,
+}
+
+/// A station with its members, liaison points, town and next sessions.
+#[derive(Serialize)]
+pub struct StationDetail<'a> {
+    #[serde(flatten)]
+    pub station: StationView<'a>,
+    pub members: Vec<MemberRef<'a>>,
+    pub points: Vec<PointRef<'a>>,
+    pub parent_name: Option<&'a str>,
+    pub town: Option<AreaRef<'a>>,
+    pub next_sessions: Vec<OwnedSession<'a>>,
+}
+
+/// A session computed on demand, kept with the catalog it names members from.
+pub struct OwnedSession<'a> {
+    catalog: &'a Catalog,
+    session: Session,
+}
+
+impl Serialize for OwnedSession<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        SessionView::new(self.catalog, &self.session).serialize(s)
+    }
+}
+
+pub fn station_detail<'a>(
+    catalog: &'a Catalog,
+    s: &'a Station,
+    now: DateTime<FixedOffset>,
+    sessions: usize,
+    crs: Crs,
+) -> Feature<'a, StationDetail<'a>> {
+    let detail = StationDetail {
+        station: StationView::new(s, None),
+        members: catalog.members_of_station(&s.id).into_iter().map(MemberRef::new).collect(),
+        points: catalog
+            .points_of_station(&s.id)
+            .into_iter()
+            .map(|pt| PointRef { id: &pt.id, name: &pt.name })
+            .collect(),
+        parent_name: s.parent.as_ref().and_then(|id| catalog.station(id)).map(|x| x.name.as_str()),
+        town: s.town_code.as_ref().and_then(|c| catalog.area(c)).map(AreaRef::new),
+        next_sessions: catalog
+            .station_sessions(s, now, sessions)
+            .into_iter()
+            .map(|session| OwnedSession { catalog, session })
+            .collect(),
+    };
+    Feature::new(detail, Shape::Point(s.location), crs)
+}
+
+pub fn grid_feature(g: &GridArea, crs: Crs) -> Feature<'_, GridProperties<'_>> {
+    Feature::new(GridProperties::from(g), Shape::Area(&g.geometry), crs)
+}
+
+#[derive(Debug, Serialize)]
+pub struct AreaView<'a> {
+    #[serde(flatten)]
+    pub base: AreaProperties<'a>,
+    pub level_label: &'static str,
+}
+
+pub fn area_feature(a: &AdminArea, crs: Crs) -> Feature<'_, AreaView<'_>> {
+    Feature::new(
+        AreaView { base: AreaProperties::from(a), level_label: a.level.label_zh() },
+        Shape::Area(&a.geometry),
+        crs,
+    )
+}
+
+/// The station a member is based at, briefly.
+#[derive(Debug, Serialize)]
+pub struct StationRef<'a> {
+    pub id: &'a StationId,
+    pub name: &'a str,
+    pub kind: StationKind,
+    pub address: &'a str,
+    pub phone: &'a str,
+}
+
+/// A grid area, briefly.
+#[derive(Debug, Serialize)]
+pub struct GridBrief<'a> {
+    pub id: &'a GridId,
+    pub code: &'a str,
+    pub name: &'a str,
+}
+
+/// A session of a member's, with the station that holds it.
+#[derive(Debug, Serialize)]
+pub struct MemberSessionView<'a> {
+    #[serde(flatten)]
+    pub session: SessionView<'a>,
+    pub station: StationBrief<'a>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StationBrief<'a> {
+    pub id: &'a StationId,
+    pub name: &'a str,
+    pub address: &'a str,
+}
+
+/// A member with their station, grid areas and next sessions.
+#[derive(Serialize)]
+pub struct MemberDetail<'a> {
+    #[serde(flatten)]
+    pub base: MemberProperties<'a>,
+    pub body_label: &'static str,
+    pub level_label: &'static str,
+    pub in_term: bool,
+    pub station_detail: Option<StationRef<'a>>,
+    pub grids: Vec<GridBrief<'a>>,
+    pub next_sessions: Vec<MemberSessions<'a>>,
+}
+
+/// A member's session kept with its station (computed on demand).
+pub struct MemberSessions<'a> {
+    catalog: &'a Catalog,
+    session: StationSession<'a>,
+}
+
+impl Serialize for MemberSessions<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let st = self.session.station;
+        MemberSessionView {
+            session: SessionView::new(self.catalog, &self.session.session),
+            station: StationBrief { id: &st.id, name: &st.name, address: &st.address },
+        }
+        .serialize(s)
+    }
+}
+
+pub fn member_detail<'a>(
+    catalog: &'a Catalog,
+    m: &'a Member,
+    now: DateTime<FixedOffset>,
+    sessions: usize,
+) -> MemberDetail<'a> {
+    MemberDetail {
+        base: MemberProperties::from(m),
+        body_label: m.body.label_zh(),
+        level_label: m.level.label_zh(),
+        in_term: m.in_term_on(now.date_naive()),
+        station_detail: m.station.as_ref().and_then(|id| catalog.station(id)).map(|s| StationRef {
+            id: &s.id,
+            name: &s.name,
+            kind: s.kind,
+            address: &s.address,
+            phone: &s.phone,
+        }),
+        grids: catalog
+            .grids_of_member(&m.id)
+            .into_iter()
+            .map(|g| GridBrief { id: &g.id, code: &g.code, name: &g.name })
+            .collect(),
+        next_sessions: catalog
+            .member_sessions(&m.id, now, sessions)
+            .into_iter()
+            .map(|session| MemberSessions { catalog, session })
+            .collect(),
+    }
+}
+
+/// A grid named with its distance from a point (metres).
+#[derive(Debug, Clone, Serialize)]
+pub struct GridRef {
+    pub id: GridId,
+    pub code: String,
+    pub name: String,
+    pub distance_m: f64,
+}
+
+impl GridRef {
+    pub fn new(g: &GridArea, distance_m: f64) -> Self {
+        Self { id: g.id.clone(), code: g.code.clone(), name: g.name.clone(), distance_m: round_m(distance_m) }
+    }
+}
+
+/// A grid answered to "who is my member": members with their sessions, the station, the town,
+/// and how close the point is to the grid's edge.
+#[derive(Serialize)]
+pub struct GridAtView<'a> {
+    #[serde(flatten)]
+    pub base: GridProperties<'a>,
+    #[serde(rename = "members")]
+    pub member_details: Vec<MemberDetail<'a>>,
+    #[serde(rename = "station")]
+    pub station_detail: Option<Feature<'a, StationDetail<'a>>>,
+    pub town: Option<AreaRef<'a>>,
+    pub near_boundary: bool,
+    pub edge_distance_m: f64,
+    pub near_boundary_m: f64,
+    pub neighbour: Option<GridRef>,
+}
+
+pub fn grid_at_view<'a>(
+    catalog: &'a Catalog,
+    hit: GridHit<'a>,
+    now: DateTime<FixedOffset>,
+    sessions: usize,
+    crs: Crs,
+) -> Feature<'a, GridAtView<'a>> {
+    let grid = hit.grid;
+    let view = GridAtView {
+        base: GridProperties::from(grid),
+        member_details: grid
+            .members
+            .iter()
+            .filter_map(|id| catalog.member(id))
+            .map(|m| member_detail(catalog, m, now, sessions))
+            .collect(),
+        station_detail: grid
+            .station
+            .as_ref()
+            .and_then(|id| catalog.station(id))
+            .map(|s| station_detail(catalog, s, now, sessions, crs)),
+        town: hit.town.map(AreaRef::new),
+        near_boundary: hit.near_boundary(),
+        edge_distance_m: round_m(hit.edge_distance_m),
+        near_boundary_m: NEAR_BOUNDARY_M,
+        neighbour: hit.neighbour.map(|(g, d)| GridRef::new(g, d)),
+    };
+    Feature::new(view, Shape::Area(&grid.geometry), crs)
+}
