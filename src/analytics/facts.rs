@@ -1,9 +1,12 @@
 //! The columnar copy of the opinions that analytics reads: one vector per field (struct of arrays),
 //! rows sorted by H3 cell at load so that neighbours sit together, ids of towns, grids, stations
-//! and members interned to small integers. Positions are WGS84 lon/lat degrees; times Unix seconds.
+//! and members interned to small integers. Positions are WGS84 lon/lat degrees, kept only on the
+//! public ~100 m grid ([`public_grid`]): every heatmap cell, viewport and tile point is computed
+//! from that, so no analytics answer depends on a submitter's exact position. Times Unix seconds.
 
 use std::collections::HashMap;
 
+use crate::domain::location::public_grid;
 use crate::domain::{Category, Status};
 use crate::spatial::hexagons::{cell_of, HexResolution, HEATMAP_RESOLUTIONS};
 
@@ -236,14 +239,15 @@ impl Facts {
 
     /// Adds or overwrites one opinion.
     pub fn upsert(&mut self, fact: &Fact<'_>) {
-        let cells = cells_of(fact.lon, fact.lat);
+        let (lon, lat) = public_grid(fact.lon, fact.lat);
+        let cells = cells_of(lon, lat);
         let Some(&row) = self.row_of.get(&fact.id) else {
             self.push(fact, cells);
             return;
         };
         let r = row as usize;
-        self.lon[r] = fact.lon;
-        self.lat[r] = fact.lat;
+        self.lon[r] = lon;
+        self.lat[r] = lat;
         for (column, cell) in self.cells.iter_mut().zip(cells) {
             column[r] = cell;
         }
@@ -268,8 +272,9 @@ impl Facts {
     fn push(&mut self, fact: &Fact<'_>, cells: [u64; 5]) {
         self.row_of.insert(fact.id, self.ids.len() as u32);
         self.ids.push(fact.id);
-        self.lon.push(fact.lon);
-        self.lat.push(fact.lat);
+        let (lon, lat) = public_grid(fact.lon, fact.lat);
+        self.lon.push(lon);
+        self.lat.push(lat);
         for (column, cell) in self.cells.iter_mut().zip(cells) {
             column.push(cell);
         }

@@ -12,5 +12,6 @@ mod logins;
 mod openapi;
 mod opinions;
 mod pages;
+mod probe;
 mod staff;
 mod stations;
