@@ -1,16 +1,15 @@
-//! The command line: `serve`, `import`, `export`, `sample-data`.
+//! The command line: `serve`, `import`, `export`, `backup`, `user`, `token`, `sample-data`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::catalog::{Catalog, CatalogData};
-use crate::config::{DbConfig, ServeConfig};
+use crate::config::{DbConfig, LogConfig, ServeConfig};
 use crate::domain::{MemberId, Principal, Role, StationId};
 use crate::formats::{write, Kind};
 use crate::http::{app, AppState};
@@ -24,6 +23,8 @@ use crate::store::{Batch, SqliteStore, Store};
 pub struct Cli {
     #[command(flatten)]
     pub db: DbConfig,
+    #[command(flatten)]
+    pub log: LogConfig,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -80,6 +81,15 @@ pub enum Command {
         /// Output file (default: stdout).
         #[arg(long, short)]
         out: Option<PathBuf>,
+    },
+    /// Write a consistent copy of the database to a new file, also while the server runs.
+    ///
+    /// To restore: stop the service, copy the backup over the database file, delete the
+    /// database's stale `-wal` and `-shm` files, start the service.
+    Backup {
+        /// The file to write; it must not exist yet.
+        #[arg(long, short)]
+        out: PathBuf,
     },
     /// Web logins for the opinion loop.
     #[command(subcommand)]
@@ -173,8 +183,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let mut source = issues.read_ahead(issues::BATCH, 2);
             let bar = progress_bar(&format!("importing {}", file.display()));
             let started = std::time::Instant::now();
+            let counted = ImportCounter::default();
             let report = store
-                .import_opinions(&mut source, &|n| bar.set_position(n))
+                .import_opinions(&mut source, &|n| {
+                    bar.set_position(n);
+                    counted.reached(n);
+                })
                 .await
                 .with_context(|| format!("{} was not imported (nothing was written)", file.display()))?;
             bar.finish_and_clear();
@@ -193,9 +207,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let crs: Crs = crs.parse()?;
             let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let bar = progress_bar(&format!("importing {}", file.display()));
-            let report = import_files(&store, &[(kind, &bytes, crs)], &|n| bar.set_position(n))
-                .await
-                .with_context(|| format!("{} was not imported (nothing was written)", file.display()))?;
+            let counted = ImportCounter::default();
+            let report = import_files(&store, &[(kind, &bytes, crs)], &|n| {
+                bar.set_position(n);
+                counted.reached(n);
+            })
+            .await
+            .with_context(|| format!("{} was not imported (nothing was written)", file.display()))?;
             bar.finish_and_clear();
             println!("{}: {} inserted, {} updated", file.display(), report.inserted, report.updated);
             Ok(())
@@ -217,6 +235,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     Ok(())
                 }
             }
+        }
+        Command::Backup { out } => {
+            anyhow::ensure!(cli.db.db.exists(), "there is no database at {}", cli.db.db.display());
+            let store = open(&cli.db).await?;
+            let started = std::time::Instant::now();
+            store.backup(&out).await.with_context(|| format!("cannot back up into {}", out.display()))?;
+            store.close().await;
+            let bytes = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+            println!(
+                "backed up {} to {} ({bytes} bytes in {:.1} s)",
+                cli.db.db.display(),
+                out.display(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
         }
         Command::User(UserCommand::Add { username, role, station, member, password_stdin: _ }) => {
             let store = open(&cli.db).await?;
@@ -251,6 +284,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+    }
+}
+
+/// Turns an import's running total into increments of the `liaison_import_records` counter.
+#[derive(Default)]
+struct ImportCounter(std::sync::atomic::AtomicU64);
+
+impl ImportCounter {
+    fn reached(&self, total: u64) {
+        let before = self.0.swap(total, std::sync::atomic::Ordering::Relaxed);
+        crate::metrics::import_progress(total.saturating_sub(before));
     }
 }
 
@@ -321,11 +365,24 @@ pub async fn load_sample_if_empty(store: &dyn Store, opinions: usize) -> anyhow:
 }
 
 async fn serve(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<()> {
+    // Before anything else: a SIGTERM from now on starts a graceful shutdown instead of killing.
+    let shutdown = shutdown_signal()?;
+    match crate::server::raise_open_files_limit() {
+        Ok((soft, hard)) => {
+            tracing::info!(soft, hard, max_connections = config.max_connections, "open files limit");
+            if (soft as usize) < config.max_connections + 64 {
+                tracing::warn!(soft, "the open files limit is below --max-connections (plus the database's files)");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot raise the open files limit"),
+    }
+    crate::metrics::install();
     let store = Arc::new(open(db).await?);
     if !config.no_sample && load_sample_if_empty(store.as_ref(), config.sample_opinions).await? {
         tracing::info!("empty database: loaded the Haishu sample");
     }
     let version = store.catalog_version().await?;
+    crate::metrics::catalog_version(version);
     let catalog = Catalog::build(store.load().await?);
     tracing::info!(
         stations = catalog.stations().len(),
@@ -335,27 +392,37 @@ async fn serve(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<()> {
     );
     let mut state = AppState::new(catalog, store.clone());
     state.submissions = crate::http::limits::SubmissionLimit::per_hour(config.submissions_per_hour);
+    state.trusted_proxies = crate::http::client_ip::TrustedProxies::new(config.trusted_proxies.clone());
+    if !config.trusted_proxies.is_empty() {
+        tracing::info!(proxies = ?config.trusted_proxies, "X-Forwarded-For is believed from these proxies");
+    }
     let started = std::time::Instant::now();
     let opinions = state.facts.refresh(store.as_ref()).await?;
     tracing::info!(opinions, ms = started.elapsed().as_millis() as u64, "analytics loaded");
+    let mut chores = tokio::task::JoinSet::new();
     if config.reload_secs > 0 {
-        tokio::spawn(reload_on_change(state.clone(), version, Duration::from_secs(config.reload_secs)));
+        chores.spawn(reload_on_change(state.clone(), version, Duration::from_secs(config.reload_secs)));
     }
-    tokio::spawn(auto_close(state.clone(), config.auto_close_days));
+    chores.spawn(auto_close(state.clone(), config.auto_close_days));
+    if config.session_sweep_secs > 0 {
+        let every = Duration::from_secs(config.session_sweep_secs);
+        chores.spawn(crate::http::session::sweep_expired(store.pool().clone(), every));
+    }
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("cannot listen on {}", config.bind))?;
     println!("liaison listening on http://{}", listener.local_addr()?);
-    // Answers are small and written whole: send them at once rather than wait to coalesce.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-        }
-    });
     let sessions = crate::http::session::layer(store.pool().clone(), !config.insecure_cookies).await?;
-    axum::serve(listener, app(state, sessions).into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let options = crate::server::ServeOptions {
+        max_connections: config.max_connections,
+        header_timeout: Duration::from_secs(config.header_timeout_secs.max(1)),
+        idle_timeout: Duration::from_secs(config.idle_timeout_secs.max(1)),
+        shutdown_deadline: Duration::from_secs(config.shutdown_secs),
+    };
+    crate::server::serve(listener, app(state, sessions), options, shutdown).await?;
+    chores.shutdown().await;
+    store.close().await;
+    tracing::info!("database closed; bye");
     Ok(())
 }
 
@@ -380,6 +447,7 @@ pub async fn reload_on_change(state: AppState, mut seen: i64, every: Duration) {
                 if let Ok(catalog) = catalog {
                     state.replace_catalog(catalog);
                     seen = version;
+                    crate::metrics::catalog_version(version);
                     tracing::info!(version, "catalog reloaded");
                 }
             }
@@ -401,6 +469,17 @@ async fn auto_close(state: AppState, days: u32) {
     }
 }
 
-async fn shutdown_signal() {
-    let _ = tokio::signal::ctrl_c().await;
+/// Completes at the first SIGTERM (systemd, docker stop, kill) or SIGINT (Ctrl-C). The handlers
+/// are installed at once, so a signal that arrives before the future is awaited still counts.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    let mut int = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+    Ok(async move {
+        let name = tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        };
+        tracing::info!(signal = name, "shutting down");
+    })
 }

@@ -14,6 +14,8 @@ pub mod domain;
 pub mod formats;
 pub mod http;
 pub mod import;
+pub mod metrics;
 pub mod sample;
+pub mod server;
 pub mod spatial;
 pub mod store;

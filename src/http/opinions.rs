@@ -9,8 +9,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::client_ip::ClientIp;
 use super::error::{ApiJson, ApiQuery, AppError};
-use super::limits::ClientIp;
 use super::params;
 use super::AppState;
 use crate::catalog::Catalog;

@@ -11,8 +11,8 @@ use serde::Deserialize;
 
 use super::{error_page, layout, PageForm};
 use crate::domain::{Category, Event, Opinion, Stars, Station, StationId, Status};
+use crate::http::client_ip::ClientIp;
 use crate::http::error::AppError;
-use crate::http::limits::ClientIp;
 use crate::http::opinions::{change, opinion_by_code, store_error, submit_opinion, SubmissionInput};
 use crate::http::AppState;
 
