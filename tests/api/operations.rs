@@ -599,3 +599,15 @@ async fn the_sweep_deletes_expired_sessions_only() {
         sqlx::query_scalar("SELECT id FROM tower_sessions ORDER BY id").fetch_all(&pool).await.unwrap();
     assert_eq!(left, ["live"]);
 }
+
+#[tokio::test]
+async fn the_docs_ui_still_renders_in_a_browser_under_the_content_security_policy() {
+    let app = TestApp::empty().await;
+    let dom = crate::browser::headless(
+        &format!("{}/api/docs/", app.base),
+        &["--virtual-time-budget=10000", "--run-all-compositor-stages-before-draw", "--dump-dom"],
+    )
+    .await;
+    // Swagger UI drew the operations of /api/openapi.json (its scripts, styles and fetch allowed).
+    assert!(dom.contains("opblock-get"), "Swagger UI did not render: {}", &dom[..dom.len().min(2000)]);
+}
