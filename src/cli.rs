@@ -5,12 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::catalog::{Catalog, CatalogData};
-use crate::config::{DbConfig, ServeConfig};
+use crate::config::{DbConfig, LogConfig, ServeConfig};
 use crate::formats::{write, Kind};
 use crate::http::{app, AppState};
 use crate::import::issues;
@@ -24,6 +23,8 @@ use crate::store::{SqliteStore, Store};
 pub struct Cli {
     #[command(flatten)]
     pub db: DbConfig,
+    #[command(flatten)]
+    pub log: LogConfig,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -80,6 +81,15 @@ pub enum Command {
         /// Output file (default: stdout).
         #[arg(long, short)]
         out: Option<PathBuf>,
+    },
+    /// Write a consistent copy of the database to a new file, also while the server runs.
+    ///
+    /// To restore: stop the service, copy the backup over the database file, delete the
+    /// database's stale `-wal` and `-shm` files, start the service.
+    Backup {
+        /// The file to write; it must not exist yet.
+        #[arg(long, short)]
+        out: PathBuf,
     },
     /// Web logins for the opinion loop.
     #[command(subcommand)]
@@ -171,8 +181,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let reader = std::fs::File::open(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let bar = progress_bar(&format!("importing {}", file.display()));
             let started = std::time::Instant::now();
+            let counted = ImportCounter::default();
             let report = service
-                .import_opinions(std::io::BufReader::with_capacity(1 << 20, reader), crs, &|n| bar.set_position(n))
+                .import_opinions(std::io::BufReader::with_capacity(1 << 20, reader), crs, &|n| {
+                    bar.set_position(n);
+                    counted.reached(n);
+                })
                 .await
                 .with_context(|| format!("{} was not imported (nothing was written)", file.display()))?;
             bar.finish_and_clear();
@@ -191,8 +205,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let crs: Crs = crs.parse()?;
             let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let bar = progress_bar(&format!("importing {}", file.display()));
+            let counted = ImportCounter::default();
             let report = service
-                .import_reference(&[(kind, &bytes, crs)], &|n| bar.set_position(n))
+                .import_reference(&[(kind, &bytes, crs)], &|n| {
+                    bar.set_position(n);
+                    counted.reached(n);
+                })
                 .await
                 .with_context(|| format!("{} was not imported (nothing was written)", file.display()))?;
             bar.finish_and_clear();
@@ -216,6 +234,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     Ok(())
                 }
             }
+        }
+        Command::Backup { out } => {
+            anyhow::ensure!(cli.db.db.exists(), "there is no database at {}", cli.db.db.display());
+            let store = Arc::new(open(&cli.db).await?);
+            let service = Service::open(store.clone()).await?;
+            let started = std::time::Instant::now();
+            service.backup(&out).await.with_context(|| format!("cannot back up into {}", out.display()))?;
+            store.close().await;
+            let bytes = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+            println!(
+                "backed up {} to {} ({bytes} bytes in {:.1} s)",
+                cli.db.db.display(),
+                out.display(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
         }
         Command::User(command) => {
             let service = open_service(&cli.db).await?;
@@ -276,6 +310,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// Turns the progress callback's running totals into increments of the import metric.
+#[derive(Default)]
+struct ImportCounter(std::sync::atomic::AtomicU64);
+
+impl ImportCounter {
+    fn reached(&self, total: u64) {
+        let before = self.0.swap(total, std::sync::atomic::Ordering::Relaxed);
+        crate::metrics::import_progress(total.saturating_sub(before));
+    }
+}
+
 fn progress_bar(message: &str) -> ProgressBar {
     let bar = ProgressBar::new_spinner().with_message(message.to_owned());
     bar.set_style(
@@ -326,11 +371,24 @@ pub fn sample_files() -> Vec<(&'static str, String)> {
 }
 
 async fn serve(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<()> {
+    // Before anything else: a SIGTERM from now on starts a graceful shutdown instead of killing.
+    let shutdown = shutdown_signal()?;
+    match crate::server::raise_open_files_limit() {
+        Ok((soft, hard)) => {
+            tracing::info!(soft, hard, max_connections = config.max_connections, "open files limit");
+            if (soft as usize) < config.max_connections + 64 {
+                tracing::warn!(soft, "the open files limit is below --max-connections (plus the database's files)");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot raise the open files limit"),
+    }
+    crate::metrics::install();
     let store = Arc::new(open(db).await?);
     let service = Service::open(store.clone()).await?.with_submission_limit(config.submissions_per_hour);
     if !config.no_sample && service.load_sample_if_empty(config.sample_opinions).await? {
         tracing::info!("empty database: loaded the Haishu sample");
     }
+    crate::metrics::catalog_version(service.catalog_version());
     let catalog = service.catalog();
     tracing::info!(
         stations = catalog.stations().len(),
@@ -342,27 +400,37 @@ async fn serve(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<()> {
     let opinions = service.refresh().await?;
     tracing::info!(opinions, ms = started.elapsed().as_millis() as u64, "analytics loaded");
     let service = Arc::new(service);
+    let mut chores = tokio::task::JoinSet::new();
     if config.reload_secs > 0 {
-        tokio::spawn(reload_on_change(service.clone(), Duration::from_secs(config.reload_secs)));
+        chores.spawn(reload_on_change(service.clone(), Duration::from_secs(config.reload_secs)));
     }
-    tokio::spawn(auto_close(service.clone(), config.auto_close_days));
+    chores.spawn(auto_close(service.clone(), config.auto_close_days));
+    if config.session_sweep_secs > 0 {
+        let every = Duration::from_secs(config.session_sweep_secs);
+        chores.spawn(crate::http::session::sweep_expired(store.pool().clone(), every));
+    }
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("cannot listen on {}", config.bind))?;
     let local = listener.local_addr()?;
     println!("liaison listening on http://{local}");
     let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{local}"));
-    // Answers are small and written whole: send them at once rather than wait to coalesce.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-        }
-    });
     let sessions = crate::http::session::layer(store.pool().clone(), !config.insecure_cookies).await?;
-    let state = AppState::new(service, &public_url);
-    axum::serve(listener, app(state, sessions).into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let mut state = AppState::new(service, &public_url);
+    state.trusted_proxies = crate::http::client_ip::TrustedProxies::new(config.trusted_proxies.clone());
+    if !config.trusted_proxies.is_empty() {
+        tracing::info!(proxies = ?config.trusted_proxies, "X-Forwarded-For is believed from these proxies");
+    }
+    let options = crate::server::ServeOptions {
+        max_connections: config.max_connections,
+        header_timeout: Duration::from_secs(config.header_timeout_secs.max(1)),
+        idle_timeout: Duration::from_secs(config.idle_timeout_secs.max(1)),
+        shutdown_deadline: Duration::from_secs(config.shutdown_secs),
+    };
+    crate::server::serve(listener, app(state, sessions), options, shutdown).await?;
+    chores.shutdown().await;
+    store.close().await;
+    tracing::info!("database closed; bye");
     Ok(())
 }
 
@@ -373,7 +441,10 @@ pub async fn reload_on_change(service: Arc<Service>, every: Duration) {
     loop {
         tick.tick().await;
         match service.reload_if_changed().await {
-            Ok(Some(version)) => tracing::info!(version, "catalog reloaded"),
+            Ok(Some(version)) => {
+                crate::metrics::catalog_version(version);
+                tracing::info!(version, "catalog reloaded");
+            }
             Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "cannot reload the catalog"),
         }
@@ -393,6 +464,15 @@ async fn auto_close(service: Arc<Service>, days: u32) {
     }
 }
 
-async fn shutdown_signal() {
-    let _ = tokio::signal::ctrl_c().await;
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    let mut int = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+    Ok(async move {
+        let name = tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        };
+        tracing::info!(signal = name, "shutting down");
+    })
 }

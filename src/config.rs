@@ -1,8 +1,10 @@
 //! Configuration: command-line flags with environment fallbacks; every documented field shows up
 //! in `--help`.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+
+use ipnet::IpNet;
 
 /// Where the data lives (shared by every command).
 #[derive(Debug, Clone, clap::Args)]
@@ -10,6 +12,22 @@ pub struct DbConfig {
     /// SQLite database file; created and migrated if missing.
     #[arg(long, env = "LIAISON_DB", default_value = "liaison.db", global = true)]
     pub db: PathBuf,
+}
+
+/// How log lines are written (shared by every command).
+#[derive(Debug, Clone, clap::Args)]
+pub struct LogConfig {
+    /// Log line format on standard error: `text` for people, `json` (one object a line) for log
+    /// collectors. Colour only when standard error is a terminal. Levels: RUST_LOG.
+    #[arg(long, env = "LIAISON_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+}
+
+/// See [`LogConfig::log_format`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// How `serve` runs.
@@ -42,4 +60,35 @@ pub struct ServeConfig {
     /// Do not load the Haishu sample into an empty database.
     #[arg(long, env = "LIAISON_NO_SAMPLE")]
     pub no_sample: bool,
+    /// Connections open at once; beyond it new connections wait to be accepted.
+    #[arg(long, env = "LIAISON_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
+    /// Seconds a client has to send a request's headers (from connecting, or from the previous
+    /// answer on a keep-alive connection) before the connection is closed.
+    #[arg(long, env = "LIAISON_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+    /// Seconds a keep-alive connection may stay idle after an answer before it is closed (at
+    /// most the header timeout: that timer runs while idle too).
+    #[arg(long, env = "LIAISON_IDLE_TIMEOUT_SECS", default_value_t = 5)]
+    pub idle_timeout_secs: u64,
+    /// On SIGTERM or SIGINT, seconds requests in flight get to finish before every connection
+    /// still open is closed and the process exits.
+    #[arg(long, env = "LIAISON_SHUTDOWN_SECS", default_value_t = 20)]
+    pub shutdown_secs: u64,
+    /// A reverse proxy (address or CIDR network) whose X-Forwarded-For header names the client,
+    /// for per-client limits; repeat the flag, or separate with commas in the environment
+    /// variable. Without it X-Forwarded-For is ignored.
+    #[arg(long = "trusted-proxy", env = "LIAISON_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net)]
+    pub trusted_proxies: Vec<IpNet>,
+    /// Seconds between sweeps that delete expired login sessions from the database.
+    #[arg(long, env = "LIAISON_SESSION_SWEEP_SECS", default_value_t = 600)]
+    pub session_sweep_secs: u64,
+}
+
+/// A network in CIDR notation, or one address (a /32 or /128).
+fn parse_net(text: &str) -> Result<IpNet, String> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .or_else(|_| text.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("{text:?} is not an address or a CIDR network such as 10.0.0.0/8"))
 }

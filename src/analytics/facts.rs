@@ -237,6 +237,17 @@ impl Facts {
         self.ids.is_empty()
     }
 
+    /// How many opinions are in each workflow status, every status listed (0 included).
+    pub fn count_by_status(&self) -> Vec<(Status, usize)> {
+        let mut counts = vec![0usize; Status::ALL.len()];
+        for &s in &self.status {
+            if let Some(c) = counts.get_mut(usize::from(s)) {
+                *c += 1;
+            }
+        }
+        Status::ALL.iter().copied().zip(counts).collect()
+    }
+
     /// Adds or overwrites one opinion.
     pub fn upsert(&mut self, fact: &Fact<'_>) {
         let (lon, lat) = public_grid(fact.lon, fact.lat);

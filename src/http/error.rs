@@ -31,6 +31,10 @@ pub enum AppError {
     TooMany { retry_after_secs: u64 },
     /// 422: well-formed JSON that does not describe a valid request.
     Unprocessable { code: &'static str, message: String },
+    /// 408: the client stopped sending its body before it was complete.
+    SlowBody,
+    /// 503: the request took longer than the server allows any request.
+    Timeout,
     /// 500: a failure on our side.
     Internal(String),
 }
@@ -58,6 +62,8 @@ impl AppError {
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::SlowBody => StatusCode::REQUEST_TIMEOUT,
+            AppError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -73,6 +79,8 @@ impl AppError {
             | AppError::TooLarge(message)
             | AppError::Unprocessable { message, .. } => message,
             AppError::TooMany { .. } => "too many attempts from your address; please try again later",
+            AppError::SlowBody => "the request body stopped arriving before it was complete",
+            AppError::Timeout => "the request took too long; please try again",
             AppError::Internal(_) => "something went wrong on our side; it has been logged",
         }
     }
@@ -91,6 +99,8 @@ impl IntoResponse for AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::TooLarge(_) => "payload_too_large",
             AppError::TooMany { .. } => "rate_limited",
+            AppError::SlowBody => "request_timeout",
+            AppError::Timeout => "timeout",
             AppError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
                 "internal"
@@ -164,6 +174,7 @@ impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for ApiJ
             Err(JsonRejection::BytesRejection(e)) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                 Err(AppError::TooLarge(e.body_text()))
             }
+            Err(JsonRejection::BytesRejection(e)) if body_timed_out(&e) => Err(AppError::SlowBody),
             Err(JsonRejection::JsonDataError(e)) => {
                 Err(AppError::Unprocessable { code: "invalid_body", message: e.body_text() })
             }
@@ -173,6 +184,19 @@ impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for ApiJ
             Err(e) => Err(AppError::bad("invalid_body", e.body_text())),
         }
     }
+}
+
+/// Whether reading a body failed because the client paused longer than the body deadline
+/// (`tower_http`'s request body timeout), somewhere down the error's chain of causes.
+pub fn body_timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        if c.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
 }
 
 /// `axum::extract::Query` with rejections as [`AppError`].

@@ -8,11 +8,13 @@ pub mod client_ip;
 pub mod error;
 pub mod grids;
 pub mod members;
+pub mod metrics;
 pub mod open311;
 pub mod openapi;
 pub mod opinions;
 pub mod pages;
 pub mod params;
+pub mod security;
 pub mod session;
 pub mod staff;
 pub mod stations;
@@ -21,14 +23,15 @@ pub mod tiles;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{StatusCode, Uri};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 use tower_http::compression::CompressionLayer;
-use tower_http::timeout::TimeoutLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::service::Service;
@@ -41,22 +44,36 @@ pub struct AppState {
     /// The address citizens reach the service at (e.g. `https://liaison.example.gov.cn`), for
     /// links that leave the page, such as a station's QR code. Never taken from a request.
     pub public_url: Arc<str>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`).
+    pub trusted_proxies: client_ip::TrustedProxies,
 }
 
 impl AppState {
     pub fn new(service: Arc<Service>, public_url: &str) -> Self {
-        Self { service, public_url: public_url.trim_end_matches('/').into() }
+        Self {
+            service,
+            public_url: public_url.trim_end_matches('/').into(),
+            trusted_proxies: client_ip::TrustedProxies::default(),
+        }
     }
 }
 
 /// The largest request body any endpoint accepts (an opinion's text is at most 5,000 characters).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// How long a request body may pause between two of its parts before the request is answered
+/// with a 408 (a client that announced more bytes than it sends).
+pub const BODY_PAUSE: Duration = Duration::from_secs(10);
+
+/// How long any request may take, body included, before it is answered with a 503.
+pub const REQUEST_DEADLINE: Duration = Duration::from_secs(30);
+
 /// The whole application router, with web sessions from `sessions`.
 pub fn app(
     state: AppState,
     sessions: tower_sessions::SessionManagerLayer<tower_sessions_sqlx_store::SqliteStore>,
 ) -> Router {
+    crate::metrics::install();
     // Only the pages and the staff API look at the login cookie; the public lookups stay lean.
     let with_sessions = Router::new().merge(pages::router()).merge(staff::router()).layer(sessions);
     Router::new()
@@ -71,12 +88,16 @@ pub fn app(
         .merge(open311::router())
         .merge(openapi::router())
         .merge(assets::router())
+        .merge(metrics::router())
         .merge(with_sessions)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestBodyTimeoutLayer::new(BODY_PAUSE))
         .layer(CompressionLayer::new())
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+        .layer(middleware::from_fn(deadline))
+        .layer(middleware::from_fn(security::headers))
+        .layer(middleware::from_fn(metrics::record))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -92,6 +113,21 @@ async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value
         "grids": catalog.grids().len(),
         "areas": catalog.areas().len(),
     })))
+}
+
+/// Middleware: answers a request that takes longer than [`REQUEST_DEADLINE`] with a 503, as
+/// JSON under `/api/` and as an error page elsewhere.
+async fn deadline(request: Request, next: Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    match tokio::time::timeout(REQUEST_DEADLINE, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) if api => AppError::Timeout.into_response(),
+        Err(_) => pages::error_page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "请求超时 Request timed out",
+            "The request took too long; please try again.",
+        ),
+    }
 }
 
 async fn not_found(uri: Uri) -> Response {

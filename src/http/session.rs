@@ -2,7 +2,7 @@
 //! told otherwise for plain-HTTP development), the logged-in principal, and CSRF tokens for forms.
 
 use tower_sessions::cookie::SameSite;
-use tower_sessions::{Expiry, Session, SessionManagerLayer};
+use tower_sessions::{ExpiredDeletion, Expiry, Session, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore as SessionStore;
 
 use super::error::AppError;
@@ -26,6 +26,24 @@ pub async fn layer(
         .with_same_site(SameSite::Strict)
         .with_secure(secure_cookies)
         .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::hours(8))))
+}
+
+/// Deletes the sessions whose expiry has passed (a logged-out or abandoned login otherwise
+/// stays in the table for ever).
+pub async fn delete_expired(pool: sqlx::SqlitePool) -> Result<(), tower_sessions::session_store::Error> {
+    SessionStore::new(pool).delete_expired().await
+}
+
+/// Runs [`delete_expired`] every `every`, logging failures, until the task is dropped.
+pub async fn sweep_expired(pool: sqlx::SqlitePool, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = delete_expired(pool.clone()).await {
+            tracing::warn!(error = %e, "cannot delete expired sessions");
+        }
+    }
 }
 
 fn session_error(e: impl std::fmt::Display) -> AppError {

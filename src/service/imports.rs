@@ -47,6 +47,11 @@ impl Service {
         Ok(report)
     }
 
+    /// Writes a consistent copy of the database to `out` (a new file), also while others write.
+    pub async fn backup(&self, out: &std::path::Path) -> Result<()> {
+        Ok(self.store.backup(out).await?)
+    }
+
     /// Loads the Haishu sample when the store has no stations, with a history of `opinions`
     /// opinions (see [`crate::sample::history`]); true when it did.
     pub async fn load_sample_if_empty(&self, opinions: usize) -> Result<bool> {

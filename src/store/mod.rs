@@ -213,4 +213,8 @@ pub trait Store: Send + Sync + 'static {
 
     /// Who a (not revoked) token's hash belongs to.
     async fn token_principal(&self, token_hash: &str) -> Result<Option<Principal>, StoreError>;
+
+    /// Writes a consistent copy of the whole database to the new file `dest`, while other
+    /// connections keep reading and writing; [`StoreError::Refused`] when `dest` exists.
+    async fn backup(&self, dest: &std::path::Path) -> Result<(), StoreError>;
 }

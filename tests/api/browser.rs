@@ -16,7 +16,7 @@ fn chromium() -> PathBuf {
 }
 
 /// Runs headless Chromium on `url` with `args`, bounded in time, and returns its stdout.
-async fn headless(url: &str, args: &[&str]) -> String {
+pub(crate) async fn headless(url: &str, args: &[&str]) -> String {
     let profile = tempfile::tempdir().unwrap();
     let mut cmd = tokio::process::Command::new(chromium());
     cmd.args([

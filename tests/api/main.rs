@@ -10,6 +10,7 @@ mod grids;
 mod imports;
 mod logins;
 mod openapi;
+mod operations;
 mod opinions;
 mod pages;
 mod probe;
