@@ -1,7 +1,7 @@
 //! liaison: a map service for deputy liaison stations (人大代表联络站) and member workstations
 //! (政协委员工作室): find the nearest station, learn who your member is and when they receive.
 //!
-//! Layers, with dependencies pointing one way: `http`/`cli` → `import`/`store`/`catalog` →
+//! Layers, with dependencies pointing one way: `http`/`cli` → `service` → `catalog`/`analytics`/`store`/`import` →
 //! `spatial`/`formats` → `domain`. Coordinates are WGS84 lon/lat degrees inside; GCJ-02 and BD-09
 //! are converted at the edges.
 

@@ -53,7 +53,16 @@ fn session_error(e: impl std::fmt::Display) -> AppError {
 /// The principal logged in on this session, as the login is now; a session whose login was
 /// disabled, deleted or given a new password is ended.
 pub async fn user(session: &Session, service: &Service) -> Result<Option<Principal>, AppError> {
-    let Some(login) = session.get::<SessionLogin>(USER).await.map_err(session_error)? else { return Ok(None) };
+    // A session written by an earlier version holds something else under the key: log it out.
+    let login = match session.get::<SessionLogin>(USER).await {
+        Ok(Some(login)) => login,
+        Ok(None) => return Ok(None),
+        Err(tower_sessions::session::Error::SerdeJson(_)) => {
+            session.flush().await.map_err(session_error)?;
+            return Ok(None);
+        }
+        Err(e) => return Err(session_error(e)),
+    };
     match service.session_principal(&login).await? {
         Some(who) => Ok(Some(who)),
         None => {
