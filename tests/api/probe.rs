@@ -58,6 +58,11 @@ async fn bad_bytes_in_paths_and_queries_get_a_clear_answer() {
         let (status, body) = app.get(path).await;
         assert_eq!(error_code(status, &body, 400), "invalid_path", "{path}");
     }
+    for page in ["/track/%FF%FE", "/s/%C3%28", "/staff/issues/%FF"] {
+        let (status, html) = app.get_text(page).await;
+        assert_eq!(status, 400, "{page}: {html}");
+        assert!(html.contains("Bad address"), "a readable page");
+    }
     let res = app.client.get(format!("{}/track?code=abc%0d%0aX:1", app.base)).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 400);
     assert!(res.headers().get("x").is_none() && res.headers().get("location").is_none());

@@ -1,7 +1,7 @@
 //! The citizen's pages, without JavaScript: submit an opinion (prefilled from a station's QR-code
 //! link `/s/{station_id}`), track it by code, rate the reply; and the station's QR code as SVG.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -9,7 +9,7 @@ use axum::Router;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::{error_page, layout, PageForm};
+use super::{error_page, layout, PageForm, PagePath};
 use crate::domain::{Category, Channel, Contact, NewOpinion, Opinion, Station, StationId, Status};
 use crate::http::client_ip::ClientIp;
 use crate::http::error::AppError;
@@ -79,7 +79,7 @@ async fn blank_form() -> Response {
     form_page(StatusCode::OK, &SubmitForm::default(), None, None)
 }
 
-async fn station_form(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+async fn station_form(State(state): State<AppState>, PagePath(id): PagePath<String>) -> Response {
     let catalog = state.service.catalog();
     let Some(station) = StationId::new(&id).ok().and_then(|id| catalog.station(&id).cloned()) else {
         return error_page(StatusCode::NOT_FOUND, "站点不存在 No such station", &format!("No station {id:?}."));
@@ -227,7 +227,11 @@ fn track_page(
     }
 }
 
-async fn track(State(state): State<AppState>, Path(code): Path<String>, Query(p): Query<TrackParams>) -> Response {
+async fn track(
+    State(state): State<AppState>,
+    PagePath(code): PagePath<String>,
+    Query(p): Query<TrackParams>,
+) -> Response {
     match state.service.track(&code).await {
         Ok(t) => {
             let page = track_page(&state.service.catalog(), &t.opinion, &t.history, p.new.is_some(), None);
@@ -246,7 +250,11 @@ struct RateForm {
     comment: Option<String>,
 }
 
-async fn rate(State(state): State<AppState>, Path(code): Path<String>, PageForm(form): PageForm<RateForm>) -> Response {
+async fn rate(
+    State(state): State<AppState>,
+    PagePath(code): PagePath<String>,
+    PageForm(form): PageForm<RateForm>,
+) -> Response {
     let Some(stars) = form.stars.as_deref().and_then(|s| s.trim().parse::<u8>().ok()) else {
         return error_page(StatusCode::BAD_REQUEST, "评价有误 Invalid rating", "choose 1 to 5 stars");
     };
@@ -267,7 +275,7 @@ async fn rate(State(state): State<AppState>, Path(code): Path<String>, PageForm(
 
 /// The QR code of a station's submit page, as SVG; the link is on the configured public URL,
 /// never on the Host a request names.
-async fn qr(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+async fn qr(State(state): State<AppState>, PagePath(id): PagePath<String>) -> Response {
     let catalog = state.service.catalog();
     let Some(station) = StationId::new(&id).ok().and_then(|id| catalog.station(&id).cloned()) else {
         return error_page(StatusCode::NOT_FOUND, "站点不存在 No such station", &format!("No station {id:?}."));

@@ -65,6 +65,20 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
     }
 }
 
+/// `axum::extract::Path` whose rejection (a segment that is not UTF-8) is a readable error page.
+pub struct PagePath<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> axum::extract::FromRequestParts<S> for PagePath<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Response> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(PagePath(v)),
+            Err(e) => Err(error_page(StatusCode::BAD_REQUEST, "地址有误 Bad address", &e.body_text())),
+        }
+    }
+}
+
 /// A readable error page with the right status.
 pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
     let body = layout(

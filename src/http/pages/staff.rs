@@ -1,7 +1,7 @@
 //! Staff and members at work, without JavaScript: log in, the inbox of their stations or grid
 //! areas, one opinion with its history and a form to move it on. Every form carries a CSRF token.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -10,7 +10,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::{error_page, layout, PageForm};
+use super::{error_page, layout, PageForm, PagePath};
 use crate::domain::{Principal, ReplyRoute, Status};
 use crate::http::client_ip::ClientIp;
 use crate::http::error::AppError;
@@ -196,7 +196,7 @@ fn issue_page(
     }
 }
 
-async fn issue(State(state): State<AppState>, session: Session, Path(id): Path<String>) -> Response {
+async fn issue(State(state): State<AppState>, session: Session, PagePath(id): PagePath<String>) -> Response {
     let who = match who(&state, &session).await {
         Ok(p) => p,
         Err(r) => return r,
@@ -226,7 +226,7 @@ struct MoveForm {
 async fn move_on(
     State(state): State<AppState>,
     session: Session,
-    Path(id): Path<String>,
+    PagePath(id): PagePath<String>,
     PageForm(form): PageForm<MoveForm>,
 ) -> Response {
     let who = match who(&state, &session).await {
