@@ -1,8 +1,8 @@
 //! liaison: a map service for deputy liaison stations (人大代表联络站) and member workstations
 //! (政协委员工作室): find the nearest station, learn who your member is and when they receive.
 //!
-//! Layers, with dependencies pointing one way: `http`/`cli` → `import`/`store`/`catalog` →
-//! `spatial`/`formats` → `domain`. Coordinates are WGS84 lon/lat degrees inside; GCJ-02 and BD-09
+//! Layers, with dependencies pointing one way: `http`/`cli` → `service` → `import`/`store`/`catalog`
+//! → `spatial`/`formats` → `domain`. Coordinates are WGS84 lon/lat degrees inside; GCJ-02 and BD-09
 //! are converted at the edges.
 
 pub mod analytics;
@@ -15,5 +15,6 @@ pub mod formats;
 pub mod http;
 pub mod import;
 pub mod sample;
+pub mod service;
 pub mod spatial;
 pub mod store;
