@@ -164,8 +164,39 @@ async fn read(headers: &HeaderMap, query: BatchParams, body: Result<Bytes, Bytes
     .map_err(AppError::internal)?
 }
 
+/// The body with the bare `NaN`, `Infinity` and `-Infinity` that Python's `json.dumps` writes for
+/// missing numbers quoted as strings, so that such a point fails alone; `None` when it has none.
+fn quote_non_finite(body: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(body.len() + 64);
+    let (mut in_string, mut escaped, mut changed) = (false, false, false);
+    let mut i = 0;
+    while i < body.len() {
+        let b = body[i];
+        if in_string {
+            (escaped, in_string) = (!escaped && b == b'\\', escaped || b != b'"');
+        } else if b == b'"' {
+            in_string = true;
+        } else if let Some(word) =
+            [&b"-Infinity"[..], b"Infinity", b"NaN"].into_iter().find(|w| body[i..].starts_with(w))
+        {
+            out.push(b'"');
+            out.extend_from_slice(word);
+            out.push(b'"');
+            (i, changed) = (i + word.len(), true);
+            continue;
+        }
+        out.push(b);
+        i += 1;
+    }
+    changed.then_some(out)
+}
+
 fn read_json(body: &[u8], query: BatchParams, format: Format) -> Result<Batch, AppError> {
-    let parsed: JsonBatch = serde_json::from_slice(body).map_err(|e| {
+    let parsed = serde_json::from_slice::<JsonBatch>(body).or_else(|e| match quote_non_finite(body) {
+        Some(quoted) if e.is_syntax() => serde_json::from_slice(&quoted),
+        _ => Err(e),
+    });
+    let parsed = parsed.map_err(|e| {
         if e.is_data() {
             AppError::Unprocessable { code: "invalid_body", message: e.to_string() }
         } else {

@@ -270,6 +270,14 @@ async fn a_bad_point_is_answered_in_place_and_the_others_succeed() {
         assert_eq!(rows[7]["index"], 7);
     }
 
+    // Python's json.dumps writes NaN and Infinity bare; such a point fails alone too.
+    let body = r#"{"points":[{"id":"x\"NaN","lon":NaN,"lat":29.87},{"lon":121.55,"lat":-Infinity},{"lon":121.55,"lat":29.87}]}"#;
+    let rows = post_json(&app, "/api/v1/grids/at", body.into()).await;
+    assert_eq!(rows[0]["id"], "x\"NaN");
+    assert_eq!(rows[0]["error"]["code"], "invalid_number", "{}", rows[0]);
+    assert_eq!(rows[1]["error"]["code"], "invalid_number", "{}", rows[1]);
+    assert!(rows[2]["grid"]["id"].is_string(), "{}", rows[2]);
+
     let csv = "id,lon,lat\na,121.55,29.87\nb,abc,29.87\nc,121.55\nd,121.55,-91\n\"e,1\",121.55,29.87\n";
     let (status, _, text) = post(&app, "/api/v1/grids/at", "text/csv", csv.into()).await;
     assert_eq!(status, 200, "{text}");
