@@ -21,7 +21,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::error::{ApiQuery, AppError};
@@ -80,7 +79,7 @@ impl Codes {
 /// A JSON batch. Points are read one by one so that a bad point fails alone.
 #[derive(Debug, Deserialize)]
 struct JsonBatch {
-    points: Vec<Value>,
+    points: Vec<RawPoint>,
     crs: Option<String>,
     k: Option<usize>,
     kind: Option<Codes>,
@@ -217,41 +216,206 @@ fn read_json(body: &[u8], query: BatchParams, format: Format) -> Result<Batch, A
         reception_date: parsed.reception_date.or(q.reception_date),
         q: q.q,
     };
-    let points = parsed.points.iter().enumerate().map(|(i, v)| json_point(i, v, crs)).collect();
+    let points = parsed.points.into_iter().enumerate().map(|(i, p)| json_point(i, p, crs)).collect();
     Ok(Batch { points, k, filter, format })
+}
+
+/// Where a point is in the caller's input, named only when it has an error.
+#[derive(Debug, Clone, Copy)]
+enum Row {
+    /// The position in a JSON `points` array, from 0.
+    Point(usize),
+    /// The line of a CSV file (the header is line 1).
+    Line(u64),
+}
+
+impl std::fmt::Display for Row {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Row::Point(i) => write!(f, "point {i}"),
+            Row::Line(n) => write!(f, "line {n}"),
+        }
+    }
+}
+
+/// A JSON value as a point's field holds it, read without building a JSON tree.
+#[derive(Debug)]
+enum Loose {
+    Absent,
+    Float(f64),
+    Int(i128),
+    Text(String),
+    /// Something else (`true`, an array, an object), described.
+    Other(&'static str),
+}
+
+impl<'de> Deserialize<'de> for Loose {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(match d.deserialize_any(AnyValue)? {
+            Ok(v) => v,
+            Err(what) => Loose::Other(what),
+        })
+    }
+}
+
+/// A visitor of any JSON value: scalars as [`Loose`]; booleans, arrays and objects skipped and
+/// described.
+struct AnyValue;
+
+/// What [`AnyValue`] read: a scalar, or a description of what it skipped.
+type AnyRead = Result<Loose, &'static str>;
+
+impl<'de> serde::de::Visitor<'de> for AnyValue {
+    type Value = AnyRead;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<AnyRead, E> {
+        Ok(Ok(Loose::Absent))
+    }
+    fn visit_none<E>(self) -> Result<AnyRead, E> {
+        Ok(Ok(Loose::Absent))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<AnyRead, E> {
+        Ok(Err("a boolean"))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<AnyRead, E> {
+        Ok(Ok(Loose::Float(v)))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<AnyRead, E> {
+        Ok(Ok(Loose::Int(v.into())))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<AnyRead, E> {
+        Ok(Ok(Loose::Int(v.into())))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<AnyRead, E> {
+        Ok(Ok(Loose::Text(v.to_owned())))
+    }
+    fn visit_string<E>(self, v: String) -> Result<AnyRead, E> {
+        Ok(Ok(Loose::Text(v)))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<AnyRead, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(Err("an array"))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<AnyRead, A::Error> {
+        while map.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
+        Ok(Err("an object"))
+    }
+}
+
+/// One element of a JSON `points` array: an object's `id`, `lon` and `lat`, or, for anything
+/// but an object, what it was.
+#[derive(Debug)]
+struct RawPoint {
+    id: Loose,
+    lon: Loose,
+    lat: Loose,
+    not_an_object: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "lowercase")]
+enum PointField {
+    Id,
+    Lon,
+    Lat,
+    #[serde(other)]
+    Other,
+}
+
+struct PointVisitor;
+
+impl<'de> serde::de::Visitor<'de> for PointVisitor {
+    type Value = RawPoint;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a point")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<RawPoint, A::Error> {
+        let mut p = RawPoint { id: Loose::Absent, lon: Loose::Absent, lat: Loose::Absent, not_an_object: None };
+        while let Some(key) = map.next_key::<PointField>()? {
+            match key {
+                PointField::Id => p.id = map.next_value()?,
+                PointField::Lon => p.lon = map.next_value()?,
+                PointField::Lat => p.lat = map.next_value()?,
+                PointField::Other => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(p)
+    }
+    // Anything but an object becomes a point that fails alone.
+    fn visit_unit<E>(self) -> Result<RawPoint, E> {
+        Ok(RawPoint::not_an_object("null"))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<RawPoint, E> {
+        Ok(RawPoint::not_an_object("a boolean"))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<RawPoint, E> {
+        Ok(RawPoint::not_an_object("a number"))
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<RawPoint, E> {
+        Ok(RawPoint::not_an_object("a number"))
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<RawPoint, E> {
+        Ok(RawPoint::not_an_object("a number"))
+    }
+    fn visit_str<E>(self, _: &str) -> Result<RawPoint, E> {
+        Ok(RawPoint::not_an_object("a string"))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawPoint, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(RawPoint::not_an_object("an array"))
+    }
+}
+
+impl RawPoint {
+    fn not_an_object(what: &'static str) -> Self {
+        Self { id: Loose::Absent, lon: Loose::Absent, lat: Loose::Absent, not_an_object: Some(what) }
+    }
+}
+
+impl<'de> Deserialize<'de> for RawPoint {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(PointVisitor)
+    }
 }
 
 /// One JSON point: an object with `lon`, `lat` (numbers, or numbers as strings) and an optional
 /// `id` (a string or a number).
-fn json_point(i: usize, v: &Value, crs: Crs) -> BatchPoint {
-    let row = format!("point {i}");
-    let Some(obj) = v.as_object() else {
-        let message = format!("must be an object with lon and lat, got {v}");
-        return BatchPoint { id: None, position: Err(PointError::BadRecord { row, message }) };
+fn json_point(i: usize, p: RawPoint, crs: Crs) -> BatchPoint {
+    let row = Row::Point(i);
+    let bad = |message: String| BatchPoint {
+        id: None,
+        position: Err(PointError::BadRecord { row: row.to_string(), message }),
     };
-    let id = match obj.get("id") {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(Value::Number(n)) => Ok(Some(n.to_string())),
-        Some(other) => Err(format!("id must be a string or a number, got {other}")),
+    if let Some(what) = p.not_an_object {
+        return bad(format!("must be an object with lon and lat, got {what}"));
+    }
+    let id = match p.id {
+        Loose::Absent => Ok(None),
+        Loose::Text(s) => Ok(Some(s)),
+        Loose::Int(n) => Ok(Some(n.to_string())),
+        Loose::Float(x) => Ok(Some(x.to_string())),
+        Loose::Other(what) => Err(format!("id must be a string or a number, got {what}")),
     };
     let id = match id.and_then(check_id) {
         Ok(id) => id,
-        Err(message) => return BatchPoint { id: None, position: Err(PointError::BadRecord { row, message }) },
+        Err(message) => return bad(message),
     };
-    let coordinate = |field: &'static str| -> Result<f64, PointError> {
-        match obj.get(field) {
-            None | Some(Value::Null) => Err(PointError::Missing { row: row.clone(), field }),
-            Some(Value::Number(n)) => {
-                n.as_f64().ok_or_else(|| PointError::NotANumber { row: row.clone(), field, got: n.to_string() })
-            }
-            Some(Value::String(s)) => number(&row, field, s),
-            Some(other) => Err(PointError::NotANumber { row: row.clone(), field, got: other.to_string() }),
+    let coordinate = |field: &'static str, v: Loose| -> Result<f64, PointError> {
+        match v {
+            Loose::Absent => Err(PointError::Missing { row: row.to_string(), field }),
+            Loose::Float(x) => Ok(x),
+            Loose::Int(n) => Ok(n as f64),
+            Loose::Text(s) => number(row, field, &s),
+            Loose::Other(what) => Err(PointError::NotANumber { row: row.to_string(), field, got: what.into() }),
         }
     };
-    let position = coordinate("lon")
-        .and_then(|lon| Ok((lon, coordinate("lat")?)))
-        .and_then(|(lon, lat)| batch::locate(&row, lon, lat, crs));
+    let position = coordinate("lon", p.lon)
+        .and_then(|lon| Ok((lon, coordinate("lat", p.lat)?)))
+        .and_then(|(lon, lat)| batch::locate(row, lon, lat, crs));
     BatchPoint { id, position }
 }
 
@@ -262,12 +426,12 @@ fn check_id(id: Option<String>) -> Result<Option<String>, String> {
     }
 }
 
-fn number(row: &str, field: &'static str, s: &str) -> Result<f64, PointError> {
+fn number(row: Row, field: &'static str, s: &str) -> Result<f64, PointError> {
     let t = s.trim();
     if t.is_empty() {
-        return Err(PointError::Missing { row: row.to_owned(), field });
+        return Err(PointError::Missing { row: row.to_string(), field });
     }
-    t.parse::<f64>().map_err(|_| PointError::NotANumber { row: row.to_owned(), field, got: format!("{t:?}") })
+    t.parse::<f64>().map_err(|_| PointError::NotANumber { row: row.to_string(), field, got: format!("{t:?}") })
 }
 
 fn read_csv(body: &[u8], query: BatchParams, format: Format) -> Result<Batch, AppError> {
@@ -307,17 +471,18 @@ fn csv_point(
     let record = match record {
         Ok(r) => r,
         Err(e) => {
-            let row = e.position().map_or_else(|| format!("row {index}"), |p| format!("line {}", p.line()));
+            let row = e.position().map_or_else(|| format!("row {index}"), |p| Row::Line(p.line()).to_string());
             return BatchPoint { id: None, position: Err(PointError::BadRecord { row, message: e.to_string() }) };
         }
     };
-    let row = record.position().map_or_else(|| format!("row {index}"), |p| format!("line {}", p.line()));
+    // A record read from a reader always has a position; the index is a fallback for the message.
+    let row = Row::Line(record.position().map_or(index as u64 + 2, |p| p.line()));
     let text = |at: usize| -> Result<Option<&str>, PointError> {
         record
             .get(at)
             .map(std::str::from_utf8)
             .transpose()
-            .map_err(|_| PointError::BadRecord { row: row.clone(), message: "the row is not valid UTF-8".into() })
+            .map_err(|_| PointError::BadRecord { row: row.to_string(), message: "the row is not valid UTF-8".into() })
     };
     let id = match id_at.map(text).transpose().map(Option::flatten) {
         Ok(id) => id.filter(|s| !s.is_empty()).map(str::to_owned),
@@ -325,17 +490,19 @@ fn csv_point(
     };
     let id = match check_id(id) {
         Ok(id) => id,
-        Err(message) => return BatchPoint { id: None, position: Err(PointError::BadRecord { row, message }) },
+        Err(message) => {
+            return BatchPoint { id: None, position: Err(PointError::BadRecord { row: row.to_string(), message }) }
+        }
     };
     let coordinate = |field: &'static str, at: usize| -> Result<f64, PointError> {
         match text(at)? {
-            None => Err(PointError::Missing { row: row.clone(), field }),
-            Some(s) => number(&row, field, s),
+            None => Err(PointError::Missing { row: row.to_string(), field }),
+            Some(s) => number(row, field, s),
         }
     };
     let position = coordinate("lon", lon_at)
         .and_then(|lon| Ok((lon, coordinate("lat", lat_at)?)))
-        .and_then(|(lon, lat)| batch::locate(&row, lon, lat, crs));
+        .and_then(|(lon, lat)| batch::locate(row, lon, lat, crs));
     BatchPoint { id, position }
 }
 

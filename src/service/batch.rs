@@ -75,14 +75,15 @@ pub struct BatchPoint {
 /// assert_eq!(locate("point 1", f64::NAN, 29.87, Crs::Wgs84).unwrap_err().code(), "invalid_number");
 /// assert_eq!(locate("point 2", 121.55, 95.0, Crs::Gcj02).unwrap_err().code(), "invalid_coordinates");
 /// ```
-pub fn locate(row: &str, lon: f64, lat: f64, crs: Crs) -> Result<LonLat, PointError> {
+pub fn locate(row: impl std::fmt::Display, lon: f64, lat: f64, crs: Crs) -> Result<LonLat, PointError> {
+    // The row is only written out for an error: most points have none.
     for (field, v) in [("lon", lon), ("lat", lat)] {
         if !v.is_finite() {
-            return Err(PointError::NotANumber { row: row.to_owned(), field, got: v.to_string() });
+            return Err(PointError::NotANumber { row: row.to_string(), field, got: v.to_string() });
         }
     }
     let out_of_range =
-        |e: crate::domain::LocationError| PointError::OutOfRange { row: row.to_owned(), message: e.to_string() };
+        |e: crate::domain::LocationError| PointError::OutOfRange { row: row.to_string(), message: e.to_string() };
     LonLat::new(lon, lat).map_err(out_of_range)?;
     let (x, y) = crs.to_wgs84(lon, lat);
     LonLat::new(x, y).map_err(out_of_range)

@@ -416,3 +416,19 @@ async fn ten_thousand_points_arrive_in_many_chunks() {
     assert_eq!(rows.len(), 10_000);
     assert!(rows.iter().enumerate().all(|(i, r)| r["index"] == i && r["stations"].as_array().unwrap().len() == 5));
 }
+
+#[test]
+fn the_service_layer_knows_no_adapter_and_the_batch_adapter_no_other_resource() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for entry in std::fs::read_dir(root.join("src/service")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for word in ["axum::", "maud::", "sqlx::", "crate::http"] {
+            assert!(!text.contains(word), "{} mentions {word}", path.display());
+        }
+    }
+    let adapter = std::fs::read_to_string(root.join("src/http/batch.rs")).unwrap();
+    for module in ["super::grids", "super::stations", "http::grids", "http::stations"] {
+        assert!(!adapter.contains(module), "src/http/batch.rs imports {module}");
+    }
+}
