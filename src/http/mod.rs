@@ -4,6 +4,7 @@ pub mod analytics;
 pub mod areas;
 pub mod assets;
 pub mod auth;
+pub mod batch;
 pub mod client_ip;
 pub mod error;
 pub mod grids;
@@ -80,6 +81,7 @@ pub fn app(
         .route("/healthz", get(healthz))
         .merge(stations::router())
         .merge(grids::router())
+        .merge(batch::router())
         .merge(areas::router())
         .merge(analytics::router())
         .merge(tiles::router())

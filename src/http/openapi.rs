@@ -33,6 +33,30 @@ fn op(tag: &str, summary: &str, params: &[&str], body: Option<&str>, responses: 
     o
 }
 
+/// A batch operation: points as JSON or CSV in, one row per point out (JSON array or CSV, as the
+/// input or `Accept` says), streamed.
+fn batch_op(summary: &str, params: &[&str], row: &str) -> Value {
+    let mut o = op(
+        "batch",
+        summary,
+        params,
+        None,
+        json!({
+            "200": { "description": "One row per point in input order: a JSON array (one row a line) or CSV with a header", "content": {
+                "application/json": { "schema": { "type": "array", "items": schema(row) } },
+                "text/csv": { "schema": { "type": "string" } } } },
+            "400": error("Not JSON or CSV, a CSV header without lon and lat, or a bad option (crs, k, filters)"),
+            "413": error("More than 10,000 points, or a body over 4 MiB"),
+            "422": error("JSON of the wrong shape, or no points"),
+        }),
+        false,
+    );
+    o["requestBody"] = json!({ "required": true, "content": {
+        "application/json": { "schema": schema("BatchPoints") },
+        "text/csv": { "schema": { "type": "string", "description": "A header naming lon and lat (and optionally id), then one point a line; crs, k and filters as query parameters", "example": "id,lon,lat\na1,121.55,29.87\n" } } } });
+    o
+}
+
 fn query(name: &str, description: &str, schema: Value) -> Value {
     json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema })
 }
@@ -71,6 +95,7 @@ pub fn document() -> Value {
         ("lat", query("lat", "Latitude in the request's crs", json!({ "type": "number" }))),
         ("crs", query("crs", "Coordinate system of positions in and out (default wgs84)", enumeration(&["wgs84", "gcj02", "bd09"]))),
         ("k", query("k", "How many stations, 1 to 100 (default 5)", json!({ "type": "integer", "minimum": 1, "maximum": 100 }))),
+        ("batch_k", query("k", "How many stations a point, 1 to 100 (default 1); JSON input may give it in the body", json!({ "type": "integer", "minimum": 1, "maximum": 100 }))),
         ("bbox", query("bbox", "minLon,minLat,maxLon,maxLat", json!({ "type": "string" }))),
         ("kind", query("kind", "Comma-separated station kinds", json!({ "type": "string", "example": "deputy_liaison_station,liaison_point" }))),
         ("level", query("level", "Comma-separated levels: national, provincial, city, district, township (areas: district, town, community)", json!({ "type": "string" }))),
@@ -112,10 +137,10 @@ pub fn document() -> Value {
         "paths": {
             "/healthz": { "get": op("service", "Status and counts", &[], None, json!({ "200": ok("Healthy", "Health") }), false) },
             "/api/v1/stations": { "get": op("stations", "Stations: all, in a box, by filters and text, or within a radius", &["bbox", "lon", "lat", "radius_m", "kind", "level", "body", "reception_date", "q", "limit", "crs"], None, json!({ "200": ok("Stations (numberReturned and truncated tell whether the limit cut the list)", "FeatureCollection"), "400": bad }), false) },
-            "/api/v1/stations/nearest": { "get": op("stations", "The k nearest stations by WGS84 geodesic distance (online stations only when kind asks for them)", &["lon", "lat", "k", "kind", "level", "body", "reception_date", "crs"], None, json!({ "200": ok("Nearest first, with properties.distance_m", "FeatureCollection"), "400": bad }), false) },
+            "/api/v1/stations/nearest": { "get": op("stations", "The k nearest stations by WGS84 geodesic distance (online stations only when kind asks for them)", &["lon", "lat", "k", "kind", "level", "body", "reception_date", "crs"], None, json!({ "200": ok("Nearest first, with properties.distance_m", "FeatureCollection"), "400": bad }), false) , "post": batch_op("Batch: the nearest stations of up to 10,000 points, one row per point in input order, streamed; a bad point gets an error row and the others are answered", &["crs", "batch_k", "kind", "level", "body", "reception_date"], "NearestBatchRow") },
             "/api/v1/stations/{id}": { "get": op("stations", "A station with its members, liaison points, town and next reception sessions", &["id", "sessions", "crs"], None, json!({ "200": ok("The station", "Feature"), "404": error("No such station") }), false) },
             "/api/v1/grids": { "get": op("grids", "Grid areas (网格), optionally those meeting a box", &["bbox", "crs"], None, json!({ "200": ok("Grid areas", "FeatureCollection"), "400": bad }), false) },
-            "/api/v1/grids/at": { "get": op("grids", "Who is my member: the grid holding a point, with members, sessions, station, town and near_boundary/neighbour (50 m)", &["lon", "lat", "sessions", "crs"], None, json!({ "200": ok("The grid", "Feature"), "400": bad, "404": error("No grid holds the point; error.nearest names the nearest grid and its distance") }), false) },
+            "/api/v1/grids/at": { "get": op("grids", "Who is my member: the grid holding a point, with members, sessions, station, town and near_boundary/neighbour (50 m)", &["lon", "lat", "sessions", "crs"], None, json!({ "200": ok("The grid", "Feature"), "400": bad, "404": error("No grid holds the point; error.nearest names the nearest grid and its distance") }), false) , "post": batch_op("Batch: the grid holding each of up to 10,000 points (grid, town, station, members, near_boundary, neighbour; outside every grid an error row naming the nearest grid), one row per point in input order, streamed", &["crs"], "GridBatchRow") },
             "/api/v1/grids/{id}": { "get": op("grids", "One grid area", &["id", "crs"], None, json!({ "200": ok("The grid", "Feature"), "404": error("No such grid") }), false) },
             "/api/v1/areas": { "get": op("areas", "Administrative areas", &["level", "crs"], None, json!({ "200": ok("Areas", "FeatureCollection"), "400": bad }), false) },
             "/api/v1/members/{id}": { "get": op("members", "A member with station, grid areas and next reception sessions", &["id", "sessions"], None, json!({ "200": ok("The member", "Member"), "404": error("No such member") }), false) },
@@ -135,6 +160,15 @@ pub fn document() -> Value {
             "parameters": parameters,
             "schemas": {
                 "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "object", "required": ["code", "message"], "properties": { "code": { "type": "string" }, "message": { "type": "string" } } } } },
+                "BatchPoints": { "type": "object", "required": ["points"], "properties": {
+                    "crs": enumeration(&["wgs84", "gcj02", "bd09"]),
+                    "points": { "type": "array", "maxItems": 10000, "items": { "type": "object", "properties": { "id": { "type": ["string", "number"], "description": "Echoed in the row" }, "lon": { "type": "number" }, "lat": { "type": "number" } } } },
+                    "k": { "type": "integer", "minimum": 1, "maximum": 100, "description": "Nearest only; default 1" },
+                    "kind": { "type": ["string", "array"], "description": "Nearest only: station kinds, comma-separated or an array" },
+                    "level": { "type": ["string", "array"] }, "body": enumeration(&["npc_deputy", "cppcc_member"]), "reception_date": { "type": "string", "format": "date" } } },
+                "BatchRowError": { "type": "object", "required": ["code", "message"], "description": "Why this point has no answer; the message names the point (point N of the array, line N of the CSV)", "properties": { "code": enumeration(&["no_grid", "missing_parameter", "invalid_number", "invalid_coordinates", "invalid_record"]), "message": { "type": "string" }, "nearest": { "type": "object", "description": "no_grid: the nearest grid with distance_m" } } },
+                "GridBatchRow": { "type": "object", "required": ["index", "id"], "properties": { "index": { "type": "integer" }, "id": { "type": ["string", "null"] }, "grid": { "type": "object", "properties": { "id": { "type": "string" }, "code": { "type": "string" }, "name": { "type": "string" } } }, "town": { "type": ["object", "null"] }, "station": { "type": ["string", "null"] }, "members": { "type": "array", "items": { "type": "string" } }, "near_boundary": { "type": "boolean" }, "edge_distance_m": { "type": "number" }, "neighbour": { "type": ["object", "null"] }, "error": schema("BatchRowError") } },
+                "NearestBatchRow": { "type": "object", "required": ["index", "id"], "properties": { "index": { "type": "integer" }, "id": { "type": ["string", "null"] }, "stations": { "type": "array", "items": { "type": "object", "properties": { "id": { "type": "string" }, "name": { "type": "string" }, "kind": { "type": "string" }, "distance_m": { "type": "number" } } } }, "error": schema("BatchRowError") } },
                 "Feature": { "type": "object", "description": "A GeoJSON Feature", "required": ["type", "properties", "geometry"], "properties": { "type": { "const": "Feature" }, "properties": { "type": "object" }, "geometry": { "type": "object" } } },
                 "FeatureCollection": { "type": "object", "description": "A GeoJSON FeatureCollection", "required": ["type", "features"], "properties": { "type": { "const": "FeatureCollection" }, "features": { "type": "array", "items": schema("Feature") }, "numberReturned": { "type": "integer" }, "truncated": { "type": "boolean" } } },
                 "Health": { "type": "object", "properties": { "status": { "type": "string" }, "catalog_version": { "type": "integer" }, "stations": { "type": "integer" }, "members": { "type": "integer" }, "grids": { "type": "integer" }, "areas": { "type": "integer" } } },

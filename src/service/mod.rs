@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod analytics;
+pub mod batch;
 pub mod error;
 pub mod imports;
 pub mod limits;

@@ -4,6 +4,7 @@ mod helpers;
 
 mod analytics;
 mod bad_input;
+mod batch;
 mod browser;
 mod dashboard;
 mod grids;
