@@ -57,13 +57,62 @@ station=$(curl -fsS "$base/api/v1/stations?limit=1" |
 staff=$("$bin" --db "$tmp/s.db" token create --role staff --station "$station" --name schemathesis-staff 2>/dev/null)
 leader=$("$bin" --db "$tmp/s.db" token create --role leader --name schemathesis-leader 2>/dev/null)
 
+# Real ids, tracking codes and places, offered half the time in place of generated ones, so that
+# the detail answers (and their schemas) are exercised and not only their 404s.
+python3 - "$base" "$staff" "$leader" >"$tmp/schemathesis.toml" <<'PY'
+import json, sys, urllib.request
+
+base, staff, leader = sys.argv[1:]
+
+def get(path, token=None):
+    req = urllib.request.Request(base + path, headers={"Authorization": f"Bearer {token}"} if token else {})
+    with urllib.request.urlopen(req) as r:
+        return json.load(r)
+
+stations = get("/api/v1/stations?limit=20")["features"]
+grids = get("/api/v1/grids")["features"][:20]
+members = [m["id"] for s in stations for m in get(f"/api/v1/stations/{s['properties']['id']}")["properties"]["members"]][:20]
+seen = get("/api/v1/staff/issues?limit=20", leader)["issues"] + get("/api/v1/staff/issues?limit=20", staff)["issues"]
+dictionaries = {
+    "stations": [s["properties"]["id"] for s in stations],
+    "grids": [g["properties"]["id"] for g in grids],
+    "members": members,
+    "codes": [i["tracking_code"] for i in seen],
+    "opinions": [str(i["id"]) for i in seen],
+    "lons": [s["geometry"]["coordinates"][0] for s in stations],
+    "lats": [s["geometry"]["coordinates"][1] for s in stations],
+}
+operations = {
+    "/api/v1/stations/{id}": {"path.id": "stations"},
+    "/api/v1/grids/{id}": {"path.id": "grids"},
+    "/api/v1/members/{id}": {"path.id": "members"},
+    "/api/v1/issues/{code}": {"path.code": "codes"},
+    "/api/v1/issues/{code}/rating": {"path.code": "codes"},
+    "/api/v1/staff/issues/{id}": {"path.id": "opinions"},
+    "/api/v1/staff/issues/{id}/transitions": {"path.id": "opinions"},
+    "/api/v1/grids/at": {"query.lon": "lons", "query.lat": "lats"},
+    "/api/v1/stations/nearest": {"query.lon": "lons", "query.lat": "lats"},
+    "/api/v1/issues": {"body.lon": "lons", "body.lat": "lats"},
+}
+print("[dictionaries]")
+for name, values in dictionaries.items():
+    if values:
+        print(f"{name} = {{ values = {json.dumps(values, ensure_ascii=False)} }}")
+for path, bindings in operations.items():
+    used = {k: v for k, v in bindings.items() if dictionaries[v]}
+    if not used:
+        continue
+    print(f"\n[[operations]]\ninclude-path = {json.dumps(path)}")
+    print("parameters = { " + ", ".join(f'"{k}" = {{ dictionary = "{v}", probability = 0.5 }}' for k, v in used.items()) + " }")
+PY
+
 # Every check but one. positive_data_acceptance expects every request that fits the document to
 # succeed, which cannot hold here: some rules are not expressible in a schema and are answered with
 # a documented 4xx: an opinion's place must lie in the service's area (422), `from` must come
 # before `to`, `station`/`town` filters must name known ones (400), lon/lat without radius_m
 # (400), a tile's x and y must be below 2^z (400), a rating needs a replied opinion (409).
 run() {
-  "$venv/bin/st" run "$base/api/openapi.json" \
+  "$venv/bin/st" --config-file "$tmp/schemathesis.toml" run "$base/api/openapi.json" \
     --checks all --exclude-checks positive_data_acceptance \
     --max-examples "$1" --seed 1 --workers 2 --request-timeout 20 \
     --suppress-health-check too_slow,filter_too_much \

@@ -307,11 +307,14 @@ impl GridRef {
 }
 
 /// A grid answered to "who is my member": members with their sessions, the station, the town,
-/// and how close the point is to the grid's edge.
+/// and how close the point is to the grid's edge. The grid's own properties but for `members` and
+/// `station`, which come as details here (not flattened: that would write those keys twice).
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct GridAtView<'a> {
-    #[serde(flatten)]
-    pub base: GridProperties<'a>,
+    pub id: &'a GridId,
+    pub code: &'a str,
+    pub name: &'a str,
+    pub town_code: Option<&'a AreaCode>,
     #[serde(rename = "members")]
     pub member_details: Vec<MemberDetail<'a>>,
     #[serde(rename = "station")]
@@ -333,7 +336,10 @@ pub fn grid_at_view<'a>(
 ) -> Feature<'a, GridAtView<'a>> {
     let grid = hit.grid;
     let view = GridAtView {
-        base: GridProperties::from(grid),
+        id: &grid.id,
+        code: &grid.code,
+        name: &grid.name,
+        town_code: grid.town_code.as_ref(),
         member_details: grid
             .members
             .iter()
