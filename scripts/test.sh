@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: cargo's (unit, HTTP integration, browser, doctests), then the Open311 client
-# test in Python. Installs what the browser tests need (Debian's Chromium and CJK fonts) when
-# missing; everything else comes from cargo and Python's standard library.
+# Runs every test: cargo's (unit, HTTP integration, browser, doctests), the Open311 client test in
+# Python, then schemathesis over the whole OpenAPI document. Installs what the browser tests need
+# (Debian's Chromium and CJK fonts) when missing, and schemathesis (from PyPI) into target/venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
@@ -15,3 +15,5 @@ fi
 cargo test "$@"
 # Open311 as a client sees it: a real server, a real token, JSON and XML (Python standard library only).
 python3 tests/open311_client.py target/debug/liaison
+# The API contract: schemathesis fuzzes every operation of /api/openapi.json (tests/schemathesis.sh).
+tests/schemathesis.sh

@@ -297,7 +297,7 @@ pub fn heatmap(facts: &Facts, filter: &Filter, res: HexResolution) -> Vec<Hexago
 }
 
 /// What statistics are grouped by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GroupBy {
     Town,
@@ -308,7 +308,7 @@ pub enum GroupBy {
 }
 
 /// The length of the periods of a trend.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Interval {
     Day,

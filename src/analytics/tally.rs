@@ -9,7 +9,7 @@ pub const CATEGORIES: usize = Category::ALL.len();
 /// Running counts for one group of opinions. Add opinions with [`Tally::add_submitted`] and
 /// [`Tally::add_due`]; reply times are kept by the caller (see [`Summary::new`]). A [`Summary`]
 /// shows the counts as they are (the rating sum and the categories only through rates).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Tally {
     pub count: u32,
     pub open: u32,
@@ -82,7 +82,7 @@ impl Tally {
 }
 
 /// Which number a map colours by (`metric=`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
     Count,
@@ -150,7 +150,7 @@ impl std::str::FromStr for Metric {
 }
 
 /// Every number of a group of opinions, as the API shows it: the counts, then the rates.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct Summary {
     #[serde(flatten)]
     pub counts: Tally,

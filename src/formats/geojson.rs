@@ -117,3 +117,141 @@ impl<F> FeatureCollection<F> {
         Self { kind: "FeatureCollection", number_returned: Some(features.len()), truncated: Some(truncated), features }
     }
 }
+
+/// The geometry a kind of feature carries, for its OpenAPI schema.
+#[derive(Debug, Clone, Copy)]
+pub enum GeometryKind {
+    Point,
+    Polygon,
+    MultiPolygon,
+}
+
+/// OpenAPI schemas of the GeoJSON written here (RFC 7946), one per concrete kind of feature: see
+/// [`feature_schema!`](crate::feature_schema) and [`collection_schema!`](crate::collection_schema).
+pub mod schema {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, SchemaType, Type};
+    use utoipa::openapi::{Ref, RefOr};
+
+    use super::GeometryKind;
+
+    fn constant(value: &str) -> ObjectBuilder {
+        ObjectBuilder::new().schema_type(SchemaType::new(Type::String)).enum_values(Some([value]))
+    }
+
+    fn array_of(items: impl Into<RefOr<Schema>>, min: Option<usize>, max: Option<usize>) -> ArrayBuilder {
+        ArrayBuilder::new().items(items.into()).min_items(min).max_items(max)
+    }
+
+    /// `[x, y]` in the request's CRS (WGS84 lon/lat unless `crs` says otherwise).
+    pub fn position() -> ArrayBuilder {
+        array_of(ObjectBuilder::new().schema_type(SchemaType::new(Type::Number)), Some(2), Some(2))
+            .description(Some("[x, y]: lon, lat in the request's crs"))
+    }
+
+    fn ring() -> ArrayBuilder {
+        array_of(position(), Some(4), None)
+    }
+
+    /// A GeoJSON geometry object of `kind`.
+    pub fn geometry(kind: GeometryKind) -> RefOr<Schema> {
+        let (name, coordinates): (&str, ArrayBuilder) = match kind {
+            GeometryKind::Point => ("Point", position()),
+            GeometryKind::Polygon => ("Polygon", array_of(ring(), Some(1), None)),
+            GeometryKind::MultiPolygon => ("MultiPolygon", array_of(array_of(ring(), Some(1), None), None, None)),
+        };
+        ObjectBuilder::new()
+            .property("type", constant(name))
+            .required("type")
+            .property("coordinates", coordinates)
+            .required("coordinates")
+            .into()
+    }
+
+    /// A Feature whose `properties` are the schema named `properties`.
+    pub fn feature(properties: &str, kind: GeometryKind, description: &str) -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .description(Some(description))
+            .property("type", constant("Feature"))
+            .required("type")
+            .property("properties", Ref::from_schema_name(properties))
+            .required("properties")
+            .property("geometry", geometry(kind))
+            .required("geometry")
+            .into()
+    }
+
+    /// A FeatureCollection of the feature schema named `feature`; `numberReturned` and `truncated`
+    /// appear when a limit applied.
+    pub fn collection(feature: &str, description: &str) -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .description(Some(description))
+            .property("type", constant("FeatureCollection"))
+            .required("type")
+            .property(
+                "numberReturned",
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::new(Type::Integer))
+                    .minimum(Some(0))
+                    .description(Some("How many features the answer holds (when a limit applied)")),
+            )
+            .property(
+                "truncated",
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::new(Type::Boolean))
+                    .description(Some("Whether the limit cut the list (when a limit applied)")),
+            )
+            .property("features", ArrayBuilder::new().items(Ref::from_schema_name(feature)))
+            .required("features")
+            .into()
+    }
+}
+
+/// Declares a schema-only type `$name` for GeoJSON Features with properties `$props` (a
+/// `ToSchema`) and a geometry of kind `$kind` (`Point`, `Polygon`, `MultiPolygon`).
+#[macro_export]
+macro_rules! feature_schema {
+    ($name:ident: $props:ty, $kind:ident, $description:literal) => {
+        #[doc = $description]
+        pub struct $name;
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                $crate::formats::geojson::schema::feature(
+                    &<$props as utoipa::ToSchema>::name(),
+                    $crate::formats::geojson::GeometryKind::$kind,
+                    $description,
+                )
+            }
+        }
+
+        impl utoipa::ToSchema for $name {
+            fn schemas(s: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+                s.push((<$props as utoipa::ToSchema>::name().into(), <$props as utoipa::PartialSchema>::schema()));
+                <$props as utoipa::ToSchema>::schemas(s);
+            }
+        }
+    };
+}
+
+/// Declares a schema-only type `$name` for FeatureCollections of `$feature` (a type declared with
+/// [`feature_schema!`](crate::feature_schema)).
+#[macro_export]
+macro_rules! collection_schema {
+    ($name:ident: $feature:ty, $description:literal) => {
+        #[doc = $description]
+        pub struct $name;
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                $crate::formats::geojson::schema::collection(&<$feature as utoipa::ToSchema>::name(), $description)
+            }
+        }
+
+        impl utoipa::ToSchema for $name {
+            fn schemas(s: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+                s.push((<$feature as utoipa::ToSchema>::name().into(), <$feature as utoipa::PartialSchema>::schema()));
+                <$feature as utoipa::ToSchema>::schemas(s);
+            }
+        }
+    };
+}

@@ -5,6 +5,7 @@
 pub mod geojson;
 pub mod read;
 pub mod records;
+pub mod schema;
 pub mod write;
 
 use std::fmt;

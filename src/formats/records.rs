@@ -226,7 +226,7 @@ pub fn parse_area(row: &Row) -> Result<AdminArea, FormatError> {
 }
 
 /// The properties a station is written with (and read back from), borrowed from the record.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StationProperties<'a> {
     pub id: &'a StationId,
     pub name: &'a str,
@@ -260,7 +260,7 @@ impl<'a> From<&'a Station> for StationProperties<'a> {
 }
 
 /// The fields a member is written with (and read back from), in CSV column order.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MemberProperties<'a> {
     pub id: &'a MemberId,
     pub name: &'a str,
@@ -290,7 +290,7 @@ impl<'a> From<&'a Member> for MemberProperties<'a> {
 }
 
 /// The properties a grid area is written with (and read back from).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct GridProperties<'a> {
     pub id: &'a GridId,
     pub code: &'a str,
@@ -314,7 +314,7 @@ impl<'a> From<&'a GridArea> for GridProperties<'a> {
 }
 
 /// The properties an admin area is written with (and read back from).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AreaProperties<'a> {
     pub code: &'a AreaCode,
     pub name: &'a str,

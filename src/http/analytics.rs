@@ -8,13 +8,18 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 
+use super::error::ErrorBody;
 use super::error::{ApiQuery, AppError};
+use super::openapi::DEFINITIONS;
 use super::params::{self, trimmed, AnalyticsParams};
 use super::AppState;
 use crate::analytics::tally::Metric;
 use crate::analytics::{GroupBy, Interval};
+use crate::service::analytics::schema::{AreaStatsCollection, HexCollection};
+use crate::service::analytics::StatsView;
 use crate::service::analytics::{empty_summary, ChoroplethLevel, RowView};
 use crate::spatial::hexagons::HexResolution;
+use crate::spatial::Crs;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -27,16 +32,40 @@ fn metric(v: &Option<String>, default: Metric) -> Result<Metric, AppError> {
     trimmed(v).map_or(Ok(default), |m| m.parse().map_err(|e: String| AppError::bad("invalid_metric", e)))
 }
 
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct HeatmapParams {
+    /// The number copied into properties.value (default count; reply_hours: the median).
+    #[param(value_type = Option<Metric>)]
     metric: Option<String>,
+    /// H3 resolution, 6 (≈36 km² a cell) to 10 (≈0.015 km²); default 8 (≈0.74 km²).
+    #[param(value_type = Option<u8>, minimum = 6, maximum = 10)]
     res: Option<String>,
+    /// `minLon,minLat,maxLon,maxLat` in `crs`: the cells whose centre is inside, each with all its
+    /// opinions.
+    #[param(example = "121.40,29.80,121.60,29.95")]
     bbox: Option<String>,
+    /// The coordinate system of positions in and out (default wgs84).
+    #[param(value_type = Option<Crs>)]
     crs: Option<String>,
     #[serde(flatten)]
+    #[param(ignore)]
     filter: AnalyticsParams,
 }
 
+/// H3 hexagon heatmap of opinions with every number: ids are the usual 15-hex-digit H3 v4 cells;
+/// cells of fewer than 5 opinions carry h3 and count only.
+#[utoipa::path(
+    get,
+    path = "/api/v1/heatmap",
+    tag = "analytics",
+    description = DEFINITIONS,
+    params(HeatmapParams, AnalyticsParams),
+    responses(
+        (status = 200, description = "One Polygon feature per cell", body = HexCollection),
+        (status = 400, description = "A malformed or out-of-range parameter, an unknown station or town, or from not before to", body = ErrorBody),
+    )
+)]
 async fn heatmap_handler(
     State(state): State<AppState>,
     ApiQuery(p): ApiQuery<HeatmapParams>,
@@ -52,13 +81,31 @@ async fn heatmap_handler(
     Ok(Json(heatmap.features(&outlines, crs)).into_response())
 }
 
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct StatsParams {
+    /// Rows per town, station, member (an opinion counts for each of its members), grid area or
+    /// category; default one row for everything.
+    #[param(value_type = Option<GroupBy>)]
     group_by: Option<String>,
+    /// Also split rows by period of submission (reply rate: of due date); weeks begin on Monday.
+    #[param(value_type = Option<Interval>)]
     interval: Option<String>,
+    /// json (default) or csv (text/csv, one column per number, empty cells for null rates).
+    #[param(value_type = Option<StatsFormat>)]
     format: Option<String>,
     #[serde(flatten)]
+    #[param(ignore)]
     filter: AnalyticsParams,
+}
+
+/// How `/api/v1/stats` answers.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // only its schema is used: the handler reads the parameter as text
+#[schema(rename_all = "snake_case")]
+pub(super) enum StatsFormat {
+    Json,
+    Csv,
 }
 
 fn choice<T: serde::de::DeserializeOwned>(
@@ -74,6 +121,22 @@ fn choice<T: serde::de::DeserializeOwned>(
         .transpose()
 }
 
+/// Every number by group and period, for rankings and trend charts; format=csv for export.
+#[utoipa::path(
+    get,
+    path = "/api/v1/stats",
+    tag = "analytics",
+    description = DEFINITIONS,
+    params(StatsParams, AnalyticsParams),
+    responses(
+        (status = 200, description = "Rows ordered by group then period; group null holds opinions outside every group of that kind",
+            content(
+                (StatsView = "application/json"),
+                (String = "text/csv", example = "group,name,period,count,open,..."),
+            )),
+        (status = 400, description = "A malformed parameter, an unknown station or town, or from not before to", body = ErrorBody),
+    )
+)]
 async fn stats_handler(
     State(state): State<AppState>,
     ApiQuery(p): ApiQuery<StatsParams>,
@@ -154,16 +217,45 @@ fn stats_csv(rows: &[RowView]) -> Result<String, csv::Error> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct AreaStatsParams {
+    /// Towns (default) or grid areas.
+    #[param(value_type = Option<ChoroplethLevelCode>)]
     level: Option<String>,
+    /// The number copied into properties.value (default resolution_rate; reply_hours: the median).
+    #[param(value_type = Option<Metric>)]
     metric: Option<String>,
+    /// The coordinate system of positions in and out (default wgs84).
+    #[param(value_type = Option<Crs>)]
     crs: Option<String>,
     #[serde(flatten)]
+    #[param(ignore)]
     filter: AnalyticsParams,
 }
 
-/// Every town (or grid area) with its numbers, for a choropleth: areas without opinions too.
+/// Which areas a choropleth colours.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // only its schema is used: the handler reads the parameter as text
+#[schema(rename_all = "snake_case", as = ChoroplethLevel)]
+pub(super) enum ChoroplethLevelCode {
+    Town,
+    Grid,
+}
+
+/// Choropleth: every town (or grid area) with its numbers and properties.value, areas without
+/// opinions included.
+#[utoipa::path(
+    get,
+    path = "/api/v1/areas/stats",
+    tag = "analytics",
+    description = DEFINITIONS,
+    params(AreaStatsParams, AnalyticsParams),
+    responses(
+        (status = 200, description = "One MultiPolygon feature per area", body = AreaStatsCollection),
+        (status = 400, description = "A malformed parameter, an unknown station or town, or from not before to", body = ErrorBody),
+    )
+)]
 async fn area_stats(
     State(state): State<AppState>,
     ApiQuery(p): ApiQuery<AreaStatsParams>,

@@ -23,7 +23,7 @@ use axum::Router;
 use serde::{Deserialize, Serialize};
 use tokio_stream::wrappers::ReceiverStream;
 
-use super::error::{ApiQuery, AppError};
+use super::error::{ApiQuery, AppError, ErrorBody};
 use super::params::{self, FilterParams};
 use super::AppState;
 use crate::catalog::Catalog;
@@ -51,12 +51,49 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Options given as query parameters (CSV input; JSON input may give them in the body instead).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct BatchParams {
+    /// The coordinate system of the points (default wgs84).
+    #[param(value_type = Option<crate::spatial::Crs>)]
     crs: Option<String>,
+    /// Nearest only: how many stations a point (1 to 100, default 1).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     k: Option<String>,
     #[serde(flatten)]
+    #[param(ignore)]
     filter: FilterParams,
+}
+
+/// A JSON batch as the request body describes it (read by [`JsonBatch`], point by point).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // describes the body for the OpenAPI document only
+struct BatchBody {
+    /// 1 to 10,000 points, answered in this order.
+    points: Vec<BatchPointBody>,
+    /// The coordinate system of the points (default wgs84).
+    crs: Option<crate::spatial::Crs>,
+    /// Nearest only: how many stations a point (1 to 100, default 1).
+    #[schema(minimum = 1, maximum = 100)]
+    k: Option<u32>,
+    /// Nearest only: station kinds, comma-separated or an array.
+    kind: Option<String>,
+    /// Nearest only: levels, comma-separated or an array.
+    level: Option<String>,
+    /// Nearest only: stations where members of this body receive.
+    body: Option<crate::domain::Body>,
+    /// Nearest only: stations with a reception session on this date.
+    reception_date: Option<chrono::NaiveDate>,
+}
+
+/// One point of a batch; a bad point gets an error row and the others are answered.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // describes the body for the OpenAPI document only
+struct BatchPointBody {
+    /// The caller's id for the point, echoed in its row.
+    id: Option<String>,
+    lon: f64,
+    lat: f64,
 }
 
 /// A comma-separated list of codes, or a JSON array of them.
@@ -579,7 +616,7 @@ fn csv_header(fields: &[&str]) -> Vec<u8> {
 
 // ---------------------------------------------------------------------------------------- grids
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct GridRef<'a> {
     id: &'a str,
     code: &'a str,
@@ -594,7 +631,7 @@ impl<'a> GridRef<'a> {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct TownRef<'a> {
     code: &'a str,
     name: &'a str,
@@ -606,7 +643,15 @@ impl<'a> From<&'a AdminArea> for TownRef<'a> {
     }
 }
 
-#[derive(Serialize)]
+/// One row of a grid batch: the point's answer, or why it has none.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+enum GridBatchRow<'a> {
+    Found(GridRow<'a>),
+    Missed(ErrorRow<'a>),
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
 struct GridRow<'a> {
     index: usize,
     id: Option<&'a str>,
@@ -619,14 +664,14 @@ struct GridRow<'a> {
     neighbour: Option<GridRef<'a>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct ErrorRow<'a> {
     index: usize,
     id: Option<&'a str>,
     error: RowError<'a>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct RowError<'a> {
     code: &'static str,
     message: String,
@@ -676,11 +721,11 @@ fn grid_rows_json(catalog: &Catalog, points: &[BatchPoint], offset: usize, out: 
                     edge_distance_m: round_m(hit.edge_distance_m),
                     neighbour: hit.neighbour.map(|(n, d)| GridRef::new(n, Some(d))),
                 };
-                push_json(out, index, &row);
+                push_json(out, index, &GridBatchRow::Found(row));
             }
             miss => {
                 if let Some(error) = RowError::grid_miss(&miss) {
-                    push_json(out, index, &ErrorRow { index, id, error });
+                    push_json(out, index, &GridBatchRow::Missed(ErrorRow { index, id, error }));
                 }
             }
         }
@@ -759,6 +804,25 @@ fn grid_rows_csv(catalog: &Catalog, points: &[BatchPoint], offset: usize, out: &
     let _ = w.flush();
 }
 
+/// Batch: the grid holding each of up to 10,000 points, one row per point in input order,
+/// streamed; outside every grid an error row naming the nearest grid.
+#[utoipa::path(
+    post,
+    path = "/api/v1/grids/at",
+    tag = "grids",
+    params(BatchParams),
+    request_body(description = "JSON, or CSV with a header row naming lon, lat and optionally id", content(
+        (BatchBody = "application/json"),
+        (String = "text/csv"),
+    )),
+    responses(
+        (status = 200, description = "One row per point, in input order (JSON or CSV like the input, or as Accept asks)",
+            content((Vec<GridBatchRow> = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "A malformed body or parameter", body = ErrorBody),
+        (status = 413, description = "More than 10,000 points or 4 MiB", body = ErrorBody),
+        (status = 422, description = "JSON of the wrong shape, or no points", body = ErrorBody),
+    )
+)]
 async fn grids_at(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<BatchParams>,
@@ -778,7 +842,7 @@ async fn grids_at(
 
 // ------------------------------------------------------------------------------------- stations
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct StationRef<'a> {
     id: &'a str,
     name: &'a str,
@@ -786,7 +850,15 @@ struct StationRef<'a> {
     distance_m: f64,
 }
 
-#[derive(Serialize)]
+/// One row of a nearest batch: the point's stations, or why it has none.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+enum NearestBatchRow<'a> {
+    Found(NearestRow<'a>),
+    Missed(ErrorRow<'a>),
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
 struct NearestRow<'a> {
     index: usize,
     id: Option<&'a str>,
@@ -807,9 +879,11 @@ fn nearest_rows_json(catalog: &Catalog, query: &NearestQuery, points: &[BatchPoi
                         distance_m: round_m(h.distance_m),
                     })
                     .collect();
-                push_json(out, index, &NearestRow { index, id, stations });
+                push_json(out, index, &NearestBatchRow::Found(NearestRow { index, id, stations }));
             }
-            Err(e) => push_json(out, index, &ErrorRow { index, id, error: RowError::invalid(e) }),
+            Err(e) => {
+                push_json(out, index, &NearestBatchRow::Missed(ErrorRow { index, id, error: RowError::invalid(e) }))
+            }
         }
     }
 }
@@ -851,6 +925,25 @@ fn nearest_rows_csv(catalog: &Catalog, query: &NearestQuery, points: &[BatchPoin
     let _ = w.flush();
 }
 
+/// Batch: the k nearest stations of each of up to 10,000 points, one row per point in input
+/// order, streamed; without a kind, physical stations only.
+#[utoipa::path(
+    post,
+    path = "/api/v1/stations/nearest",
+    tag = "stations",
+    params(BatchParams, FilterParams),
+    request_body(description = "JSON, or CSV with a header row naming lon, lat and optionally id", content(
+        (BatchBody = "application/json"),
+        (String = "text/csv"),
+    )),
+    responses(
+        (status = 200, description = "One row per point, in input order (JSON or CSV like the input, or as Accept asks)",
+            content((Vec<NearestBatchRow> = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "A malformed body or parameter", body = ErrorBody),
+        (status = 413, description = "More than 10,000 points or 4 MiB", body = ErrorBody),
+        (status = 422, description = "JSON of the wrong shape, or no points", body = ErrorBody),
+    )
+)]
 async fn nearest(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<BatchParams>,

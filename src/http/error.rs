@@ -212,3 +212,25 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
             .map_err(|e: QueryRejection| AppError::bad("invalid_query", e.body_text()))
     }
 }
+
+/// The schema of every error answer, `{"error":{"code","message"}}` (never built: [`AppError`]
+/// writes it).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ErrorBody {
+    error: ErrorDetail,
+}
+
+/// What went wrong: a stable code for programs, a message for people, and for some codes more.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ErrorDetail {
+    /// A stable code such as `invalid_query`, `not_found`, `version_conflict`.
+    code: String,
+    /// What went wrong and how to fix it.
+    message: String,
+    /// `no_grid` (404 of `/api/v1/grids/at`): the nearest grid and its distance, when there are grids.
+    nearest: Option<crate::service::views::GridRef>,
+    /// `rate_limited` (429): seconds until another try may succeed, as in the Retry-After header.
+    retry_after_secs: Option<u64>,
+}

@@ -104,17 +104,37 @@ pub fn app(
         .with_state(state)
 }
 
-async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, AppError> {
+/// Status and counts of the reference data.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// Always `ok` when the service answers.
+    status: &'static str,
+    /// Grows with every change of the reference data.
+    catalog_version: i64,
+    stations: usize,
+    members: usize,
+    grids: usize,
+    areas: usize,
+}
+
+/// Status and counts.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "service",
+    responses((status = 200, description = "Healthy", body = Health))
+)]
+async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, AppError> {
     let version = state.service.store().catalog_version().await.map_err(AppError::internal)?;
     let catalog = state.service.catalog();
-    Ok(Json(json!({
-        "status": "ok",
-        "catalog_version": version,
-        "stations": catalog.stations().len(),
-        "members": catalog.members().len(),
-        "grids": catalog.grids().len(),
-        "areas": catalog.areas().len(),
-    })))
+    Ok(Json(Health {
+        status: "ok",
+        catalog_version: version,
+        stations: catalog.stations().len(),
+        members: catalog.members().len(),
+        grids: catalog.grids().len(),
+        areas: catalog.areas().len(),
+    }))
 }
 
 /// Middleware: answers a request that takes longer than [`REQUEST_DEADLINE`] with a 503, as

@@ -9,11 +9,13 @@ use axum::{Json, Router};
 use serde::Deserialize;
 
 use super::client_ip::ClientIp;
+use super::error::ErrorBody;
 use super::error::{ApiJson, ApiPath, ApiQuery, AppError};
 use super::params;
 use super::AppState;
-use crate::domain::{Contact, NewOpinion};
+use crate::domain::{Category, Channel, Contact, NewOpinion};
 use crate::service::opinions::Submitter;
+use crate::service::opinions::{OpinionView, SubmittedView};
 use crate::service::privacy::Audience;
 use crate::spatial::Crs;
 
@@ -24,23 +26,41 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/issues/{code}/rating", post(rate))
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// How to reach the citizen (only staff of the opinion's station and members see it).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ContactBody {
+    /// Shown to staff unless `anonymous`.
+    #[schema(max_length = 50)]
     name: Option<String>,
+    #[schema(max_length = 30)]
     phone: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A citizen's opinion.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Submission)]
 struct SubmitBody {
+    #[schema(value_type = Category)]
     category: String,
+    #[schema(min_length = 1, max_length = 100)]
     title: String,
+    #[schema(min_length = 1, max_length = 5000)]
     text: String,
+    /// Longitude in `crs`; the place must lie in the service's area.
+    #[schema(minimum = -180, maximum = 180)]
     lon: f64,
+    /// Latitude in `crs`.
+    #[schema(minimum = -90, maximum = 90)]
     lat: f64,
+    /// The coordinate system of lon and lat (default wgs84).
+    #[schema(value_type = Option<Crs>)]
     crs: Option<String>,
+    /// How the opinion arrives (default online).
+    #[schema(value_type = Option<Channel>)]
     channel: Option<String>,
+    /// Hide the name from staff (default false).
     anonymous: Option<bool>,
     contact: Option<ContactBody>,
 }
@@ -68,6 +88,22 @@ impl SubmitBody {
     }
 }
 
+/// Submit an opinion: routed to its grid, members and station; open opinions of the same category
+/// within 200 m come back as possible duplicates.
+#[utoipa::path(
+    post,
+    path = "/api/v1/issues",
+    tag = "opinions",
+    request_body = SubmitBody,
+    responses(
+        (status = 201, description = "Submitted; keep the tracking code", body = SubmittedView),
+        (status = 400, description = "Not JSON, not sent as application/json, or an unknown crs", body = ErrorBody),
+        (status = 413, description = "The body is larger than 64 KiB", body = ErrorBody),
+        (status = 422, description = "A field is missing or invalid, or the place is outside the service's area", body = ErrorBody),
+        (status = 429, description = "Too many submissions from this address", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until another submission may succeed"))),
+    )
+)]
 async fn submit(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
@@ -78,11 +114,26 @@ async fn submit(
     Ok((StatusCode::CREATED, Json(submitted.view(&catalog))).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct TrackParams {
+    /// The coordinate system of the position out (default wgs84).
+    #[param(value_type = Option<Crs>)]
     crs: Option<String>,
 }
 
+/// Track an opinion (public view: no contact, position rounded to ~100 m).
+#[utoipa::path(
+    get,
+    path = "/api/v1/issues/{code}",
+    tag = "opinions",
+    params(("code" = String, Path, description = "The tracking code, with or without dashes"), TrackParams),
+    responses(
+        (status = 200, description = "The opinion", body = OpinionView),
+        (status = 400, description = "A malformed tracking code or parameter", body = ErrorBody),
+        (status = 404, description = "No opinion has this tracking code", body = ErrorBody),
+    )
+)]
 async fn track(
     State(state): State<AppState>,
     ApiPath(code): ApiPath<String>,
@@ -94,15 +145,36 @@ async fn track(
     Ok(Json(tracked.view(&catalog, Audience::Public, crs)).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+/// The citizen's rating of the reply.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Rating)]
 struct RatingBody {
+    /// 1–2 reopen the opinion, 3–5 close it.
+    #[schema(minimum = 1, maximum = 5)]
     stars: u8,
+    #[schema(max_length = 1000)]
     comment: Option<String>,
     /// The version the citizen saw; omitted, the current one.
     version: Option<i64>,
 }
 
+/// Rate the reply 1–5: 1–2 reopen the opinion, 3–5 close it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/issues/{code}/rating",
+    tag = "opinions",
+    params(("code" = String, Path, description = "The tracking code, with or without dashes")),
+    request_body = RatingBody,
+    responses(
+        (status = 200, description = "The opinion after rating", body = OpinionView),
+        (status = 400, description = "A malformed tracking code, or a body that is not JSON sent as application/json", body = ErrorBody),
+        (status = 404, description = "No opinion has this tracking code", body = ErrorBody),
+        (status = 409, description = "Not replied yet, already closed, or changed since read (version_conflict)", body = ErrorBody),
+        (status = 413, description = "The body is larger than 64 KiB", body = ErrorBody),
+        (status = 422, description = "Stars outside 1–5, or a field of the wrong type", body = ErrorBody),
+    )
+)]
 async fn rate(
     State(state): State<AppState>,
     ApiPath(code): ApiPath<String>,

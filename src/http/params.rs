@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use super::error::AppError;
 use crate::analytics::Window;
 use crate::catalog::StationFilter;
-use crate::domain::{Body, Category, Level, LonLat, StationKind};
+use crate::domain::{AreaCode, Body, Category, Level, LonLat, StationId, StationKind};
 use crate::service::analytics::Selection;
 use crate::spatial::{BBox, Crs};
 
@@ -129,12 +129,23 @@ pub fn instant(name: &str, v: &Option<String>, end_of_day: bool) -> Result<Optio
 }
 
 /// The station filter parameters common to list and nearest queries.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FilterParams {
+    /// Station kinds, comma-separated (any of them).
+    #[param(value_type = Option<Vec<StationKind>>, style = Form, explode = false)]
     pub kind: Option<String>,
+    /// Levels, comma-separated (any of them).
+    #[param(value_type = Option<Vec<Level>>, style = Form, explode = false)]
     pub level: Option<String>,
+    /// Stations where members of this body receive.
+    #[param(value_type = Option<Body>)]
     pub body: Option<String>,
+    /// Stations with a reception session on this date (Asia/Shanghai).
+    #[param(value_type = Option<NaiveDate>)]
     pub reception_date: Option<String>,
+    /// A substring of the station's name or address (Chinese or Latin), at most 100 characters.
+    #[param(value_type = Option<String>, max_length = 100)]
     pub q: Option<String>,
 }
 
@@ -159,12 +170,25 @@ impl FilterParams {
 }
 
 /// The filter parameters every analytics endpoint takes.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AnalyticsParams {
+    /// Window start: a date YYYY-MM-DD (Asia/Shanghai, from 00:00) or an RFC 3339 time; default:
+    /// all time.
+    #[param(example = "2026-01-01")]
     from: Option<String>,
+    /// Window end: a date (its whole day included) or an RFC 3339 time (excluded); must be after
+    /// `from`.
+    #[param(example = "2026-06-30")]
     to: Option<String>,
+    /// Only opinions of this category.
+    #[param(value_type = Option<Category>)]
     category: Option<String>,
+    /// Only opinions routed to this station id (an unknown id is a 400).
+    #[param(value_type = Option<StationId>)]
     station: Option<String>,
+    /// Only opinions in this town, by area code (an unknown town is a 400).
+    #[param(value_type = Option<AreaCode>, example = "330203001")]
     town: Option<String>,
 }
 

@@ -10,6 +10,7 @@ use axum::Router;
 use geozero::mvt::tile::{Feature, GeomType, Layer, Value};
 use geozero::mvt::{Message, Tile as VectorTile};
 
+use super::error::ErrorBody;
 use super::error::{ApiPath, ApiQuery, AppError};
 use super::params::AnalyticsParams;
 use super::AppState;
@@ -31,6 +32,23 @@ fn bad_tile(message: String) -> AppError {
     AppError::bad("invalid_tile", message)
 }
 
+/// Opinions as Mapbox Vector Tile points (layer `issues`), one per position of the public ~100 m
+/// grid, with properties count, open, resolved, lon, lat.
+#[utoipa::path(
+    get,
+    path = "/tiles/issues/{z}/{x}/{y}.mvt",
+    tag = "analytics",
+    params(
+        ("z" = u8, Path, minimum = 12, maximum = 22, description = "Zoom, 12 to 22 (wider views: the heatmap)"),
+        ("x" = u32, Path, maximum = 4194303, description = "Tile column, below 2^z"),
+        ("y" = u32, Path, maximum = 4194303, description = "Tile row, below 2^z"),
+        AnalyticsParams,
+    ),
+    responses(
+        (status = 200, description = "A vector tile", content_type = "application/vnd.mapbox-vector-tile", body = Vec<u8>),
+        (status = 400, description = "Not a tile of zoom 12 to 22, or a malformed parameter, an unknown station or town", body = ErrorBody),
+    )
+)]
 async fn tile(
     State(state): State<AppState>,
     ApiPath((z, x, file)): ApiPath<(String, String, String)>,

@@ -117,7 +117,7 @@ pub struct Heatmap {
 }
 
 /// A hexagon's properties: every number, or only the count for a cell with few opinions.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct HexProperties<'a> {
     pub h3: String,
     /// The requested metric's value.
@@ -126,6 +126,7 @@ pub struct HexProperties<'a> {
     pub numbers: Numbers<'a>,
 }
 
+/// Schemas: anyOf (not utoipa's oneOf for untagged enums), as every number includes the count.
 #[derive(Serialize)]
 #[serde(untagged)]
 pub enum Numbers<'a> {
@@ -173,7 +174,7 @@ pub struct Stats {
 }
 
 /// A stats row as answers show it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct RowView<'a> {
     pub group: Option<&'a str>,
     pub name: Option<String>,
@@ -183,7 +184,7 @@ pub struct RowView<'a> {
 }
 
 /// The rows answered as JSON.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct StatsView<'a> {
     pub group_by: Option<GroupBy>,
     pub interval: Option<Interval>,
@@ -235,7 +236,7 @@ pub struct AreaStats {
     rows: Vec<StatsRow>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AreaStatsProperties<'a> {
     pub id: &'a str,
     pub name: &'a str,
@@ -283,4 +284,39 @@ impl AreaStats {
 /// The numbers of an empty group, for areas without opinions.
 pub fn empty_summary() -> Summary {
     Summary::new(&Default::default(), &mut [])
+}
+
+impl utoipa::PartialSchema for Numbers<'_> {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, SchemaType, Type};
+        let count_only = ObjectBuilder::new()
+            .property("count", ObjectBuilder::new().schema_type(SchemaType::new(Type::Integer)).minimum(Some(0)))
+            .required("count");
+        AnyOfBuilder::new()
+            .item(utoipa::openapi::Ref::from_schema_name("Summary"))
+            .item(count_only)
+            .description(Some("Every number, or for a cell of fewer than 5 opinions its count only"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Numbers<'_> {
+    fn schemas(s: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        s.push(("Summary".into(), <Summary as utoipa::PartialSchema>::schema()));
+        <Summary as utoipa::ToSchema>::schemas(s);
+    }
+}
+
+/// Schema-only types for the GeoJSON the leaders' numbers are answered in.
+pub mod schema {
+    use super::{AreaStatsProperties, HexProperties};
+
+    crate::feature_schema!(HexFeature: HexProperties, Polygon, "An H3 hexagon with its numbers");
+    crate::collection_schema!(HexCollection: HexFeature, "A heatmap: one Polygon feature per H3 cell");
+    crate::feature_schema!(
+        AreaStatsFeature: AreaStatsProperties,
+        MultiPolygon,
+        "A town or grid area with its numbers and value (the chosen metric)"
+    );
+    crate::collection_schema!(AreaStatsCollection: AreaStatsFeature, "A choropleth: one feature per area");
 }

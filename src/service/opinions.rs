@@ -35,20 +35,20 @@ pub enum Submitter {
 }
 
 /// A town, grid, station or member an opinion went to.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TownRef<'a> {
     pub code: &'a AreaCode,
     pub name: &'a str,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct GridName<'a> {
     pub id: &'a GridId,
     pub name: &'a str,
 }
 
 /// The station an opinion went to, with how to reach it (public data of the station).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StationContact<'a> {
     pub id: &'a StationId,
     pub name: &'a str,
@@ -56,7 +56,7 @@ pub struct StationContact<'a> {
     pub phone: &'a str,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MemberName<'a> {
     pub id: &'a MemberId,
     pub name: &'a str,
@@ -64,7 +64,7 @@ pub struct MemberName<'a> {
 }
 
 /// Where an opinion was routed, named from the catalog.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RoutingView<'a> {
     pub town: Option<TownRef<'a>>,
     pub grid: Option<GridName<'a>>,
@@ -94,9 +94,10 @@ impl<'a> RoutingView<'a> {
 }
 
 /// A GeoJSON point in the requested CRS; `rounded_m` says how coarse it is, when it is.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PointView {
     #[serde(rename = "type")]
+    #[schema(value_type = String, pattern = "^Point$")]
     pub kind: &'static str,
     pub coordinates: [f64; 2],
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -113,7 +114,7 @@ impl PointView {
 }
 
 /// One line of an opinion's history; `actor`, `from` and `note` only for those who may see them.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Step<'a> {
     pub at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -129,14 +130,14 @@ pub struct Step<'a> {
 }
 
 /// How to reach the citizen, for those who may.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ContactView<'a> {
     pub name: Option<&'a str>,
     pub phone: Option<&'a str>,
 }
 
 /// An opinion as an audience may see it. Public views leave out every field marked "staff".
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OpinionView<'a> {
     /// staff: the numeric id (public answers name opinions by tracking code only).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -167,12 +168,15 @@ pub struct OpinionView<'a> {
     pub anonymous: Option<bool>,
     /// staff: null for leaders, who oversee but do not contact citizens.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<ContactView>)]
     pub contact: Option<Option<ContactView<'a>>>,
     /// staff
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     pub rating_comment: Option<Option<&'a str>>,
     /// staff
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     pub registered_at: Option<Option<String>>,
     pub history: Vec<Step<'a>>,
 }
@@ -239,7 +243,7 @@ impl Tracked {
 
 /// Another citizen's open opinion near a new one: enough to recognise it, nothing to act on it
 /// with, and nothing finer than the public grid (see [`super::privacy`]).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Duplicate {
     pub title: String,
     pub category: Category,
@@ -259,7 +263,7 @@ pub struct Submitted {
 }
 
 /// The answer to a submission.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SubmittedView<'a> {
     pub id: i64,
     pub tracking_code: &'a TrackingCode,

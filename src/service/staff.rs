@@ -41,7 +41,7 @@ pub struct InboxQuery {
 }
 
 /// One line of an inbox.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct InboxItem {
     pub id: i64,
     pub tracking_code: TrackingCode,
@@ -57,23 +57,32 @@ pub struct InboxItem {
 }
 
 /// An inbox: the opinions, newest first.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Inbox {
     pub count: usize,
     pub issues: Vec<InboxItem>,
 }
 
 /// A requested workflow change, as the API's JSON body and the staff page's form carry it.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransitionRequest {
+    /// The status to move to (not `submitted`).
+    #[schema(value_type = Status)]
     pub to: String,
+    /// The version read: a stale one is a conflict.
     pub version: i64,
+    /// The reason (closed) or the explanation (rejected).
     #[serde(default)]
     pub note: String,
+    /// Needed to move to `assigned`.
     pub department: Option<String>,
+    /// The due date, needed to move to `assigned`.
     pub due: Option<NaiveDate>,
+    /// Needed to move to `replied`.
+    #[schema(value_type = Option<ReplyRoute>)]
     pub reply_route: Option<String>,
+    /// The reply's text, needed to move to `replied`.
     pub reply: Option<String>,
 }
 

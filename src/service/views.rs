@@ -25,7 +25,7 @@ pub fn round_m(m: f64) -> f64 {
 
 /// A station's own properties plus labels, readable reception rules and, from a distance query,
 /// its distance.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StationView<'a> {
     #[serde(flatten)]
     pub base: StationProperties<'a>,
@@ -55,7 +55,7 @@ pub fn station_feature(s: &Station, distance_m: Option<f64>, crs: Crs) -> Statio
 }
 
 /// A short reference to a member.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MemberRef<'a> {
     pub id: &'a MemberId,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -86,7 +86,7 @@ impl<'a> MemberRef<'a> {
 }
 
 /// A reception session with its members named.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SessionView<'a> {
     pub start: String,
     pub end: String,
@@ -106,7 +106,7 @@ impl<'a> SessionView<'a> {
 }
 
 /// An administrative area by code, name and level.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AreaRef<'a> {
     pub code: &'a AreaCode,
     pub name: &'a str,
@@ -120,14 +120,14 @@ impl<'a> AreaRef<'a> {
 }
 
 /// A liaison point of a station.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PointRef<'a> {
     pub id: &'a StationId,
     pub name: &'a str,
 }
 
 /// A station with its members, liaison points, town and next sessions.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct StationDetail<'a> {
     #[serde(flatten)]
     pub station: StationView<'a>,
@@ -135,6 +135,7 @@ pub struct StationDetail<'a> {
     pub points: Vec<PointRef<'a>>,
     pub parent_name: Option<&'a str>,
     pub town: Option<AreaRef<'a>>,
+    #[schema(value_type = Vec<SessionView>)]
     pub next_sessions: Vec<OwnedSession<'a>>,
 }
 
@@ -180,7 +181,7 @@ pub fn grid_feature(g: &GridArea, crs: Crs) -> Feature<'_, GridProperties<'_>> {
     Feature::new(GridProperties::from(g), Shape::Area(&g.geometry), crs)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AreaView<'a> {
     #[serde(flatten)]
     pub base: AreaProperties<'a>,
@@ -196,7 +197,7 @@ pub fn area_feature(a: &AdminArea, crs: Crs) -> Feature<'_, AreaView<'_>> {
 }
 
 /// The station a member is based at, briefly.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StationRef<'a> {
     pub id: &'a StationId,
     pub name: &'a str,
@@ -206,7 +207,7 @@ pub struct StationRef<'a> {
 }
 
 /// A grid area, briefly.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct GridBrief<'a> {
     pub id: &'a GridId,
     pub code: &'a str,
@@ -214,14 +215,14 @@ pub struct GridBrief<'a> {
 }
 
 /// A session of a member's, with the station that holds it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MemberSessionView<'a> {
     #[serde(flatten)]
     pub session: SessionView<'a>,
     pub station: StationBrief<'a>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StationBrief<'a> {
     pub id: &'a StationId,
     pub name: &'a str,
@@ -229,7 +230,7 @@ pub struct StationBrief<'a> {
 }
 
 /// A member with their station, grid areas and next sessions.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct MemberDetail<'a> {
     #[serde(flatten)]
     pub base: MemberProperties<'a>,
@@ -238,6 +239,7 @@ pub struct MemberDetail<'a> {
     pub in_term: bool,
     pub station_detail: Option<StationRef<'a>>,
     pub grids: Vec<GridBrief<'a>>,
+    #[schema(value_type = Vec<MemberSessionView>)]
     pub next_sessions: Vec<MemberSessions<'a>>,
 }
 
@@ -290,7 +292,7 @@ pub fn member_detail<'a>(
 }
 
 /// A grid named with its distance from a point (metres).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct GridRef {
     pub id: GridId,
     pub code: String,
@@ -305,14 +307,18 @@ impl GridRef {
 }
 
 /// A grid answered to "who is my member": members with their sessions, the station, the town,
-/// and how close the point is to the grid's edge.
-#[derive(Serialize)]
+/// and how close the point is to the grid's edge. The grid's own properties but for `members` and
+/// `station`, which come as details here (not flattened: that would write those keys twice).
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct GridAtView<'a> {
-    #[serde(flatten)]
-    pub base: GridProperties<'a>,
+    pub id: &'a GridId,
+    pub code: &'a str,
+    pub name: &'a str,
+    pub town_code: Option<&'a AreaCode>,
     #[serde(rename = "members")]
     pub member_details: Vec<MemberDetail<'a>>,
     #[serde(rename = "station")]
+    #[schema(value_type = Option<schema::StationDetailFeature>)]
     pub station_detail: Option<Feature<'a, StationDetail<'a>>>,
     pub town: Option<AreaRef<'a>>,
     pub near_boundary: bool,
@@ -330,7 +336,10 @@ pub fn grid_at_view<'a>(
 ) -> Feature<'a, GridAtView<'a>> {
     let grid = hit.grid;
     let view = GridAtView {
-        base: GridProperties::from(grid),
+        id: &grid.id,
+        code: &grid.code,
+        name: &grid.name,
+        town_code: grid.town_code.as_ref(),
         member_details: grid
             .members
             .iter()
@@ -349,4 +358,30 @@ pub fn grid_at_view<'a>(
         neighbour: hit.neighbour.map(|(g, d)| GridRef::new(g, d)),
     };
     Feature::new(view, Shape::Area(&grid.geometry), crs)
+}
+
+/// Schema-only types for the GeoJSON these views are answered in (see [`crate::feature_schema`]).
+pub mod schema {
+    use super::{AreaView, GridAtView, StationDetail, StationView};
+    use crate::formats::records::GridProperties;
+
+    crate::feature_schema!(StationFeature: StationView, Point, "A station");
+    crate::collection_schema!(
+        StationCollection: StationFeature,
+        "Stations; numberReturned and truncated tell whether the limit cut the list"
+    );
+    crate::feature_schema!(
+        StationDetailFeature: StationDetail,
+        Point,
+        "A station with its members, liaison points, town and next reception sessions"
+    );
+    crate::feature_schema!(GridFeature: GridProperties, MultiPolygon, "A grid area (网格)");
+    crate::collection_schema!(GridCollection: GridFeature, "Grid areas");
+    crate::feature_schema!(
+        GridAtFeature: GridAtView,
+        MultiPolygon,
+        "The grid holding a point, with its members, station, town and how near its edge the point is"
+    );
+    crate::feature_schema!(AreaFeature: AreaView, MultiPolygon, "An administrative area");
+    crate::collection_schema!(AreaCollection: AreaFeature, "Administrative areas");
 }
