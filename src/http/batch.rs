@@ -69,8 +69,11 @@ struct BatchParams {
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)] // describes the body for the OpenAPI document only
 struct BatchBody {
-    /// 1 to 10,000 points, answered in this order.
-    points: Vec<BatchPointBody>,
+    /// 1 to 10,000 points, answered in this order, each an object `{"id": "a1", "lon": 121.55,
+    /// "lat": 29.87}` (`id` optional, echoed in its row; `lon`, `lat` in `crs`). A point that is
+    /// not such an object, or whose numbers are missing or out of range, gets an error row; the
+    /// others are answered.
+    points: Vec<serde_json::Value>,
     /// The coordinate system of the points (default wgs84).
     crs: Option<crate::spatial::Crs>,
     /// Nearest only: how many stations a point (1 to 100, default 1).
@@ -84,16 +87,6 @@ struct BatchBody {
     body: Option<crate::domain::Body>,
     /// Nearest only: stations with a reception session on this date.
     reception_date: Option<chrono::NaiveDate>,
-}
-
-/// One point of a batch; a bad point gets an error row and the others are answered.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // describes the body for the OpenAPI document only
-struct BatchPointBody {
-    /// The caller's id for the point, echoed in its row.
-    id: Option<String>,
-    lon: f64,
-    lat: f64,
 }
 
 /// A comma-separated list of codes, or a JSON array of them.
@@ -617,7 +610,7 @@ fn csv_header(fields: &[&str]) -> Vec<u8> {
 // ---------------------------------------------------------------------------------------- grids
 
 #[derive(Serialize, utoipa::ToSchema)]
-struct GridRef<'a> {
+struct BatchGrid<'a> {
     id: &'a str,
     code: &'a str,
     name: &'a str,
@@ -625,19 +618,19 @@ struct GridRef<'a> {
     distance_m: Option<f64>,
 }
 
-impl<'a> GridRef<'a> {
+impl<'a> BatchGrid<'a> {
     fn new(g: &'a GridArea, distance_m: Option<f64>) -> Self {
         Self { id: g.id.as_str(), code: &g.code, name: &g.name, distance_m: distance_m.map(round_m) }
     }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-struct TownRef<'a> {
+struct BatchTown<'a> {
     code: &'a str,
     name: &'a str,
 }
 
-impl<'a> From<&'a AdminArea> for TownRef<'a> {
+impl<'a> From<&'a AdminArea> for BatchTown<'a> {
     fn from(a: &'a AdminArea) -> Self {
         Self { code: a.code.as_str(), name: &a.name }
     }
@@ -655,13 +648,13 @@ enum GridBatchRow<'a> {
 struct GridRow<'a> {
     index: usize,
     id: Option<&'a str>,
-    grid: GridRef<'a>,
-    town: Option<TownRef<'a>>,
+    grid: BatchGrid<'a>,
+    town: Option<BatchTown<'a>>,
     station: Option<&'a str>,
     members: Vec<&'a str>,
     near_boundary: bool,
     edge_distance_m: f64,
-    neighbour: Option<GridRef<'a>>,
+    neighbour: Option<BatchGrid<'a>>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -676,7 +669,7 @@ struct RowError<'a> {
     code: &'static str,
     message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    nearest: Option<GridRef<'a>>,
+    nearest: Option<BatchGrid<'a>>,
 }
 
 impl<'a> RowError<'a> {
@@ -698,7 +691,7 @@ impl<'a> RowError<'a> {
                     "no grid area contains this point; the nearest is {} ({}), {:.0} m away",
                     nearest.name, nearest.id, distance_m
                 ),
-                nearest: Some(GridRef::new(nearest, Some(distance_m))),
+                nearest: Some(BatchGrid::new(nearest, Some(distance_m))),
             }),
         }
     }
@@ -713,13 +706,13 @@ fn grid_rows_json(catalog: &Catalog, points: &[BatchPoint], offset: usize, out: 
                 let row = GridRow {
                     index,
                     id,
-                    grid: GridRef::new(g, None),
-                    town: hit.town.map(TownRef::from),
+                    grid: BatchGrid::new(g, None),
+                    town: hit.town.map(BatchTown::from),
                     station: g.station.as_ref().map(|s| s.as_str()),
                     members: g.members.iter().map(|m| m.as_str()).collect(),
                     near_boundary: hit.near_boundary(),
                     edge_distance_m: round_m(hit.edge_distance_m),
-                    neighbour: hit.neighbour.map(|(n, d)| GridRef::new(n, Some(d))),
+                    neighbour: hit.neighbour.map(|(n, d)| BatchGrid::new(n, Some(d))),
                 };
                 push_json(out, index, &GridBatchRow::Found(row));
             }
@@ -843,7 +836,7 @@ async fn grids_at(
 // ------------------------------------------------------------------------------------- stations
 
 #[derive(Serialize, utoipa::ToSchema)]
-struct StationRef<'a> {
+struct BatchStation<'a> {
     id: &'a str,
     name: &'a str,
     kind: &'static str,
@@ -862,7 +855,7 @@ enum NearestBatchRow<'a> {
 struct NearestRow<'a> {
     index: usize,
     id: Option<&'a str>,
-    stations: Vec<StationRef<'a>>,
+    stations: Vec<BatchStation<'a>>,
 }
 
 fn nearest_rows_json(catalog: &Catalog, query: &NearestQuery, points: &[BatchPoint], offset: usize, out: &mut Vec<u8>) {
@@ -872,7 +865,7 @@ fn nearest_rows_json(catalog: &Catalog, query: &NearestQuery, points: &[BatchPoi
             Ok(hits) => {
                 let stations = hits
                     .iter()
-                    .map(|h| StationRef {
+                    .map(|h| BatchStation {
                         id: h.station.id.as_str(),
                         name: &h.station.name,
                         kind: h.station.kind.code(),
