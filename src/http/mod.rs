@@ -35,6 +35,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::service::lookups::Health;
 use crate::service::Service;
 use error::AppError;
 
@@ -104,19 +105,6 @@ pub fn app(
         .with_state(state)
 }
 
-/// Status and counts of the reference data.
-#[derive(serde::Serialize, utoipa::ToSchema)]
-pub struct Health {
-    /// Always `ok` when the service answers.
-    status: &'static str,
-    /// Grows with every change of the reference data.
-    catalog_version: i64,
-    stations: usize,
-    members: usize,
-    grids: usize,
-    areas: usize,
-}
-
 /// Status and counts.
 #[utoipa::path(
     get,
@@ -125,16 +113,7 @@ pub struct Health {
     responses((status = 200, description = "Healthy", body = Health))
 )]
 async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, AppError> {
-    let version = state.service.store().catalog_version().await.map_err(AppError::internal)?;
-    let catalog = state.service.catalog();
-    Ok(Json(Health {
-        status: "ok",
-        catalog_version: version,
-        stations: catalog.stations().len(),
-        members: catalog.members().len(),
-        grids: catalog.grids().len(),
-        areas: catalog.areas().len(),
-    }))
+    Ok(Json(state.service.health().await?))
 }
 
 /// Middleware: answers a request that takes longer than [`REQUEST_DEADLINE`] with a 503, as

@@ -35,7 +35,35 @@ pub struct StationQuery {
     pub limit: usize,
 }
 
+/// Status and counts of the reference data.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// Always `ok` when the service answers.
+    pub status: &'static str,
+    /// Grows with every change of the reference data (read from the store: it proves the database
+    /// answers).
+    pub catalog_version: i64,
+    pub stations: usize,
+    pub members: usize,
+    pub grids: usize,
+    pub areas: usize,
+}
+
 impl Service {
+    /// Whether the service and its database answer, with the catalog's counts.
+    pub async fn health(&self) -> Result<Health> {
+        let catalog_version = self.store.catalog_version().await?;
+        let catalog = self.catalog();
+        Ok(Health {
+            status: "ok",
+            catalog_version,
+            stations: catalog.stations().len(),
+            members: catalog.members().len(),
+            grids: catalog.grids().len(),
+            areas: catalog.areas().len(),
+        })
+    }
+
     /// A snapshot of the reference data to answer lookups from.
     pub fn lookups(&self) -> Lookups {
         Lookups { catalog: self.catalog(), now: self.now() }

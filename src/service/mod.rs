@@ -97,11 +97,6 @@ impl Service {
         self.catalog.load_full()
     }
 
-    /// The store, for adapters that hand it to infrastructure (the web sessions' table).
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
-    }
-
     /// The analytics' copy of the opinions.
     pub fn facts(&self) -> &Arc<LiveFacts> {
         &self.facts

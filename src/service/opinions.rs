@@ -467,7 +467,8 @@ fn in_service_area(catalog: &Catalog, at: LonLat) -> Result<()> {
         .nearest_stations(at, 1, &StationFilter::physical())
         .first()
         .is_some_and(|h| h.distance_m <= SERVICE_AREA_MARGIN_M);
-    if near_station || catalog.grid_at(at).is_ok() {
+    // Containment only: a grid's nearest-edge search is what a far-away point must not pay for.
+    if near_station || catalog.route(at, Category::Other).grid.is_some() {
         return Ok(());
     }
     Err(ServiceError::Unprocessable {
