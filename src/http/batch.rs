@@ -65,6 +65,28 @@ struct BatchParams {
     filter: FilterParams,
 }
 
+/// The query parameters of a grid batch (it has no `k` or station filters).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // describes the parameters for the OpenAPI document only
+struct GridBatchParams {
+    /// The coordinate system of the points (default wgs84).
+    crs: Option<crate::spatial::Crs>,
+}
+
+/// A JSON grid batch as the request body describes it.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // describes the body for the OpenAPI document only
+struct GridBatchBody {
+    /// 1 to 10,000 points, answered in this order, each an object `{"id": "a1", "lon": 121.55,
+    /// "lat": 29.87}` (`id` optional, echoed in its row; `lon`, `lat` in `crs`). A point that is
+    /// not such an object, or whose numbers are missing or out of range, gets an error row; the
+    /// others are answered.
+    points: Vec<serde_json::Value>,
+    /// The coordinate system of the points (default wgs84).
+    crs: Option<crate::spatial::Crs>,
+}
+
 /// A JSON batch as the request body describes it (read by [`JsonBatch`], point by point).
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)] // describes the body for the OpenAPI document only
@@ -233,11 +255,13 @@ fn read_json(body: &[u8], query: BatchParams, format: Format) -> Result<Batch, A
         }
     })?;
     batch::check_size(parsed.points.len()).map_err(batch_error)?;
-    let crs = params::crs(&parsed.crs.or(query.crs))?;
-    let k = match parsed.k {
-        Some(k) => k,
-        None => params::integer("k", &query.k, DEFAULT_K, 1..=MAX_K)?,
-    };
+    // The query's own values are checked even where the body overrides them: a bad parameter is
+    // an error, never silently ignored.
+    let query_crs = params::crs(&query.crs)?;
+    let query_k = params::integer("k", &query.k, DEFAULT_K, 1..=MAX_K)?;
+    query.filter.filter()?;
+    let crs = if parsed.crs.is_some() { params::crs(&parsed.crs)? } else { query_crs };
+    let k = parsed.k.unwrap_or(query_k);
     let q = query.filter;
     let filter = FilterParams {
         kind: parsed.kind.map(Codes::joined).or(q.kind),
@@ -803,9 +827,9 @@ fn grid_rows_csv(catalog: &Catalog, points: &[BatchPoint], offset: usize, out: &
     post,
     path = "/api/v1/grids/at",
     tag = "grids",
-    params(BatchParams),
+    params(GridBatchParams),
     request_body(description = "JSON, or CSV with a header row naming lon, lat and optionally id", content(
-        (BatchBody = "application/json"),
+        (GridBatchBody = "application/json"),
         (String = "text/csv"),
     )),
     responses(

@@ -54,7 +54,7 @@ struct InboxParams {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The opinions, newest first", body = Inbox),
-        (status = 400, description = "A malformed parameter", body = ErrorBody),
+        (status = 400, description = "A malformed parameter, or a station that does not exist", body = ErrorBody),
         (status = 401, description = "No or invalid credentials", body = ErrorBody,
             headers(("WWW-Authenticate" = String, description = "Bearer"))),
         (status = 403, description = "Not allowed for this role, or another station", body = ErrorBody),

@@ -134,7 +134,11 @@ impl Service {
     /// admins all.
     pub async fn visible(&self, who: &Principal, q: &InboxQuery) -> Result<Vec<Opinion>> {
         require_loop_role(who)?;
-        let scope = scope_of(&self.catalog(), who);
+        let catalog = self.catalog();
+        if let Some(s) = q.stations.iter().find(|s| catalog.station(s).is_none()) {
+            return Err(ServiceError::invalid("unknown_station", format!("no station has id {:?}", s.as_str())));
+        }
+        let scope = scope_of(&catalog, who);
         let mut filter = OpinionFilter {
             statuses: q.statuses.clone(),
             category: q.category,

@@ -185,3 +185,19 @@ async fn a_submitters_position_cannot_be_trilaterated_from_public_answers() {
         assert_eq!(a, b, "public answer #{i} differs with the exact position");
     }
 }
+
+#[tokio::test]
+async fn an_inbox_filter_naming_no_station_is_an_error_not_an_empty_list() {
+    let app = TestApp::with_sample().await;
+    let token = app.token("leader", None).await;
+    let res = app
+        .client
+        .get(format!("{}/api/v1/staff/issues?station=false", app.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(error_code(status, &body, 400), "unknown_station");
+}
