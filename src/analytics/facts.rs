@@ -7,30 +7,8 @@
 use std::collections::HashMap;
 
 use crate::domain::location::public_grid;
-use crate::domain::{Category, Status};
+use crate::domain::{Category, OpinionFact, Status};
 use crate::spatial::hexagons::{cell_of, HexResolution, HEATMAP_RESOLUTIONS};
-
-/// One opinion as analytics needs it, with ids borrowed from wherever it was read.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Fact<'a> {
-    pub id: i64,
-    pub lon: f64,
-    pub lat: f64,
-    pub category: Category,
-    pub status: Status,
-    /// Stars, 1–5.
-    pub rating: Option<u8>,
-    pub town: Option<&'a str>,
-    pub grid: Option<&'a str>,
-    pub station: Option<&'a str>,
-    pub members: Vec<&'a str>,
-    /// Unix seconds.
-    pub created: i64,
-    pub registered: Option<i64>,
-    pub replied: Option<i64>,
-    /// The due date as days since 1970-01-01 (see [`super::day_number`]).
-    pub due: Option<i32>,
-}
 
 /// Marks "no town / grid / station" in the interned columns.
 pub const NONE: u32 = u32::MAX;
@@ -150,7 +128,7 @@ fn work_off(queue: &std::sync::Mutex<std::sync::mpsc::Receiver<Chunk>>, done: &s
 }
 
 impl FactsBuilder {
-    pub fn add(&mut self, fact: &Fact<'_>) {
+    pub fn add(&mut self, fact: &OpinionFact<'_>) {
         self.facts.push(fact, [0; 5]);
         if self.facts.len() - self.sent >= CELL_CHUNK {
             self.send();
@@ -221,7 +199,7 @@ fn cells_of(lon: f64, lat: f64) -> [u64; 5] {
 
 impl Facts {
     /// Builds the columns from every opinion, then sorts the rows by cell.
-    pub fn build<'a>(facts: impl IntoIterator<Item = Fact<'a>>, seq: i64) -> Self {
+    pub fn build<'a>(facts: impl IntoIterator<Item = OpinionFact<'a>>, seq: i64) -> Self {
         let mut b = FactsBuilder::default();
         for fact in facts {
             b.add(&fact);
@@ -249,7 +227,7 @@ impl Facts {
     }
 
     /// Adds or overwrites one opinion.
-    pub fn upsert(&mut self, fact: &Fact<'_>) {
+    pub fn upsert(&mut self, fact: &OpinionFact<'_>) {
         let (lon, lat) = public_grid(fact.lon, fact.lat);
         let cells = cells_of(lon, lat);
         let Some(&row) = self.row_of.get(&fact.id) else {
@@ -280,7 +258,7 @@ impl Facts {
         self.due[r] = fact.due.unwrap_or(NO_DAY);
     }
 
-    fn push(&mut self, fact: &Fact<'_>, cells: [u64; 5]) {
+    fn push(&mut self, fact: &OpinionFact<'_>, cells: [u64; 5]) {
         self.row_of.insert(fact.id, self.ids.len() as u32);
         self.ids.push(fact.id);
         let (lon, lat) = public_grid(fact.lon, fact.lat);
@@ -357,8 +335,8 @@ impl Facts {
 mod tests {
     use super::*;
 
-    fn fact(id: i64, lon: f64, members: Vec<&'static str>) -> Fact<'static> {
-        Fact {
+    fn fact(id: i64, lon: f64, members: Vec<&'static str>) -> OpinionFact<'static> {
+        OpinionFact {
             id,
             lon,
             lat: 29.85,

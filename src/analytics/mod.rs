@@ -46,7 +46,7 @@ pub mod facts;
 pub mod query;
 pub mod tally;
 
-pub use facts::{Fact, Facts, FactsBuilder};
+pub use facts::{Facts, FactsBuilder};
 pub use query::{Filter, GroupBy, Interval, Window};
 pub use tally::{Summary, Tally};
 

@@ -459,7 +459,8 @@ pub fn clusters(facts: &Facts, filter: &Filter, keep: impl Fn(f64, f64) -> bool)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analytics::{day_number, Fact};
+    use crate::analytics::day_number;
+    use crate::domain::OpinionFact;
     use chrono::Datelike;
 
     thread_local! {
@@ -477,7 +478,7 @@ mod tests {
                 let created = 1_700_000_000 + rng.below(40_000_000) as i64;
                 let status = Status::ALL[rng.below(Status::ALL.len())];
                 let registered = (status != Status::Submitted).then_some(created + 3600);
-                Fact {
+                OpinionFact {
                     id,
                     lon: rng.between(121.4, 121.7),
                     lat: rng.between(29.7, 29.95),

@@ -16,8 +16,8 @@ pub use ids::{AreaCode, GridId, IdError, MemberId, StationId};
 pub use location::{LocationError, LonLat};
 pub use member::{Member, MemberError};
 pub use opinion::{
-    transition, AuditEntry, Contact, Event, NewOpinion, Opinion, Routing, Stars, SubmissionError, TrackingCode,
-    TrackingCodeError, WorkflowError,
+    transition, AuditEntry, Contact, Event, NewOpinion, Opinion, OpinionFact, Routing, Stars, SubmissionError,
+    TrackingCode, TrackingCodeError, WorkflowError,
 };
 pub use schedule::{ReceptionRule, ScheduleError, Session};
 pub use station::{Station, StationError};

@@ -588,6 +588,29 @@ pub struct Opinion {
     pub closed_at: Option<DateTime<FixedOffset>>,
 }
 
+/// One opinion reduced to what counting needs (the store reads these for the analytics), with ids
+/// borrowed from wherever it was read. Position in WGS84 lon/lat degrees; times Unix seconds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpinionFact<'a> {
+    pub id: i64,
+    pub lon: f64,
+    pub lat: f64,
+    pub category: Category,
+    pub status: Status,
+    /// Stars, 1–5.
+    pub rating: Option<u8>,
+    pub town: Option<&'a str>,
+    pub grid: Option<&'a str>,
+    pub station: Option<&'a str>,
+    pub members: Vec<&'a str>,
+    /// Unix seconds.
+    pub created: i64,
+    pub registered: Option<i64>,
+    pub replied: Option<i64>,
+    /// The due date as days since 1970-01-01 (see [`crate::analytics::day_number`]).
+    pub due: Option<i32>,
+}
+
 /// One line of an opinion's history.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {

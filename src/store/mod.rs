@@ -7,8 +7,8 @@ use async_trait::async_trait;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
-use crate::analytics::Fact;
 use crate::catalog::CatalogData;
+use crate::domain::OpinionFact;
 use crate::domain::{
     AdminArea, AuditEntry, Category, GridArea, GridId, LonLat, Member, NewOpinion, Opinion, Principal, Routing, Stars,
     Station, StationId, Status, TrackingCode,
@@ -59,8 +59,8 @@ pub struct OpinionRecord {
 /// for the user) to stop and write nothing.
 pub type RecordSource<'a> = &'a mut (dyn FnMut() -> Result<Option<Vec<OpinionRecord>>, String> + Send);
 
-/// Receives opinions one at a time, for the analytics.
-pub type FactSink<'a> = &'a mut (dyn FnMut(Fact<'_>) + Send);
+/// Receives opinions one at a time, reduced to what counting needs.
+pub type FactSink<'a> = &'a mut (dyn FnMut(OpinionFact<'_>) + Send);
 
 /// Records of one kind to insert or update by id (code for areas).
 #[derive(Debug, Clone)]

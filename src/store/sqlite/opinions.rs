@@ -7,8 +7,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::{corrupt, parse_col, parse_opt, SqliteStore};
-use crate::analytics::Fact;
-use crate::domain::{AuditEntry, Contact, LonLat, NewOpinion, Opinion, Routing, Stars, TrackingCode};
+use crate::domain::{AuditEntry, Contact, LonLat, NewOpinion, Opinion, OpinionFact, Routing, Stars, TrackingCode};
 use crate::store::{FactSink, OpinionFilter, OpinionRecord, Progress, RecordSource, StoreError, WriteReport};
 
 const T: &str = "opinions";
@@ -313,7 +312,7 @@ fn day_of(text: &str) -> Option<i32> {
 }
 
 /// One row of `FACT_COLUMNS` as a fact, borrowing its texts from the row.
-fn fact_from_row<'r>(row: &'r rusqlite::Row<'_>) -> Result<Fact<'r>, StoreError> {
+fn fact_from_row<'r>(row: &'r rusqlite::Row<'_>) -> Result<OpinionFact<'r>, StoreError> {
     let id: i64 = row.get(0)?;
     let bad = |col: &str, e: &dyn std::fmt::Display| corrupt(T, &id.to_string(), format!("{col}: {e}"));
     let text = |i: usize| -> Result<Option<&'r str>, StoreError> {
@@ -326,7 +325,7 @@ fn fact_from_row<'r>(row: &'r rusqlite::Row<'_>) -> Result<Fact<'r>, StoreError>
     let status = text(4)?.unwrap_or_default();
     let rating: Option<i64> = row.get(5)?;
     let members = text(9)?.unwrap_or("[]");
-    Ok(Fact {
+    Ok(OpinionFact {
         id,
         lon: row.get(1)?,
         lat: row.get(2)?,
