@@ -405,17 +405,18 @@ async fn serve(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<()> {
         chores.spawn(reload_on_change(service.clone(), Duration::from_secs(config.reload_secs)));
     }
     chores.spawn(auto_close(service.clone(), config.auto_close_days));
-    if config.session_sweep_secs > 0 {
-        let every = Duration::from_secs(config.session_sweep_secs);
-        chores.spawn(crate::http::session::sweep_expired(store.pool().clone(), every));
-    }
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("cannot listen on {}", config.bind))?;
     let local = listener.local_addr()?;
     println!("liaison listening on http://{local}");
     let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{local}"));
+    // The session layer creates its table: sweep only once it exists.
     let sessions = crate::http::session::layer(store.pool().clone(), !config.insecure_cookies).await?;
+    if config.session_sweep_secs > 0 {
+        let every = Duration::from_secs(config.session_sweep_secs);
+        chores.spawn(crate::http::session::sweep_expired(store.pool().clone(), every));
+    }
     let mut state = AppState::new(service, &public_url);
     state.trusted_proxies = crate::http::client_ip::TrustedProxies::new(config.trusted_proxies.clone());
     if !config.trusted_proxies.is_empty() {
