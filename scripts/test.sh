@@ -1,16 +1,31 @@
 #!/usr/bin/env bash
 # Runs every test: cargo's (unit, HTTP integration, browser, doctests), the Open311 client test in
 # Python, then schemathesis over the whole OpenAPI document. Installs what the browser tests need
-# (Debian's Chromium and CJK fonts) when missing, and schemathesis (from PyPI) into target/venv.
+# when missing: Debian's Chromium, CJK fonts, Node.js and npm, and Playwright's driver
+# (playwright-core, at the version tests/browser/package-lock.json locks; it downloads no browser);
+# and schemathesis (from PyPI) into target/venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need+=(fonts-noto-cjk)
+# Node.js from Debian when there is none (a Node.js from elsewhere brings its own npm).
+command -v node >/dev/null 2>&1 || need+=(nodejs npm)
 if ((${#need[@]})); then
   echo "installing ${need[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+# The browser scenarios' driver (tests/browser/, run by cargo test through tests/api/browser.rs).
+# playwright-core 1.64 needs Node.js 20 or newer (Debian 13 has it; Debian 12's own is 18).
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if ((node_major < 20)); then
+  echo "the browser tests need Node.js 20 or newer; $(command -v node) is $(node --version)" >&2
+  exit 1
+fi
+if [ ! -d tests/browser/node_modules/playwright-core ]; then
+  echo "installing playwright-core into tests/browser/node_modules"
+  npm ci --prefix tests/browser --ignore-scripts --no-audit --no-fund
 fi
 cargo test "$@"
 # Open311 as a client sees it: a real server, a real token, JSON and XML (Python standard library only).
