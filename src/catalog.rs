@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
+use crate::domain::names::{NameKey, NameMatch, NameQuery};
 use crate::domain::schedule::{self, Session};
 use crate::domain::{
     AdminArea, AreaCode, AreaLevel, Body, Category, GridArea, GridId, Level, LonLat, Member, MemberId, Routing,
@@ -113,6 +114,59 @@ pub struct Catalog {
     area_pos: HashMap<AreaCode, usize>,
     towns: Vec<usize>,
     town_index: PolygonIndex,
+    /// Every searchable name (stations by name and address, towns, grids, members) with what it names.
+    names: Vec<(NameKey, Named)>,
+}
+
+/// What a searchable name belongs to, by position in the catalog's slices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Named {
+    Station(usize),
+    Town(usize),
+    Grid(usize),
+    Member(usize),
+    StationAddress(usize),
+}
+
+/// A record whose name (or, for a station, address) a search query met.
+#[derive(Debug, Clone, Copy)]
+pub enum Found<'a> {
+    Station(&'a Station),
+    Town(&'a AdminArea),
+    Grid(&'a GridArea),
+    Member(&'a Member),
+}
+
+/// One answer of [`Catalog::search`]: the record and how the query met it.
+#[derive(Debug, Clone, Copy)]
+pub struct SearchHit<'a> {
+    pub found: Found<'a>,
+    pub matched: NameMatch,
+    /// Whether the query met a station's address rather than its name.
+    pub by_address: bool,
+}
+
+/// The searchable names of the catalog's records, in the order ties are broken.
+fn search_names(
+    stations: &[Station],
+    towns: &[usize],
+    areas: &[AdminArea],
+    grids: &[GridArea],
+    members: &[Member],
+) -> Vec<(NameKey, Named)> {
+    let mut names = Vec::with_capacity(2 * stations.len() + towns.len() + grids.len() + members.len());
+    names.extend(stations.iter().enumerate().map(|(i, s)| (NameKey::new(&s.name), Named::Station(i))));
+    names.extend(towns.iter().map(|&i| (NameKey::new(&areas[i].name), Named::Town(i))));
+    names.extend(grids.iter().enumerate().map(|(i, g)| (NameKey::new(&g.name), Named::Grid(i))));
+    names.extend(members.iter().enumerate().map(|(i, m)| (NameKey::new(&m.name), Named::Member(i))));
+    names.extend(
+        stations
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !s.address.is_empty())
+            .map(|(i, s)| (NameKey::new(&s.address), Named::StationAddress(i))),
+    );
+    names
 }
 
 fn positions<K: std::hash::Hash + Eq + Clone, T>(items: &[T], key: impl Fn(&T) -> &K) -> HashMap<K, usize> {
@@ -167,6 +221,7 @@ impl Catalog {
         let area_pos = positions(&areas, |a| &a.code);
         let towns: Vec<usize> = (0..areas.len()).filter(|&i| areas[i].level == AreaLevel::Town).collect();
         let town_index = PolygonIndex::build(towns.iter().map(|&i| areas[i].geometry.clone()).collect());
+        let names = search_names(&stations, &towns, &areas, &grids, &members);
 
         Self {
             stations,
@@ -186,6 +241,43 @@ impl Catalog {
             area_pos,
             towns,
             town_index,
+            names,
+        }
+    }
+
+    /// Stations, towns, grid areas and members whose name `query` meets (as written, in full
+    /// pinyin or in initials: see [`crate::domain::names`]), and stations whose address it meets;
+    /// best first: by how it matched, then shorter names (the town 白云街道 before the stations
+    /// named after it), then stations, towns, grids, members, then id. At most `limit`.
+    pub fn search(&self, query: &NameQuery, limit: usize) -> Vec<SearchHit<'_>> {
+        let mut hits: Vec<(NameMatch, usize, Named)> = self
+            .names
+            .iter()
+            .filter_map(|(key, named)| key.matches(query).map(|m| (m, key.len(), *named)))
+            .collect();
+        hits.sort_unstable();
+        // A station met by both its name and its address is answered once, by its name.
+        let mut seen = std::collections::HashSet::new();
+        hits.into_iter()
+            .filter(|(_, _, named)| seen.insert(self.found_key(*named)))
+            .take(limit)
+            .map(|(matched, _, named)| SearchHit {
+                found: match named {
+                    Named::Station(i) | Named::StationAddress(i) => Found::Station(&self.stations[i]),
+                    Named::Town(i) => Found::Town(&self.areas[i]),
+                    Named::Grid(i) => Found::Grid(&self.grids[i]),
+                    Named::Member(i) => Found::Member(&self.members[i]),
+                },
+                matched,
+                by_address: matches!(named, Named::StationAddress(_)),
+            })
+            .collect()
+    }
+
+    fn found_key(&self, named: Named) -> Named {
+        match named {
+            Named::StationAddress(i) => Named::Station(i),
+            other => other,
         }
     }
 

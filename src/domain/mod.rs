@@ -5,6 +5,7 @@ pub mod area;
 pub mod ids;
 pub mod location;
 pub mod member;
+pub mod names;
 pub mod opinion;
 pub mod schedule;
 pub mod station;

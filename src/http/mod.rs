@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod opinions;
 pub mod pages;
 pub mod params;
+pub mod search;
 pub mod security;
 pub mod session;
 pub mod staff;
@@ -82,6 +83,7 @@ pub fn app(
         .route("/healthz", get(healthz))
         .merge(stations::router())
         .merge(grids::router())
+        .merge(search::router())
         .merge(batch::router())
         .merge(areas::router())
         .merge(analytics::router())

@@ -7,13 +7,17 @@ use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
 
-use super::views::{self, AreaView, GridAtView, GridRef, MemberDetail, StationDetail, StationFeature};
+use super::views::{self, AreaView, SearchAnswer, GridAtView, GridRef, MemberDetail, StationDetail, StationFeature};
 use super::{Result, Service, ServiceError};
 use crate::catalog::{Catalog, GridMiss, StationFilter};
+use crate::domain::names::NameQuery;
 use crate::domain::{AreaLevel, GridId, LonLat, MemberId, StationId};
 use crate::formats::geojson::{Feature, FeatureCollection};
 use crate::formats::records::GridProperties;
 use crate::spatial::{BBox, Crs};
+
+/// The longest search query, characters.
+pub const MAX_QUERY_CHARS: usize = 100;
 
 /// The largest radius a within-radius query may ask for, metres.
 pub const MAX_RADIUS_M: f64 = 100_000.0;
@@ -167,6 +171,27 @@ impl Lookups {
             .map(|a| views::area_feature(a, crs))
             .collect();
         FeatureCollection::new(features)
+    }
+
+    /// What a search box query finds: stations, towns, grid areas and members by name (as
+    /// written, full pinyin or initials), stations also by address; best first, at most `limit`.
+    pub fn search(&self, query: &str, limit: usize, crs: Crs) -> Result<SearchAnswer> {
+        if query.chars().count() > MAX_QUERY_CHARS {
+            return Err(ServiceError::invalid(
+                "out_of_range",
+                format!("q holds at most {MAX_QUERY_CHARS} characters, got {}", query.chars().count()),
+            ));
+        }
+        let Some(q) = NameQuery::new(query) else {
+            return Err(ServiceError::invalid("missing_parameter", "q (what to search for) is empty"));
+        };
+        let results = self
+            .catalog
+            .search(&q, limit)
+            .into_iter()
+            .filter_map(|hit| views::search_result(&self.catalog, hit, crs))
+            .collect();
+        Ok(SearchAnswer { query: query.trim().to_owned(), results })
     }
 
     pub fn member(&self, id: &str, sessions: usize) -> Result<MemberDetail<'_>> {

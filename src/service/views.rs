@@ -385,3 +385,113 @@ pub mod schema {
     crate::feature_schema!(AreaFeature: AreaView, MultiPolygon, "An administrative area");
     crate::collection_schema!(AreaCollection: AreaFeature, "Administrative areas");
 }
+
+/// What a search result is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchKind {
+    Station,
+    Town,
+    Grid,
+    Member,
+}
+
+/// One record a search box query found: where to fly to and what to open.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SearchResult {
+    #[serde(rename = "type")]
+    pub kind: SearchKind,
+    /// The station's, grid's or member's id, or the town's code.
+    pub id: String,
+    pub name: String,
+    /// The station's kind code, for a station.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub station_kind: Option<crate::domain::StationKind>,
+    /// The station to open: the station itself, a member's home station, a grid's station.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub station: Option<String>,
+    /// A line that tells results of the same name apart: a station's address, the town of a grid,
+    /// a member's station.
+    pub detail: String,
+    /// Where to centre the map: the station, a point inside the area, the member's station (in `crs`).
+    pub lon: f64,
+    pub lat: f64,
+    /// The area's bounding box `[minLon, minLat, maxLon, maxLat]` in `crs`, for towns and grids.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bbox: Option<[f64; 4]>,
+    /// How the query met the name.
+    pub matched: crate::domain::names::NameMatch,
+    /// Whether it met a station's address rather than its name.
+    pub by_address: bool,
+}
+
+/// The answer to a search box query, best first.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SearchAnswer {
+    pub query: String,
+    pub results: Vec<SearchResult>,
+}
+
+/// The search result for `hit`, positions in `crs`; `None` for a member with no place to show.
+pub fn search_result(catalog: &Catalog, hit: crate::catalog::SearchHit<'_>, crs: Crs) -> Option<SearchResult> {
+    use crate::catalog::Found;
+    use geo::{BoundingRect, InteriorPoint};
+    let at = |p: crate::domain::LonLat| crs.from_wgs84(p.lon(), p.lat());
+    let area = |mp: &geo::MultiPolygon<f64>| {
+        let inside = mp.interior_point()?;
+        let r = mp.bounding_rect()?;
+        let (x0, y0) = crs.from_wgs84(r.min().x, r.min().y);
+        let (x1, y1) = crs.from_wgs84(r.max().x, r.max().y);
+        Some((crs.from_wgs84(inside.x(), inside.y()), Some([x0, y0, x1, y1])))
+    };
+    let (kind, id, name, station_kind, station, detail, ((lon, lat), bbox)) = match hit.found {
+        Found::Station(s) => (
+            SearchKind::Station,
+            s.id.to_string(),
+            s.name.clone(),
+            Some(s.kind),
+            Some(s.id.to_string()),
+            s.address.clone(),
+            (at(s.location), None),
+        ),
+        Found::Town(t) => {
+            let parent = t.parent.as_ref().and_then(|p| catalog.area(p)).map(|p| p.name.clone()).unwrap_or_default();
+            (SearchKind::Town, t.code.to_string(), t.name.clone(), None, None, parent, area(&t.geometry)?)
+        }
+        Found::Grid(g) => {
+            let town = g.town_code.as_ref().and_then(|c| catalog.area(c)).map(|t| t.name.clone()).unwrap_or_default();
+            let station = g.station.as_ref().map(|s| s.to_string());
+            (SearchKind::Grid, g.id.to_string(), g.name.clone(), None, station, town, area(&g.geometry)?)
+        }
+        Found::Member(m) => {
+            let home = m.station.as_ref().and_then(|s| catalog.station(s))?;
+            (
+                SearchKind::Member,
+                m.id.to_string(),
+                m.name.clone(),
+                None,
+                Some(home.id.to_string()),
+                home.name.clone(),
+                (at(home.location), None),
+            )
+        }
+    };
+    Some(SearchResult {
+        kind,
+        id,
+        name,
+        station_kind,
+        station,
+        detail,
+        lon: round_deg(lon),
+        lat: round_deg(lat),
+        bbox: bbox.map(|b| b.map(round_deg)),
+        matched: hit.matched,
+        by_address: hit.by_address,
+    })
+}
+
+/// Degrees to 6 decimals (about 0.1 m).
+fn round_deg(v: f64) -> f64 {
+    (v * 1e6).round() / 1e6
+}
