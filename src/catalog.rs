@@ -250,11 +250,8 @@ impl Catalog {
     /// best first: by how it matched, then shorter names (the town 白云街道 before the stations
     /// named after it), then stations, towns, grids, members, then id. At most `limit`.
     pub fn search(&self, query: &NameQuery, limit: usize) -> Vec<SearchHit<'_>> {
-        let mut hits: Vec<(NameMatch, usize, Named)> = self
-            .names
-            .iter()
-            .filter_map(|(key, named)| key.matches(query).map(|m| (m, key.len(), *named)))
-            .collect();
+        let mut hits: Vec<(NameMatch, usize, Named)> =
+            self.names.iter().filter_map(|(key, named)| key.matches(query).map(|m| (m, key.len(), *named))).collect();
         hits.sort_unstable();
         // A station met by both its name and its address is answered once, by its name.
         let mut seen = std::collections::HashSet::new();

@@ -269,18 +269,15 @@ mod tests {
         let alphabet = ['中', '长', '山', '安', '白', '云', '行', '绿', '-'];
         let mut runner = TestRunner::new(Config { cases: 300, ..Config::default() });
         runner
-            .run(
-                &(proptest::collection::vec(0..alphabet.len(), 1..5), "[a-z]{1,6}"),
-                |(picks, q)| {
-                    let name: String = picks.iter().map(|&i| alphabet[i]).collect();
-                    let key = NameKey::new(&name);
-                    let spellings = every_spelling(&key.units);
-                    let expected = spellings.contains(q.as_bytes());
-                    let got = key.matches(&NameQuery::new(&q).unwrap()).is_some();
-                    prop_assert_eq!(got, expected, "{} / {}", name, q);
-                    Ok(())
-                },
-            )
+            .run(&(proptest::collection::vec(0..alphabet.len(), 1..5), "[a-z]{1,6}"), |(picks, q)| {
+                let name: String = picks.iter().map(|&i| alphabet[i]).collect();
+                let key = NameKey::new(&name);
+                let spellings = every_spelling(&key.units);
+                let expected = spellings.contains(q.as_bytes());
+                let got = key.matches(&NameQuery::new(&q).unwrap()).is_some();
+                prop_assert_eq!(got, expected, "{} / {}", name, q);
+                Ok(())
+            })
             .unwrap();
     }
 
@@ -323,7 +320,10 @@ mod tests {
                         out.insert([p.as_slice(), &c].concat());
                     }
                 }
-                prefixes = prefixes.iter().flat_map(|p| ways(u).into_iter().map(move |w| [p.as_slice(), &w].concat())).collect();
+                prefixes = prefixes
+                    .iter()
+                    .flat_map(|p| ways(u).into_iter().map(move |w| [p.as_slice(), &w].concat()))
+                    .collect();
                 out.extend(prefixes.iter().filter(|p| !p.is_empty()).cloned());
             }
         }

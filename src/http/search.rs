@@ -41,7 +41,10 @@ struct SearchParams {
         (status = 400, description = "No query, a query over 100 characters, or a bad limit or crs", body = ErrorBody),
     )
 )]
-async fn search(State(state): State<AppState>, ApiQuery(p): ApiQuery<SearchParams>) -> Result<Json<SearchAnswer>, AppError> {
+async fn search(
+    State(state): State<AppState>,
+    ApiQuery(p): ApiQuery<SearchParams>,
+) -> Result<Json<SearchAnswer>, AppError> {
     let crs = params::crs(&p.crs)?;
     let limit = params::integer("limit", &p.limit, 10, 1..=50)?;
     let q = p.q.ok_or_else(|| AppError::bad("missing_parameter", "q (what to search for) is required"))?;

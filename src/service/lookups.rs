@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
 
-use super::views::{self, AreaView, SearchAnswer, GridAtView, GridRef, MemberDetail, StationDetail, StationFeature};
+use super::views::{self, AreaView, GridAtView, GridRef, MemberDetail, SearchAnswer, StationDetail, StationFeature};
 use super::{Result, Service, ServiceError};
 use crate::catalog::{Catalog, GridMiss, StationFilter};
 use crate::domain::names::NameQuery;
@@ -187,9 +187,10 @@ impl Lookups {
         };
         let results = self
             .catalog
-            .search(&q, limit)
+            .search(&q, usize::MAX)
             .into_iter()
             .filter_map(|hit| views::search_result(&self.catalog, hit, crs))
+            .take(limit)
             .collect();
         Ok(SearchAnswer { query: query.trim().to_owned(), results })
     }

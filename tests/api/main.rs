@@ -15,5 +15,6 @@ mod operations;
 mod opinions;
 mod pages;
 mod probe;
+mod search;
 mod staff;
 mod stations;
