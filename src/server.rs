@@ -156,7 +156,7 @@ impl Connection {
                 response
             }
         });
-        let mut conn = pin!(self.http.serve_connection(TokioIo::new(stream), service));
+        let mut conn = pin!(self.http.serve_connection(TokioIo::new(HeadErrors::new(stream)), service));
         let mut tick = tokio::time::interval((self.idle_timeout / 2).max(Duration::from_millis(100)));
         let (mut stopped, mut idle_closed) = (false, false);
         loop {
@@ -181,6 +181,138 @@ impl Connection {
             }
         }
         crate::metrics::connections_changed(-1.0);
+    }
+}
+
+/// A connection's stream that puts the API's JSON error in place of the bare answers hyper gives,
+/// before any router sees the request, to a request line over 64 KiB (`414`) or a head beyond its
+/// buffer (`431`): hyper writes such an answer as one head with no body and then closes the
+/// connection, so a write that begins with that status line is swapped for a whole JSON answer.
+/// The router never answers 414 or 431, and a body never begins with a status line, so nothing
+/// else is touched. Reads pass through.
+struct HeadErrors<S> {
+    inner: S,
+    /// The replacement answer still to be written, and how much of it is out.
+    pending: Option<(&'static [u8], usize)>,
+}
+
+impl<S> HeadErrors<S> {
+    fn new(inner: S) -> Self {
+        Self { inner, pending: None }
+    }
+}
+
+/// The JSON answers to the heads hyper refuses, each the whole response with its headers.
+fn head_error(first: &[u8]) -> Option<&'static [u8]> {
+    static URI_TOO_LONG: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(|| {
+        json_answer(
+            "414 URI Too Long",
+            "uri_too_long",
+            "the request line is over 64 KiB; send long input as a POST body",
+        )
+    });
+    static HEADERS_TOO_LARGE: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(|| {
+        json_answer(
+            "431 Request Header Fields Too Large",
+            "headers_too_large",
+            "the request head is larger than the server reads",
+        )
+    });
+    if first.starts_with(b"HTTP/1.1 414 ") || first.starts_with(b"HTTP/1.0 414 ") {
+        Some(URI_TOO_LONG.as_slice())
+    } else if first.starts_with(b"HTTP/1.1 431 ") || first.starts_with(b"HTTP/1.0 431 ") {
+        Some(HEADERS_TOO_LARGE.as_slice())
+    } else {
+        None
+    }
+}
+
+fn json_answer(status: &str, code: &str, message: &str) -> Vec<u8> {
+    let body = serde_json::json!({ "error": { "code": code, "message": message } }).to_string();
+    format!(
+        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\
+         cache-control: no-store\r\nx-content-type-options: nosniff\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+impl<S: tokio::io::AsyncWrite + Unpin> HeadErrors<S> {
+    /// Writes out what is left of a replacement answer.
+    fn drain(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+        use std::task::Poll;
+        while let Some((bytes, done)) = self.pending {
+            match std::pin::Pin::new(&mut self.inner).poll_write(cx, &bytes[done..]) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(std::io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(n)) => {
+                    self.pending = (done + n < bytes.len()).then_some((bytes, done + n));
+                }
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for HeadErrors<S> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for HeadErrors<S> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::task::ready!(self.drain(cx))?;
+        if let Some(answer) = head_error(buf) {
+            self.pending = Some((answer, 0));
+            // hyper's head is taken whole (and dropped); the replacement goes out as it can.
+            let _ = self.drain(cx)?;
+            return std::task::Poll::Ready(Ok(buf.len()));
+        }
+        std::pin::Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::task::ready!(self.drain(cx))?;
+        if let Some(answer) = bufs.iter().find(|b| !b.is_empty()).and_then(|b| head_error(b)) {
+            self.pending = Some((answer, 0));
+            let _ = self.drain(cx)?;
+            return std::task::Poll::Ready(Ok(bufs.iter().map(|b| b.len()).sum()));
+        }
+        std::pin::Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::ready!(self.drain(cx))?;
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::ready!(self.drain(cx))?;
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
 

@@ -551,6 +551,36 @@ async fn a_body_shorter_than_its_content_length_gets_a_json_error() {
 }
 
 #[tokio::test]
+async fn a_request_line_or_head_too_long_for_hyper_gets_the_json_error() {
+    let (_dir, db) = fresh_db();
+    let server = Server::start(&db, &["--no-sample"]);
+    let addr = server.addr;
+    let ask = move |request: Vec<u8>| {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        // The server may answer and close before it has read everything: a reset is fine then.
+        let _ = s.write_all(&request);
+        let mut all = Vec::new();
+        let _ = s.read_to_end(&mut all);
+        String::from_utf8_lossy(&all).into_owned()
+    };
+    let long_query = format!("GET /api/v1/stations?q={} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(200_000)).into_bytes();
+    let huge_head =
+        format!("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: {}\r\n\r\n", "b".repeat(1_000_000)).into_bytes();
+    let (uri, head) = tokio::task::spawn_blocking(move || (ask(long_query), ask(huge_head))).await.unwrap();
+    for (text, status, code) in [(&uri, "414", "uri_too_long"), (&head, "431", "headers_too_large")] {
+        assert!(text.starts_with(&format!("HTTP/1.1 {status} ")), "{text:.300}");
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        assert!(head.to_ascii_lowercase().contains("content-type: application/json"), "{head}");
+        let body: Value = serde_json::from_str(body).unwrap();
+        assert_eq!(body["error"]["code"], code, "{body}");
+    }
+    // The server goes on answering.
+    let res = client().get(format!("{}/healthz", server.base)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
 async fn security_headers_are_on_pages_and_api_and_staff_answers_are_not_stored() {
     let app = TestApp::with_sample().await;
     for path in ["/", "/api/v1/stations/nearest?lon=121.55&lat=29.87&k=1", "/api/v1/staff/issues", "/login"] {
