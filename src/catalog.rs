@@ -146,9 +146,11 @@ pub struct SearchHit<'a> {
     pub by_address: bool,
 }
 
-/// The searchable names of the catalog's records, in the order ties are broken.
+/// The searchable names of the catalog's records, in the order ties are broken. A member is
+/// found only with a home station in the catalog: that is where the map takes the citizen.
 fn search_names(
     stations: &[Station],
+    station_pos: &HashMap<StationId, usize>,
     towns: &[usize],
     areas: &[AdminArea],
     grids: &[GridArea],
@@ -158,7 +160,13 @@ fn search_names(
     names.extend(stations.iter().enumerate().map(|(i, s)| (NameKey::new(&s.name), Named::Station(i))));
     names.extend(towns.iter().map(|&i| (NameKey::new(&areas[i].name), Named::Town(i))));
     names.extend(grids.iter().enumerate().map(|(i, g)| (NameKey::new(&g.name), Named::Grid(i))));
-    names.extend(members.iter().enumerate().map(|(i, m)| (NameKey::new(&m.name), Named::Member(i))));
+    names.extend(
+        members
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.station.as_ref().is_some_and(|s| station_pos.contains_key(s)))
+            .map(|(i, m)| (NameKey::new(&m.name), Named::Member(i))),
+    );
     names.extend(
         stations
             .iter()
@@ -221,7 +229,7 @@ impl Catalog {
         let area_pos = positions(&areas, |a| &a.code);
         let towns: Vec<usize> = (0..areas.len()).filter(|&i| areas[i].level == AreaLevel::Town).collect();
         let town_index = PolygonIndex::build(towns.iter().map(|&i| areas[i].geometry.clone()).collect());
-        let names = search_names(&stations, &towns, &areas, &grids, &members);
+        let names = search_names(&stations, &station_pos, &towns, &areas, &grids, &members);
 
         Self {
             stations,
@@ -256,7 +264,12 @@ impl Catalog {
         // A station met by both its name and its address is answered once, by its name.
         let mut seen = std::collections::HashSet::new();
         hits.into_iter()
-            .filter(|(_, _, named)| seen.insert(self.found_key(*named)))
+            .filter(|(_, _, named)| {
+                seen.insert(match *named {
+                    Named::StationAddress(i) => Named::Station(i),
+                    other => other,
+                })
+            })
             .take(limit)
             .map(|(matched, _, named)| SearchHit {
                 found: match named {
@@ -269,13 +282,6 @@ impl Catalog {
                 by_address: matches!(named, Named::StationAddress(_)),
             })
             .collect()
-    }
-
-    fn found_key(&self, named: Named) -> Named {
-        match named {
-            Named::StationAddress(i) => Named::Station(i),
-            other => other,
-        }
     }
 
     pub fn stations(&self) -> &[Station] {

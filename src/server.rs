@@ -202,29 +202,30 @@ impl<S> HeadErrors<S> {
     }
 }
 
-/// The JSON answers to the heads hyper refuses, each the whole response with its headers.
+/// The JSON answer that replaces hyper's answer beginning `first`, if hyper refused the head.
 fn head_error(first: &[u8]) -> Option<&'static [u8]> {
-    static URI_TOO_LONG: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(|| {
-        json_answer(
-            "414 URI Too Long",
-            "uri_too_long",
-            "the request line is over 64 KiB; send long input as a POST body",
-        )
+    static ANSWERS: std::sync::LazyLock<[(&[u8], Vec<u8>); 2]> = std::sync::LazyLock::new(|| {
+        [
+            (
+                b"414 ",
+                json_answer(
+                    "414 URI Too Long",
+                    "uri_too_long",
+                    "the request line is over 64 KiB; send long input as a POST body",
+                ),
+            ),
+            (
+                b"431 ",
+                json_answer(
+                    "431 Request Header Fields Too Large",
+                    "headers_too_large",
+                    "the request head is larger than the server reads",
+                ),
+            ),
+        ]
     });
-    static HEADERS_TOO_LARGE: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(|| {
-        json_answer(
-            "431 Request Header Fields Too Large",
-            "headers_too_large",
-            "the request head is larger than the server reads",
-        )
-    });
-    if first.starts_with(b"HTTP/1.1 414 ") || first.starts_with(b"HTTP/1.0 414 ") {
-        Some(URI_TOO_LONG.as_slice())
-    } else if first.starts_with(b"HTTP/1.1 431 ") || first.starts_with(b"HTTP/1.0 431 ") {
-        Some(HEADERS_TOO_LARGE.as_slice())
-    } else {
-        None
-    }
+    let status = first.strip_prefix(b"HTTP/1.1 ").or_else(|| first.strip_prefix(b"HTTP/1.0 "))?;
+    ANSWERS.iter().find(|(code, _)| status.starts_with(code)).map(|(_, answer)| answer.as_slice())
 }
 
 fn json_answer(status: &str, code: &str, message: &str) -> Vec<u8> {
@@ -238,6 +239,16 @@ fn json_answer(status: &str, code: &str, message: &str) -> Vec<u8> {
 }
 
 impl<S: tokio::io::AsyncWrite + Unpin> HeadErrors<S> {
+    /// When a write of `len` bytes beginning `first` is hyper's refusal, takes it whole (and drops
+    /// it) and starts writing the replacement, which goes on in later writes, flushes or shutdown.
+    fn swap(&mut self, cx: &mut std::task::Context<'_>, first: &[u8], len: usize) -> Option<std::io::Result<usize>> {
+        self.pending = Some((head_error(first)?, 0));
+        Some(match self.drain(cx) {
+            std::task::Poll::Ready(Err(e)) => Err(e),
+            _ => Ok(len),
+        })
+    }
+
     /// Writes out what is left of a replacement answer.
     fn drain(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
         use std::task::Poll;
@@ -272,11 +283,8 @@ impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for HeadErrors<S> {
         buf: &[u8],
     ) -> std::task::Poll<std::io::Result<usize>> {
         std::task::ready!(self.drain(cx))?;
-        if let Some(answer) = head_error(buf) {
-            self.pending = Some((answer, 0));
-            // hyper's head is taken whole (and dropped); the replacement goes out as it can.
-            let _ = self.drain(cx)?;
-            return std::task::Poll::Ready(Ok(buf.len()));
+        if let Some(taken) = self.swap(cx, buf, buf.len()) {
+            return std::task::Poll::Ready(taken);
         }
         std::pin::Pin::new(&mut self.inner).poll_write(cx, buf)
     }
@@ -287,10 +295,9 @@ impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for HeadErrors<S> {
         bufs: &[std::io::IoSlice<'_>],
     ) -> std::task::Poll<std::io::Result<usize>> {
         std::task::ready!(self.drain(cx))?;
-        if let Some(answer) = bufs.iter().find(|b| !b.is_empty()).and_then(|b| head_error(b)) {
-            self.pending = Some((answer, 0));
-            let _ = self.drain(cx)?;
-            return std::task::Poll::Ready(Ok(bufs.iter().map(|b| b.len()).sum()));
+        let first = bufs.iter().find(|b| !b.is_empty()).map_or(&[][..], |b| &b[..]);
+        if let Some(taken) = self.swap(cx, first, bufs.iter().map(|b| b.len()).sum()) {
+            return std::task::Poll::Ready(taken);
         }
         std::pin::Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
     }

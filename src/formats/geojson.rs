@@ -24,7 +24,8 @@ pub struct GeometryOut<'a> {
     pub crs: Crs,
 }
 
-fn round7(v: f64) -> f64 {
+/// Degrees as every answer writes them: 7 decimals (about 1 cm).
+pub fn round7(v: f64) -> f64 {
     (v * 1e7).round() / 1e7
 }
 

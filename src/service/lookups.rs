@@ -187,10 +187,9 @@ impl Lookups {
         };
         let results = self
             .catalog
-            .search(&q, usize::MAX)
+            .search(&q, limit)
             .into_iter()
             .filter_map(|hit| views::search_result(&self.catalog, hit, crs))
-            .take(limit)
             .collect();
         Ok(SearchAnswer { query: query.trim().to_owned(), results })
     }

@@ -432,9 +432,11 @@ pub struct SearchAnswer {
     pub results: Vec<SearchResult>,
 }
 
-/// The search result for `hit`, positions in `crs`; `None` for a member with no place to show.
+/// The search result for `hit`, positions in `crs` (rounded as GeoJSON positions are); `None`
+/// only for a record with no place to show (an area without a polygon, a member without a station).
 pub fn search_result(catalog: &Catalog, hit: crate::catalog::SearchHit<'_>, crs: Crs) -> Option<SearchResult> {
     use crate::catalog::Found;
+    use crate::formats::geojson::round7;
     use geo::{BoundingRect, InteriorPoint};
     let at = |p: crate::domain::LonLat| crs.from_wgs84(p.lon(), p.lat());
     let area = |mp: &geo::MultiPolygon<f64>| {
@@ -483,15 +485,10 @@ pub fn search_result(catalog: &Catalog, hit: crate::catalog::SearchHit<'_>, crs:
         station_kind,
         station,
         detail,
-        lon: round_deg(lon),
-        lat: round_deg(lat),
-        bbox: bbox.map(|b| b.map(round_deg)),
+        lon: round7(lon),
+        lat: round7(lat),
+        bbox: bbox.map(|b| b.map(round7)),
         matched: hit.matched,
         by_address: hit.by_address,
     })
-}
-
-/// Degrees to 6 decimals (about 0.1 m).
-fn round_deg(v: f64) -> f64 {
-    (v * 1e6).round() / 1e6
 }
