@@ -1,4 +1,4 @@
-//! Static files the pages load — the dashboard's script and style, and the vendored MapLibre GL JS
+//! Static files the pages load — the map's and the dashboard's scripts and styles, and the vendored MapLibre GL JS
 //! from `web/` — compiled into the binary, so that the service needs no network and no files beside
 //! it. Served at `/assets/{name}`; pages link them through [`url`], whose `?v=` changes with the
 //! content, so that browsers may cache them for a day and still see a new release at once.
@@ -37,6 +37,8 @@ const TEXT: &str = "text/plain; charset=utf-8";
 const ASSETS: &[Asset] = &[
     Asset { name: "dashboard.js", content_type: JS, body: web_file!("dashboard.js") },
     Asset { name: "dashboard.css", content_type: CSS, body: web_file!("dashboard.css") },
+    Asset { name: "map.js", content_type: JS, body: web_file!("map.js") },
+    Asset { name: "map.css", content_type: CSS, body: web_file!("map.css") },
     Asset { name: "maplibre-gl.js", content_type: JS, body: web_file!("vendor/maplibre-gl/maplibre-gl.js") },
     Asset { name: "maplibre-gl.css", content_type: CSS, body: web_file!("vendor/maplibre-gl/maplibre-gl.css") },
     Asset { name: "maplibre-gl-LICENSE.txt", content_type: TEXT, body: web_file!("vendor/maplibre-gl/LICENSE.txt") },

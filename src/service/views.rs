@@ -66,6 +66,11 @@ pub struct MemberRef<'a> {
     pub body_label: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub level: Option<Level>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level_label: Option<&'static str>,
+    /// Sector (界别) of a CPPCC member, constituency of a deputy; empty when not recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sector: Option<&'a str>,
 }
 
 impl<'a> MemberRef<'a> {
@@ -76,12 +81,17 @@ impl<'a> MemberRef<'a> {
             body: Some(m.body),
             body_label: Some(m.body.label_zh()),
             level: Some(m.level),
+            level_label: Some(m.level.label_zh()),
+            sector: Some(&m.sector),
         }
     }
 
     /// The member by id, or only the id when the catalog no longer has them.
     fn lookup(catalog: &'a Catalog, id: &'a MemberId) -> Self {
-        catalog.member(id).map_or(Self { id, name: None, body: None, body_label: None, level: None }, Self::new)
+        catalog.member(id).map_or(
+            Self { id, name: None, body: None, body_label: None, level: None, level_label: None, sector: None },
+            Self::new,
+        )
     }
 }
 
@@ -137,6 +147,51 @@ pub struct StationDetail<'a> {
     pub town: Option<AreaRef<'a>>,
     #[schema(value_type = Vec<SessionView>)]
     pub next_sessions: Vec<OwnedSession<'a>>,
+    /// Links that open the station in the citizen's own map app.
+    pub map_links: MapLinks,
+}
+
+/// A station in the map apps Chinese citizens use, each in its own coordinate system: AMap
+/// (高德) in GCJ-02, Baidu Maps in BD-09. Links a person follows; the service fetches nothing.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MapLinks {
+    /// `https://uri.amap.com/marker?position=lon,lat` with GCJ-02 coordinates.
+    pub amap: String,
+    /// `https://api.map.baidu.com/marker?location=lat,lon` with BD-09 coordinates.
+    pub baidu: String,
+}
+
+impl MapLinks {
+    /// Links to `s`, whose location is WGS84 (converted here; outside China GCJ-02 is WGS84).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use liaison::service::views::MapLinks;
+    /// let links = MapLinks::at(121.55, 29.87, "白云 1号", "");
+    /// // GCJ-02 is shifted from WGS84 by a few hundred metres around Ningbo.
+    /// assert!(links.amap.starts_with("https://uri.amap.com/marker?position=121.55"));
+    /// assert!(!links.amap.contains("position=121.550000,29.870000"));
+    /// assert!(links.amap.contains("name=%E7%99%BD%E4%BA%91%201%E5%8F%B7"));
+    /// assert!(links.baidu.contains("coord_type=bd09ll"));
+    /// ```
+    pub fn at(lon: f64, lat: f64, name: &str, address: &str) -> Self {
+        use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+        let enc = |s: &str| utf8_percent_encode(s, NON_ALPHANUMERIC).to_string();
+        let (glon, glat) = crate::spatial::Crs::Gcj02.from_wgs84(lon, lat);
+        let (blon, blat) = crate::spatial::Crs::Bd09.from_wgs84(lon, lat);
+        MapLinks {
+            amap: format!(
+                "https://uri.amap.com/marker?position={glon:.6},{glat:.6}&name={}&src=liaison&coordinate=gaode&callnative=1",
+                enc(name)
+            ),
+            baidu: format!(
+                "https://api.map.baidu.com/marker?location={blat:.6},{blon:.6}&title={}&content={}&output=html&coord_type=bd09ll&src=webapp.liaison",
+                enc(name),
+                enc(address)
+            ),
+        }
+    }
 }
 
 /// A session computed on demand, kept with the catalog it names members from.
@@ -173,6 +228,7 @@ pub fn station_detail<'a>(
             .into_iter()
             .map(|session| OwnedSession { catalog, session })
             .collect(),
+        map_links: MapLinks::at(s.location.lon(), s.location.lat(), &s.name, &s.address),
     };
     Feature::new(detail, Shape::Point(s.location), crs)
 }

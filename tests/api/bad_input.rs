@@ -64,4 +64,6 @@ async fn an_empty_database_answers_without_errors() {
     assert_eq!(error_code(status, &body, 404), "no_grid");
     let (status, _) = app.get_text("/").await;
     assert_eq!(status, 200);
+    let (status, _) = app.get_text("/list").await;
+    assert_eq!(status, 200);
 }

@@ -10,6 +10,7 @@ mod dashboard;
 mod grids;
 mod imports;
 mod logins;
+mod map;
 mod openapi;
 mod operations;
 mod opinions;

@@ -177,7 +177,8 @@ async fn no_public_endpoint_reveals_contacts_names_or_exact_positions() {
     }
     let mut paths: Vec<String> = [
         "/",
-        "/?lon=121.5432&lat=29.8654",
+        "/list",
+        "/list?lon=121.5432&lat=29.8654",
         "/healthz",
         "/api/v1/stations",
         "/api/v1/stations/nearest?lon=121.5432&lat=29.8654&k=20",

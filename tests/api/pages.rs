@@ -1,11 +1,12 @@
-//! The server-rendered home page: station list and a nearest-station form without JavaScript.
+//! The station list at `/list`, the no-JavaScript fallback of the map: stations by town and a
+//! nearest-station form.
 
 use crate::helpers::TestApp;
 
 #[tokio::test]
-async fn the_home_page_lists_stations_by_town() {
+async fn the_list_page_lists_stations_by_town() {
     let app = TestApp::with_sample().await;
-    let (status, html) = app.get_text("/").await;
+    let (status, html) = app.get_text("/list").await;
     assert_eq!(status, 200);
     let catalog = app.state.service.catalog();
     for s in catalog.stations() {
@@ -18,7 +19,7 @@ async fn the_home_page_lists_stations_by_town() {
 #[tokio::test]
 async fn the_form_answers_the_nearest_station_and_the_grid() {
     let app = TestApp::with_sample().await;
-    let (status, html) = app.get_text("/?lon=121.55&lat=29.87&crs=wgs84").await;
+    let (status, html) = app.get_text("/list?lon=121.55&lat=29.87&crs=wgs84").await;
     assert_eq!(status, 200);
     let q = liaison::domain::LonLat::new(121.55, 29.87).unwrap();
     let catalog = app.state.service.catalog();
@@ -46,12 +47,12 @@ async fn the_form_answers_the_nearest_station_and_the_grid() {
 #[tokio::test]
 async fn bad_form_input_shows_a_readable_error() {
     let app = TestApp::with_sample().await;
-    let (status, html) = app.get_text("/?lon=999&lat=29.87").await;
+    let (status, html) = app.get_text("/list?lon=999&lat=29.87").await;
     assert_eq!(status, 400);
     assert!(html.contains("role=\"alert\"") && html.contains("longitude"), "{html}");
     let (status, html) = app.get_text("/no/such/page").await;
     assert_eq!(status, 404);
-    assert!(html.contains("返回首页"));
+    assert!(html.contains("返回地图"));
 }
 
 #[tokio::test]
@@ -134,7 +135,7 @@ async fn a_bad_form_comes_back_with_a_message_and_what_was_typed() {
     assert!(page.contains("role=\"alert\"") && page.contains("title must not be empty") && page.contains("夜里很吵"));
     let (status, page) = app.get_text("/track/1234").await;
     assert_eq!(status, 400);
-    assert!(page.contains("返回首页"));
+    assert!(page.contains("返回地图"));
 }
 
 #[tokio::test]

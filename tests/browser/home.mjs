@@ -1,4 +1,4 @@
-// The home page as a citizen uses it: type a position into the nearest-station form, click its
+// The station list (/list, the map's fallback without JavaScript) as a citizen uses it: type a position into the nearest-station form, click its
 // button, and read the answer (the nearest stations, the grid area and its members). Env: BASE_URL,
 // LON, LAT, CRS. Prints {url, lon, lat, crs, nearest: [row text], grid: {heading, members: [text]},
 // screenshot}; the Rust test compares it with the catalog.
@@ -10,7 +10,7 @@ import { assertClean, baseUrl, env, openPage, record, run, screenshot } from './
 await run(async (browser) => {
   const base = baseUrl();
   const [lon, lat, crs] = [env('LON'), env('LAT'), env('CRS')];
-  const page = await openPage(browser, `${base}/`, { viewport: { width: 1280, height: 1400 } });
+  const page = await openPage(browser, `${base}/list`, { viewport: { width: 1280, height: 1400 } });
 
   const form = page.locator('#nearest-form');
   await form.locator('input[name=lon]').fill(lon);

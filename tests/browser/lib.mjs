@@ -91,10 +91,11 @@ export function record(page) {
 /**
  * Opens `url` in a new context of `browser` and returns the page, after its `load` event. Every
  * request is recorded; those to a host other than 127.0.0.1/localhost are blocked and kept as
- * foreign; console errors and uncaught exceptions are kept as errors.
+ * foreign; console errors and uncaught exceptions are kept as errors. `context` adds options of
+ * the browser context (e.g. `geolocation` and `permissions`).
  */
-export async function openPage(browser, url, { viewport = { width: 1280, height: 1000 } } = {}) {
-  const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+export async function openPage(browser, url, { viewport = { width: 1280, height: 1000 }, context: options = {} } = {}) {
+  const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...options });
   context.setDefaultTimeout(PATIENCE_MS);
   const page = await context.newPage();
   const r = { requests: [], foreign: [], errors: [] };

@@ -70,13 +70,24 @@ fn form_page(status: StatusCode, form: &SubmitForm, station: Option<&Station>, e
             label.inline { input type="checkbox" name="anonymous" value="true" checked[form.anonymous.is_some()]; " 匿名 Anonymous" }
             button type="submit" { "提交 Submit" }
         }
-        p { a href="/track" { "查询办理进度 Track an opinion" } " · " a href="/" { "站点列表 Stations" } }
+        p { a href="/track" { "查询办理进度 Track an opinion" } " · " a href="/" { "地图 Map" } " · " a href="/list" { "站点列表 Stations" } }
     };
     (status, Html(layout("提交意见建议", body).into_string())).into_response()
 }
 
-async fn blank_form() -> Response {
-    form_page(StatusCode::OK, &SubmitForm::default(), None, None)
+/// The form, blank or with a position from the map (`/submit?lon=&lat=`, WGS84); anything else
+/// in the query is ignored.
+async fn blank_form(query: Result<Query<PositionQuery>, axum::extract::rejection::QueryRejection>) -> Response {
+    let p = query.map(|Query(p)| p).unwrap_or_default();
+    let form = SubmitForm { lon: p.lon, lat: p.lat, ..Default::default() };
+    form_page(StatusCode::OK, &form, None, None)
+}
+
+/// A position handed to the form by a link.
+#[derive(Debug, Default, Deserialize)]
+struct PositionQuery {
+    lon: Option<String>,
+    lat: Option<String>,
 }
 
 async fn station_form(State(state): State<AppState>, PagePath(id): PagePath<String>) -> Response {

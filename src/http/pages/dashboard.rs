@@ -116,21 +116,21 @@ impl Selection {
 }
 
 /// A town's name and where on the map to write it.
-struct TownLabel {
-    code: String,
-    name: String,
-    lon: f64,
-    lat: f64,
+pub(super) struct TownLabel {
+    pub code: String,
+    pub name: String,
+    pub lon: f64,
+    pub lat: f64,
 }
 
 /// The district as the map first shows it: the towns' names and their joint extent.
-struct DistrictView {
-    towns: Vec<TownLabel>,
+pub(super) struct DistrictView {
+    pub towns: Vec<TownLabel>,
     /// `[min_lon, min_lat, max_lon, max_lat]`, if there is any town.
-    bounds: Option<[f64; 4]>,
+    pub bounds: Option<[f64; 4]>,
 }
 
-fn district_view(catalog: &crate::catalog::Catalog) -> DistrictView {
+pub(super) fn district_view(catalog: &crate::catalog::Catalog) -> DistrictView {
     let towns: Vec<_> = catalog.areas().iter().filter(|a| a.level == AreaLevel::Town).collect();
     let bounds = towns.iter().filter_map(|a| a.geometry.bounding_rect()).fold(None, |acc: Option<[f64; 4]>, r| {
         let [x0, y0, x1, y1] = acc.unwrap_or([f64::MAX, f64::MAX, f64::MIN, f64::MIN]);
@@ -171,7 +171,7 @@ fn page(sel: &Selection, district: &DistrictView) -> Markup {
             body.dashboard data-state="loading" {
                 header.dash-head {
                     h1 { "领导驾驶舱 Leaders' dashboard" }
-                    nav { a href="/" { "站点列表 Stations" } }
+                    nav { a href="/" { "地图 Map" } " " a href="/list" { "站点列表 Stations" } }
                 }
                 (controls(sel))
                 noscript { p.error { "此页需要 JavaScript 与 WebGL。This page needs JavaScript and WebGL." } }

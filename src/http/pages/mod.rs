@@ -1,5 +1,6 @@
-//! Server-rendered pages (maud) that work without JavaScript: the station list with a "nearest
-//! station" form at `/`. Views take plain view-models built here from the catalog.
+//! Server-rendered pages (maud): the map at `/` (drawn by `web/map.js`), and, working without
+//! JavaScript, the station list with a "nearest station" form at `/list`. Views take plain
+//! view-models built here from the catalog.
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -19,10 +20,16 @@ use crate::spatial::Crs;
 
 pub mod citizen;
 pub mod dashboard;
+pub mod map;
 pub mod staff;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(home)).merge(citizen::router()).merge(staff::router()).merge(dashboard::router())
+    Router::new()
+        .route("/list", get(list))
+        .merge(map::router())
+        .merge(citizen::router())
+        .merge(staff::router())
+        .merge(dashboard::router())
 }
 
 const STYLE: &str = "body{font-family:'Noto Sans CJK SC','Noto Sans',sans-serif;max-width:72rem;margin:0 auto;padding:1rem;color:#1f2933}\
@@ -83,7 +90,7 @@ impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> axum::extract::FromR
 pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
     let body = layout(
         title,
-        html! { h1 { (title) } p.error { (message) } p { a href="/" { "返回首页 Back to the station list" } } },
+        html! { h1 { (title) } p.error { (message) } p { a href="/" { "返回地图 Back to the map" } " · " a href="/list" { "站点列表 Station list" } } },
     );
     (status, Html(body.into_string())).into_response()
 }
@@ -135,7 +142,7 @@ fn weekday_zh(d: Weekday) -> &'static str {
     ["周一", "周二", "周三", "周四", "周五", "周六", "周日"][d.num_days_from_monday() as usize]
 }
 
-async fn home(
+async fn list(
     State(state): State<AppState>,
     query: Result<Query<HomeParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
@@ -162,7 +169,7 @@ async fn home(
     let body = html! {
         h1 { "海曙区人大代表联络站 · 政协委员工作室" }
         p.muted { (catalog.stations().len()) " 个站点 · " (catalog.members().len()) " 位代表委员 · " (catalog.grids().len()) " 个网格" }
-        nav { a href="/dashboard" { "领导驾驶舱 Dashboard" } }
+        nav { a href="/" { "地图 Map" } " · " a href="/dashboard" { "领导驾驶舱 Dashboard" } }
         (nearest_form(&p))
         @match &answer {
             Some(Err(e)) => { p.error role="alert" { (e.message()) } }
@@ -177,7 +184,7 @@ async fn home(
 fn nearest_form(p: &HomeParams) -> Markup {
     let crs = p.crs.as_deref().unwrap_or("wgs84");
     html! {
-        form method="get" action="/" id="nearest-form" {
+        form method="get" action="/list" id="nearest-form" {
             label { "经度 Longitude" input type="text" name="lon" value=(p.lon.as_deref().unwrap_or("")) placeholder="121.55" inputmode="decimal"; }
             label { "纬度 Latitude" input type="text" name="lat" value=(p.lat.as_deref().unwrap_or("")) placeholder="29.87" inputmode="decimal"; }
             label { "坐标系 CRS"

@@ -1,0 +1,566 @@
+// The citizen's map (/): the district, its towns and grid areas and every station by kind
+// (MapLibre GL), with a locate-me control, a click or a search that finds the nearest stations and
+// one's grid member, a station panel and tracking by code. Fed by the public API only:
+// /api/v1/areas, /api/v1/grids, /api/v1/stations, /api/v1/stations/nearest, /api/v1/grids/at,
+// /api/v1/stations/{id}, /api/v1/search, /api/v1/issues/{code} and /tiles/issues.
+//
+// Plain modern JS, no build step. Nothing is loaded from beyond this server: the style is inline,
+// with no basemap, no sprite and no glyphs URL, so MapLibre draws every label with the browser's
+// own fonts (TinySDF). Positions are WGS84 lon/lat throughout.
+//
+// Hooks for people and tests alike: <body data-state="ready"> once the district is drawn
+// ("error" when it cannot be); #here gets data-state="ready" with data-lon/data-lat when the
+// nearest stations of a point are listed (ol[data-nearest] > li[data-station-id], nearest first);
+// #station gets data-state="ready" and data-station-id when a station's panel is filled.
+
+'use strict';
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const body = document.body;
+  const config = JSON.parse($('map-config').textContent);
+  const EMPTY = { type: 'FeatureCollection', features: [] };
+  /** How many nearest stations a point lists. */
+  const NEAREST = 5;
+  const FONT = ['Noto Sans CJK SC', 'Noto Sans SC', 'PingFang SC', 'Microsoft YaHei', 'sans-serif'];
+
+  // ---- small helpers -----------------------------------------------------------------------
+
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+      else node.setAttribute(k, v === true ? '' : v);
+    }
+    node.append(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+    return node;
+  }
+
+  function setStatus(text, isError = false) {
+    const s = $('status');
+    s.textContent = text;
+    s.classList.toggle('error', isError);
+  }
+
+  /** GET a JSON answer; a non-2xx answer throws its `error.message`, keeping status and body. */
+  async function getJSON(url, signal) {
+    const res = await fetch(url, { signal, headers: { Accept: 'application/json' } });
+    const answer = await res.json().catch(() => null);
+    if (!res.ok) {
+      const e = new Error(answer?.error?.message ?? `${url}: HTTP ${res.status}`);
+      e.status = res.status;
+      e.answer = answer;
+      throw e;
+    }
+    return answer;
+  }
+
+  const formatDistance = (m) => (m < 1000 ? `${Math.round(m)} 米` : `${(m / 1000).toFixed(2)} 公里`);
+  const WEEKDAYS = ['周日', '周一', '周二', '周三', '周四', '周五', '周六'];
+
+  /** `2026-12-10T14:00:00+08:00` as 12月10日（周四）14:00, read as written (Asia/Shanghai). */
+  function formatTime(rfc3339, withDate = true) {
+    const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)/.exec(rfc3339 ?? '');
+    if (!m) return rfc3339 ?? '';
+    const [, y, mo, d, hh, mm] = m;
+    const weekday = WEEKDAYS[new Date(Date.UTC(+y, +mo - 1, +d)).getUTCDay()];
+    return withDate ? `${+mo}月${+d}日（${weekday}）${hh}:${mm}` : `${hh}:${mm}`;
+  }
+
+  const formatSession = (s) => `${formatTime(s.start)}–${formatTime(s.end, false)}`;
+
+  /** A member as a line: name, body, level and sector. */
+  function memberLine(m) {
+    return el(
+      'span',
+      { class: 'member' },
+      el('strong', {}, m.name ?? m.id),
+      ' ',
+      el('span', { class: 'tag' }, [m.level_label, m.body_label].filter(Boolean).join('')),
+      m.sector ? el('span', { class: 'muted' }, ` ${m.sector}`) : null,
+    );
+  }
+
+  // ---- the map -----------------------------------------------------------------------------
+
+  const kinds = config.kinds;
+  const kindColour = ['match', ['get', 'kind'], ...kinds.flatMap((k) => [k.code, k.colour]), '#7b8794'];
+  const bounds = $('map').dataset.bounds?.split(',').map(Number);
+
+  const style = {
+    version: 8,
+    sources: {
+      towns: { type: 'geojson', data: EMPTY },
+      townLabels: { type: 'geojson', data: EMPTY },
+      grids: { type: 'geojson', data: EMPTY },
+      stations: { type: 'geojson', data: EMPTY },
+      columns: { type: 'geojson', data: EMPTY },
+      mygrid: { type: 'geojson', data: EMPTY },
+      lines: { type: 'geojson', data: EMPTY },
+      here: { type: 'geojson', data: EMPTY },
+      opinions: {
+        type: 'vector',
+        tiles: [`${location.origin}/tiles/issues/{z}/{x}/{y}.mvt`],
+        minzoom: 12,
+        maxzoom: 16,
+      },
+    },
+    layers: [
+      { id: 'background', type: 'background', paint: { 'background-color': '#e8edf2' } },
+      { id: 'towns-fill', type: 'fill', source: 'towns', filter: ['==', ['get', 'level'], 'town'],
+        paint: { 'fill-color': '#fbfcfd', 'fill-opacity': 0.9 } },
+      { id: 'grids-line', type: 'line', source: 'grids', minzoom: 11,
+        paint: { 'line-color': '#a3adb8', 'line-width': ['interpolate', ['linear'], ['zoom'], 11, 0.4, 15, 1.2] } },
+      { id: 'towns-line', type: 'line', source: 'towns', filter: ['==', ['get', 'level'], 'town'],
+        paint: { 'line-color': '#7b8794', 'line-width': 1.2 } },
+      { id: 'district-line', type: 'line', source: 'towns', filter: ['==', ['get', 'level'], 'district'],
+        paint: { 'line-color': '#c0392b', 'line-width': 2.4 } },
+      { id: 'mygrid-fill', type: 'fill', source: 'mygrid', paint: { 'fill-color': '#f6c453', 'fill-opacity': 0.35 } },
+      { id: 'mygrid-line', type: 'line', source: 'mygrid', paint: { 'line-color': '#b7791f', 'line-width': 2.5 } },
+      { id: 'opinions', type: 'circle', source: 'opinions', 'source-layer': 'issues', layout: { visibility: 'none' },
+        paint: {
+          'circle-color': ['case', ['>', ['get', 'open'], 0], '#d97706', '#2f855a'],
+          'circle-opacity': 0.7,
+          'circle-radius': ['interpolate', ['linear'], ['get', 'count'], 1, 3, 20, 10],
+        } },
+      { id: 'lines', type: 'line', source: 'lines',
+        paint: { 'line-color': '#243b53', 'line-width': 1.6, 'line-dasharray': [2, 2] } },
+      { id: 'columns', type: 'fill-extrusion', source: 'columns', layout: { visibility: 'none' },
+        paint: { 'fill-extrusion-color': kindColour, 'fill-extrusion-height': ['get', 'height'], 'fill-extrusion-opacity': 0.9 } },
+      { id: 'stations', type: 'circle', source: 'stations',
+        paint: {
+          'circle-color': kindColour,
+          'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, 3.5, 14, 7],
+          'circle-stroke-color': '#fff',
+          'circle-stroke-width': 1.2,
+        } },
+      { id: 'stations-picked', type: 'circle', source: 'stations', filter: ['==', ['get', 'id'], ''],
+        paint: { 'circle-color': 'rgba(0,0,0,0)', 'circle-radius': 12, 'circle-stroke-color': '#243b53', 'circle-stroke-width': 3 } },
+      { id: 'here', type: 'circle', source: 'here',
+        paint: { 'circle-color': '#2563eb', 'circle-radius': 7, 'circle-stroke-color': '#fff', 'circle-stroke-width': 3 } },
+      { id: 'town-labels', type: 'symbol', source: 'townLabels', maxzoom: 14,
+        layout: { 'text-field': ['get', 'name'], 'text-font': FONT, 'text-size': 14 },
+        paint: { 'text-color': '#52606d', 'text-halo-color': '#fff', 'text-halo-width': 1.5 } },
+      { id: 'station-labels', type: 'symbol', source: 'stations', minzoom: 13,
+        layout: {
+          'text-field': ['get', 'name'], 'text-font': FONT, 'text-size': 12,
+          'text-offset': [0, 1.1], 'text-anchor': 'top', 'text-max-width': 9,
+        },
+        paint: { 'text-color': '#1f2933', 'text-halo-color': '#fff', 'text-halo-width': 1.5 } },
+    ],
+  };
+
+  const map = new maplibregl.Map({
+    container: 'map',
+    style,
+    bounds: bounds?.length === 4 ? [[bounds[0], bounds[1]], [bounds[2], bounds[3]]] : undefined,
+    center: bounds?.length === 4 ? undefined : [121.55, 29.87],
+    zoom: bounds?.length === 4 ? undefined : 10,
+    fitBoundsOptions: { padding: 20 },
+    localIdeographFontFamily: FONT.join(', '),
+    attributionControl: false,
+    maxPitch: 70,
+  });
+  map.addControl(new maplibregl.NavigationControl({ visualizePitch: true }), 'top-right');
+  const geolocate = new maplibregl.GeolocateControl({
+    positionOptions: { enableHighAccuracy: true, timeout: 15000 },
+    trackUserLocation: false,
+    showUserLocation: false,
+    fitBoundsOptions: { maxZoom: 15 },
+  });
+  map.addControl(geolocate, 'top-right');
+  map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
+
+  const loaded = new Promise((resolve) => map.on('load', resolve));
+
+  // ---- the district's data -----------------------------------------------------------------
+
+  /** Every station of the district (physical ones: online stations have no place on a map). */
+  let stations = [];
+
+  /** Columns' heights in metres by kind: stations stand above their liaison points. */
+  const COLUMN_M = { deputy_liaison_station: 420, member_workstation: 360, liaison_point: 200 };
+
+  /** Small squares around each station (about 60 m a side), extruded in 3D. */
+  function columns(features) {
+    const half = 0.0003;
+    return {
+      type: 'FeatureCollection',
+      features: features.map((f) => {
+        const [x, y] = f.geometry.coordinates;
+        const dx = half / Math.cos((y * Math.PI) / 180);
+        return {
+          type: 'Feature',
+          properties: { id: f.properties.id, kind: f.properties.kind, height: COLUMN_M[f.properties.kind] ?? 200 },
+          geometry: { type: 'Polygon', coordinates: [[[x - dx, y - half], [x + dx, y - half], [x + dx, y + half], [x - dx, y + half], [x - dx, y - half]]] },
+        };
+      }),
+    };
+  }
+
+  async function loadDistrict() {
+    const kindCodes = kinds.map((k) => k.code).join(',');
+    const [areas, grids, list] = await Promise.all([
+      getJSON('/api/v1/areas?level=district,town'),
+      getJSON('/api/v1/grids'),
+      getJSON(`/api/v1/stations?kind=${kindCodes}&limit=50000`),
+      loaded,
+    ]);
+    stations = list.features;
+    const labels = areas.features
+      .filter((f) => f.properties.level === 'town')
+      .map((f) => {
+        const t = config.towns.find((x) => x.code === f.properties.code);
+        return t && { type: 'Feature', properties: { name: t.name }, geometry: { type: 'Point', coordinates: [t.lon, t.lat] } };
+      })
+      .filter(Boolean);
+    map.getSource('towns').setData(areas);
+    map.getSource('townLabels').setData({ type: 'FeatureCollection', features: labels });
+    map.getSource('grids').setData(grids);
+    map.getSource('stations').setData(list);
+    map.getSource('columns').setData(columns(stations));
+    $('map').dataset.stations = String(stations.length);
+    $('map').dataset.grids = String(grids.features.length);
+  }
+
+  // ---- a point: nearest stations and my grid -----------------------------------------------
+
+  let pointRequest = null;
+
+  function stationButton(id, text) {
+    return el('button', { type: 'button', class: 'link', onclick: () => openStation(id, { fly: true }) }, text);
+  }
+
+  function renderNearest(features) {
+    const list = $('nearest');
+    list.replaceChildren(
+      ...features.map((f) => {
+        const p = f.properties;
+        const kind = kinds.find((k) => k.code === p.kind);
+        return el(
+          'li',
+          { 'data-station-id': p.id, 'data-distance-m': String(p.distance_m) },
+          el('span', { class: 'dot', style: `background:${kind?.colour ?? '#7b8794'}` }),
+          stationButton(p.id, p.name),
+          el('span', { class: 'distance' }, formatDistance(p.distance_m)),
+          el('div', { class: 'muted' }, `${p.kind_label} · ${p.address}`),
+          p.reception_text?.length ? el('div', { class: 'reception' }, p.reception_text.join('；')) : null,
+        );
+      }),
+    );
+    if (!features.length) list.append(el('li', { class: 'muted' }, '附近没有站点。'));
+  }
+
+  function renderGrid(answer, error) {
+    const box = $('my-grid');
+    const notice = $('near-boundary');
+    notice.hidden = true;
+    box.hidden = false;
+    if (error) {
+      const near = error.answer?.error?.nearest;
+      box.replaceChildren(
+        el('h3', {}, '您所在的网格'),
+        el('p', { class: 'muted' }, near
+          ? `此处不在任何网格内。最近的网格是${near.name}（${formatDistance(near.distance_m)}）。`
+          : error.message),
+      );
+      map.getSource('mygrid').setData(EMPTY);
+      return;
+    }
+    const p = answer.properties;
+    box.dataset.gridId = p.id;
+    const members = p.members.map((m) => {
+      const next = m.next_sessions?.[0];
+      return el(
+        'li',
+        { 'data-member-id': m.id },
+        memberLine(m),
+        el('div', { class: 'next' }, next
+          ? ['下次接待：', formatSession(next), ' · ', next.station ? stationButton(next.station.id, next.station.name) : '']
+          : el('span', { class: 'muted' }, '暂无接待安排')),
+      );
+    });
+    box.replaceChildren(
+      el('h3', {}, '您所在的网格：', el('span', { class: 'grid-name' }, p.name)),
+      p.town ? el('p', { class: 'muted' }, p.town.name) : null,
+      members.length ? el('ul', { class: 'members' }, members) : el('p', { class: 'muted' }, '此网格暂无代表委员。'),
+      p.station ? el('p', {}, '网格所属站点：', stationButton(p.station.properties.id, p.station.properties.name)) : null,
+    );
+    if (p.near_boundary) {
+      notice.hidden = false;
+      notice.textContent = p.neighbour
+        ? `您离网格边界只有 ${formatDistance(p.edge_distance_m)}，也可能属于相邻的${p.neighbour.name}。`
+        : `您离网格边界只有 ${formatDistance(p.edge_distance_m)}。`;
+    }
+    map.getSource('mygrid').setData(answer);
+  }
+
+  /** Finds the nearest stations and the grid of a WGS84 point, draws lines to them and lists them. */
+  async function locate(lon, lat, { fit = true } = {}) {
+    pointRequest?.abort();
+    const ctl = new AbortController();
+    pointRequest = ctl;
+    const here = $('here');
+    here.hidden = false;
+    here.dataset.state = 'loading';
+    here.dataset.lon = lon.toFixed(6);
+    here.dataset.lat = lat.toFixed(6);
+    $('hint').hidden = true;
+    setStatus('正在查找…');
+    const q = `lon=${lon.toFixed(6)}&lat=${lat.toFixed(6)}`;
+    try {
+      const [nearest, grid] = await Promise.all([
+        getJSON(`/api/v1/stations/nearest?${q}&k=${NEAREST}`, ctl.signal),
+        getJSON(`/api/v1/grids/at?${q}&sessions=1`, ctl.signal).then((g) => [g, null], (e) => {
+          if (e.name === 'AbortError' || e.status !== 404) throw e;
+          return [null, e];
+        }),
+      ]);
+      map.getSource('here').setData({ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [lon, lat] } });
+      map.getSource('lines').setData({
+        type: 'FeatureCollection',
+        features: nearest.features.map((f) => ({
+          type: 'Feature',
+          properties: { id: f.properties.id },
+          geometry: { type: 'LineString', coordinates: [[lon, lat], f.geometry.coordinates] },
+        })),
+      });
+      renderNearest(nearest.features);
+      renderGrid(...grid);
+      $('here-actions').replaceChildren(
+        el('a', { href: `/submit?${q}`, class: 'button' }, '在此处提交意见'),
+      );
+      if (fit && nearest.features.length) {
+        const b = new maplibregl.LngLatBounds([lon, lat], [lon, lat]);
+        for (const f of nearest.features) b.extend(f.geometry.coordinates);
+        map.fitBounds(b, { padding: 60, maxZoom: 16, duration: 600 });
+      }
+      here.dataset.state = 'ready';
+      setStatus('');
+      remember({ lon: lon.toFixed(6), lat: lat.toFixed(6), station: null });
+    } catch (e) {
+      if (e.name === 'AbortError') return;
+      here.dataset.state = 'error';
+      setStatus(`查找失败：${e.message}`, true);
+    }
+  }
+
+  // ---- a station's panel ---------------------------------------------------------------------
+
+  let stationRequest = null;
+
+  async function openStation(id, { fly = false } = {}) {
+    stationRequest?.abort();
+    const ctl = new AbortController();
+    stationRequest = ctl;
+    const panel = $('station');
+    panel.hidden = false;
+    panel.dataset.state = 'loading';
+    panel.dataset.stationId = id;
+    try {
+      const f = await getJSON(`/api/v1/stations/${encodeURIComponent(id)}?sessions=6`, ctl.signal);
+      renderStation(f);
+      map.setFilter('stations-picked', ['==', ['get', 'id'], id]);
+      if (fly) map.flyTo({ center: f.geometry.coordinates, zoom: Math.max(map.getZoom(), 15), duration: 700 });
+      panel.dataset.state = 'ready';
+      remember({ station: id });
+      panel.scrollIntoView({ block: 'nearest' });
+    } catch (e) {
+      if (e.name === 'AbortError') return;
+      panel.dataset.state = 'error';
+      panel.replaceChildren(el('p', { class: 'error' }, `站点无法打开：${e.message}`));
+    }
+  }
+
+  function renderStation(f) {
+    const p = f.properties;
+    const kind = kinds.find((k) => k.code === p.kind);
+    const sessions = p.next_sessions.map((s) =>
+      el('li', {}, el('strong', {}, formatSession(s)), s.theme ? ` ${s.theme}` : '',
+        s.members.length ? el('div', { class: 'muted' }, s.members.map((m) => m.name ?? m.id).join('、')) : null));
+    $('station').replaceChildren(
+      el('button', { type: 'button', class: 'close', 'aria-label': '关闭', onclick: closeStation }, '×'),
+      el('h2', {}, p.name),
+      el('p', {}, el('span', { class: 'tag', style: `border-color:${kind?.colour ?? '#7b8794'}` }, p.kind_label),
+        ` ${p.level_label}级`, p.town ? ` · ${p.town.name}` : '', p.parent_name ? ` · 隶属${p.parent_name}` : ''),
+      el('dl', { class: 'facts' },
+        el('dt', {}, '地址'), el('dd', {}, p.address || '—'),
+        el('dt', {}, '电话'), el('dd', {}, p.phone ? el('a', { href: `tel:${p.phone}` }, p.phone) : '—'),
+        el('dt', {}, '开放时间'), el('dd', {}, p.opening_hours || '—'),
+        el('dt', {}, '接待日'), el('dd', {}, p.reception_text.length ? p.reception_text.join('；') : '预约接待'),
+      ),
+      el('h3', {}, '近期接待'),
+      sessions.length ? el('ul', { class: 'sessions' }, sessions) : el('p', { class: 'muted' }, '暂无接待安排'),
+      el('h3', {}, `驻站代表委员（${p.members.length}）`),
+      p.members.length
+        ? el('ul', { class: 'members' }, p.members.map((m) => el('li', { 'data-member-id': m.id }, memberLine(m))))
+        : el('p', { class: 'muted' }, '暂无'),
+      p.points.length ? el('p', { class: 'muted' }, `联络点：${p.points.map((x) => x.name).join('、')}`) : null,
+      el('div', { class: 'actions' },
+        el('a', { class: 'button', href: `/s/${encodeURIComponent(p.id)}` }, '在此站提交意见'),
+        el('a', { href: p.map_links.amap, target: '_blank', rel: 'noopener', 'data-app': 'amap' }, '高德地图导航'),
+        el('a', { href: p.map_links.baidu, target: '_blank', rel: 'noopener', 'data-app': 'baidu' }, '百度地图导航'),
+      ),
+      el('figure', { class: 'qr' },
+        el('img', { src: `/s/${encodeURIComponent(p.id)}/qr.svg`, alt: `${p.name}的二维码`, width: 120, height: 120, loading: 'lazy' }),
+        el('figcaption', { class: 'muted' }, '扫码在手机上提交意见')),
+    );
+  }
+
+  function closeStation() {
+    stationRequest?.abort();
+    $('station').hidden = true;
+    map.setFilter('stations-picked', ['==', ['get', 'id'], '']);
+    remember({ station: null });
+  }
+
+  // ---- search --------------------------------------------------------------------------------
+
+  let searchRequest = null;
+  const TYPE_LABELS = { station: '站点', town: '街道', grid: '网格', member: '代表委员' };
+
+  async function search(q) {
+    searchRequest?.abort();
+    const out = $('search-results');
+    if (!q.trim()) {
+      out.hidden = true;
+      out.replaceChildren();
+      return;
+    }
+    const ctl = new AbortController();
+    searchRequest = ctl;
+    out.dataset.state = 'loading';
+    try {
+      const answer = await getJSON(`/api/v1/search?q=${encodeURIComponent(q)}&limit=8`, ctl.signal);
+      out.hidden = false;
+      out.dataset.query = answer.query;
+      out.replaceChildren(
+        ...answer.results.map((r) =>
+          el('li', { 'data-result-type': r.type, 'data-result-id': r.id },
+            el('button', { type: 'button', class: 'result', onclick: () => pick(r) },
+              el('span', { class: 'tag' }, TYPE_LABELS[r.type] ?? r.type), ' ', el('strong', {}, r.name),
+              r.detail ? el('span', { class: 'muted' }, ` ${r.detail}`) : ''))),
+      );
+      if (!answer.results.length) out.append(el('li', { class: 'muted' }, `没有找到“${q}”。`));
+      out.dataset.state = 'ready';
+    } catch (e) {
+      if (e.name === 'AbortError') return;
+      out.hidden = false;
+      out.dataset.state = 'error';
+      out.replaceChildren(el('li', { class: 'error' }, e.message));
+    }
+  }
+
+  function pick(r) {
+    if (r.bbox) map.fitBounds([[r.bbox[0], r.bbox[1]], [r.bbox[2], r.bbox[3]]], { padding: 40, duration: 700 });
+    if (r.station && (r.type === 'station' || r.type === 'member')) openStation(r.station, { fly: true });
+    else if (!r.bbox) map.flyTo({ center: [r.lon, r.lat], zoom: 15 });
+  }
+
+  // ---- tracking ------------------------------------------------------------------------------
+
+  async function track(code) {
+    const out = $('track-result');
+    out.dataset.state = 'loading';
+    const digits = code.replace(/[\s-]/g, '');
+    try {
+      const o = await getJSON(`/api/v1/issues/${encodeURIComponent(digits)}`);
+      out.replaceChildren(
+        el('p', {}, el('strong', { 'data-field': 'status', 'data-value': o.status }, o.status_label), ` · ${o.category_label}`),
+        el('p', {}, o.title),
+        o.reply ? el('blockquote', {}, o.reply) : null,
+        el('ol', { class: 'history' }, o.history.map((s) =>
+          el('li', {}, `${formatTime(s.at)} ${config.statuses[s.to] ?? s.to}`, s.note ? el('span', { class: 'muted' }, ` ${s.note}`) : ''))),
+        el('a', { href: `/track/${encodeURIComponent(o.tracking_code)}` }, o.status === 'replied' ? '评价答复' : '查看详情'),
+      );
+      out.dataset.state = 'ready';
+      out.dataset.code = o.tracking_code;
+    } catch (e) {
+      out.dataset.state = 'error';
+      out.replaceChildren(el('p', { class: 'error' }, e.message));
+    }
+  }
+
+  // ---- layers and 3D -------------------------------------------------------------------------
+
+  function applyLayers() {
+    const boxes = [...document.querySelectorAll('#layers input[data-layer]')];
+    const on = (name) => boxes.some((b) => b.dataset.layer === name && b.checked);
+    const vis = (v) => (v ? 'visible' : 'none');
+    map.setLayoutProperty('towns-fill', 'visibility', vis(on('towns')));
+    map.setLayoutProperty('towns-line', 'visibility', vis(on('towns')));
+    map.setLayoutProperty('town-labels', 'visibility', vis(on('towns')));
+    map.setLayoutProperty('grids-line', 'visibility', vis(on('grids')));
+    map.setLayoutProperty('opinions', 'visibility', vis(on('opinions')));
+    const shown = boxes.filter((b) => b.dataset.layer === 'stations' && b.checked).map((b) => b.dataset.kind);
+    const filter = ['in', ['get', 'kind'], ['literal', shown]];
+    for (const id of ['stations', 'station-labels', 'columns']) map.setFilter(id, filter);
+  }
+
+  function setTilt(on) {
+    const b = $('tilt');
+    b.setAttribute('aria-pressed', String(on));
+    map.setLayoutProperty('columns', 'visibility', on ? 'visible' : 'none');
+    map.easeTo({ pitch: on ? 55 : 0, bearing: on ? -20 : 0, duration: 800 });
+  }
+
+  // ---- the page's state in its URL -----------------------------------------------------------
+
+  function remember(change) {
+    const url = new URL(location.href);
+    for (const [k, v] of Object.entries(change)) {
+      if (v === null) url.searchParams.delete(k);
+      else url.searchParams.set(k, v);
+    }
+    history.replaceState(null, '', url);
+  }
+
+  // ---- wiring ----------------------------------------------------------------------------------
+
+  map.on('click', (e) => {
+    const hit = map.queryRenderedFeatures(e.point, { layers: ['stations'] })[0];
+    if (hit) openStation(hit.properties.id);
+    else locate(e.lngLat.lng, e.lngLat.lat, { fit: false });
+  });
+  map.on('mouseenter', 'stations', () => { map.getCanvas().style.cursor = 'pointer'; });
+  map.on('mouseleave', 'stations', () => { map.getCanvas().style.cursor = ''; });
+  geolocate.on('geolocate', (pos) => locate(pos.coords.longitude, pos.coords.latitude));
+  geolocate.on('error', (e) => setStatus(`无法定位：${e.message ?? '请允许浏览器使用位置'}`, true));
+
+  let typing = null;
+  $('search').addEventListener('input', (e) => {
+    clearTimeout(typing);
+    typing = setTimeout(() => search(e.target.value), 250);
+  });
+  $('search-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    clearTimeout(typing);
+    search($('search').value);
+  });
+  $('track-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    track($('track-code').value);
+  });
+  for (const box of document.querySelectorAll('#layers input[data-layer]')) box.addEventListener('change', applyLayers);
+  $('tilt').addEventListener('click', () => setTilt($('tilt').getAttribute('aria-pressed') !== 'true'));
+
+  (async () => {
+    try {
+      setStatus('正在加载地图…');
+      await loadDistrict();
+      applyLayers();
+      await new Promise((resolve) => map.once('idle', resolve));
+      setStatus('');
+      body.dataset.state = 'ready';
+      performance.mark('map-ready');
+      const asked = new URL(location.href).searchParams;
+      const [lon, lat] = [Number(asked.get('lon')), Number(asked.get('lat'))];
+      if (asked.has('lon') && Number.isFinite(lon) && Number.isFinite(lat)) locate(lon, lat);
+      if (asked.get('station')) openStation(asked.get('station'), { fly: !asked.has('lon') });
+    } catch (e) {
+      body.dataset.state = 'error';
+      setStatus(`地图无法加载：${e.message}`, true);
+    }
+  })();
+})();
