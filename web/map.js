@@ -478,7 +478,8 @@
       out.dataset.code = o.tracking_code;
     } catch (e) {
       out.dataset.state = 'error';
-      out.replaceChildren(el('p', { class: 'error' }, e.message));
+      const known = { 404: `没有查询码为 ${code.trim()} 的意见，请核对后再试。`, 400: '查询码是 16 位数字，如 1234-5678-9012-3456。' };
+      out.replaceChildren(el('p', { class: 'error' }, known[e.status] ?? e.message));
     }
   }
 

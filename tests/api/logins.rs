@@ -75,7 +75,7 @@ async fn staff_log_in_and_work_an_opinion_through_the_pages() {
     assert_eq!(res.status().as_u16(), 403, "a login form without its CSRF token is refused");
     let res = app.client.post(format!("{}/login", app.base)).form(&[("username", "li.hua")]).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 400, "a form missing a field gets a readable page");
-    assert!(res.text().await.unwrap().contains("返回首页"));
+    assert!(res.text().await.unwrap().contains("返回地图"));
     let (status, page) = app.log_in("li.hua", "wrong password!").await;
     assert_eq!(status, 401);
     assert!(page.contains("role=\"alert\""));

@@ -149,3 +149,36 @@ async fn a_located_citizen_sees_the_nearest_stations_their_grid_member_and_finds
         assert_screenshot(&serde_json::json!({ "screenshot": shot }), 20_000);
     }
 }
+
+#[tokio::test]
+async fn a_citizen_submits_from_a_point_on_the_map_and_tracks_it_there() {
+    let app = TestApp::with_sample().await;
+    let title = "红绿灯坏了（地图）";
+    let shown = playwright("map-submit", &app.base, &[("TITLE", title)]).await;
+
+    // The form got the clicked point, and the opinion is stored there with that title.
+    assert_eq!(shown["form"]["lon"], shown["clicked"]["lon"], "{shown}");
+    assert_eq!(shown["form"]["lat"], shown["clicked"]["lat"], "{shown}");
+    let code = shown["code"].as_str().unwrap();
+    let (status, opinion) = app.get(&format!("/api/v1/issues/{code}")).await;
+    assert_eq!(status, 200, "{opinion}");
+    assert_eq!(opinion["title"], title);
+    assert_eq!(opinion["category"], "roads");
+    let stored = app.state.service.opinion_by_code(code).await.unwrap();
+    let clicked: (f64, f64) = (
+        shown["clicked"]["lon"].as_str().unwrap().parse().unwrap(),
+        shown["clicked"]["lat"].as_str().unwrap().parse().unwrap(),
+    );
+    let at = stored.submission.location;
+    assert!((at.lon() - clicked.0).abs() < 1e-6 && (at.lat() - clicked.1).abs() < 1e-6, "{at:?} vs {clicked:?}");
+
+    // Tracked from the map: the API's status, the title, a link to the rating page.
+    assert_eq!(shown["tracked"]["status"], opinion["status"]);
+    let text = shown["tracked"]["text"].as_str().unwrap();
+    assert!(text.contains(opinion["status_label"].as_str().unwrap()) && text.contains(title), "{text}");
+    assert_eq!(shown["tracked"]["link"], format!("/track/{code}"));
+    assert!(!shown["unknown"].as_str().unwrap().trim().is_empty(), "an unknown code says so: {shown}");
+
+    assert_only_this_server(&shown, &app.base);
+    assert_screenshot(&shown, 20_000);
+}
