@@ -9,8 +9,8 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use crate::domain::names::{NameKey, NameMatch, NameQuery};
 use crate::domain::schedule::{self, Session};
 use crate::domain::{
-    AdminArea, AreaCode, AreaLevel, Body, Category, GridArea, GridId, Level, LonLat, Member, MemberId, Routing,
-    Station, StationId, StationKind,
+    AdminArea, AreaCode, AreaLevel, Body, Category, GridArea, GridId, Level, LonLat, MapLayer, Member, MemberId,
+    Routing, Station, StationId, StationKind,
 };
 use crate::spatial::{BBox, PointIndex, PolygonIndex};
 
@@ -21,6 +21,8 @@ pub struct CatalogData {
     pub members: Vec<Member>,
     pub grids: Vec<GridArea>,
     pub areas: Vec<AdminArea>,
+    /// Imported map layers (rivers, public services, …), by name.
+    pub layers: Vec<MapLayer>,
 }
 
 /// How close to a grid edge (metres) a point must be for the answer to name the neighbour too.
@@ -116,6 +118,7 @@ pub struct Catalog {
     town_index: PolygonIndex,
     /// Every searchable name (stations by name and address, towns, grids, members) with what it names.
     names: Vec<(NameKey, Named)>,
+    layers: Vec<MapLayer>,
 }
 
 /// What a searchable name belongs to, by position in the catalog's slices.
@@ -188,7 +191,8 @@ impl Catalog {
         data.members.sort_by(|a, b| a.id.cmp(&b.id));
         data.grids.sort_by(|a, b| a.id.cmp(&b.id));
         data.areas.sort_by(|a, b| a.code.cmp(&b.code));
-        let CatalogData { stations, members, grids, areas } = data;
+        data.layers.sort_by(|a, b| a.name.cmp(&b.name));
+        let CatalogData { stations, members, grids, areas, layers } = data;
 
         let station_pos = positions(&stations, |s| &s.id);
         let member_pos = positions(&members, |m| &m.id);
@@ -250,7 +254,17 @@ impl Catalog {
             towns,
             town_index,
             names,
+            layers,
         }
+    }
+
+    /// Imported map layers, by name.
+    pub fn layers(&self) -> &[MapLayer] {
+        &self.layers
+    }
+
+    pub fn layer(&self, name: &str) -> Option<&MapLayer> {
+        self.layers.binary_search_by(|l| l.name.as_str().cmp(name)).ok().map(|i| &self.layers[i])
     }
 
     /// Stations, towns, grid areas and members whose name `query` meets (as written, in full

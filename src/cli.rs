@@ -60,13 +60,23 @@ pub enum Command {
     ///   id, lon, lat, category (a code), status (a status code, or open = registered,
     ///   resolved = closed), satisfaction (1-5 or empty), created_at, resolved_at (RFC 3339);
     ///   optional registered_at, replied_at, due_date. Each is routed by its position.
+    ///
+    /// layer NAME FILE (a map layer: rivers, public services, livelihood projects, …; replaces
+    ///   the layer NAME, which is 1-40 of a-z 0-9 _ -): any GeoJSON geometries (or CSV with
+    ///   lon/lat or wkt), every property kept and shown when the feature is clicked; `name`
+    ///   (or 名称/title) labels it. --title names the layer in the map's switcher.
     #[command(verbatim_doc_comment)]
     Import {
         /// What the file holds.
-        #[arg(value_parser = ["stations", "members", "grids", "areas", "issues"])]
+        #[arg(value_parser = ["stations", "members", "grids", "areas", "issues", "layer"])]
         kind: String,
-        /// The file to read.
+        /// The file to read (for `layer`: the layer's name, then the file).
         file: PathBuf,
+        /// For `layer`: the file to read.
+        layer_file: Option<PathBuf>,
+        /// For `layer`: its title on the map (default: its name).
+        #[arg(long)]
+        title: Option<String>,
         /// Coordinate system of the file's positions.
         #[arg(long, default_value = "wgs84", value_parser = ["wgs84", "gcj02", "bd09"])]
         crs: String,
@@ -175,7 +185,24 @@ fn read_password() -> anyhow::Result<String> {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(config) => serve(&cli.db, &config).await,
-        Command::Import { kind, file, crs } if kind == "issues" => {
+        Command::Import { kind, file: name, layer_file, title, crs } if kind == "layer" => {
+            let Some(file) = layer_file else {
+                anyhow::bail!("usage: liaison import layer NAME FILE [--title TITLE] [--crs CRS]");
+            };
+            let name = name.to_string_lossy().into_owned();
+            let service = open_service(&cli.db).await?;
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let features = service
+                .import_layer(&name, title.as_deref().unwrap_or(&name), &bytes, crs.parse()?)
+                .await
+                .with_context(|| format!("{} was not imported (nothing was written)", file.display()))?;
+            println!("{}: layer {name} with {features} features", file.display());
+            Ok(())
+        }
+        Command::Import { layer_file: Some(_), .. } => {
+            anyhow::bail!("only `import layer NAME FILE` takes two arguments")
+        }
+        Command::Import { kind, file, crs, .. } if kind == "issues" => {
             let service = open_service(&cli.db).await?;
             let crs: Crs = crs.parse()?;
             let reader = std::fs::File::open(&file).with_context(|| format!("cannot read {}", file.display()))?;
@@ -199,7 +226,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Import { kind, file, crs } => {
+        Command::Import { kind, file, crs, .. } => {
             let service = open_service(&cli.db).await?;
             let kind: Kind = kind.parse().map_err(anyhow::Error::msg)?;
             let crs: Crs = crs.parse()?;
@@ -343,8 +370,13 @@ async fn open_service(db: &DbConfig) -> anyhow::Result<Service> {
 /// Writes `n` sample opinions as an issues CSV, with a progress bar.
 fn write_sample_issues(path: &std::path::Path, n: u64) -> anyhow::Result<()> {
     let s = crate::sample::generate();
-    let catalog =
-        Catalog::build(CatalogData { stations: s.stations, members: s.members, grids: s.grids, areas: s.areas });
+    let catalog = Catalog::build(CatalogData {
+        stations: s.stations,
+        members: s.members,
+        grids: s.grids,
+        areas: s.areas,
+        layers: Vec::new(),
+    });
     let mut w = csv::Writer::from_writer(std::io::BufWriter::new(std::fs::File::create(path)?));
     w.write_record(issues::ISSUE_HEADER)?;
     let bar = progress_bar(&format!("writing {}", path.display()));

@@ -180,11 +180,11 @@
   let stations = [];
 
   /** Columns' heights in metres by kind: stations stand above their liaison points. */
-  const COLUMN_M = { deputy_liaison_station: 420, member_workstation: 360, liaison_point: 200 };
+  const COLUMN_M = { deputy_liaison_station: 1600, member_workstation: 1300, liaison_point: 700 };
 
-  /** Small squares around each station (about 60 m a side), extruded in 3D. */
+  /** Squares around each station (about 130 m a side), extruded in 3D. */
   function columns(features) {
-    const half = 0.0003;
+    const half = 0.0006;
     return {
       type: 'FeatureCollection',
       features: features.map((f) => {
@@ -485,6 +485,69 @@
 
   // ---- layers and 3D -------------------------------------------------------------------------
 
+  /** Colours of imported layers, in the order /api/v1/layers lists them. */
+  const PALETTE = ['#0e7490', '#7c3aed', '#15803d', '#b45309', '#be185d', '#1d4ed8'];
+  const AREAS = ['in', ['geometry-type'], ['literal', ['Polygon', 'MultiPolygon']]];
+  const LINES = ['in', ['geometry-type'], ['literal', ['LineString', 'MultiLineString']]];
+  const POINTS = ['in', ['geometry-type'], ['literal', ['Point', 'MultiPoint']]];
+  const LABEL = ['coalesce', ['get', 'name'], ['get', '名称'], ['get', 'title'], ''];
+  /** Map layer ids of each imported layer drawn so far, by its name. */
+  const drawn = new Map();
+
+  /** One switch per imported layer (rivers, public services, …), each with its colour as legend. */
+  async function loadImportedLayers() {
+    const { layers } = await getJSON('/api/v1/layers');
+    layers.forEach((l, i) => {
+      const colour = PALETTE[i % PALETTE.length];
+      const item = el('li', { 'data-layer-name': l.name, 'data-kind': l.kind });
+      const box = el('input', { type: 'checkbox', 'data-imported': l.name, onchange: (e) => showImported(l, colour, e.target.checked, item) });
+      item.append(el('label', {}, box, el('span', { class: `swatch ${l.kind}`, style: `--c:${colour}` }), l.title,
+        el('span', { class: 'muted' }, `（${l.features}）`)));
+      $('layer-list').append(item);
+    });
+    $('layer-list').dataset.imported = String(layers.length);
+  }
+
+  async function showImported(l, colour, on, item) {
+    if (!drawn.has(l.name)) {
+      if (!on) return;
+      item.dataset.state = 'loading';
+      try {
+        const data = await getJSON(`/api/v1/layers/${encodeURIComponent(l.name)}`);
+        const source = `layer:${l.name}`;
+        map.addSource(source, { type: 'geojson', data });
+        const ids = [`${source}:fill`, `${source}:line`, `${source}:point`, `${source}:label`];
+        map.addLayer({ id: ids[0], type: 'fill', source, filter: AREAS, paint: { 'fill-color': colour, 'fill-opacity': 0.22 } }, 'lines');
+        map.addLayer({ id: ids[1], type: 'line', source, filter: ['!', POINTS],
+          paint: { 'line-color': colour, 'line-width': ['case', LINES, 3.5, 1.5] } }, 'lines');
+        map.addLayer({ id: ids[2], type: 'circle', source, filter: POINTS,
+          paint: { 'circle-color': colour, 'circle-radius': 5.5, 'circle-stroke-color': '#fff', 'circle-stroke-width': 1.5 } }, 'lines');
+        map.addLayer({ id: ids[3], type: 'symbol', source, minzoom: 12,
+          layout: { 'text-field': LABEL, 'text-font': FONT, 'text-size': 12, 'symbol-placement': 'point', 'text-offset': [0, 1], 'text-anchor': 'top' },
+          paint: { 'text-color': colour, 'text-halo-color': '#fff', 'text-halo-width': 1.5 } });
+        drawn.set(l.name, ids);
+        item.dataset.features = String(data.features.length);
+      } catch (e) {
+        item.dataset.state = 'error';
+        setStatus(`图层${l.title}无法加载：${e.message}`, true);
+        return;
+      }
+    }
+    for (const id of drawn.get(l.name)) map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
+    item.dataset.state = on ? 'ready' : 'hidden';
+  }
+
+  /** A popup of an imported feature's properties (as imported, at most twelve). */
+  function showFeature(f, at) {
+    const name = f.layer.id.split(':')[1];
+    const props = Object.entries(f.properties).slice(0, 12);
+    const node = el('div', { class: 'layer-popup', 'data-layer-name': name },
+      el('dl', {}, props.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, typeof v === 'object' ? JSON.stringify(v) : String(v))])),
+      el('button', { type: 'button', class: 'link', onclick: () => { popup.remove(); locate(at.lng, at.lat); } }, '查找此处最近的站点'));
+    popup.setLngLat(at).setDOMContent(node).addTo(map);
+  }
+  const popup = new maplibregl.Popup({ closeButton: true, maxWidth: '18rem' });
+
   function applyLayers() {
     const boxes = [...document.querySelectorAll('#layers input[data-layer]')];
     const on = (name) => boxes.some((b) => b.dataset.layer === name && b.checked);
@@ -503,6 +566,9 @@
     const b = $('tilt');
     b.setAttribute('aria-pressed', String(on));
     map.setLayoutProperty('columns', 'visibility', on ? 'visible' : 'none');
+    // In 3D the columns stand for the stations; the flat dots would float over their feet.
+    map.setPaintProperty('stations', 'circle-opacity', on ? 0 : 1);
+    map.setPaintProperty('stations', 'circle-stroke-opacity', on ? 0 : 1);
     map.easeTo({ pitch: on ? 55 : 0, bearing: on ? -20 : 0, duration: 800 });
   }
 
@@ -521,9 +587,13 @@
 
   map.on('click', (e) => {
     const hit = map.queryRenderedFeatures(e.point, { layers: ['stations'] })[0];
-    if (hit) openStation(hit.properties.id);
-    else locate(e.lngLat.lng, e.lngLat.lat, { fit: false });
+    if (hit) return openStation(hit.properties.id);
+    const imported = [...drawn.values()].flat().filter((id) => !id.endsWith(':label') && map.getLayoutProperty(id, 'visibility') !== 'none');
+    const feature = imported.length ? map.queryRenderedFeatures(e.point, { layers: imported })[0] : null;
+    if (feature) return showFeature(feature, e.lngLat);
+    return locate(e.lngLat.lng, e.lngLat.lat, { fit: false });
   });
+  map.on('pitchend', () => { $('map').dataset.pitch = map.getPitch().toFixed(1); });
   map.on('mouseenter', 'stations', () => { map.getCanvas().style.cursor = 'pointer'; });
   map.on('mouseleave', 'stations', () => { map.getCanvas().style.cursor = ''; });
   geolocate.on('geolocate', (pos) => locate(pos.coords.longitude, pos.coords.latitude));
@@ -549,7 +619,7 @@
   (async () => {
     try {
       setStatus('正在加载地图…');
-      await loadDistrict();
+      await Promise.all([loadDistrict(), loadImportedLayers()]);
       applyLayers();
       await new Promise((resolve) => map.once('idle', resolve));
       setStatus('');

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod area;
 pub mod ids;
+pub mod layer;
 pub mod location;
 pub mod member;
 pub mod names;
@@ -14,6 +15,7 @@ pub mod vocab;
 pub use access::{Principal, Scope};
 pub use area::{check_multipolygon, AdminArea, GeometryError, GridArea};
 pub use ids::{AreaCode, GridId, IdError, MemberId, StationId};
+pub use layer::{LayerError, LayerFeature, LayerKind, LayerName, MapLayer};
 pub use location::{LocationError, LonLat};
 pub use member::{Member, MemberError};
 pub use opinion::{

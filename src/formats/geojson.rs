@@ -125,6 +125,8 @@ pub enum GeometryKind {
     Point,
     Polygon,
     MultiPolygon,
+    /// Any geometry but a collection (an imported layer's).
+    Any,
 }
 
 /// OpenAPI schemas of the GeoJSON written here (RFC 7946), one per concrete kind of feature: see
@@ -159,6 +161,18 @@ pub mod schema {
             GeometryKind::Point => ("Point", position()),
             GeometryKind::Polygon => ("Polygon", array_of(ring(), Some(1), None)),
             GeometryKind::MultiPolygon => ("MultiPolygon", array_of(array_of(ring(), Some(1), None), None, None)),
+            GeometryKind::Any => {
+                let kinds = ["Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"];
+                return ObjectBuilder::new()
+                    .property(
+                        "type",
+                        ObjectBuilder::new().schema_type(SchemaType::new(Type::String)).enum_values(Some(kinds)),
+                    )
+                    .required("type")
+                    .property("coordinates", ArrayBuilder::new().description(Some("positions nested as `type` says")))
+                    .required("coordinates")
+                    .into();
+            }
         };
         ObjectBuilder::new()
             .property("type", constant(name))

@@ -8,6 +8,7 @@ pub mod batch;
 pub mod client_ip;
 pub mod error;
 pub mod grids;
+pub mod layers;
 pub mod members;
 pub mod metrics;
 pub mod open311;
@@ -84,6 +85,7 @@ pub fn app(
         .merge(stations::router())
         .merge(grids::router())
         .merge(search::router())
+        .merge(layers::router())
         .merge(batch::router())
         .merge(areas::router())
         .merge(analytics::router())

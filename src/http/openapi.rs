@@ -7,7 +7,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{analytics, areas, batch, grids, members, opinions, search, staff, stations, tiles};
+use super::{analytics, areas, batch, grids, layers, members, opinions, search, staff, stations, tiles};
 
 /// The definitions of the numbers, as `crate::analytics` documents them.
 pub const DEFINITIONS: &str = "Numbers for a window [from, to). The submitted group: opinions submitted in the window, in their state now. \
@@ -39,6 +39,8 @@ A rate with a zero denominator is null, never 0. count = open + resolved + rejec
         batch::grids_at,
         batch::nearest,
         areas::list,
+        layers::list,
+        layers::one,
         members::one,
         opinions::submit,
         opinions::track,
@@ -73,6 +75,7 @@ A rate with a zero denominator is null, never 0. count = open + resolved + rejec
         (name = "service", description = "Health"),
         (name = "stations", description = "Stations, workstations, liaison points and online stations"),
         (name = "grids", description = "Grid areas (网格) and who is responsible for a place"),
+        (name = "layers", description = "Map layers imported by the operator: rivers, public services, livelihood projects"),
         (name = "areas", description = "Administrative areas"),
         (name = "members", description = "Deputies and CPPCC members"),
         (name = "opinions", description = "The citizens' side of the opinion loop"),

@@ -7,6 +7,7 @@ pub mod issues;
 use std::collections::HashSet;
 
 use crate::catalog::CatalogData;
+use crate::domain::{LayerFeature, LayerName, MapLayer};
 use crate::formats::records::{parse_area, parse_grid, parse_member, parse_station};
 use crate::formats::{read_rows, FormatError, Kind, Place, Row};
 use crate::spatial::Crs;
@@ -19,6 +20,8 @@ pub enum ImportError {
     Format(#[from] FormatError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Layer(#[from] crate::domain::LayerError),
     #[error("{place}, field \"id\": {id:?} appears twice in the file (first at {first})")]
     Duplicate { place: Place, first: Place, id: String },
 }
@@ -40,8 +43,23 @@ pub fn parse_batch(kind: Kind, bytes: &[u8], crs: Crs) -> Result<(Batch, Vec<Pla
     Ok((batch, places))
 }
 
+/// Reads `bytes` (GeoJSON, or CSV with `lon`/`lat` or `wkt`; positions in `crs`) as the map
+/// layer `name`: every record a feature with its geometry and the file's other fields.
+pub fn parse_layer(name: &str, title: &str, bytes: &[u8], crs: Crs) -> Result<MapLayer, ImportError> {
+    let name = LayerName::new(name)?;
+    let features = read_rows(bytes, crs)?
+        .into_iter()
+        .map(|row| match row.geometry {
+            Some(geometry) => Ok(LayerFeature { geometry, properties: row.fields }),
+            None => Err(FormatError::record(row.place, Some("geometry"), "a layer's feature needs a geometry")),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(MapLayer::new(name, title, features)?)
+}
+
 fn ids_of(batch: &Batch) -> Vec<String> {
     match batch {
+        Batch::Layer(l) => vec![l.name.to_string()],
         Batch::Areas(v) => v.iter().map(|a| a.code.to_string()).collect(),
         Batch::Stations(v) => v.iter().map(|s| s.id.to_string()).collect(),
         Batch::Members(v) => v.iter().map(|m| m.id.to_string()).collect(),
@@ -97,7 +115,7 @@ pub fn check_references(batch: &Batch, places: &[Place], known: &CatalogData) ->
                 }
             }
         }
-        Batch::Areas(_) => {}
+        Batch::Areas(_) | Batch::Layer(_) => {}
     }
     Ok(())
 }
@@ -109,6 +127,7 @@ fn absorb(known: &mut CatalogData, batch: &Batch) {
         Batch::Stations(v) => known.stations.extend(v.iter().cloned()),
         Batch::Members(v) => known.members.extend(v.iter().cloned()),
         Batch::Grids(v) => known.grids.extend(v.iter().cloned()),
+        Batch::Layer(l) => known.layers.push(l.clone()),
     }
 }
 

@@ -30,6 +30,16 @@ impl Service {
         Ok(report)
     }
 
+    /// Imports the map layer `name` from a file (replacing a stored layer of that name), then
+    /// swaps in the new catalog. Answers the layer's feature count.
+    pub async fn import_layer(&self, name: &str, title: &str, bytes: &[u8], crs: Crs) -> Result<usize> {
+        let layer = crate::import::parse_layer(name, title, bytes, crs)?;
+        let features = layer.features.len();
+        self.store.write(&[Batch::Layer(layer)], &|_| {}).await?;
+        self.reload_if_changed().await?;
+        Ok(features)
+    }
+
     /// Imports opinions from another system's CSV, routed by the current catalog; all or nothing.
     pub async fn import_opinions<R: std::io::Read + Send + 'static>(
         &self,
@@ -59,7 +69,13 @@ impl Service {
             return Ok(false);
         }
         let s = crate::sample::generate();
-        let data = CatalogData { stations: s.stations, members: s.members, grids: s.grids, areas: s.areas };
+        let data = CatalogData {
+            stations: s.stations,
+            members: s.members,
+            grids: s.grids,
+            areas: s.areas,
+            layers: Vec::new(),
+        };
         let batches = [
             Batch::Areas(data.areas.clone()),
             Batch::Stations(data.stations.clone()),

@@ -142,6 +142,21 @@ impl Lookups {
         Ok(views::station_detail(&self.catalog, station, self.now, sessions, crs))
     }
 
+    /// Every imported map layer, by name.
+    pub fn layers(&self) -> views::LayerList<'_> {
+        views::LayerList { layers: self.catalog.layers().iter().map(views::layer_summary).collect() }
+    }
+
+    /// The features of the layer `name`, positions in `crs`.
+    pub fn layer(
+        &self,
+        name: &str,
+        crs: Crs,
+    ) -> Result<crate::formats::geojson::FeatureCollection<views::LayerFeatureOut<'_>>> {
+        let layer = self.catalog.layer(name).ok_or_else(|| ServiceError::not_found("layer", name))?;
+        Ok(views::layer_features(layer, crs))
+    }
+
     /// Grid areas, optionally those meeting a box.
     pub fn grids(&self, bbox: Option<&BBox>, crs: Crs) -> FeatureCollection<Feature<'_, GridProperties<'_>>> {
         FeatureCollection::new(self.catalog.grids_in(bbox).into_iter().map(|g| views::grid_feature(g, crs)).collect())

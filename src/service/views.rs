@@ -11,7 +11,7 @@ use crate::domain::schedule::{summarize_zh, Session};
 use crate::domain::{
     AdminArea, AreaCode, AreaLevel, Body, GridArea, GridId, Level, Member, MemberId, Station, StationId, StationKind,
 };
-use crate::formats::geojson::{Feature, Shape};
+use crate::formats::geojson::{Feature, FeatureCollection, Shape};
 use crate::formats::records::{AreaProperties, GridProperties, MemberProperties, StationProperties};
 use crate::spatial::Crs;
 
@@ -416,6 +416,55 @@ pub fn grid_at_view<'a>(
     Feature::new(view, Shape::Area(&grid.geometry), crs)
 }
 
+/// An imported map layer, as the map's layer switcher lists it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LayerSummary<'a> {
+    #[schema(value_type = String)]
+    pub name: &'a crate::domain::LayerName,
+    pub title: &'a str,
+    pub kind: crate::domain::LayerKind,
+    pub features: usize,
+}
+
+/// Every imported map layer, by name.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LayerList<'a> {
+    pub layers: Vec<LayerSummary<'a>>,
+}
+
+pub fn layer_summary(l: &crate::domain::MapLayer) -> LayerSummary<'_> {
+    LayerSummary { name: &l.name, title: &l.title, kind: l.kind(), features: l.features.len() }
+}
+
+/// A feature of an imported layer: the file's properties as they were, the geometry in the
+/// answer's CRS (7 decimals).
+#[derive(Debug, Serialize)]
+pub struct LayerFeatureOut<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    pub properties: &'a serde_json::Map<String, serde_json::Value>,
+    pub geometry: geojson::Geometry,
+}
+
+/// The features of `layer`, positions in `crs`.
+pub fn layer_features(layer: &crate::domain::MapLayer, crs: Crs) -> FeatureCollection<LayerFeatureOut<'_>> {
+    use crate::formats::geojson::round7;
+    use geo::MapCoords;
+    FeatureCollection::new(
+        layer
+            .features
+            .iter()
+            .map(|f| {
+                let g = f.geometry.map_coords(|c| {
+                    let (x, y) = crs.from_wgs84(c.x, c.y);
+                    geo::Coord { x: round7(x), y: round7(y) }
+                });
+                LayerFeatureOut { kind: "Feature", properties: &f.properties, geometry: geojson::Geometry::from(&g) }
+            })
+            .collect(),
+    )
+}
+
 /// Schema-only types for the GeoJSON these views are answered in (see [`crate::feature_schema`]).
 pub mod schema {
     use super::{AreaView, GridAtView, StationDetail, StationView};
@@ -439,6 +488,22 @@ pub mod schema {
         "The grid holding a point, with its members, station, town and how near its edge the point is"
     );
     crate::feature_schema!(AreaFeature: AreaView, MultiPolygon, "An administrative area");
+    crate::feature_schema!(LayerFeature: LayerProperties, Any, "A feature of an imported map layer");
+    crate::collection_schema!(LayerCollection: LayerFeature, "The features of an imported map layer");
+
+    /// An imported feature's properties: the file's own, as they were.
+    pub struct LayerProperties;
+
+    impl utoipa::PartialSchema for LayerProperties {
+        fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+            utoipa::openapi::schema::ObjectBuilder::new()
+                .description(Some("The imported file's properties of the feature, as they were"))
+                .additional_properties(Some(utoipa::openapi::schema::AdditionalProperties::FreeForm(true)))
+                .into()
+        }
+    }
+
+    impl utoipa::ToSchema for LayerProperties {}
     crate::collection_schema!(AreaCollection: AreaFeature, "Administrative areas");
 }
 

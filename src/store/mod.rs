@@ -10,8 +10,8 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use crate::catalog::CatalogData;
 use crate::domain::OpinionFact;
 use crate::domain::{
-    AdminArea, AuditEntry, Category, GridArea, GridId, LonLat, Member, NewOpinion, Opinion, Principal, Routing, Stars,
-    Station, StationId, Status, TrackingCode,
+    AdminArea, AuditEntry, Category, GridArea, GridId, LonLat, MapLayer, Member, NewOpinion, Opinion, Principal,
+    Routing, Stars, Station, StationId, Status, TrackingCode,
 };
 use crate::spatial::BBox;
 
@@ -69,6 +69,8 @@ pub enum Batch {
     Stations(Vec<Station>),
     Members(Vec<Member>),
     Grids(Vec<GridArea>),
+    /// One map layer, replacing the stored layer of its name.
+    Layer(MapLayer),
 }
 
 impl Batch {
@@ -78,6 +80,7 @@ impl Batch {
             Batch::Stations(v) => v.len(),
             Batch::Members(v) => v.len(),
             Batch::Grids(v) => v.len(),
+            Batch::Layer(_) => 1,
         }
     }
 

@@ -142,7 +142,7 @@ fn page(bounds: Option<String>, (stations, members, grids): (usize, usize, usize
                         }
                         details #layers open {
                             summary { "图层" }
-                            ul.layers {
+                            ul.layers #layer-list {
                                 li { label { input type="checkbox" data-layer="towns" checked; span.swatch.area {} "街道（镇）" } }
                                 li { label { input type="checkbox" data-layer="grids" checked; span.swatch.grid {} "网格" } }
                                 @for (kind, colour) in KIND_COLOURS {
@@ -152,7 +152,7 @@ fn page(bounds: Option<String>, (stations, members, grids): (usize, usize, usize
                                         (kind.label_zh())
                                     } }
                                 }
-                                li { label { input type="checkbox" data-layer="opinions"; span.swatch.opinion {} "群众意见（约 100 米格）" } }
+                                li { label { input type="checkbox" data-layer="opinions"; span.swatch.opinion {} "群众意见（约 100 米格，放大后显示）" } }
                             }
                             div.row3d {
                                 button #tilt type="button" aria-pressed="false" { "3D 视角" }

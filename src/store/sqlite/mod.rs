@@ -17,8 +17,8 @@ use chrono::{DateTime, FixedOffset};
 use super::{Batch, FactSink, OpinionFilter, Progress, RecordSource, Store, StoreError, UserRecord, WriteReport};
 use crate::catalog::CatalogData;
 use crate::domain::{
-    AdminArea, AuditEntry, GridArea, LonLat, Member, NewOpinion, Opinion, Principal, ReceptionRule, Routing, Station,
-    TrackingCode,
+    AdminArea, AuditEntry, GridArea, LayerFeature, LonLat, MapLayer, Member, NewOpinion, Opinion, Principal,
+    ReceptionRule, Routing, Station, TrackingCode,
 };
 
 /// SQLite store over one database file.
@@ -145,6 +145,44 @@ fn area_from_row(row: &SqliteRow) -> Result<AdminArea, StoreError> {
     })
 }
 
+/// A layer's features as stored: a JSON array of GeoJSON Features (WGS84).
+fn layer_features_text(layer: &MapLayer) -> String {
+    let features: Vec<serde_json::Value> = layer
+        .features
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "type": "Feature",
+                "properties": f.properties,
+                "geometry": geojson::Geometry::from(&f.geometry),
+            })
+        })
+        .collect();
+    serde_json::Value::Array(features).to_string()
+}
+
+fn layer_from_row(row: &SqliteRow) -> Result<MapLayer, StoreError> {
+    let name: String = row.try_get("name")?;
+    let t = "map_layers";
+    let features: Vec<serde_json::Value> =
+        serde_json::from_str(row.try_get::<&str, _>("features")?).map_err(|e| corrupt(t, &name, e))?;
+    let features = features
+        .into_iter()
+        .map(|mut f| {
+            let properties = match f.get_mut("properties").map(serde_json::Value::take) {
+                Some(serde_json::Value::Object(p)) => p,
+                _ => serde_json::Map::new(),
+            };
+            let geometry =
+                geojson::Geometry::from_json_value(f["geometry"].take()).map_err(|e| corrupt(t, &name, e))?;
+            let geometry = geo::Geometry::try_from(geometry.value).map_err(|e| corrupt(t, &name, e))?;
+            Ok(LayerFeature { geometry, properties })
+        })
+        .collect::<Result<_, StoreError>>()?;
+    MapLayer::new(parse_col(row, t, &name, "name")?, &row.try_get::<String, _>("title")?, features)
+        .map_err(|e| corrupt(t, &name, e))
+}
+
 fn grid_from_row(row: &SqliteRow, members: &str) -> Result<GridArea, StoreError> {
     let id: String = row.try_get("id")?;
     let t = "grids";
@@ -183,6 +221,18 @@ async fn write_batch(
         }
     };
     match batch {
+        Batch::Layer(layer) => {
+            sqlx::query(
+                "INSERT INTO map_layers (name, title, features) VALUES (?, ?, ?)
+                 ON CONFLICT (name) DO UPDATE SET title = excluded.title, features = excluded.features",
+            )
+            .bind(layer.name.as_str())
+            .bind(&layer.title)
+            .bind(layer_features_text(layer))
+            .execute(&mut **tx)
+            .await?;
+            tick();
+        }
         Batch::Areas(areas) => {
             for a in areas {
                 sqlx::query(
@@ -292,6 +342,7 @@ fn table_of(batch: &Batch) -> &'static str {
         Batch::Stations(_) => "stations",
         Batch::Members(_) => "members",
         Batch::Grids(_) => "grids",
+        Batch::Layer(_) => "map_layers",
     }
 }
 
@@ -308,7 +359,9 @@ impl Store for SqliteStore {
         )
         .fetch_all(&self.pool)
         .await?;
+        let layers = sqlx::query("SELECT * FROM map_layers ORDER BY name").fetch_all(&self.pool).await?;
         Ok(CatalogData {
+            layers: layers.iter().map(layer_from_row).collect::<Result<_, _>>()?,
             stations: stations.iter().map(station_from_row).collect::<Result<_, _>>()?,
             members: members.iter().map(member_from_row).collect::<Result<_, _>>()?,
             grids: grids.iter().map(|r| grid_from_row(r, r.try_get("member_ids")?)).collect::<Result<_, _>>()?,
