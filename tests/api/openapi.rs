@@ -90,7 +90,10 @@ async fn every_query_and_path_parameter_can_be_malformed_so_every_operation_docu
     let (_, doc) = app.get("/api/openapi.json").await;
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
-            if path == "/healthz" {
+            // Without parameters nothing can be malformed (the health check, the list of layers).
+            if op["parameters"].as_array().is_none_or(|p| p.is_empty()) && op["requestBody"].is_null() {
+                let (status, _) = app.get(path).await;
+                assert_eq!(status, 200, "{method} {path} takes nothing and answers");
                 continue;
             }
             assert!(op["responses"]["400"]["content"]["application/json"].is_object(), "{method} {path}");

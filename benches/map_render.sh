@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# First render of the citizen's map (/) on the Haishu sample, measured in the browser: Debian's
+# Chromium (headless, WebGL on SwiftShader, through tests/browser's Playwright) opens / in a fresh
+# context RUNS times; each time the page's own `map-ready` mark (set when the district, its grids
+# and every station are drawn and the map is idle) is read from the Performance API, in ms after
+# navigation start. Prints every run and the median.
+#
+#   benches/map_render.sh            # RUNS=7, the release binary
+#   BIN=target/debug/liaison RUNS=3 benches/map_render.sh
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+RUNS=${RUNS:-7}
+PORT=${PORT:-18185}
+WORK=$(mktemp -d)
+SERVER=
+trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
+
+if [ -z "${BIN:-}" ]; then
+  cargo build --release --quiet
+  BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/liaison
+fi
+[ -d "$ROOT/tests/browser/node_modules/playwright-core" ] || npm ci --prefix "$ROOT/tests/browser" --ignore-scripts
+"$BIN" --db "$WORK/map.db" serve --bind "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
+SERVER=$!
+for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+
+cd "$ROOT/tests/browser"
+BASE_URL="http://127.0.0.1:$PORT" RUNS=$RUNS node --input-type=module <<'JS'
+import { launch } from './lib.mjs';
+const base = process.env.BASE_URL;
+const runs = Number(process.env.RUNS);
+const browser = await launch();
+const times = [];
+for (let i = 0; i <= runs; i++) {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  await page.goto(`${base}/`);
+  await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout: 60000 });
+  const ms = await page.evaluate(() => performance.getEntriesByName('map-ready')[0]?.startTime);
+  if (ms === undefined) throw new Error('the page did not get ready');
+  if (i > 0) times.push(ms); // the first run is a warm-up (server and browser process), not counted
+  await context.close();
+}
+await browser.close();
+times.sort((a, b) => a - b);
+console.log(`runs (ms): ${times.map((t) => t.toFixed(0)).join(' ')}`);
+console.log(`median: ${times[Math.floor(times.length / 2)].toFixed(0)} ms`);
+JS
