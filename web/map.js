@@ -160,6 +160,7 @@
     fitBoundsOptions: { padding: 20 },
     localIdeographFontFamily: FONT.join(', '),
     attributionControl: false,
+    fadeDuration: 0, // labels appear at once: the first render is the finished one
     maxPitch: 70,
   });
   map.addControl(new maplibregl.NavigationControl({ visualizePitch: true }), 'top-right');
