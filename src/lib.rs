@@ -13,6 +13,7 @@ pub mod config;
 pub mod domain;
 pub mod formats;
 pub mod http;
+pub mod i18n;
 pub mod import;
 pub mod metrics;
 pub mod sample;

@@ -19,6 +19,9 @@
   const $ = (id) => document.getElementById(id);
   const body = document.body;
   const config = JSON.parse($('map-config').textContent);
+  /** The message `id` of the page's language, `{name}`s filled from `vars`. */
+  const tr = (id, vars = {}) =>
+    Object.entries(vars).reduce((s, [k, v]) => s.replaceAll(`{${k}}`, String(v)), config.messages[id] ?? `⟦${id}⟧`);
   const EMPTY = { type: 'FeatureCollection', features: [] };
   /** How many nearest stations a point lists. */
   const NEAREST = 5;
@@ -56,16 +59,19 @@
     return answer;
   }
 
-  const formatDistance = (m) => (m < 1000 ? `${Math.round(m)} 米` : `${(m / 1000).toFixed(2)} 公里`);
-  const WEEKDAYS = ['周日', '周一', '周二', '周三', '周四', '周五', '周六'];
+  const formatDistance = (m) =>
+    (m < 1000 ? tr('js-metres', { n: Math.round(m) }) : tr('js-kilometres', { n: (m / 1000).toFixed(2) }));
+  const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 
-  /** `2026-12-10T14:00:00+08:00` as 12月10日（周四）14:00, read as written (Asia/Shanghai). */
+  /** `2026-12-10T14:00:00+08:00` as 12月10日（周四）14:00 or Thursday 10 December 14:00, read as
+   * written (Asia/Shanghai). */
   function formatTime(rfc3339, withDate = true) {
     const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)/.exec(rfc3339 ?? '');
     if (!m) return rfc3339 ?? '';
     const [, y, mo, d, hh, mm] = m;
-    const weekday = WEEKDAYS[new Date(Date.UTC(+y, +mo - 1, +d)).getUTCDay()];
-    return withDate ? `${+mo}月${+d}日（${weekday}）${hh}:${mm}` : `${hh}:${mm}`;
+    if (!withDate) return `${hh}:${mm}`;
+    const weekday = tr(`weekday-short-${WEEKDAYS[new Date(Date.UTC(+y, +mo - 1, +d)).getUTCDay()]}`);
+    return `${tr('date-day', { month: +mo, day: +d, weekday, monthname: tr(`month-${+mo}`) })} ${hh}:${mm}`;
   }
 
   const formatSession = (s) => `${formatTime(s.start)}–${formatTime(s.end, false)}`;
@@ -77,7 +83,7 @@
       { class: 'member' },
       el('strong', {}, m.name ?? m.id),
       ' ',
-      el('span', { class: 'tag' }, [m.level_label, m.body_label].filter(Boolean).join('')),
+      el('span', { class: 'tag' }, [m.level && tr(`level-${m.level}`), m.body && tr(`body-${m.body}`)].filter(Boolean).join(' ')),
       m.sector ? el('span', { class: 'muted' }, ` ${m.sector}`) : null,
     );
   }
@@ -250,7 +256,7 @@
         );
       }),
     );
-    if (!features.length) list.append(el('li', { class: 'muted' }, '附近没有站点。'));
+    if (!features.length) list.append(el('li', { class: 'muted' }, tr('js-none-near')));
   }
 
   function renderGrid(answer, error) {
@@ -261,9 +267,9 @@
     if (error) {
       const near = error.answer?.error?.nearest;
       box.replaceChildren(
-        el('h3', {}, '您所在的网格'),
+        el('h3', {}, tr('js-my-grid')),
         el('p', { class: 'muted' }, near
-          ? `此处不在任何网格内。最近的网格是${near.name}（${formatDistance(near.distance_m)}）。`
+          ? tr('js-outside-grids', { name: near.name, distance: formatDistance(near.distance_m) })
           : error.message),
       );
       map.getSource('mygrid').setData(EMPTY);
@@ -278,21 +284,21 @@
         { 'data-member-id': m.id },
         memberLine(m),
         el('div', { class: 'next' }, next
-          ? ['下次接待：', formatSession(next), ' · ', next.station ? stationButton(next.station.id, next.station.name) : '']
-          : el('span', { class: 'muted' }, '暂无接待安排')),
+          ? [tr('js-next-reception'), formatSession(next), ' · ', next.station ? stationButton(next.station.id, next.station.name) : '']
+          : el('span', { class: 'muted' }, tr('js-no-reception'))),
       );
     });
     box.replaceChildren(
-      el('h3', {}, '您所在的网格：', el('span', { class: 'grid-name' }, p.name)),
+      el('h3', {}, tr('js-my-grid-named'), el('span', { class: 'grid-name' }, p.name)),
       p.town ? el('p', { class: 'muted' }, p.town.name) : null,
-      members.length ? el('ul', { class: 'members' }, members) : el('p', { class: 'muted' }, '此网格暂无代表委员。'),
-      p.station ? el('p', {}, '网格所属站点：', stationButton(p.station.properties.id, p.station.properties.name)) : null,
+      members.length ? el('ul', { class: 'members' }, members) : el('p', { class: 'muted' }, tr('js-grid-no-members')),
+      p.station ? el('p', {}, tr('js-grid-station'), stationButton(p.station.properties.id, p.station.properties.name)) : null,
     );
     if (p.near_boundary) {
       notice.hidden = false;
       notice.textContent = p.neighbour
-        ? `您离网格边界只有 ${formatDistance(p.edge_distance_m)}，也可能属于相邻的${p.neighbour.name}。`
-        : `您离网格边界只有 ${formatDistance(p.edge_distance_m)}。`;
+        ? tr('js-near-boundary', { distance: formatDistance(p.edge_distance_m), name: p.neighbour.name })
+        : tr('js-near-boundary-alone', { distance: formatDistance(p.edge_distance_m) });
     }
     map.getSource('mygrid').setData(answer);
   }
@@ -308,12 +314,12 @@
     here.dataset.lon = lon.toFixed(6);
     here.dataset.lat = lat.toFixed(6);
     $('hint').hidden = true;
-    setStatus('正在查找…');
+    setStatus(tr('js-finding'));
     const q = `lon=${lon.toFixed(6)}&lat=${lat.toFixed(6)}`;
     try {
       const [nearest, grid] = await Promise.all([
-        getJSON(`/api/v1/stations/nearest?${q}&k=${NEAREST}`, ctl.signal),
-        getJSON(`/api/v1/grids/at?${q}&sessions=1`, ctl.signal).then((g) => [g, null], (e) => {
+        getJSON(`/api/v1/stations/nearest?${q}&k=${NEAREST}&lang=${config.lang}`, ctl.signal),
+        getJSON(`/api/v1/grids/at?${q}&sessions=1&lang=${config.lang}`, ctl.signal).then((g) => [g, null], (e) => {
           if (e.name === 'AbortError' || e.status !== 404) throw e;
           return [null, e];
         }),
@@ -330,7 +336,7 @@
       renderNearest(nearest.features);
       renderGrid(...grid);
       $('here-actions').replaceChildren(
-        el('a', { href: `/submit?${q}`, class: 'button' }, '在此处提交意见'),
+        el('a', { href: `/submit?${q}`, class: 'button' }, tr('js-submit-here')),
       );
       if (fit && nearest.features.length) {
         const b = new maplibregl.LngLatBounds([lon, lat], [lon, lat]);
@@ -343,7 +349,7 @@
     } catch (e) {
       if (e.name === 'AbortError') return;
       here.dataset.state = 'error';
-      setStatus(`查找失败：${e.message}`, true);
+      setStatus(tr('js-find-failed', { error: e.message }), true);
     }
   }
 
@@ -360,7 +366,7 @@
     panel.dataset.state = 'loading';
     panel.dataset.stationId = id;
     try {
-      const f = await getJSON(`/api/v1/stations/${encodeURIComponent(id)}?sessions=6`, ctl.signal);
+      const f = await getJSON(`/api/v1/stations/${encodeURIComponent(id)}?sessions=6&lang=${config.lang}`, ctl.signal);
       renderStation(f);
       map.setFilter('stations-picked', ['==', ['get', 'id'], id]);
       if (fly) map.flyTo({ center: f.geometry.coordinates, zoom: Math.max(map.getZoom(), 15), duration: 700 });
@@ -370,7 +376,7 @@
     } catch (e) {
       if (e.name === 'AbortError') return;
       panel.dataset.state = 'error';
-      panel.replaceChildren(el('p', { class: 'error' }, `站点无法打开：${e.message}`));
+      panel.replaceChildren(el('p', { class: 'error' }, tr('js-station-failed', { error: e.message })));
     }
   }
 
@@ -381,31 +387,32 @@
       el('li', {}, el('strong', {}, formatSession(s)), s.theme ? ` ${s.theme}` : '',
         s.members.length ? el('div', { class: 'muted' }, s.members.map((m) => m.name ?? m.id).join('、')) : null));
     $('station').replaceChildren(
-      el('button', { type: 'button', class: 'close', 'aria-label': '关闭', onclick: closeStation }, '×'),
+      el('button', { type: 'button', class: 'close', 'aria-label': tr('js-close'), onclick: closeStation }, '×'),
       el('h2', {}, p.name),
-      el('p', {}, el('span', { class: 'tag', style: `border-color:${kind?.colour ?? '#7b8794'}` }, p.kind_label),
-        ` ${p.level_label}级`, p.town ? ` · ${p.town.name}` : '', p.parent_name ? ` · 隶属${p.parent_name}` : ''),
+      el('p', {}, el('span', { class: 'tag', style: `border-color:${kind?.colour ?? '#7b8794'}` }, tr(`kind-${p.kind}`)),
+        ` ${tr('js-level', { level: tr(`level-${p.level}`) })}`, p.town ? ` · ${p.town.name}` : '',
+        p.parent_name ? ` · ${tr('js-part-of', { name: p.parent_name })}` : ''),
       el('dl', { class: 'facts' },
-        el('dt', {}, '地址'), el('dd', {}, p.address || '—'),
-        el('dt', {}, '电话'), el('dd', {}, p.phone ? el('a', { href: `tel:${p.phone}` }, p.phone) : '—'),
-        el('dt', {}, '开放时间'), el('dd', {}, p.opening_hours || '—'),
-        el('dt', {}, '接待日'), el('dd', {}, p.reception_text.length ? p.reception_text.join('；') : '预约接待'),
+        el('dt', {}, tr('js-address')), el('dd', {}, p.address || '—'),
+        el('dt', {}, tr('js-phone')), el('dd', {}, p.phone ? el('a', { href: `tel:${p.phone}` }, p.phone) : '—'),
+        el('dt', {}, tr('js-hours')), el('dd', {}, p.opening_hours || '—'),
+        el('dt', {}, tr('js-reception-days')), el('dd', {}, p.reception_text.join(tr('js-reception-sep'))),
       ),
-      el('h3', {}, '近期接待'),
-      sessions.length ? el('ul', { class: 'sessions' }, sessions) : el('p', { class: 'muted' }, '暂无接待安排'),
-      el('h3', {}, `驻站代表委员（${p.members.length}）`),
+      el('h3', {}, tr('js-upcoming')),
+      sessions.length ? el('ul', { class: 'sessions' }, sessions) : el('p', { class: 'muted' }, tr('js-no-reception')),
+      el('h3', {}, tr('js-members', { n: p.members.length })),
       p.members.length
         ? el('ul', { class: 'members' }, p.members.map((m) => el('li', { 'data-member-id': m.id }, memberLine(m))))
-        : el('p', { class: 'muted' }, '暂无'),
-      p.points.length ? el('p', { class: 'muted' }, `联络点：${p.points.map((x) => x.name).join('、')}`) : null,
+        : el('p', { class: 'muted' }, tr('js-none')),
+      p.points.length ? el('p', { class: 'muted' }, tr('js-points', { names: p.points.map((x) => x.name).join(tr('js-names-sep')) })) : null,
       el('div', { class: 'actions' },
-        el('a', { class: 'button', href: `/s/${encodeURIComponent(p.id)}` }, '在此站提交意见'),
-        el('a', { href: p.map_links.amap, target: '_blank', rel: 'noopener', 'data-app': 'amap' }, '高德地图导航'),
-        el('a', { href: p.map_links.baidu, target: '_blank', rel: 'noopener', 'data-app': 'baidu' }, '百度地图导航'),
+        el('a', { class: 'button', href: `/s/${encodeURIComponent(p.id)}` }, tr('js-submit-station')),
+        el('a', { href: p.map_links.amap, target: '_blank', rel: 'noopener', 'data-app': 'amap' }, tr('js-amap')),
+        el('a', { href: p.map_links.baidu, target: '_blank', rel: 'noopener', 'data-app': 'baidu' }, tr('js-baidu')),
       ),
       el('figure', { class: 'qr' },
-        el('img', { src: `/s/${encodeURIComponent(p.id)}/qr.svg`, alt: `${p.name}的二维码`, width: 120, height: 120, loading: 'lazy' }),
-        el('figcaption', { class: 'muted' }, '扫码在手机上提交意见')),
+        el('img', { src: `/s/${encodeURIComponent(p.id)}/qr.svg`, alt: tr('js-qr-alt', { name: p.name }), width: 120, height: 120, loading: 'lazy' }),
+        el('figcaption', { class: 'muted' }, tr('js-qr-caption'))),
     );
   }
 
@@ -419,7 +426,7 @@
   // ---- search --------------------------------------------------------------------------------
 
   let searchRequest = null;
-  const TYPE_LABELS = { station: '站点', town: '街道', grid: '网格', member: '代表委员' };
+
 
   async function search(q) {
     searchRequest?.abort();
@@ -440,10 +447,10 @@
         ...answer.results.map((r) =>
           el('li', { 'data-result-type': r.type, 'data-result-id': r.id },
             el('button', { type: 'button', class: 'result', onclick: () => pick(r) },
-              el('span', { class: 'tag' }, TYPE_LABELS[r.type] ?? r.type), ' ', el('strong', {}, r.name),
+              el('span', { class: 'tag' }, tr(`js-result-${r.type}`)), ' ', el('strong', {}, r.name),
               r.detail ? el('span', { class: 'muted' }, ` ${r.detail}`) : ''))),
       );
-      if (!answer.results.length) out.append(el('li', { class: 'muted' }, `没有找到“${q}”。`));
+      if (!answer.results.length) out.append(el('li', { class: 'muted' }, tr('js-no-results', { query: q })));
       out.dataset.state = 'ready';
     } catch (e) {
       if (e.name === 'AbortError') return;
@@ -468,18 +475,18 @@
     try {
       const o = await getJSON(`/api/v1/issues/${encodeURIComponent(digits)}`);
       out.replaceChildren(
-        el('p', {}, el('strong', { 'data-field': 'status', 'data-value': o.status }, o.status_label), ` · ${o.category_label}`),
+        el('p', {}, el('strong', { 'data-field': 'status', 'data-value': o.status }, tr(`status-${o.status}`)), ` · ${tr(`category-${o.category}`)}`),
         el('p', {}, o.title),
         o.reply ? el('blockquote', {}, o.reply) : null,
         el('ol', { class: 'history' }, o.history.map((s) =>
-          el('li', {}, `${formatTime(s.at)} ${config.statuses[s.to] ?? s.to}`, s.note ? el('span', { class: 'muted' }, ` ${s.note}`) : ''))),
-        el('a', { href: `/track/${encodeURIComponent(o.tracking_code)}` }, o.status === 'replied' ? '评价答复' : '查看详情'),
+          el('li', {}, `${formatTime(s.at)} ${tr(`status-${s.to}`)}`, s.note ? el('span', { class: 'muted' }, ` ${s.note}`) : ''))),
+        el('a', { href: `/track/${encodeURIComponent(o.tracking_code)}` }, o.status === 'replied' ? tr('js-track-rate') : tr('js-track-details')),
       );
       out.dataset.state = 'ready';
       out.dataset.code = o.tracking_code;
     } catch (e) {
       out.dataset.state = 'error';
-      const known = { 404: `没有查询码为 ${code.trim()} 的意见，请核对后再试。`, 400: '查询码是 16 位数字，如 1234-5678-9012-3456。' };
+      const known = { 404: tr('js-track-unknown', { code: code.trim() }), 400: tr('js-track-invalid') };
       out.replaceChildren(el('p', { class: 'error' }, known[e.status] ?? e.message));
     }
   }
@@ -530,7 +537,7 @@
         item.dataset.features = String(data.features.length);
       } catch (e) {
         item.dataset.state = 'error';
-        setStatus(`图层${l.title}无法加载：${e.message}`, true);
+        setStatus(tr('js-layer-failed', { title: l.title, error: e.message }), true);
         return;
       }
     }
@@ -544,7 +551,7 @@
     const props = Object.entries(f.properties).slice(0, 12);
     const node = el('div', { class: 'layer-popup', 'data-layer-name': name },
       el('dl', {}, props.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, typeof v === 'object' ? JSON.stringify(v) : String(v))])),
-      el('button', { type: 'button', class: 'link', onclick: () => { popup.remove(); locate(at.lng, at.lat); } }, '查找此处最近的站点'));
+      el('button', { type: 'button', class: 'link', onclick: () => { popup.remove(); locate(at.lng, at.lat); } }, tr('js-feature-nearest')));
     popup.setLngLat(at).setDOMContent(node).addTo(map);
   }
   const popup = new maplibregl.Popup({ closeButton: true, maxWidth: '18rem' });
@@ -598,7 +605,7 @@
   map.on('mouseenter', 'stations', () => { map.getCanvas().style.cursor = 'pointer'; });
   map.on('mouseleave', 'stations', () => { map.getCanvas().style.cursor = ''; });
   geolocate.on('geolocate', (pos) => locate(pos.coords.longitude, pos.coords.latitude));
-  geolocate.on('error', (e) => setStatus(`无法定位：${e.message ?? '请允许浏览器使用位置'}`, true));
+  geolocate.on('error', (e) => setStatus(tr('js-locate-failed', { error: e.message ?? tr('js-locate-denied') }), true));
 
   let typing = null;
   $('search').addEventListener('input', (e) => {
@@ -619,7 +626,7 @@
 
   (async () => {
     try {
-      setStatus('正在加载地图…');
+      setStatus(tr('js-loading'));
       await Promise.all([loadDistrict(), loadImportedLayers()]);
       applyLayers();
       await new Promise((resolve) => map.once('idle', resolve));
@@ -632,7 +639,7 @@
       if (asked.get('station')) openStation(asked.get('station'), { fly: !asked.has('lon') });
     } catch (e) {
       body.dataset.state = 'error';
-      setStatus(`地图无法加载：${e.message}`, true);
+      setStatus(tr('js-load-failed', { error: e.message }), true);
     }
   })();
 })();

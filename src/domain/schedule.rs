@@ -110,7 +110,6 @@ impl fmt::Display for Nth {
 ///
 /// let rule: ReceptionRule = "Monthly 4,2  THU 14:00 - 17:00 theme=就业".parse().unwrap();
 /// assert_eq!(rule.to_string(), "monthly 2,4 thu 14:00-17:00 theme=就业");
-/// assert_eq!(rule.describe_zh(), "每月第2、4个星期四 14:00–17:00 · 就业");
 /// assert_eq!(
 ///     "weekly mon,thr 09:00-11:30".parse::<ReceptionRule>().unwrap_err().to_string(),
 ///     "unknown weekday \"thr\": expected mon, tue, wed, thu, fri, sat or sun",
@@ -179,23 +178,19 @@ pub struct Session {
     pub theme: Option<String>,
 }
 
-/// Weekday, canonical token, Chinese numeral.
-const WEEKDAYS: [(Weekday, &str, &str); 7] = [
-    (Weekday::Mon, "mon", "一"),
-    (Weekday::Tue, "tue", "二"),
-    (Weekday::Wed, "wed", "三"),
-    (Weekday::Thu, "thu", "四"),
-    (Weekday::Fri, "fri", "五"),
-    (Weekday::Sat, "sat", "六"),
-    (Weekday::Sun, "sun", "日"),
+/// Weekday and canonical token.
+const WEEKDAYS: [(Weekday, &str); 7] = [
+    (Weekday::Mon, "mon"),
+    (Weekday::Tue, "tue"),
+    (Weekday::Wed, "wed"),
+    (Weekday::Thu, "thu"),
+    (Weekday::Fri, "fri"),
+    (Weekday::Sat, "sat"),
+    (Weekday::Sun, "sun"),
 ];
 
 fn weekday_token(day: Weekday) -> &'static str {
     WEEKDAYS[day.num_days_from_monday() as usize].1
-}
-
-fn weekday_zh(day: Weekday) -> &'static str {
-    WEEKDAYS[day.num_days_from_monday() as usize].2
 }
 
 /// Number of days in `month` of `year`.
@@ -229,46 +224,6 @@ impl ReceptionRule {
             }
             Recurrence::MonthlyDays { days } => days.contains(&date.day()),
         }
-    }
-
-    /// A Chinese description for the public, e.g. `每月第2、4个星期四 14:00–17:00`,
-    /// `每周一、周四 09:00–11:30`, `每月最后一个星期五 14:00–16:00`, `每月1日、15日 09:00–11:00`,
-    /// with a months restriction appended as `（5月、6月）` and a theme as ` · 学习日`.
-    pub fn describe_zh(&self) -> String {
-        let mut out = String::from("每");
-        match &self.recurrence {
-            Recurrence::Weekly { weekdays } => {
-                out.push_str(&join(weekdays, "、", |d| format!("周{}", weekday_zh(*d))));
-            }
-            Recurrence::MonthlyNth { nths, weekday } => {
-                out.push('月');
-                let numbered: Vec<u32> = nths.iter().filter_map(|n| n.number()).collect();
-                if !numbered.is_empty() {
-                    out.push_str(&format!("第{}个", join(&numbered, "、", u32::to_string)));
-                }
-                if nths.contains(&Nth::Last) {
-                    if !numbered.is_empty() {
-                        out.push('和');
-                    }
-                    out.push_str("最后一个");
-                }
-                out.push_str("星期");
-                out.push_str(weekday_zh(*weekday));
-            }
-            Recurrence::MonthlyDays { days } => {
-                out.push('月');
-                out.push_str(&join(days, "、", |d| format!("{d}日")));
-            }
-        }
-        out.push_str(&format!(" {}–{}", hh_mm(self.start), hh_mm(self.end)));
-        if !self.months.is_empty() {
-            out.push_str(&format!("（{}）", join(&self.months, "、", |m| format!("{m}月"))));
-        }
-        if let Some(theme) = &self.theme {
-            out.push_str(" · ");
-            out.push_str(theme);
-        }
-        out
     }
 
     /// The rule's session on `date`, if it has one.
@@ -348,21 +303,9 @@ pub fn has_session_on(rules: &[ReceptionRule], date: NaiveDate) -> bool {
     rules.iter().any(|rule| rule.occurs_on(date))
 }
 
-/// Chinese descriptions of when a station receives, for the public: rules that differ only in
-/// months or members on duty (a duty roster) read as one line, with the months they cover
-/// together (none when they cover the whole year).
-///
-/// # Examples
-/// ```
-/// use liaison::domain::schedule::{summarize_zh, ReceptionRule};
-/// let rules: Vec<ReceptionRule> = [
-///     "weekly fri 09:00-11:30 months=1,3,5,7,9,11 members=A",
-///     "weekly fri 09:00-11:30 months=2,4,6,8,10,12 members=B",
-///     "monthly 2 sat 09:00-11:00 months=5,6 theme=义务教育招生政策",
-/// ].iter().map(|r| r.parse().unwrap()).collect();
-/// assert_eq!(summarize_zh(&rules), ["每周五 09:00–11:30", "每月第2个星期六 09:00–11:00（5月、6月） · 义务教育招生政策"]);
-/// ```
-pub fn summarize_zh(rules: &[ReceptionRule]) -> Vec<String> {
+/// The rules a calendar shows the public: members left out, and rules alike but for their
+/// months merged into one (all twelve months: no months restriction), in first-seen order.
+pub fn merge_for_summary(rules: &[ReceptionRule]) -> Vec<ReceptionRule> {
     let mut merged: Vec<ReceptionRule> = Vec::new();
     for rule in rules {
         let same = |m: &&mut ReceptionRule| {
@@ -381,7 +324,7 @@ pub fn summarize_zh(rules: &[ReceptionRule]) -> Vec<String> {
             None => merged.push(ReceptionRule { members: Vec::new(), ..rule.clone() }),
         }
     }
-    merged.iter().map(ReceptionRule::describe_zh).collect()
+    merged
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -587,8 +530,8 @@ fn parse_number(s: &str) -> Option<u32> {
 fn parse_weekday(s: &str) -> Result<Weekday, ScheduleError> {
     WEEKDAYS
         .iter()
-        .find(|(_, token, _)| s.eq_ignore_ascii_case(token))
-        .map(|(day, _, _)| *day)
+        .find(|(_, token)| s.eq_ignore_ascii_case(token))
+        .map(|(day, _)| *day)
         .ok_or_else(|| ScheduleError::UnknownWeekday(s.to_owned()))
 }
 
@@ -825,23 +768,6 @@ mod tests {
         assert!(has_session_on(&[rule("weekly tue 09:00-10:00"), r.clone()], date(2026, 6, 1)));
         assert!(!has_session_on(&[r], date(2026, 6, 2)));
         assert!(!has_session_on(&[], date(2026, 6, 1)));
-    }
-
-    #[test]
-    fn chinese_descriptions_read_naturally() {
-        let cases = [
-            ("monthly 2,4 thu 14:00-17:00", "每月第2、4个星期四 14:00–17:00"),
-            ("weekly mon,thu 09:00-11:30", "每周一、周四 09:00–11:30"),
-            ("weekly sun 09:00-11:30", "每周日 09:00–11:30"),
-            ("monthly last fri 14:00-16:00", "每月最后一个星期五 14:00–16:00"),
-            ("monthly 1,last sun 14:00-16:00", "每月第1个和最后一个星期日 14:00–16:00"),
-            ("monthly day 1,15 09:00-11:00", "每月1日、15日 09:00–11:00"),
-            ("weekly sat 09:00-11:00 months=5,6 theme=入学政策", "每周六 09:00–11:00（5月、6月） · 入学政策"),
-            ("monthly 1 mon 09:00-12:00 members=HS-M-001 theme=学习日", "每月第1个星期一 09:00–12:00 · 学习日"),
-        ];
-        for (input, zh) in cases {
-            assert_eq!(rule(input).describe_zh(), zh);
-        }
     }
 
     #[test]

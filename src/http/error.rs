@@ -40,6 +40,23 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// The stable code programs read, as the answer's `error.code` carries it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::BadRequest { code, .. }
+            | AppError::NotFound { code, .. }
+            | AppError::Conflict { code, .. }
+            | AppError::Unauthorized { code, .. }
+            | AppError::Unprocessable { code, .. } => code,
+            AppError::Forbidden(_) => "forbidden",
+            AppError::TooLarge(_) => "payload_too_large",
+            AppError::TooMany { .. } => "rate_limited",
+            AppError::SlowBody => "request_timeout",
+            AppError::Timeout => "timeout",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
     pub fn bad(code: &'static str, message: impl Into<String>) -> Self {
         AppError::BadRequest { code, message: message.into() }
     }
@@ -90,22 +107,10 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
         let mut error = Map::new();
-        let code = match &self {
-            AppError::BadRequest { code, .. }
-            | AppError::NotFound { code, .. }
-            | AppError::Conflict { code, .. }
-            | AppError::Unauthorized { code, .. }
-            | AppError::Unprocessable { code, .. } => *code,
-            AppError::Forbidden(_) => "forbidden",
-            AppError::TooLarge(_) => "payload_too_large",
-            AppError::TooMany { .. } => "rate_limited",
-            AppError::SlowBody => "request_timeout",
-            AppError::Timeout => "timeout",
-            AppError::Internal(cause) => {
-                tracing::error!(%cause, "internal error");
-                "internal"
-            }
-        };
+        if let AppError::Internal(cause) = &self {
+            tracing::error!(%cause, "internal error");
+        }
+        let code = self.code();
         error.insert("code".into(), code.into());
         error.insert("message".into(), self.message().into());
         let mut headers = axum::http::HeaderMap::new();

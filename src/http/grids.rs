@@ -94,6 +94,9 @@ struct AtParams {
     /// How many upcoming reception sessions to list (0 to 50, default 5).
     #[param(value_type = Option<u32>, minimum = 0, maximum = 50)]
     sessions: Option<String>,
+    /// The language of readable labels and reception texts: zh-CN (default) or en.
+    #[param(value_type = Option<String>, example = "en")]
+    lang: Option<String>,
 }
 
 /// Who is my member: the grid holding a point, with members, sessions, station, town and
@@ -113,6 +116,6 @@ async fn at(State(state): State<AppState>, ApiQuery(p): ApiQuery<AtParams>) -> R
     let crs = params::crs(&p.crs)?;
     let q = params::position(&p.lon, &p.lat, crs)?;
     let sessions = params::integer("sessions", &p.sessions, DEFAULT_SESSIONS, 0..=50)?;
-    let lookups = state.service.lookups();
+    let lookups = state.service.lookups().speaking(params::lang(&p.lang)?);
     Ok(Json(lookups.grid_at(q, sessions, crs)?).into_response())
 }

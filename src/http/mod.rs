@@ -8,6 +8,7 @@ pub mod batch;
 pub mod client_ip;
 pub mod error;
 pub mod grids;
+pub mod lang;
 pub mod layers;
 pub mod members;
 pub mod metrics;
@@ -124,18 +125,20 @@ async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, AppError
 /// JSON under `/api/` and as an error page elsewhere.
 async fn deadline(request: Request, next: Next) -> Response {
     let api = request.uri().path().starts_with("/api/");
+    let lang = lang::negotiate(request.uri(), request.headers());
     match tokio::time::timeout(REQUEST_DEADLINE, next.run(request)).await {
         Ok(response) => response,
         Err(_) if api => AppError::Timeout.into_response(),
         Err(_) => pages::error_page(
+            lang,
             StatusCode::SERVICE_UNAVAILABLE,
-            "请求超时 Request timed out",
-            "The request took too long; please try again.",
+            "error-title-timeout",
+            &crate::i18n::t(lang, "error-timeout"),
         ),
     }
 }
 
-async fn not_found(uri: Uri) -> Response {
+async fn not_found(uri: Uri, headers: axum::http::HeaderMap) -> Response {
     if uri.path().starts_with("/api/") {
         AppError::NotFound {
             code: "not_found",
@@ -144,10 +147,12 @@ async fn not_found(uri: Uri) -> Response {
         }
         .into_response()
     } else {
+        let lang = lang::negotiate(&uri, &headers);
         pages::error_page(
+            lang,
             StatusCode::NOT_FOUND,
-            "页面不存在 Page not found",
-            &format!("{} does not exist.", uri.path()),
+            "error-title-no-page",
+            &crate::i18n::t_args(lang, "error-no-page", &[("path", uri.path().into())]),
         )
     }
 }

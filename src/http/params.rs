@@ -24,6 +24,14 @@ pub fn crs(v: &Option<String>) -> Result<Crs, AppError> {
     })
 }
 
+/// The `lang` parameter: the language of readable labels and reception texts (default zh-CN).
+pub fn lang(v: &Option<String>) -> Result<crate::i18n::Lang, AppError> {
+    trimmed(v).map_or(Ok(crate::i18n::Lang::default()), |s| {
+        crate::i18n::Lang::parse(s)
+            .ok_or_else(|| AppError::bad("invalid_parameter", format!("lang must be zh-CN or en, got {s:?}")))
+    })
+}
+
 /// A finite number parameter.
 pub fn number(name: &str, v: &Option<String>) -> Result<Option<f64>, AppError> {
     trimmed(v)

@@ -45,6 +45,9 @@ struct ListParams {
     #[serde(flatten)]
     #[param(ignore)]
     filter: FilterParams,
+    /// The language of readable labels and reception texts: zh-CN (default) or en.
+    #[param(value_type = Option<String>, example = "en")]
+    lang: Option<String>,
 }
 
 /// How many stations a list answers unless `limit` says otherwise, and the most it may ask for.
@@ -80,7 +83,7 @@ async fn list(State(state): State<AppState>, ApiQuery(p): ApiQuery<ListParams>) 
         within,
         limit: params::integer("limit", &p.limit, DEFAULT_LIMIT, 1..=MAX_LIMIT)?,
     };
-    let lookups = state.service.lookups();
+    let lookups = state.service.lookups().speaking(params::lang(&p.lang)?);
     Ok(Json(lookups.stations(&query, crs)?).into_response())
 }
 
@@ -102,6 +105,9 @@ struct NearestParams {
     #[serde(flatten)]
     #[param(ignore)]
     filter: FilterParams,
+    /// The language of readable labels and reception texts: zh-CN (default) or en.
+    #[param(value_type = Option<String>, example = "en")]
+    lang: Option<String>,
 }
 
 /// The k nearest stations by WGS84 geodesic distance (online stations only when `kind` asks for them).
@@ -120,7 +126,7 @@ async fn nearest(State(state): State<AppState>, ApiQuery(p): ApiQuery<NearestPar
     let q = params::position(&p.lon, &p.lat, crs)?;
     let k = params::integer("k", &p.k, 5, 1..=100)?;
     let filter = p.filter.filter()?;
-    let lookups = state.service.lookups();
+    let lookups = state.service.lookups().speaking(params::lang(&p.lang)?);
     Ok(Json(lookups.nearest_stations(q, k, &filter, crs)).into_response())
 }
 
@@ -133,6 +139,9 @@ struct OneParams {
     /// How many upcoming reception sessions to list (0 to 50, default 5).
     #[param(value_type = Option<u32>, minimum = 0, maximum = 50)]
     sessions: Option<String>,
+    /// The language of readable labels and reception texts: zh-CN (default) or en.
+    #[param(value_type = Option<String>, example = "en")]
+    lang: Option<String>,
 }
 
 /// A station with its members, liaison points, town and next reception sessions.
@@ -154,6 +163,6 @@ async fn one(
 ) -> Result<Response, AppError> {
     let crs = params::crs(&p.crs)?;
     let sessions = params::integer("sessions", &p.sessions, DEFAULT_SESSIONS, 0..=50)?;
-    let lookups = state.service.lookups();
+    let lookups = state.service.lookups().speaking(params::lang(&p.lang)?);
     Ok(Json(lookups.station(&id, sessions, crs)?).into_response())
 }

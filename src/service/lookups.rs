@@ -14,6 +14,7 @@ use crate::domain::names::NameQuery;
 use crate::domain::{AreaLevel, GridId, LonLat, MemberId, StationId};
 use crate::formats::geojson::{Feature, FeatureCollection};
 use crate::formats::records::GridProperties;
+use crate::i18n::Lang;
 use crate::spatial::{BBox, Crs};
 
 /// The longest search query, characters.
@@ -26,6 +27,8 @@ pub const MAX_RADIUS_M: f64 = 100_000.0;
 pub struct Lookups {
     catalog: Arc<Catalog>,
     now: DateTime<FixedOffset>,
+    /// The language of readable labels and reception texts (zh-CN unless [`Lookups::speaking`]).
+    lang: Lang,
 }
 
 /// Which stations a listing wants.
@@ -70,11 +73,16 @@ impl Service {
 
     /// A snapshot of the reference data to answer lookups from.
     pub fn lookups(&self) -> Lookups {
-        Lookups { catalog: self.catalog(), now: self.now() }
+        Lookups { catalog: self.catalog(), now: self.now(), lang: Lang::default() }
     }
 }
 
 impl Lookups {
+    /// The same lookups with labels and reception texts in `lang`.
+    pub fn speaking(self, lang: Lang) -> Self {
+        Self { lang, ..self }
+    }
+
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
     }
@@ -94,7 +102,7 @@ impl Lookups {
                     .into_iter()
                     .filter(|h| q.bbox.is_none_or(|b| b.contains(h.station.location.lon(), h.station.location.lat())))
                     .take(q.limit + 1)
-                    .map(|h| views::station_feature(h.station, Some(h.distance_m), crs))
+                    .map(|h| views::station_feature(h.station, Some(h.distance_m), crs, self.lang))
                     .collect()
             }
             None => self
@@ -102,7 +110,7 @@ impl Lookups {
                 .stations_matching(q.bbox.as_ref(), &q.filter)
                 .into_iter()
                 .take(q.limit + 1)
-                .map(|s| views::station_feature(s, None, crs))
+                .map(|s| views::station_feature(s, None, crs, self.lang))
                 .collect(),
         };
         Ok(FeatureCollection::limited(features, q.limit))
@@ -128,7 +136,7 @@ impl Lookups {
             .catalog
             .nearest_stations(at, k, filter)
             .into_iter()
-            .map(|h| views::station_feature(h.station, Some(h.distance_m), crs))
+            .map(|h| views::station_feature(h.station, Some(h.distance_m), crs, self.lang))
             .collect();
         FeatureCollection::new(features)
     }
@@ -139,7 +147,7 @@ impl Lookups {
             .ok()
             .and_then(|id| self.catalog.station(&id))
             .ok_or_else(|| ServiceError::not_found("station", id))?;
-        Ok(views::station_detail(&self.catalog, station, self.now, sessions, crs))
+        Ok(views::station_detail(&self.catalog, station, self.now, sessions, crs, self.lang))
     }
 
     /// Every imported map layer, by name.
@@ -173,7 +181,7 @@ impl Lookups {
     /// Who is my member: the grid holding `at`, or [`ServiceError::NoGrid`] naming the nearest.
     pub fn grid_at(&self, at: LonLat, sessions: usize, crs: Crs) -> Result<Feature<'_, GridAtView<'_>>> {
         let hit = self.catalog.grid_at(at).map_err(no_grid)?;
-        Ok(views::grid_at_view(&self.catalog, hit, self.now, sessions, crs))
+        Ok(views::grid_at_view(&self.catalog, hit, self.now, sessions, crs, self.lang))
     }
 
     /// Administrative areas of the given levels (all when empty).

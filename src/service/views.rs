@@ -7,12 +7,13 @@ use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 
 use crate::catalog::{Catalog, GridHit, StationSession, NEAR_BOUNDARY_M};
-use crate::domain::schedule::{summarize_zh, Session};
+use crate::domain::schedule::Session;
 use crate::domain::{
     AdminArea, AreaCode, AreaLevel, Body, GridArea, GridId, Level, Member, MemberId, Station, StationId, StationKind,
 };
 use crate::formats::geojson::{Feature, FeatureCollection, Shape};
 use crate::formats::records::{AreaProperties, GridProperties, MemberProperties, StationProperties};
+use crate::i18n::{self, Lang};
 use crate::spatial::Crs;
 
 /// How many upcoming sessions a detail view lists unless asked otherwise.
@@ -29,20 +30,21 @@ pub fn round_m(m: f64) -> f64 {
 pub struct StationView<'a> {
     #[serde(flatten)]
     pub base: StationProperties<'a>,
-    pub kind_label: &'static str,
-    pub level_label: &'static str,
+    pub kind_label: String,
+    pub level_label: String,
     pub reception_text: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub distance_m: Option<f64>,
 }
 
 impl<'a> StationView<'a> {
-    pub fn new(s: &'a Station, distance_m: Option<f64>) -> Self {
+    /// The station with labels and reception texts in `lang`.
+    pub fn new(s: &'a Station, distance_m: Option<f64>, lang: Lang) -> Self {
         StationView {
             base: StationProperties::from(s),
-            kind_label: s.kind.label_zh(),
-            level_label: s.level.label_zh(),
-            reception_text: summarize_zh(&s.reception),
+            kind_label: i18n::label(lang, "kind", s.kind.code()),
+            level_label: i18n::label(lang, "level", s.level.code()),
+            reception_text: i18n::reception(lang, &s.reception),
             distance_m: distance_m.map(round_m),
         }
     }
@@ -50,8 +52,8 @@ impl<'a> StationView<'a> {
 
 pub type StationFeature<'a> = Feature<'a, StationView<'a>>;
 
-pub fn station_feature(s: &Station, distance_m: Option<f64>, crs: Crs) -> StationFeature<'_> {
-    Feature::new(StationView::new(s, distance_m), Shape::Point(s.location), crs)
+pub fn station_feature(s: &Station, distance_m: Option<f64>, crs: Crs, lang: Lang) -> StationFeature<'_> {
+    Feature::new(StationView::new(s, distance_m, lang), Shape::Point(s.location), crs)
 }
 
 /// A short reference to a member.
@@ -212,9 +214,10 @@ pub fn station_detail<'a>(
     now: DateTime<FixedOffset>,
     sessions: usize,
     crs: Crs,
+    lang: Lang,
 ) -> Feature<'a, StationDetail<'a>> {
     let detail = StationDetail {
-        station: StationView::new(s, None),
+        station: StationView::new(s, None, lang),
         members: catalog.members_of_station(&s.id).into_iter().map(MemberRef::new).collect(),
         points: catalog
             .points_of_station(&s.id)
@@ -389,6 +392,7 @@ pub fn grid_at_view<'a>(
     now: DateTime<FixedOffset>,
     sessions: usize,
     crs: Crs,
+    lang: Lang,
 ) -> Feature<'a, GridAtView<'a>> {
     let grid = hit.grid;
     let view = GridAtView {
@@ -406,7 +410,7 @@ pub fn grid_at_view<'a>(
             .station
             .as_ref()
             .and_then(|id| catalog.station(id))
-            .map(|s| station_detail(catalog, s, now, sessions, crs)),
+            .map(|s| station_detail(catalog, s, now, sessions, crs, lang)),
         town: hit.town.map(AreaRef::new),
         near_boundary: hit.near_boundary(),
         edge_distance_m: round_m(hit.edge_distance_m),

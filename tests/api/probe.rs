@@ -61,12 +61,12 @@ async fn bad_bytes_in_paths_and_queries_get_a_clear_answer() {
     for page in ["/track/%FF%FE", "/s/%C3%28", "/staff/issues/%FF"] {
         let (status, html) = app.get_text(page).await;
         assert_eq!(status, 400, "{page}: {html}");
-        assert!(html.contains("Bad address"), "a readable page");
+        assert!(html.contains("地址有误"), "a readable page");
     }
     let res = app.client.get(format!("{}/track?code=abc%0d%0aX:1", app.base)).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 400);
     assert!(res.headers().get("x").is_none() && res.headers().get("location").is_none());
-    assert!(res.text().await.unwrap().contains("tracking code"));
+    assert!(res.text().await.unwrap().contains("查询码"));
 }
 
 #[tokio::test]
@@ -109,7 +109,7 @@ async fn revoked_tokens_and_disabled_or_repassworded_logins_lose_access_at_once(
     assert_eq!(again.get(&inbox).send().await.unwrap().status().as_u16(), 200);
     app.state.service.set_password("chen", "another long secret").await.unwrap();
     assert_eq!(again.get(&inbox).send().await.unwrap().status().as_u16(), 401, "a new password ends old sessions");
-    assert!(app.log_in("chen", "a long enough secret").await.1.contains("Wrong username or password"));
+    assert!(app.log_in("chen", "a long enough secret").await.1.contains("用户名或密码错误"));
 }
 
 #[tokio::test]
@@ -119,7 +119,7 @@ async fn password_guessing_is_throttled_per_username_and_unknown_users_are_refus
     let (unknown, page) = app.log_in("nobody", "a long enough secret").await;
     let (wrong, page2) = app.log_in("li.hua", "not the password").await;
     assert_eq!((unknown, wrong), (401, 401));
-    let message = |p: &str| p.contains("Wrong username or password");
+    let message = |p: &str| p.contains("用户名或密码错误");
     assert!(message(&page) && message(&page2), "the same answer whether or not the user exists");
     let mut statuses = Vec::new();
     for _ in 0..10 {
@@ -128,7 +128,7 @@ async fn password_guessing_is_throttled_per_username_and_unknown_users_are_refus
     assert!(statuses.contains(&429), "guessing is throttled: {statuses:?}");
     let (status, page) = app.log_in("li.hua", "a long enough secret").await;
     assert_eq!(status, 429, "even the right password waits once the username is throttled");
-    assert!(page.contains("Too many attempts"));
+    assert!(page.contains("尝试次数过多"));
 }
 
 /// Public answers that could reveal where an opinion was made, for one victim opinion.

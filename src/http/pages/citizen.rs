@@ -9,12 +9,13 @@ use axum::Router;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::{error_page, layout, PageForm, PagePath};
+use super::{error_page, error_text, layout, PageForm, PagePath};
 use crate::domain::{Category, Channel, Contact, NewOpinion, Opinion, Station, StationId, Status};
 use crate::http::client_ip::ClientIp;
 use crate::http::error::AppError;
 use crate::http::params;
 use crate::http::AppState;
+use crate::i18n::{label, t, Lang};
 use crate::service::opinions::Submitter;
 use crate::spatial::Crs;
 
@@ -43,44 +44,52 @@ struct SubmitForm {
     phone: Option<String>,
 }
 
-fn form_page(status: StatusCode, form: &SubmitForm, station: Option<&Station>, error: Option<&str>) -> Response {
+fn form_page(
+    lang: Lang,
+    status: StatusCode,
+    form: &SubmitForm,
+    station: Option<&Station>,
+    error: Option<&str>,
+) -> Response {
     let value = |v: &Option<String>| v.clone().unwrap_or_default();
     let body = html! {
-        h1 { "提交意见建议 Submit an opinion" }
+        h1 { (t(lang, "submit-title")) }
         @if let Some(s) = station {
-            p #station { "来自 From: " strong { (s.name) } " · " (s.address) }
+            p #station { (t(lang, "submit-from")) strong { (s.name) } " · " (s.address) }
         }
         @if let Some(e) = error { p.error role="alert" { (e) } }
         form method="post" action="/submit" #submit-form {
             input type="hidden" name="station" value=(value(&form.station));
             input type="hidden" name="channel" value=(form.channel.clone().unwrap_or_else(|| "online".into()));
-            label { "类别 Category"
+            label { (t(lang, "submit-category"))
                 select name="category" required {
                     @for c in Category::ALL {
-                        option value=(c.code()) selected[form.category.as_deref() == Some(c.code())] { (c.label_zh()) }
+                        option value=(c.code()) selected[form.category.as_deref() == Some(c.code())] { (label(lang, "category", c.code())) }
                     }
                 }
             }
-            label { "标题 Title" input type="text" name="title" maxlength="100" required value=(value(&form.title)); }
-            label { "内容 What happened" textarea name="text" maxlength="5000" rows="5" required { (value(&form.text)) } }
-            label { "经度 Longitude (WGS84)" input type="text" name="lon" required value=(value(&form.lon)) inputmode="decimal"; }
-            label { "纬度 Latitude (WGS84)" input type="text" name="lat" required value=(value(&form.lat)) inputmode="decimal"; }
-            label { "姓名（选填）Name (optional)" input type="text" name="name" maxlength="50" value=(value(&form.name)); }
-            label { "电话（选填，不公开）Phone (optional, never shown)" input type="tel" name="phone" maxlength="30" value=(value(&form.phone)); }
-            label.inline { input type="checkbox" name="anonymous" value="true" checked[form.anonymous.is_some()]; " 匿名 Anonymous" }
-            button type="submit" { "提交 Submit" }
+            label { (t(lang, "submit-subject")) input type="text" name="title" maxlength="100" required value=(value(&form.title)); }
+            label { (t(lang, "submit-text")) textarea name="text" maxlength="5000" rows="5" required { (value(&form.text)) } }
+            label { (t(lang, "submit-longitude")) input type="text" name="lon" required value=(value(&form.lon)) inputmode="decimal"; }
+            label { (t(lang, "submit-latitude")) input type="text" name="lat" required value=(value(&form.lat)) inputmode="decimal"; }
+            label { (t(lang, "submit-name")) input type="text" name="name" maxlength="50" value=(value(&form.name)); }
+            label { (t(lang, "submit-phone")) input type="tel" name="phone" maxlength="30" value=(value(&form.phone)); }
+            label.inline { input type="checkbox" name="anonymous" value="true" checked[form.anonymous.is_some()]; " " (t(lang, "submit-anonymous")) }
+            button type="submit" { (t(lang, "submit-button")) }
         }
-        p { a href="/track" { "查询办理进度 Track an opinion" } " · " a href="/" { "地图 Map" } " · " a href="/list" { "站点列表 Stations" } }
     };
-    (status, Html(layout("提交意见建议", body).into_string())).into_response()
+    (status, Html(layout(lang, &t(lang, "submit-title"), body).into_string())).into_response()
 }
 
 /// The form, blank or with a position from the map (`/submit?lon=&lat=`, WGS84); anything else
 /// in the query is ignored.
-async fn blank_form(query: Result<Query<PositionQuery>, axum::extract::rejection::QueryRejection>) -> Response {
+async fn blank_form(
+    lang: Lang,
+    query: Result<Query<PositionQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
     let p = query.map(|Query(p)| p).unwrap_or_default();
     let form = SubmitForm { lon: p.lon, lat: p.lat, ..Default::default() };
-    form_page(StatusCode::OK, &form, None, None)
+    form_page(lang, StatusCode::OK, &form, None, None)
 }
 
 /// A position handed to the form by a link.
@@ -90,10 +99,10 @@ struct PositionQuery {
     lat: Option<String>,
 }
 
-async fn station_form(State(state): State<AppState>, PagePath(id): PagePath<String>) -> Response {
+async fn station_form(State(state): State<AppState>, lang: Lang, PagePath(id): PagePath<String>) -> Response {
     let catalog = state.service.catalog();
     let Some(station) = StationId::new(&id).ok().and_then(|id| catalog.station(&id).cloned()) else {
-        return error_page(StatusCode::NOT_FOUND, "站点不存在 No such station", &format!("No station {id:?}."));
+        return no_station(lang, &id);
     };
     let form = SubmitForm {
         station: Some(station.id.to_string()),
@@ -102,7 +111,12 @@ async fn station_form(State(state): State<AppState>, PagePath(id): PagePath<Stri
         lat: Some(format!("{:.6}", station.location.lat())),
         ..Default::default()
     };
-    form_page(StatusCode::OK, &form, Some(&station), None)
+    form_page(lang, StatusCode::OK, &form, Some(&station), None)
+}
+
+fn no_station(lang: Lang, id: &str) -> Response {
+    let message = crate::i18n::t_args(lang, "error-no-station", &[("id", id.into())]);
+    error_page(lang, StatusCode::NOT_FOUND, "error-title-no-station", &message)
 }
 
 impl SubmitForm {
@@ -136,6 +150,7 @@ impl SubmitForm {
 
 async fn submit(
     State(state): State<AppState>,
+    lang: Lang,
     ClientIp(client): ClientIp,
     PageForm(form): PageForm<SubmitForm>,
 ) -> Response {
@@ -150,7 +165,7 @@ async fn submit(
     };
     match result {
         Ok(submitted) => Redirect::to(&format!("/track/{}?new=1", submitted.opinion.code)).into_response(),
-        Err(e) => form_page(e.status(), &form, station.as_ref(), Some(e.message())),
+        Err(e) => form_page(lang, e.status(), &form, station.as_ref(), Some(&error_text(lang, &e))),
     }
 }
 
@@ -159,40 +174,32 @@ struct LookupParams {
     code: Option<String>,
 }
 
-async fn track_lookup(State(state): State<AppState>, Query(p): Query<LookupParams>) -> Response {
+async fn track_lookup(State(state): State<AppState>, lang: Lang, Query(p): Query<LookupParams>) -> Response {
     if let Some(code) = p.code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
         // Redirect only to a code that parses (digits and dashes), never to what was typed.
         return match state.service.opinion_by_code(code).await {
             Ok(o) => Redirect::to(&format!("/track/{}", o.code)).into_response(),
             Err(e) => {
                 let e = AppError::from(e);
-                error_page(e.status(), "查询不到 Not found", e.message())
+                error_page(lang, e.status(), "error-title-not-found", &error_text(lang, &e))
             }
         };
     }
     let body = html! {
-        h1 { "查询办理进度 Track an opinion" }
+        h1 { (t(lang, "track-title")) }
         form method="get" action="/track" {
-            label { "查询码 Tracking code" input type="text" name="code" placeholder="1234-5678-9012-3456" inputmode="numeric" required; }
-            button type="submit" { "查询 Track" }
+            label { (t(lang, "track-code")) input type="text" name="code" placeholder="1234-5678-9012-3456" inputmode="numeric" required; }
+            button type="submit" { (t(lang, "track-button")) }
         }
     };
-    Html(layout("查询办理进度", body).into_string()).into_response()
+    Html(layout(lang, &t(lang, "track-title"), body).into_string()).into_response()
 }
 
-fn event_label(event: &str) -> &'static str {
-    match event {
-        "submit" => "提交",
-        "register" => "受理",
-        "assign" => "交办",
-        "start" => "办理",
-        "reply" => "答复",
-        "rate" => "评价",
-        "close" => "办结",
-        "auto_close" => "逾期未评价，自动办结",
-        "reject" => "不予受理",
-        _ => "处理",
-    }
+/// What a history entry's event reads as.
+fn event_label(lang: Lang, event: &str) -> String {
+    const KNOWN: [&str; 9] =
+        ["submit", "register", "assign", "start", "reply", "rate", "close", "auto_close", "reject"];
+    label(lang, "event", if KNOWN.contains(&event) { event } else { "other" })
 }
 
 #[derive(Debug, Deserialize)]
@@ -201,6 +208,7 @@ struct TrackParams {
 }
 
 fn track_page(
+    lang: Lang,
     catalog: &crate::catalog::Catalog,
     o: &Opinion,
     history: &[crate::domain::AuditEntry],
@@ -209,48 +217,49 @@ fn track_page(
 ) -> Markup {
     let station = o.routing.station.as_ref().and_then(|s| catalog.station(s));
     html! {
-        h1 { "意见办理进度 Your opinion" }
-        @if new { p.notice #new { "已提交。请记下查询码 Submitted. Keep your tracking code: " strong #code { (o.code) } } }
+        h1 { (t(lang, "opinion-title")) }
+        @if new { p.notice #new { (t(lang, "opinion-submitted")) strong #code { (o.code) } } }
         @if let Some(e) = error { p.error role="alert" { (e) } }
         table {
-            tr { th { "查询码" } td { (o.code) } }
-            tr { th { "类别" } td { (o.submission.category.label_zh()) } }
-            tr { th { "标题" } td { (o.submission.title) } }
-            tr { th { "状态 Status" } td #status { (o.status.label_zh()) } }
-            @if let Some(s) = station { tr { th { "联络站" } td { (s.name) } } }
-            @if let Some(d) = &o.department { tr { th { "承办部门" } td { (d) } } }
-            @if let Some(r) = &o.reply { tr { th { "答复 Reply" } td #reply { (r) } } }
-            @if let Some(r) = o.rating { tr { th { "评价" } td { (r.get()) " / 5" } } }
+            tr { th { (t(lang, "opinion-code")) } td { (o.code) } }
+            tr { th { (t(lang, "opinion-category")) } td { (label(lang, "category", o.submission.category.code())) } }
+            tr { th { (t(lang, "opinion-subject")) } td { (o.submission.title) } }
+            tr { th { (t(lang, "opinion-status")) } td #status { (label(lang, "status", o.status.code())) } }
+            @if let Some(s) = station { tr { th { (t(lang, "opinion-station")) } td { (s.name) } } }
+            @if let Some(d) = &o.department { tr { th { (t(lang, "opinion-department")) } td { (d) } } }
+            @if let Some(r) = &o.reply { tr { th { (t(lang, "opinion-reply")) } td #reply { (r) } } }
+            @if let Some(r) = o.rating { tr { th { (t(lang, "opinion-rating")) } td { (r.get()) " / 5" } } }
         }
-        h2 { "办理过程 History" }
-        ol #history { @for e in history { li { (e.at.format("%Y-%m-%d %H:%M")) " " (event_label(&e.event)) } } }
+        h2 { (t(lang, "opinion-history")) }
+        ol #history { @for e in history { li { (e.at.format("%Y-%m-%d %H:%M")) " " (event_label(lang, &e.event)) } } }
         @if o.status == Status::Replied {
-            h2 { "评价答复 Rate the reply" }
+            h2 { (t(lang, "rate-title")) }
             form method="post" action=(format!("/track/{}/rate", o.code)) #rate-form {
-                label { "满意度 Stars (1–5)"
+                label { (t(lang, "rate-stars"))
                     select name="stars" { @for n in (1..=5).rev() { option value=(n) { (n) } } }
                 }
-                label { "意见（选填）Comment" input type="text" name="comment" maxlength="1000"; }
-                button type="submit" { "提交评价 Rate" }
+                label { (t(lang, "rate-comment")) input type="text" name="comment" maxlength="1000"; }
+                button type="submit" { (t(lang, "rate-button")) }
             }
-            p.muted { "1–2 星将重新办理。1–2 stars reopen the opinion." }
+            p.muted { (t(lang, "rate-reopens")) }
         }
     }
 }
 
 async fn track(
     State(state): State<AppState>,
+    lang: Lang,
     PagePath(code): PagePath<String>,
     Query(p): Query<TrackParams>,
 ) -> Response {
     match state.service.track(&code).await {
         Ok(t) => {
-            let page = track_page(&state.service.catalog(), &t.opinion, &t.history, p.new.is_some(), None);
-            Html(layout("意见办理进度", page).into_string()).into_response()
+            let page = track_page(lang, &state.service.catalog(), &t.opinion, &t.history, p.new.is_some(), None);
+            Html(layout(lang, &crate::i18n::t(lang, "opinion-title"), page).into_string()).into_response()
         }
         Err(e) => {
             let e = AppError::from(e);
-            error_page(e.status(), "查询不到 Not found", e.message())
+            error_page(lang, e.status(), "error-title-not-found", &error_text(lang, &e))
         }
     }
 }
@@ -263,11 +272,12 @@ struct RateForm {
 
 async fn rate(
     State(state): State<AppState>,
+    lang: Lang,
     PagePath(code): PagePath<String>,
     PageForm(form): PageForm<RateForm>,
 ) -> Response {
     let Some(stars) = form.stars.as_deref().and_then(|s| s.trim().parse::<u8>().ok()) else {
-        return error_page(StatusCode::BAD_REQUEST, "评价有误 Invalid rating", "choose 1 to 5 stars");
+        return error_page(lang, StatusCode::BAD_REQUEST, "error-title-rating", &t(lang, "error-rating-stars"));
     };
     match state.service.rate(&code, stars, form.comment.as_deref(), None).await {
         Ok(t) => Redirect::to(&format!("/track/{}", t.opinion.code)).into_response(),
@@ -275,10 +285,13 @@ async fn rate(
             let e = AppError::from(e);
             match state.service.track(&code).await {
                 Ok(t) => {
-                    let page = track_page(&state.service.catalog(), &t.opinion, &t.history, false, Some(e.message()));
-                    (e.status(), Html(layout("意见办理进度", page).into_string())).into_response()
+                    let message = error_text(lang, &e);
+                    let page =
+                        track_page(lang, &state.service.catalog(), &t.opinion, &t.history, false, Some(&message));
+                    (e.status(), Html(layout(lang, &crate::i18n::t(lang, "opinion-title"), page).into_string()))
+                        .into_response()
                 }
-                Err(_) => error_page(e.status(), "查询不到 Not found", e.message()),
+                Err(_) => error_page(lang, e.status(), "error-title-not-found", &error_text(lang, &e)),
             }
         }
     }
@@ -286,10 +299,10 @@ async fn rate(
 
 /// The QR code of a station's submit page, as SVG; the link is on the configured public URL,
 /// never on the Host a request names.
-async fn qr(State(state): State<AppState>, PagePath(id): PagePath<String>) -> Response {
+async fn qr(State(state): State<AppState>, lang: Lang, PagePath(id): PagePath<String>) -> Response {
     let catalog = state.service.catalog();
     let Some(station) = StationId::new(&id).ok().and_then(|id| catalog.station(&id).cloned()) else {
-        return error_page(StatusCode::NOT_FOUND, "站点不存在 No such station", &format!("No station {id:?}."));
+        return no_station(lang, &id);
     };
     let url = format!("{}/s/{}", state.public_url, station.id);
     match qrcode::QrCode::new(url.as_bytes()) {
@@ -299,7 +312,7 @@ async fn qr(State(state): State<AppState>, PagePath(id): PagePath<String>) -> Re
         }
         Err(e) => {
             tracing::error!(error = %e, "qr code");
-            error_page(StatusCode::INTERNAL_SERVER_ERROR, "出错了 Error", "the QR code could not be made")
+            error_page(lang, StatusCode::INTERNAL_SERVER_ERROR, "error-title-server", &t(lang, "error-qr"))
         }
     }
 }

@@ -13,8 +13,9 @@ use axum::Router;
 use maud::{html, Markup, DOCTYPE};
 
 use super::dashboard::district_view;
-use crate::domain::{StationKind, Status};
+use crate::domain::StationKind;
 use crate::http::{assets, AppState};
+use crate::i18n::{label, script_messages, t, t_args, Lang};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/", get(map_page))
@@ -28,19 +29,24 @@ const KIND_COLOURS: [(StationKind, &str); 3] = [
     (StationKind::LiaisonPoint, "#e08e0b"),
 ];
 
-/// What `web/map.js` needs beyond the API: the station kinds it draws with their colours, where
-/// to write the towns' names, and the opinion statuses' labels.
+/// The catalogue's messages the script formats itself (see [`script_messages`]).
+const SCRIPT_MESSAGES: [&str; 9] =
+    ["js-", "kind-", "level-", "body-", "status-", "category-", "weekday-short-", "month-", "date-"];
+
+/// What `web/map.js` needs beyond the API: the page's language and its messages, the station
+/// kinds it draws with their colours, and where to write the towns' names.
 #[derive(serde::Serialize)]
 struct MapConfig {
+    lang: &'static str,
+    messages: std::collections::BTreeMap<&'static str, String>,
     kinds: Vec<KindConfig>,
     towns: Vec<TownConfig>,
-    statuses: std::collections::BTreeMap<&'static str, &'static str>,
 }
 
 #[derive(serde::Serialize)]
 struct KindConfig {
     code: &'static str,
-    label: &'static str,
+    label: String,
     colour: &'static str,
 }
 
@@ -52,24 +58,25 @@ struct TownConfig {
     lat: f64,
 }
 
-async fn map_page(State(state): State<AppState>) -> Html<String> {
+async fn map_page(State(state): State<AppState>, lang: Lang) -> Html<String> {
     let catalog = state.service.catalog();
     let district = district_view(&catalog);
     let bounds = district.bounds.map(|b| format!("{:.6},{:.6},{:.6},{:.6}", b[0], b[1], b[2], b[3]));
     let counts = (catalog.stations().len(), catalog.members().len(), catalog.grids().len());
     let config = MapConfig {
+        lang: lang.tag(),
+        messages: script_messages(lang, &SCRIPT_MESSAGES),
         kinds: KIND_COLOURS
             .iter()
-            .map(|&(k, colour)| KindConfig { code: k.code(), label: k.label_zh(), colour })
+            .map(|&(k, colour)| KindConfig { code: k.code(), label: label(lang, "kind", k.code()), colour })
             .collect(),
         towns: district
             .towns
             .into_iter()
             .map(|t| TownConfig { code: t.code, name: t.name, lon: t.lon, lat: t.lat })
             .collect(),
-        statuses: Status::ALL.iter().map(|s| (s.code(), s.label_zh())).collect(),
     };
-    Html(page(bounds, counts, &config).into_string())
+    Html(page(lang, bounds, counts, &config).into_string())
 }
 
 /// `value` as JSON that is safe inside a `<script>` element: `<`, `>` and `&` escaped, so that no
@@ -82,47 +89,55 @@ fn script_json(value: &impl serde::Serialize) -> String {
         .replace('&', "\\u0026")
 }
 
-fn page(bounds: Option<String>, (stations, members, grids): (usize, usize, usize), config: &MapConfig) -> Markup {
+fn page(
+    lang: Lang,
+    bounds: Option<String>,
+    (stations, members, grids): (usize, usize, usize),
+    config: &MapConfig,
+) -> Markup {
+    let counts = t_args(
+        lang,
+        "map-counts",
+        &[("stations", stations.into()), ("members", members.into()), ("grids", grids.into())],
+    );
+    let switch_to = t(lang, "lang-switch-tag");
     html! {
         (DOCTYPE)
-        html lang="zh-CN" {
+        html lang=(lang.tag()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { "代表委员联络站地图" }
+                title { (t(lang, "map-title")) }
                 link rel="stylesheet" href=(assets::url("maplibre-gl.css"));
                 link rel="stylesheet" href=(assets::url("map.css"));
             }
             body.map-page data-state="loading" {
                 header.map-head {
-                    h1 { "海曙区代表委员联络站" }
+                    h1 { (t(lang, "site-name")) }
                     nav {
-                        a href="/list" { "站点列表" }
-                        a href="/submit" { "提交意见" }
-                        a href="/dashboard" { "领导驾驶舱" }
+                        a href="/list" { (t(lang, "nav-list")) }
+                        a href="/submit" { (t(lang, "nav-submit")) }
+                        a href="/dashboard" { (t(lang, "nav-dashboard")) }
+                        a.lang href=(format!("?lang={switch_to}")) hreflang=(switch_to) { (t(lang, "lang-switch")) }
                     }
                 }
                 noscript {
-                    p.error { "地图需要 JavaScript 与 WebGL。" a href="/list" { "请改用站点列表与最近站点查询。" } }
+                    p.error { (t(lang, "map-noscript")) " " a href="/list" { (t(lang, "map-noscript-link")) } }
                 }
                 main.map-main {
-                    div #map role="region" aria-label="联络站地图：点击地图查找最近的站点" data-bounds=[bounds] {}
-                    aside #panel aria-label="查找与详情" {
+                    div #map role="region" aria-label=(t(lang, "map-region")) data-bounds=[bounds] {}
+                    aside #panel aria-label=(t(lang, "map-panel")) {
                         form #search-form role="search" action="/list" method="get" {
-                            label for="search" { "搜索站点、街道、网格或代表（可用拼音）" }
+                            label for="search" { (t(lang, "map-search-label")) }
                             div.row {
-                                input #search type="search" name="q" autocomplete="off" placeholder="如：白云、baiyun、by" maxlength="100";
-                                button type="submit" { "搜索" }
+                                input #search type="search" name="q" autocomplete="off" placeholder=(t(lang, "map-search-placeholder")) maxlength="100";
+                                button type="submit" { (t(lang, "map-search-button")) }
                             }
                         }
                         ul #search-results hidden {}
-                        p.muted #hint {
-                            "点击地图、使用定位按钮或搜索，查看离您最近的站点和您所在网格的代表委员。"
-                            br;
-                            (stations) " 个站点 · " (members) " 位代表委员 · " (grids) " 个网格"
-                        }
+                        p.muted #hint { (t(lang, "map-hint")) br; (counts) }
                         section #here hidden {
-                            h2 { "离您最近的站点" }
+                            h2 { (t(lang, "map-nearest")) }
                             p #near-boundary.notice hidden {}
                             ol #nearest data-nearest {}
                             section #my-grid hidden {}
@@ -130,32 +145,32 @@ fn page(bounds: Option<String>, (stations, members, grids): (usize, usize, usize
                         }
                         section #station hidden {}
                         details #track {
-                            summary { "查询办理进度" }
+                            summary { (t(lang, "map-track")) }
                             form #track-form action="/track" method="get" {
-                                label for="track-code" { "查询码（16 位数字）" }
+                                label for="track-code" { (t(lang, "map-track-label")) }
                                 div.row {
                                     input #track-code type="text" name="code" inputmode="numeric" autocomplete="off" placeholder="1234-5678-9012-3456" maxlength="40";
-                                    button type="submit" { "查询" }
+                                    button type="submit" { (t(lang, "map-track-button")) }
                                 }
                             }
                             div #track-result aria-live="polite" {}
                         }
                         details #layers open {
-                            summary { "图层" }
+                            summary { (t(lang, "map-layers")) }
                             ul.layers #layer-list {
-                                li { label { input type="checkbox" data-layer="towns" checked; span.swatch.area {} "街道（镇）" } }
-                                li { label { input type="checkbox" data-layer="grids" checked; span.swatch.grid {} "网格" } }
+                                li { label { input type="checkbox" data-layer="towns" checked; span.swatch.area {} (t(lang, "map-layer-towns")) } }
+                                li { label { input type="checkbox" data-layer="grids" checked; span.swatch.grid {} (t(lang, "map-layer-grids")) } }
                                 @for (kind, colour) in KIND_COLOURS {
                                     li { label {
                                         input type="checkbox" data-layer="stations" data-kind=(kind.code()) data-colour=(colour) checked;
                                         span.swatch.dot style=(format!("background:{colour}")) {}
-                                        (kind.label_zh())
+                                        (label(lang, "kind", kind.code()))
                                     } }
                                 }
-                                li { label { input type="checkbox" data-layer="opinions"; span.swatch.opinion {} "群众意见（约 100 米格，放大后显示）" } }
+                                li { label { input type="checkbox" data-layer="opinions"; span.swatch.opinion {} (t(lang, "map-layer-opinions")) } }
                             }
                             div.row3d {
-                                button #tilt type="button" aria-pressed="false" { "3D 视角" }
+                                button #tilt type="button" aria-pressed="false" { (t(lang, "map-tilt")) }
                             }
                         }
                         p #status role="status" aria-live="polite" {}

@@ -1,21 +1,21 @@
 //! Server-rendered pages (maud): the map at `/` (drawn by `web/map.js`), and, working without
 //! JavaScript, the station list with a "nearest station" form at `/list`. Views take plain
-//! view-models built here from the catalog.
+//! view-models built here from the catalog. Every string comes from the language's catalogue
+//! ([`crate::i18n`]); the language is negotiated per request ([`crate::http::lang`]).
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
+use axum::{middleware, Router};
+use chrono::{DateTime, Datelike, FixedOffset};
 use maud::{html, Markup, DOCTYPE};
 
 use super::params;
 use super::AppState;
 use crate::catalog::{Catalog, StationFilter};
-use chrono::{DateTime, Datelike, FixedOffset, Weekday};
-
-use crate::domain::schedule::summarize_zh;
 use crate::domain::{AreaLevel, LonLat, Station};
+use crate::i18n::{label, t, t_args, Lang};
 use crate::spatial::Crs;
 
 pub mod citizen;
@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .merge(citizen::router())
         .merge(staff::router())
         .merge(dashboard::router())
+        .layer(middleware::from_fn(super::lang::remember))
 }
 
 const STYLE: &str = "body{font-family:'Noto Sans CJK SC','Noto Sans',sans-serif;max-width:72rem;margin:0 auto;padding:1rem;color:#1f2933}\
@@ -40,19 +41,33 @@ label{display:flex;flex-direction:column;font-size:.85rem}label.inline{flex-dire
 button{background:#c0392b;color:#fff;border:0;padding:.5rem 1rem;border-radius:4px;font-size:1rem}\
 table{border-collapse:collapse;width:100%;font-size:.9rem}td,th{border-bottom:1px solid #e4e7eb;padding:.35rem;text-align:left;vertical-align:top}\
 .kind{font-size:.75rem;padding:.1rem .35rem;border-radius:3px;background:#eef;white-space:nowrap}.error{background:#fdecea;color:#8a1c13;padding:.8rem;border-radius:6px}\
-.muted{color:#616e7c;font-size:.85rem}";
+.muted{color:#616e7c;font-size:.85rem}nav.top{display:flex;gap:1rem;flex-wrap:wrap;font-size:.9rem;margin-bottom:.6rem}nav.top .lang{margin-left:auto}\
+@media (max-width:40rem){table{font-size:.8rem}body{padding:.6rem}}";
 
-pub(super) fn layout(title: &str, body: Markup) -> Markup {
+/// The links every page starts with, and the switch to the other language.
+pub(super) fn top_nav(lang: Lang) -> Markup {
+    html! {
+        nav.top {
+            a href="/" { (t(lang, "nav-map")) }
+            a href="/list" { (t(lang, "nav-list")) }
+            a href="/submit" { (t(lang, "nav-submit")) }
+            a href="/track" { (t(lang, "nav-track")) }
+            a.lang href=(format!("?lang={}", t(lang, "lang-switch-tag"))) hreflang=(t(lang, "lang-switch-tag")) { (t(lang, "lang-switch")) }
+        }
+    }
+}
+
+pub(super) fn layout(lang: Lang, title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
-        html lang="zh-CN" {
+        html lang=(lang.tag()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) }
                 style { (STYLE) }
             }
-            body { (body) }
+            body { (top_nav(lang)) (body) }
         }
     }
 }
@@ -65,9 +80,10 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
     type Rejection = Response;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Response> {
+        let lang = super::lang::negotiate(req.uri(), req.headers());
         match axum::Form::<T>::from_request(req, state).await {
             Ok(axum::Form(v)) => Ok(PageForm(v)),
-            Err(e) => Err(error_page(StatusCode::BAD_REQUEST, "表单有误 The form is incomplete", &e.body_text())),
+            Err(e) => Err(error_page(lang, StatusCode::BAD_REQUEST, "error-title-form", &e.body_text())),
         }
     }
 }
@@ -79,20 +95,59 @@ impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> axum::extract::FromR
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Response> {
+        let lang = super::lang::negotiate(&parts.uri, &parts.headers);
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(v)) => Ok(PagePath(v)),
-            Err(e) => Err(error_page(StatusCode::BAD_REQUEST, "地址有误 Bad address", &e.body_text())),
+            Err(e) => Err(error_page(lang, StatusCode::BAD_REQUEST, "error-title-address", &e.body_text())),
         }
     }
 }
 
-/// A readable error page with the right status.
-pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
-    let body = layout(
-        title,
-        html! { h1 { (title) } p.error { (message) } p { a href="/" { "返回地图 Back to the map" } " · " a href="/list" { "站点列表 Station list" } } },
+/// A readable error page with the right status: the title is the message `title_id`.
+pub fn error_page(lang: Lang, status: StatusCode, title_id: &str, message: &str) -> Response {
+    let title = t(lang, title_id);
+    let body = html! {
+        h1 { (title) }
+        p.error { (message) }
+        p { a href="/" { (t(lang, "back-to-map")) } " · " a href="/list" { (t(lang, "nav-list")) } }
+    };
+    (status, Html(layout(lang, &title, body).into_string())).into_response()
+}
+
+/// What a page says about a failed use case: the catalogue's words for its code when it has
+/// them (with the service's detail where the message takes one), else the service's message.
+pub(super) fn error_text(lang: Lang, e: &super::error::AppError) -> String {
+    let id = format!("error-{}", e.code());
+    if crate::i18n::ids(lang).iter().any(|m| *m == id) {
+        t_args(lang, &id, &[("detail", e.message().into())])
+    } else {
+        e.message().to_owned()
+    }
+}
+
+/// A distance as people read it: metres below a kilometre, else kilometres to 10 m.
+pub(super) fn format_distance(lang: Lang, m: f64) -> String {
+    if m < 1000.0 {
+        t_args(lang, "list-metres", &[("n", format!("{m:.0}").as_str().into())])
+    } else {
+        t_args(lang, "list-kilometres", &[("n", format!("{:.2}", m / 1000.0).as_str().into())])
+    }
+}
+
+/// A session's day and start, e.g. `12月4日（周五）09:00` or `Friday 4 December 09:00`.
+pub(super) fn session_start(lang: Lang, start: DateTime<FixedOffset>) -> String {
+    let weekday = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][start.weekday().num_days_from_monday() as usize];
+    let day = t_args(
+        lang,
+        "date-day",
+        &[
+            ("month", (start.month() as f64).into()),
+            ("day", (start.day() as f64).into()),
+            ("weekday", label(lang, "weekday-short", weekday).as_str().into()),
+            ("monthname", label(lang, "month", &start.month().to_string()).as_str().into()),
+        ],
     );
-    (status, Html(body.into_string())).into_response()
+    format!("{day} {}", start.format("%H:%M"))
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -111,10 +166,10 @@ struct NearRow<'a> {
 /// The grid a point is in, and when each of its members next receives citizens.
 struct GridAnswer {
     name: String,
-    members: Vec<(String, &'static str, Option<String>)>,
+    members: Vec<(String, String, Option<String>)>,
 }
 
-fn grid_answer(catalog: &Catalog, q: LonLat, now: DateTime<FixedOffset>) -> Option<GridAnswer> {
+fn grid_answer(lang: Lang, catalog: &Catalog, q: LonLat, now: DateTime<FixedOffset>) -> Option<GridAnswer> {
     let hit = catalog.grid_at(q).ok()?;
     let members = hit
         .grid
@@ -122,28 +177,20 @@ fn grid_answer(catalog: &Catalog, q: LonLat, now: DateTime<FixedOffset>) -> Opti
         .iter()
         .filter_map(|id| catalog.member(id))
         .map(|m| {
-            let next = catalog.member_sessions(&m.id, now, 1).into_iter().next().map(|x| {
-                let start = x.session.start;
-                format!(
-                    "{}（{}）{} · {}",
-                    start.format("%-m月%-d日"),
-                    weekday_zh(start.weekday()),
-                    start.format("%H:%M"),
-                    x.station.name
-                )
-            });
-            (m.name.clone(), m.body.label_zh(), next)
+            let next = catalog
+                .member_sessions(&m.id, now, 1)
+                .into_iter()
+                .next()
+                .map(|x| format!("{} · {}", session_start(lang, x.session.start), x.station.name));
+            (m.name.clone(), label(lang, "body", m.body.code()), next)
         })
         .collect();
     Some(GridAnswer { name: hit.grid.name.clone(), members })
 }
 
-fn weekday_zh(d: Weekday) -> &'static str {
-    ["周一", "周二", "周三", "周四", "周五", "周六", "周日"][d.num_days_from_monday() as usize]
-}
-
 async fn list(
     State(state): State<AppState>,
+    lang: Lang,
     query: Result<Query<HomeParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let catalog = state.service.catalog();
@@ -159,77 +206,86 @@ async fn list(
             .into_iter()
             .map(|h| NearRow { station: h.station, distance_m: h.distance_m })
             .collect();
-        let grid = grid_answer(&catalog, q, state.service.now());
+        let grid = grid_answer(lang, &catalog, q, state.service.now());
         Ok::<_, super::error::AppError>((rows, grid))
     });
     let status = match &answer {
         Some(Err(e)) => e.status(),
         _ => StatusCode::OK,
     };
+    let counts = t_args(
+        lang,
+        "map-counts",
+        &[
+            ("stations", catalog.stations().len().into()),
+            ("members", catalog.members().len().into()),
+            ("grids", catalog.grids().len().into()),
+        ],
+    );
     let body = html! {
-        h1 { "海曙区人大代表联络站 · 政协委员工作室" }
-        p.muted { (catalog.stations().len()) " 个站点 · " (catalog.members().len()) " 位代表委员 · " (catalog.grids().len()) " 个网格" }
-        nav { a href="/" { "地图 Map" } " · " a href="/dashboard" { "领导驾驶舱 Dashboard" } }
-        (nearest_form(&p))
+        h1 { (t(lang, "list-heading")) }
+        p.muted { (counts) }
+        nav { a href="/dashboard" { (t(lang, "nav-dashboard")) } }
+        (nearest_form(lang, &p))
         @match &answer {
-            Some(Err(e)) => { p.error role="alert" { (e.message()) } }
-            Some(Ok((rows, grid))) => { (nearest_answer(rows, grid.as_ref())) }
+            Some(Err(e)) => { p.error role="alert" { (error_text(lang, e)) } }
+            Some(Ok((rows, grid))) => { (nearest_answer(lang, rows, grid.as_ref())) }
             None => {}
         }
-        (station_list(&catalog))
+        (station_list(lang, &catalog))
     };
-    (status, Html(layout("海曙区代表联络站地图 liaison", body).into_string())).into_response()
+    (status, Html(layout(lang, &t(lang, "list-title"), body).into_string())).into_response()
 }
 
-fn nearest_form(p: &HomeParams) -> Markup {
+fn nearest_form(lang: Lang, p: &HomeParams) -> Markup {
     let crs = p.crs.as_deref().unwrap_or("wgs84");
     html! {
         form method="get" action="/list" id="nearest-form" {
-            label { "经度 Longitude" input type="text" name="lon" value=(p.lon.as_deref().unwrap_or("")) placeholder="121.55" inputmode="decimal"; }
-            label { "纬度 Latitude" input type="text" name="lat" value=(p.lat.as_deref().unwrap_or("")) placeholder="29.87" inputmode="decimal"; }
-            label { "坐标系 CRS"
+            label { (t(lang, "list-longitude")) input type="text" name="lon" value=(p.lon.as_deref().unwrap_or("")) placeholder="121.55" inputmode="decimal"; }
+            label { (t(lang, "list-latitude")) input type="text" name="lat" value=(p.lat.as_deref().unwrap_or("")) placeholder="29.87" inputmode="decimal"; }
+            label { (t(lang, "list-crs"))
                 select name="crs" {
                     @for c in [Crs::Wgs84, Crs::Gcj02, Crs::Bd09] {
                         option value=(c.as_str()) selected[c.as_str() == crs] { (c.as_str()) }
                     }
                 }
             }
-            button type="submit" { "查找最近站点 Find the nearest station" }
+            button type="submit" { (t(lang, "list-find")) }
         }
     }
 }
 
-fn nearest_answer(rows: &[NearRow], grid: Option<&GridAnswer>) -> Markup {
+fn nearest_answer(lang: Lang, rows: &[NearRow], grid: Option<&GridAnswer>) -> Markup {
     html! {
         @if let Some(grid) = grid {
             section #my-grid {
-                h2 { "您所在的网格 Your grid area: " (grid.name) }
+                h2 { (t_args(lang, "list-my-grid", &[("name", grid.name.as_str().into())])) }
                 ul {
                     @for (name, body, next) in &grid.members {
                         li {
                             strong { (name) } " " span.kind { (body) } " "
                             @match next {
-                                Some(next) => { "下次接待 next reception: " (next) }
-                                None => { span.muted { "暂无接待安排 no reception scheduled" } }
+                                Some(next) => { (t(lang, "list-next-reception")) (next) }
+                                None => { span.muted { (t(lang, "list-no-reception")) } }
                             }
                         }
                     }
                 }
             }
         }
-        h2 { "最近的站点 Nearest stations" }
-        @if rows.is_empty() { p { "没有站点。No station found." } }
+        h2 { (t(lang, "list-nearest")) }
+        @if rows.is_empty() { p { (t(lang, "list-none")) } }
         @else {
             table #nearest {
-                thead { tr { th { "站点" } th { "类型" } th { "距离" } th { "地址" } th { "接待时间" } } }
+                thead { tr { th { (t(lang, "list-col-station")) } th { (t(lang, "list-col-kind")) } th { (t(lang, "list-col-distance")) } th { (t(lang, "list-col-address")) } th { (t(lang, "list-col-reception")) } } }
                 tbody {
                     @for r in rows {
                         tr {
                             td { (r.station.name) }
-                            td { span.kind { (r.station.kind.label_zh()) } }
-                            td.distance { (format_distance(r.distance_m)) }
+                            td { span.kind { (label(lang, "kind", r.station.kind.code())) } }
+                            td.distance { (format_distance(lang, r.distance_m)) }
                             td { (r.station.address) }
-                            td { (reception_cell(r.station)) }
+                            td { (reception_cell(lang, r.station)) }
                         }
                     }
                 }
@@ -238,22 +294,14 @@ fn nearest_answer(rows: &[NearRow], grid: Option<&GridAnswer>) -> Markup {
     }
 }
 
-pub(super) fn reception_cell(s: &Station) -> Markup {
+pub(super) fn reception_cell(lang: Lang, s: &Station) -> Markup {
     html! {
-        @for line in summarize_zh(&s.reception) { div { (line) } }
-        @if s.reception.is_empty() { span.muted { "预约接待 by appointment" } }
+        @for line in crate::i18n::reception(lang, &s.reception) { div { (line) } }
+        @if s.reception.is_empty() { span.muted { (t(lang, "reception-by-appointment")) } }
     }
 }
 
-fn format_distance(m: f64) -> String {
-    if m < 1000.0 {
-        format!("{m:.0} 米")
-    } else {
-        format!("{:.2} 公里", m / 1000.0)
-    }
-}
-
-fn station_list(catalog: &Catalog) -> Markup {
+fn station_list(lang: Lang, catalog: &Catalog) -> Markup {
     let towns: Vec<_> = catalog.areas().iter().filter(|a| a.level == AreaLevel::Town).collect();
     let unplaced: Vec<&Station> =
         catalog.stations().iter().filter(|s| s.town_code.as_ref().is_none_or(|c| catalog.area(c).is_none())).collect();
@@ -262,28 +310,28 @@ fn station_list(catalog: &Catalog) -> Markup {
             @let stations: Vec<&Station> = catalog.stations().iter().filter(|s| s.town_code.as_ref() == Some(&town.code)).collect();
             @if !stations.is_empty() {
                 h2 { (town.name) span.muted { " " (town.code) } }
-                (station_table(&stations))
+                (station_table(lang, &stations))
             }
         }
         @if !unplaced.is_empty() {
-            h2 { @if towns.is_empty() { "站点 Stations" } @else { "其他 Other" } }
-            (station_table(&unplaced))
+            h2 { @if towns.is_empty() { (t(lang, "list-stations")) } @else { (t(lang, "list-other")) } }
+            (station_table(lang, &unplaced))
         }
     }
 }
 
-fn station_table(stations: &[&Station]) -> Markup {
+fn station_table(lang: Lang, stations: &[&Station]) -> Markup {
     html! {
         table.stations {
-            thead { tr { th { "站点" } th { "类型" } th { "地址" } th { "电话" } th { "接待时间" } } }
+            thead { tr { th { (t(lang, "list-col-station")) } th { (t(lang, "list-col-kind")) } th { (t(lang, "list-col-address")) } th { (t(lang, "list-col-phone")) } th { (t(lang, "list-col-reception")) } } }
             tbody {
                 @for s in stations {
                     tr data-id=(s.id) {
                         td { (s.name) }
-                        td { span.kind { (s.kind.label_zh()) } }
+                        td { span.kind { (label(lang, "kind", s.kind.code())) } }
                         td { (s.address) }
                         td { (s.phone) }
-                        td { (reception_cell(s)) }
+                        td { (reception_cell(lang, s)) }
                     }
                 }
             }
