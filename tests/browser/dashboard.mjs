@@ -12,7 +12,13 @@
 
 import assert from 'node:assert/strict';
 
-import { assertClean, baseUrl, env, openPage, record, run, screenshot, waitReady } from './lib.mjs';
+import { assertClean, baseUrl, env, openPage, record, run, screenshot, waitReady as pageReady } from './lib.mjs';
+
+/** Waits for the view to be ready and for the page's note of what reached the screen (data-painted). */
+async function waitReady(page) {
+  await pageReady(page);
+  await page.waitForFunction(() => document.body.dataset.painted !== undefined);
+}
 
 /** What the page shows: numbers as `{value: data-value or null, text}`. */
 function view() {

@@ -327,9 +327,11 @@ fn page(sel: &Selection, district: &DistrictView) -> Markup {
                         li data-code=(t.code) data-lon=(format!("{:.6}", t.lon)) data-lat=(format!("{:.6}", t.lat)) { (t.name) }
                     }
                 }
-                script src=(assets::url("maplibre-gl.js")) {}
-                script src=(assets::url("echarts.js")) {}
-                script src=(assets::url("dashboard.js")) {}
+                // Deferred, in this order: the page's script asks for its numbers at once and
+                // draws once the two libraries have run.
+                script src=(assets::url("dashboard.js")) defer {}
+                script src=(assets::url("maplibre-gl.js")) defer {}
+                script src=(assets::url("echarts.js")) defer {}
             }
         }
     }
