@@ -5,7 +5,8 @@
 #      `liaison import issues` of the N opinions,
 #   3. the release server on it, and tests/browser/dashboard-first-render.mjs: headless Chromium
 #      (WebGL on SwiftShader, i.e. on the CPU) opening /dashboard RUNS times in fresh contexts, from
-#      navigation start to the page's `dashboard-ready` mark; desk view and wall screen.
+#      navigation start to the page's `dashboard-ready` mark; desk view (with hexagons, and with
+#      the towns' choropleth) and wall screen.
 #
 #   benches/dashboard.sh            # ISSUES=1000000 RUNS=5
 # Needs Node.js and tests/browser/node_modules (npm ci --prefix tests/browser --ignore-scripts).
@@ -40,6 +41,17 @@ SERVER=$!
 until curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null; do sleep 0.1; done
 curl -s "http://127.0.0.1:$PORT/api/v1/stats" | head -c 200; echo
 
+echo "== the first view's API requests at once, without a browser (curl; median of $RUNS)"
+FIRST_VIEW=(/api/v1/stats "/api/v1/stats?group_by=town" "/api/v1/stats?interval=month" "/api/v1/stats?group_by=category"
+  "/api/v1/heatmap?res=8&metric=resolution_rate" "/api/v1/areas?level=town")
+for _ in $(seq "$RUNS"); do
+  start=$(date +%s%N)
+  pids=()
+  for u in "${FIRST_VIEW[@]}"; do curl -s -o /dev/null -H 'Accept-Encoding: gzip' "http://127.0.0.1:$PORT$u" & pids+=($!); done
+  wait "${pids[@]}"
+  echo $(( ($(date +%s%N) - start) / 1000000 ))
+done | sort -n | awk '{a[NR]=$1} END {print "all six answered in " a[int((NR+1)/2)] " ms (median; fastest " a[1] " ms)"}'
+
 summary() { # name < the scenario's JSON line
   node -e 'let s="";process.stdin.on("data",(d)=>(s+=d)).on("end",()=>{
     const r=JSON.parse(s.trim().split("\n").pop());
@@ -53,6 +65,9 @@ summary() { # name < the scenario's JSON line
 }
 echo "== desk view, 1280×1000"
 BASE_URL="http://127.0.0.1:$PORT" RUNS=$RUNS node "$ROOT/tests/browser/dashboard-first-render.mjs" | tee "$WORK/desk.json" | summary desk
+echo "== desk view, 1280×1000, the towns' choropleth instead of the hexagons (17 areas, not ~5,700 cells)"
+BASE_URL="http://127.0.0.1:$PORT" RUNS=$RUNS QUERY='?layer=town' node "$ROOT/tests/browser/dashboard-first-render.mjs" \
+  | tee "$WORK/desk-towns.json" | summary desk-towns
 echo "== wall screen, 1920×1080"
 BASE_URL="http://127.0.0.1:$PORT" RUNS=$RUNS QUERY='?wall=1' WIDTH=1920 HEIGHT=1080 \
   node "$ROOT/tests/browser/dashboard-first-render.mjs" | tee "$WORK/wall.json" | summary wall

@@ -823,7 +823,7 @@
   // The first view's numbers are asked for at once, while the map and chart libraries (deferred
   // scripts after this one) load; the map and charts are drawn once they have run.
   const early = new Map();
-  for (const url of [...Object.values(requests(chosen())).filter(Boolean), TOWNS_URL]) {
+  for (const url of new Set([...Object.values(requests(chosen())).filter(Boolean), TOWNS_URL])) {
     const answer = getJSON(url);
     // Handled here too, so that a failure before the view reads it is no unhandled rejection.
     answer.catch(() => {});
