@@ -25,7 +25,6 @@
 (() => {
   /** Every word the script shows, in one place until they move to Fluent catalogues. */
   const T = {
-    district: '全区',
     loading: '加载中… Loading',
     noWebGL: (m) => `地图无法显示（需要 WebGL）The map needs WebGL: ${m}`,
     townsFailed: (m) => `街道边界加载失败 Town boundaries: ${m}`,
@@ -53,12 +52,16 @@
     fewRates: '意见少于 5 条，不计比率。Fewer than 5 opinions: no rates.',
     ungrouped: '未归属 Unassigned',
     within: (name) => `${name}范围内 Within ${name}`,
-    allTowns: '全部街道（镇）All towns',
     median: '中位数 Median',
     p90: 'P90',
     byStation: '各联络站',
     byTown: '各街道（镇）',
     noData: '无数据 No data',
+    /** How names shorten on a chart's axis: the district's name, the common suffix of stations. */
+    shortenings: [
+      [/^海曙区/, ''],
+      [/人大代表联络站$/, '联络站'],
+    ],
   };
 
   performance.mark('dashboard-script');
@@ -236,7 +239,7 @@
           card.append(el('dd', { class: 'sub', 'data-field': 'top_category', 'data-value': top }, top ? categoryLabel(top) : '—'));
         }
         if (field === 'reply_hours_median') {
-          card.append(el('dd', { class: 'sub' }, 'P90 ', numberCell('span', 'reply_hours_p90', row?.reply_hours_p90 ?? null, 'hours')));
+          card.append(el('dd', { class: 'sub' }, `${T.p90} `, numberCell('span', 'reply_hours_p90', row?.reply_hours_p90 ?? null, 'hours')));
         }
         return card;
       }),
@@ -350,7 +353,7 @@
   const metricText = (v, c) => (c.kind === 'hours' ? hoursText(v) : show(v, c.kind));
   /** Names as short as a chart's axis has room for. */
   const shortName = (s) => {
-    const t = String(s ?? '').replace(/^海曙区/, '').replace(/人大代表联络站$/, '联络站');
+    const t = T.shortenings.reduce((name, [long, short]) => name.replace(long, short), String(s ?? ''));
     return t.length > 9 ? `${t.slice(0, 8)}…` : t;
   };
 
