@@ -1,30 +1,94 @@
-// The leaders' dashboard (/dashboard): a 3D map of H3 hexagons (MapLibre GL) beside the district's
-// totals and a ranking of towns, fed by /api/v1/heatmap, /api/v1/stats and /api/v1/areas.
+// The leaders' dashboard (/dashboard): KPI cards for the district and a chosen town or station, a
+// 3D map (MapLibre GL) of H3 hexagons or of town / grid choropleths, rankings of towns, stations and
+// members, and ECharts charts of the monthly trend, the categories and reply times; fed by
+// /api/v1/stats, /api/v1/heatmap, /api/v1/areas/stats and /api/v1/areas. ?wall=1 is the wall
+// screen (大屏): the same page, dark and full screen.
 //
 // Plain modern JS, no build step. Nothing is loaded from beyond this server: the map style is
 // inline, with a background and the town boundaries only (no tiles, glyphs or sprites), and town
 // names are HTML markers rather than a symbol layer.
 //
-// When a view is drawn, <body> says so for people and tests alike: data-state="ready",
-// data-hexagons (features drawn), data-hexagons-visible (distinct hexagons on screen) and
-// data-painted (share of the map's pixels in a hexagon colour).
+// Drilling down: the town (and station) filter goes on every request, except where a list would
+// then show one row: the town ranking, the town choropleth and the reply times per town always show
+// every town (the chosen one picked out), and the station ranking ignores the station filter. So a
+// list is filtered by the levels above its own, never by its own.
+//
+// When a view is drawn (numbers, charts, and the map idle), <body> says so for people and tests
+// alike: data-state="ready", data-layer, data-features (features drawn) and data-hexagons (on the
+// hexagon layer); a moment later data-features-visible (distinct features on screen) and
+// data-painted (share of the map's pixels in a data colour). Each chart holds data-labels and
+// data-values (JSON) of what it draws. The first ready view sets the Performance API mark
+// `dashboard-ready` and data-first-render-ms.
 
 'use strict';
 
 (() => {
+  /** Every word the script shows, in one place until they move to Fluent catalogues. */
+  const T = {
+    loading: '加载中… Loading',
+    noWebGL: (m) => `地图无法显示（需要 WebGL）The map needs WebGL: ${m}`,
+    townsFailed: (m) => `街道边界加载失败 Town boundaries: ${m}`,
+    status: (opinions, features, unit) => `${opinions} 条意见 · ${features} ${unit}`,
+    units: { hex: '个六边形', town: '个街道（镇）', grid: '个网格' },
+    fields: {
+      count: '意见数',
+      open: '在办',
+      overdue: '逾期',
+      resolution_rate: '办结率',
+      satisfaction_rate: '满意率',
+      reply_rate: '答复率',
+      mean_rating: '平均评分',
+      reply_hours_median: '答复时长（中位）',
+      reply_hours_p90: '答复时长（P90）',
+      concentration: '意见集中率',
+      top_category: '最多类别',
+    },
+    hours: '小时',
+    tooFew: '不足 5 条意见或无数据 Too few to rate',
+    height: (n, unit) => `高度 = 意见数 Height = opinions · ${n} ${unit}`,
+    noOpinions: '此时段没有意见。No opinions in this period.',
+    close: '关闭 Close',
+    hexagon: (h3) => `六边形 Hexagon ${h3}`,
+    fewRates: '意见少于 5 条，不计比率。Fewer than 5 opinions: no rates.',
+    ungrouped: '未归属 Unassigned',
+    within: (name) => `${name}范围内 Within ${name}`,
+    median: '中位数 Median',
+    p90: 'P90',
+    byStation: '各联络站',
+    byTown: '各街道（镇）',
+    noData: '无数据 No data',
+    /** How names shorten on a chart's axis: the district's name, the common suffix of stations. */
+    shortenings: [
+      [/^海曙区/, ''],
+      [/人大代表联络站$/, '联络站'],
+    ],
+  };
+
+  performance.mark('dashboard-script');
+  /** Marks a stage of the first view for the Performance API (benches/dashboard.sh reads them). */
+  let firstView = true;
+  const stage = (name) => {
+    if (firstView) performance.mark(`dashboard-${name}`);
+  };
+
   const $ = (id) => document.getElementById(id);
   const body = document.body;
+  const wall = body.dataset.wall === '1';
+  const animate = !matchMedia('(prefers-reduced-motion: reduce)').matches;
 
-  const GREY = '#b8bec6';
+  const GREY = wall ? '#3c4a5c' : '#b8bec6';
   /** Colour ramps by which end of a number is good: low → high values. */
   const RAMPS = {
     high: ['#d73027', '#fee08b', '#1a9850'],
     low: ['#1a9850', '#fee08b', '#d73027'],
     none: ['#fff1a8', '#f08a24', '#8e1b16'],
   };
-  /** The tallest hexagon's height in metres, by H3 resolution (smaller cells, lower towers). */
-  const TALLEST_M = { 7: 5000, 8: 3600, 9: 2400 };
+  /** The tallest column's height in metres: hexagons by H3 resolution, and areas by level. */
+  const TALLEST_M = { 7: 5000, 8: 3600, 9: 2400, town: 2000, grid: 900 };
+  /** Columns are lower when the map shows one town, which is much smaller than the district. */
+  const DRILLED_HEIGHT = 0.35;
   const EMPTY = { type: 'FeatureCollection', features: [] };
+  const TOWNS_URL = '/api/v1/areas?level=town';
 
   // ---- numbers as people read them --------------------------------------------------------
 
@@ -37,27 +101,30 @@
   };
   const show = (v, kind) => (known(v) ? FORMATS[kind](v) : '—');
 
-  /** The numbers of a stats row or a hexagon, in the order the panels list them. */
+  /** The numbers of a stats row or a hexagon, in the order the panels list them, with their kind. */
   const FIELDS = [
-    ['count', '意见数', 'count'],
-    ['open', '在办', 'count'],
-    ['overdue', '逾期', 'count'],
-    ['resolution_rate', '办结率', 'rate'],
-    ['satisfaction_rate', '满意率', 'rate'],
-    ['reply_rate', '答复率', 'rate'],
-    ['mean_rating', '平均评分', 'rating'],
-    ['reply_hours_median', '答复时长（中位，小时）', 'hours'],
-    ['reply_hours_p90', '答复时长（P90，小时）', 'hours'],
-    ['concentration', '意见集中率', 'rate'],
+    ['count', 'count'],
+    ['open', 'count'],
+    ['overdue', 'count'],
+    ['resolution_rate', 'rate'],
+    ['satisfaction_rate', 'rate'],
+    ['reply_rate', 'rate'],
+    ['mean_rating', 'rating'],
+    ['reply_hours_median', 'hours'],
+    ['reply_hours_p90', 'hours'],
+    ['concentration', 'rate'],
   ];
+  const KIND_OF = Object.fromEntries(FIELDS);
+  /** The KPI cards, in order. */
+  const KPIS = ['resolution_rate', 'reply_rate', 'satisfaction_rate', 'reply_hours_median', 'concentration', 'open', 'overdue', 'count'];
   /** The ranking's numeric columns, as the page's table header lists them. */
   const RANKING_FIELDS = ['count', 'resolution_rate', 'satisfaction_rate', 'reply_rate', 'reply_hours_median', 'concentration'];
-  const KIND_OF = Object.fromEntries(FIELDS.map(([f, , k]) => [f, k]));
 
   const categoryLabel = (code) => {
     const opt = [...$('category').options].find((o) => o.value === code);
     return opt ? opt.textContent : code;
   };
+  const townName = (code) => [...$('town-labels').children].find((li) => li.dataset.code === code)?.textContent ?? code;
 
   function el(tag, attrs = {}, ...children) {
     const node = document.createElement(tag);
@@ -68,7 +135,7 @@
     return node;
   }
 
-  /** A <dd> with the number shown and its exact value kept in data-value. */
+  /** An element with the number shown and its exact value kept in data-value. */
   function numberCell(tag, field, value, kind) {
     return el(tag, { 'data-field': field, 'data-value': known(value) ? String(value) : null }, show(value, kind));
   }
@@ -90,18 +157,61 @@
       kind: opt.dataset.kind,
       better: opt.dataset.better,
       res: $('res').value,
+      layer: $('layer').value,
+      ranking: document.querySelector('input[name=ranking]:checked')?.value ?? 'town',
       category: $('category').value,
       from: $('from').value,
       to: $('to').value,
+      town: $('town').value,
+      station: $('station').value,
     };
   }
 
-  /** The filter every request shares: time window and category. */
-  function filterQuery(c) {
-    const q = new URLSearchParams();
+  /**
+   * The filter of a request: `extra` first (group_by, interval, metric…), then the time window and
+   * category, then town and station unless `town` / `station` say false. One order, so that equal
+   * questions are equal URLs and are asked once.
+   */
+  function query(c, extra = {}, { town = true, station = true } = {}) {
+    const q = new URLSearchParams(extra);
     if (c.from) q.set('from', c.from);
     if (c.to) q.set('to', c.to);
     if (c.category) q.set('category', c.category);
+    if (town && c.town) q.set('town', c.town);
+    if (station && c.station) q.set('station', c.station);
+    return q;
+  }
+
+  /** Which filters a list of `level` keeps: those of the levels above it (see the file's head). */
+  const LEVEL_SCOPE = {
+    town: { town: false, station: false },
+    station: { station: false },
+    member: {},
+    grid: {},
+  };
+
+  /** The requests of one view, by what they feed. */
+  function requests(c) {
+    const replyBy = c.town ? 'station' : 'town';
+    return {
+      district: `/api/v1/stats?${query(c, {}, { town: false, station: false })}`,
+      scope: c.town || c.station ? `/api/v1/stats?${query(c)}` : null,
+      ranking: `/api/v1/stats?${query(c, { group_by: c.ranking }, LEVEL_SCOPE[c.ranking])}`,
+      trend: `/api/v1/stats?${query(c, { interval: 'month' })}`,
+      categories: `/api/v1/stats?${query(c, { group_by: 'category' })}`,
+      reply: `/api/v1/stats?${query(c, { group_by: replyBy }, LEVEL_SCOPE[replyBy])}`,
+      map:
+        c.layer === 'hex'
+          ? `/api/v1/heatmap?${query(c, { res: c.res, metric: c.metric })}`
+          : `/api/v1/areas/stats?${query(c, { level: c.layer, metric: c.metric }, LEVEL_SCOPE[c.layer])}`,
+    };
+  }
+
+  /** The page's own address for a view: every control, so that it can be shared or reloaded. */
+  function pageQuery(c) {
+    const q = new URLSearchParams({ metric: c.metric, res: c.res, layer: c.layer, ranking: c.ranking });
+    for (const k of ['category', 'from', 'to', 'town', 'station']) if (c[k]) q.set(k, c[k]);
+    if (wall) q.set('wall', '1');
     return q;
   }
 
@@ -114,17 +224,37 @@
     return answer;
   }
 
-  // ---- the numbers beside the map ----------------------------------------------------------
+  // ---- KPI cards ------------------------------------------------------------------------
 
-  function renderTotals(row) {
-    const list = $('totals-list');
-    list.replaceChildren();
-    for (const [field, label, kind] of FIELDS) {
-      list.append(el('dt', {}, label), numberCell('dd', field, row?.[field] ?? null, kind));
-    }
-    const top = row?.top_category;
-    list.append(el('dt', {}, '最多类别'), el('dd', { 'data-field': 'top_category' }, top ? categoryLabel(top) : '—'));
+  function renderKpis(list, row) {
+    list.replaceChildren(
+      ...KPIS.map((field) => {
+        const kind = KIND_OF[field];
+        const value = numberCell('dd', field, row?.[field] ?? null, kind);
+        value.classList.add('value');
+        if (kind === 'hours' && known(row?.[field])) value.append(el('small', {}, T.hours));
+        const card = el('div', { class: `kpi kpi-${field}` }, el('dt', {}, T.fields[field]), value);
+        if (field === 'concentration') {
+          const top = row?.top_category ?? null;
+          card.append(el('dd', { class: 'sub', 'data-field': 'top_category', 'data-value': top }, top ? categoryLabel(top) : '—'));
+        }
+        if (field === 'reply_hours_median') {
+          card.append(el('dd', { class: 'sub' }, `${T.p90} `, numberCell('span', 'reply_hours_p90', row?.reply_hours_p90 ?? null, 'hours')));
+        }
+        return card;
+      }),
+    );
   }
+
+  function scopeName(c) {
+    const station = $('station');
+    const names = [];
+    if (c.town) names.push(townName(c.town));
+    if (c.station) names.push(station.dataset.name || c.station);
+    return names.join(' · ');
+  }
+
+  // ---- rankings -------------------------------------------------------------------------
 
   /** Rows ordered best first by the chosen metric (for `none`: largest first); unknowns last. */
   function ranked(rows, c) {
@@ -139,13 +269,15 @@
   }
 
   function renderRanking(rows, c) {
-    const table = $('town-ranking');
+    const table = $('ranking-table');
+    table.dataset.by = c.ranking;
     for (const th of table.tHead.querySelectorAll('th[data-field]')) {
       const sorted = th.dataset.field === c.field;
       th.classList.toggle('sorted', sorted);
       if (sorted) th.setAttribute('aria-sort', c.better === 'low' ? 'ascending' : 'descending');
       else th.removeAttribute('aria-sort');
     }
+    const picked = c.ranking === 'town' ? c.town : c.ranking === 'station' ? c.station : '';
     const tbody = table.tBodies[0];
     tbody.replaceChildren(
       ...ranked(rows, c).map((row, i) => {
@@ -154,14 +286,184 @@
           if (f === c.field) td.classList.add('sorted');
           return td;
         });
-        const tr = el('tr', { 'data-code': row.group }, el('td', {}, String(i + 1)), el('td', { class: 'name' }, row.name ?? row.group), ...cells);
-        tr.addEventListener('click', () => pickTown(row.group));
+        const code = row.group ?? '';
+        const tr = el(
+          'tr',
+          { 'data-code': code, class: code && code === picked ? 'picked' : null },
+          el('td', {}, String(i + 1)),
+          el('td', { class: 'name', title: row.name ?? code }, row.group === null ? T.ungrouped : (row.name ?? code)),
+          ...cells,
+        );
+        if (code && c.ranking === 'town') tr.addEventListener('click', () => drill({ town: code, station: '' }));
+        if (code && c.ranking === 'station') tr.addEventListener('click', () => drill({ station: code, stationName: row.name }));
+        if (c.ranking !== 'member' && code) tr.classList.add('drill');
         return tr;
       }),
     );
     if (rows.length === 0) {
-      tbody.append(el('tr', {}, el('td', { colspan: '8', class: 'muted' }, '此时段没有意见。No opinions in this period.')));
+      tbody.append(el('tr', {}, el('td', { colspan: '8', class: 'muted' }, T.noOpinions)));
     }
+    const within = c.ranking === 'town' ? '' : scopeName(c.ranking === 'station' ? { ...c, station: '' } : c);
+    $('ranking-note').textContent = within ? T.within(within) : '';
+  }
+
+  // ---- charts (ECharts) -------------------------------------------------------------------
+
+  const charts = new Map();
+  const resizer = new ResizeObserver((entries) => {
+    for (const e of entries) charts.get(e.target.id)?.resize();
+  });
+
+  /** The chart in element `id`, made once; null without ECharts. */
+  function chartIn(id) {
+    if (typeof echarts === 'undefined') return null;
+    if (!charts.has(id)) {
+      const node = $(id);
+      const chart = echarts.init(node, wall ? 'dark' : null, { renderer: 'canvas', locale: 'ZH' });
+      charts.set(id, chart);
+      resizer.observe(node);
+    }
+    return charts.get(id);
+  }
+
+  /** Draws `option` in chart `id`, notes what it shows, and resolves once its first frame is drawn (not when an animation ends). */
+  function drawChart(id, option, labels, values) {
+    const node = $(id);
+    node.dataset.labels = JSON.stringify(labels);
+    node.dataset.values = JSON.stringify(values);
+    const chart = chartIn(id);
+    if (!chart) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        chart.off('rendered', done);
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(done, 2000);
+      chart.on('rendered', done);
+      chart.setOption(
+        { animation: animate, animationDuration: 400, backgroundColor: 'transparent', textStyle: { fontFamily: 'inherit' }, ...option },
+        { notMerge: true },
+      );
+    });
+  }
+
+  const percent = (v) => (known(v) ? `${(v * 100).toFixed(1)}%` : '—');
+  const hoursText = (v) => (known(v) ? `${v.toFixed(1)} ${T.hours}` : '—');
+  const metricText = (v, c) => (c.kind === 'hours' ? hoursText(v) : show(v, c.kind));
+  /** Names as short as a chart's axis has room for. */
+  const shortName = (s) => {
+    const t = T.shortenings.reduce((name, [long, short]) => name.replace(long, short), String(s ?? ''));
+    return t.length > 9 ? `${t.slice(0, 8)}…` : t;
+  };
+
+  function drawTrend(rows) {
+    const periods = rows.map((r) => String(r.period ?? '').slice(0, 7));
+    const rates = ['resolution_rate', 'satisfaction_rate', 'reply_rate'];
+    const lowest = Math.min(1, ...rows.flatMap((r) => rates.map((f) => r[f])).filter(known));
+    return drawChart(
+      'trend-chart',
+      {
+        tooltip: { trigger: 'axis' },
+        legend: { top: 0, type: 'scroll' },
+        grid: { left: 8, right: 8, top: 34, bottom: 4, containLabel: true },
+        xAxis: { type: 'category', data: periods },
+        yAxis: [
+          { type: 'value', minInterval: 1, splitLine: { show: false } },
+          { type: 'value', min: Math.max(0, Math.floor(lowest * 10) / 10), max: 1, axisLabel: { formatter: (v) => `${Math.round(v * 100)}%` } },
+        ],
+        series: [
+          { name: T.fields.count, type: 'bar', data: rows.map((r) => r.count), itemStyle: { color: wall ? '#4a6fa5' : '#9fb3c8' } },
+          ...rates.map((f, i) => ({
+            name: T.fields[f],
+            type: 'line',
+            yAxisIndex: 1,
+            symbolSize: 5,
+            data: rows.map((r) => r[f]),
+            tooltip: { valueFormatter: percent },
+            color: ['#1a9850', '#f08a24', '#4c78d4'][i],
+          })),
+        ],
+      },
+      periods,
+      rows.map((r) => r.count),
+    );
+  }
+
+  function drawCategories(rows, c) {
+    // Largest at the top: horizontal bars are drawn from the bottom.
+    const sorted = [...rows].filter((r) => r.group !== null).sort((a, b) => a.count - b.count);
+    const label = c.metric === 'count' ? (p) => String(p.value) : (p) => `${p.value} · ${metricText(sorted[p.dataIndex][c.field], c)}`;
+    return drawChart(
+      'category-chart',
+      {
+        tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
+        // Room on the right for the labels at the bars' ends.
+        grid: { left: 8, right: c.metric === 'count' ? 40 : 96, top: 8, bottom: 4, containLabel: true },
+        xAxis: { type: 'value', minInterval: 1, axisLabel: { show: false }, splitLine: { show: false } },
+        yAxis: {
+          type: 'category',
+          data: sorted.map((r) => r.name ?? r.group),
+          axisTick: { show: false },
+          axisLabel: { interval: 0, fontSize: 11 },
+        },
+        series: [
+          {
+            name: T.fields.count,
+            type: 'bar',
+            data: sorted.map((r) => r.count),
+            itemStyle: { color: wall ? '#e0a458' : '#c0392b', borderRadius: [0, 3, 3, 0] },
+            label: { show: true, position: 'right', formatter: label, fontSize: 11 },
+          },
+        ],
+        ...(sorted.length ? {} : { title: { text: T.noData, left: 'center', top: 'middle', textStyle: { fontSize: 13 } } }),
+      },
+      sorted.map((r) => r.group),
+      sorted.map((r) => r.count),
+    );
+  }
+
+  function drawReplyTimes(rows, c) {
+    const sorted = rows
+      .filter((r) => r.group !== null && known(r.reply_hours_median))
+      .sort((a, b) => b.reply_hours_median - a.reply_hours_median);
+    const chart = chartIn('reply-chart');
+    chart?.off('click');
+    chart?.on('click', (p) => {
+      const row = sorted[p.dataIndex];
+      if (!row) return;
+      if (c.town) drill({ station: row.group, stationName: row.name });
+      else drill({ town: row.group, station: '' });
+    });
+    $('reply-title').textContent = c.town ? T.byStation : T.byTown;
+    return drawChart(
+      'reply-chart',
+      {
+        tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: hoursText },
+        legend: { top: 0 },
+        grid: { left: 8, right: 16, top: 28, bottom: 4, containLabel: true },
+        xAxis: { type: 'value', name: T.hours, nameLocation: 'end', splitLine: { show: !wall } },
+        yAxis: {
+          type: 'category',
+          data: sorted.map((r) => r.name ?? r.group),
+          // Every name where there is room for it, else as many as fit.
+          axisLabel: { formatter: shortName, fontSize: 11, interval: $('reply-chart').clientHeight / Math.max(1, sorted.length) >= 16 ? 0 : 'auto' },
+          axisTick: { show: false },
+        },
+        series: [
+          {
+            name: T.median,
+            type: 'bar',
+            data: sorted.map((r) => ({ value: r.reply_hours_median, itemStyle: r.group === (c.town ? c.station : c.town) ? { color: '#c0392b' } : undefined })),
+            color: wall ? '#5fb3d4' : '#4c78d4',
+          },
+          { name: T.p90, type: 'bar', data: sorted.map((r) => r.reply_hours_p90), color: wall ? '#2f5d7c' : '#b3c7ef' },
+        ],
+        ...(sorted.length ? {} : { title: { text: T.noData, left: 'center', top: 'middle', textStyle: { fontSize: 13 } } }),
+      },
+      sorted.map((r) => r.group),
+      sorted.map((r) => r.reply_hours_median),
+    );
   }
 
   // ---- the map ----------------------------------------------------------------------------
@@ -169,60 +471,82 @@
   const mapEl = $('map');
   const bounds = (mapEl.dataset.bounds ?? '').split(',').map(Number);
   const district = bounds.length === 4 && bounds.every(Number.isFinite) ? [[bounds[0], bounds[1]], [bounds[2], bounds[3]]] : null;
+  const PITCH = wall ? 58 : 50;
+  const COLOURS = wall
+    ? { background: '#08111f', town: '#112440', line: '#4e6d93', picked: '#ffb74d' }
+    : { background: '#e9edf1', town: '#ffffff', line: '#7b8794', picked: '#c0392b' };
 
   /** The map, or null where WebGL is missing: the numbers beside it work regardless. */
   let map = null;
-  try {
-    map = new maplibregl.Map({
-      container: mapEl,
-      style: {
-        version: 8,
-        sources: {
-          towns: { type: 'geojson', data: EMPTY },
-          hexagons: { type: 'geojson', data: EMPTY },
+  /** Resolves when the map's style has loaded (at once without a map). */
+  let mapLoaded = Promise.resolve();
+  /** Resolves when the town boundaries are on the map. */
+  let townsLoaded = Promise.resolve();
+
+  /** Makes the map, once MapLibre GL (a deferred script after this one) has run. */
+  function createMap() {
+    try {
+      map = new maplibregl.Map({
+        container: mapEl,
+        style: {
+          version: 8,
+          sources: {
+            towns: { type: 'geojson', data: EMPTY },
+            hexagons: { type: 'geojson', data: EMPTY },
+            areas: { type: 'geojson', data: EMPTY },
+          },
+          light: { anchor: 'viewport', color: '#ffffff', intensity: 0.3, position: [1.2, 200, 35] },
+          layers: [
+            { id: 'background', type: 'background', paint: { 'background-color': COLOURS.background } },
+            { id: 'towns-fill', type: 'fill', source: 'towns', paint: { 'fill-color': COLOURS.town, 'fill-opacity': 0.8 } },
+            { id: 'towns-line', type: 'line', source: 'towns', paint: { 'line-color': COLOURS.line, 'line-width': 1.2 } },
+            {
+              id: 'areas',
+              type: 'fill-extrusion',
+              source: 'areas',
+              layout: { visibility: 'none' },
+              paint: { 'fill-extrusion-color': GREY, 'fill-extrusion-height': 0, 'fill-extrusion-opacity': 0.85 },
+            },
+            {
+              id: 'hexagons',
+              type: 'fill-extrusion',
+              source: 'hexagons',
+              paint: { 'fill-extrusion-color': GREY, 'fill-extrusion-height': 0, 'fill-extrusion-opacity': 0.88 },
+            },
+            {
+              id: 'towns-picked',
+              type: 'line',
+              source: 'towns',
+              filter: ['==', ['get', 'code'], ''],
+              paint: { 'line-color': COLOURS.picked, 'line-width': 3 },
+            },
+          ],
         },
-        light: { anchor: 'viewport', color: '#ffffff', intensity: 0.3, position: [1.2, 200, 35] },
-        layers: [
-          { id: 'background', type: 'background', paint: { 'background-color': '#e9edf1' } },
-          { id: 'towns-fill', type: 'fill', source: 'towns', paint: { 'fill-color': '#ffffff', 'fill-opacity': 0.8 } },
-          { id: 'towns-line', type: 'line', source: 'towns', paint: { 'line-color': '#7b8794', 'line-width': 1.2 } },
-          {
-            id: 'towns-picked',
-            type: 'line',
-            source: 'towns',
-            filter: ['==', ['get', 'code'], ''],
-            paint: { 'line-color': '#c0392b', 'line-width': 3 },
-          },
-          {
-            id: 'hexagons',
-            type: 'fill-extrusion',
-            source: 'hexagons',
-            paint: { 'fill-extrusion-color': GREY, 'fill-extrusion-height': 0, 'fill-extrusion-opacity': 0.88 },
-          },
-        ],
-      },
-      ...(district ? { bounds: district, fitBoundsOptions: { padding: 24 } } : { center: [121.55, 29.87], zoom: 10 }),
-      pitch: 50,
-      bearing: -12,
-      maxPitch: 70,
-      attributionControl: { compact: true },
-    });
-    map.addControl(new maplibregl.NavigationControl({ visualizePitch: true }), 'top-left');
-  } catch (e) {
-    map = null;
-    body.dataset.map = 'unavailable';
-    setStatus(`地图无法显示（需要 WebGL）The map needs WebGL: ${e.message}`, true);
+        ...(district ? { bounds: district, fitBoundsOptions: { padding: 24 } } : { center: [121.55, 29.87], zoom: 10 }),
+        pitch: PITCH,
+        bearing: wall ? -18 : -12,
+        maxPitch: 70,
+        attributionControl: { compact: true },
+      });
+      if (!wall) map.addControl(new maplibregl.NavigationControl({ visualizePitch: true }), 'top-left');
+    } catch (e) {
+      map = null;
+      body.dataset.map = 'unavailable';
+      setStatus(T.noWebGL(e.message), true);
+    }
+    mapLoaded = map ? new Promise((resolve) => map.once('load', resolve)) : Promise.resolve();
+    if (map) listen(map);
+    townsLoaded = loadTowns().catch((e) => setStatus(T.townsFailed(e.message), true));
   }
-  const mapLoaded = map ? new Promise((resolve) => map.once('load', resolve)) : Promise.resolve();
 
   /** Bounds of each town by code, from its boundary, to zoom to a picked town. */
   const townBounds = new Map();
-  /** The latest heatmap's properties by H3 index, for the click panel. */
+  /** The latest map features' properties by id (H3 index or area id), for the click panel. */
   let cells = new Map();
 
   async function loadTowns() {
     if (!map) return;
-    const towns = await getJSON('/api/v1/areas?level=town');
+    const towns = await (early.get(TOWNS_URL) ?? getJSON(TOWNS_URL));
     await mapLoaded;
     map.getSource('towns').setData(towns);
     for (const f of towns.features) {
@@ -240,12 +564,15 @@
     }
   }
 
-  function pickTown(code) {
-    for (const tr of $('town-ranking').tBodies[0].rows) tr.classList.toggle('picked', tr.dataset.code === code);
+  /** Outlines the chosen town and shows it, or the whole district. */
+  async function frame(c, moved) {
     if (!map) return;
-    map.setFilter('towns-picked', ['==', ['get', 'code'], code]);
-    const b = townBounds.get(code);
-    if (b) map.fitBounds(b, { padding: 60, pitch: 50, duration: 800 });
+    await townsLoaded;
+    map.setFilter('towns-picked', ['==', ['get', 'code'], c.town || '']);
+    if (!moved) return;
+    const b = c.town ? townBounds.get(c.town) : district;
+    const padding = c.town ? { top: 40, right: 40, bottom: 90, left: 40 } : 24;
+    if (b) map.fitBounds(b, { padding, pitch: PITCH, bearing: map.getBearing(), duration: animate ? 800 : 0 });
   }
 
   /** The colour domain: the 5th to 95th percentile of the known values, so outliers do not wash the ramp out. */
@@ -261,20 +588,20 @@
     return [lo, hi];
   }
 
-  function renderLegend(c, range, hexagons) {
+  function renderLegend(c, range, features) {
     const legend = $('legend');
     const ramp = RAMPS[c.better] ?? RAMPS.none;
-    const fmt = (v) => (c.kind === 'hours' ? `${show(v, 'hours')} 小时` : show(v, c.kind));
+    const fmt = (v) => metricText(v, c);
     legend.replaceChildren(
       el('strong', {}, c.label),
       el('div', { class: 'ramp', style: `background:linear-gradient(to right,${ramp.join(',')})` }),
       el('div', { class: 'ends' }, el('span', {}, range ? fmt(range[0]) : '—'), el('span', {}, range ? fmt(range[1]) : '—')),
-      el('div', { class: 'none' }, '不足 5 条意见或无数据 Too few to rate'),
-      el('div', { class: 'muted' }, `高度 = 意见数 Height = opinions · ${hexagons} 个六边形`),
+      el('div', { class: 'none' }, T.tooFew),
+      el('div', { class: 'muted' }, T.height(features, T.units[c.layer])),
     );
   }
 
-  /** Share of the canvas' pixels in a hexagon colour, read right after a frame is drawn. */
+  /** Share of the canvas' pixels in a data colour, read right after a frame is drawn. */
   function paintedShare() {
     return new Promise((resolve) => {
       map.once('render', () => {
@@ -289,8 +616,9 @@
         let seen = 0;
         for (let i = 0; i < px.length; i += 4 * 7) {
           seen += 1;
-          // Background, towns and lines are greys; hexagon colours are saturated.
-          if (Math.max(px[i], px[i + 1], px[i + 2]) - Math.min(px[i], px[i + 1], px[i + 2]) > 48) coloured += 1;
+          // Background, towns and lines are greys or dark blues; data colours are saturated and bright.
+          const hi = Math.max(px[i], px[i + 1], px[i + 2]);
+          if (hi - Math.min(px[i], px[i + 1], px[i + 2]) > 48 && hi > 120) coloured += 1;
         }
         resolve(seen ? coloured / seen : 0);
       });
@@ -298,99 +626,171 @@
     });
   }
 
-  async function drawHexagons(fc, c, signal) {
+  /** Draws the heatmap's hexagons or an area choropleth as 3D columns: colour = metric, height = opinions. */
+  async function drawMap(fc, c, signal) {
     await mapLoaded;
     if (signal.aborted) return;
-    cells = new Map(fc.features.map((f) => [f.properties.h3, f.properties]));
+    const layer = c.layer === 'hex' ? 'hexagons' : 'areas';
+    const other = layer === 'hexagons' ? 'areas' : 'hexagons';
+    const key = c.layer === 'hex' ? 'h3' : 'id';
+    cells = new Map(fc.features.map((f) => [f.properties[key], f.properties]));
     const range = domain(fc.features.map((f) => f.properties.value), c.kind);
     const ramp = RAMPS[c.better] ?? RAMPS.none;
     const colour = range
       ? ['interpolate', ['linear'], ['get', 'value'], range[0], ramp[0], (range[0] + range[1]) / 2, ramp[1], range[1], ramp[2]]
       : GREY;
     const tallest = Math.max(1, ...fc.features.map((f) => f.properties.count));
-    map.setPaintProperty('hexagons', 'fill-extrusion-color', ['case', ['==', ['get', 'value'], null], GREY, colour]);
-    map.setPaintProperty('hexagons', 'fill-extrusion-height', ['*', ['get', 'count'], (TALLEST_M[c.res] ?? 3600) / tallest]);
-    await map.getSource('hexagons').setData(fc, true);
+    const metres = (TALLEST_M[c.layer === 'hex' ? c.res : c.layer] ?? 3600) * (c.town ? DRILLED_HEIGHT : 1);
+    map.setPaintProperty(layer, 'fill-extrusion-color', ['case', ['==', ['get', 'value'], null], GREY, colour]);
+    map.setPaintProperty(layer, 'fill-extrusion-height', ['*', ['get', 'count'], metres / tallest]);
+    map.setLayoutProperty(layer, 'visibility', 'visible');
+    map.setLayoutProperty(other, 'visibility', 'none');
+    map.getSource(other).setData(EMPTY);
+    await map.getSource(layer === 'hexagons' ? 'hexagons' : 'areas').setData(fc, true);
+    stage('map-set');
     await new Promise((resolve) => {
       map.once('idle', resolve);
       map.triggerRepaint();
     });
     if (signal.aborted) return;
+    stage('map-idle');
     renderLegend(c, range, fc.features.length);
-    const visible = new Set(map.queryRenderedFeatures({ layers: ['hexagons'] }).map((f) => f.properties.h3));
-    body.dataset.painted = (await paintedShare()).toFixed(3);
-    body.dataset.hexagonsVisible = String(visible.size);
-    body.dataset.hexagons = String(fc.features.length);
+    body.dataset.layer = c.layer;
+    body.dataset.features = String(fc.features.length);
+    if (c.layer === 'hex') body.dataset.hexagons = String(fc.features.length);
   }
 
-  function showCell(h3) {
-    const p = cells.get(h3);
+  /**
+   * What reached the screen, for tests: distinct features on screen and the share of painted
+   * pixels. Read after the view is ready (it costs a frame and a read-back of the canvas), so
+   * data-painted comes a moment after data-state="ready".
+   */
+  async function noteDrawn(c, signal) {
+    const layer = c.layer === 'hex' ? 'hexagons' : 'areas';
+    const key = c.layer === 'hex' ? 'h3' : 'id';
+    const visible = new Set(map.queryRenderedFeatures({ layers: [layer] }).map((f) => f.properties[key]));
+    const painted = await paintedShare();
+    if (signal.aborted) return;
+    body.dataset.featuresVisible = String(visible.size);
+    if (c.layer === 'hex') body.dataset.hexagonsVisible = String(visible.size);
+    body.dataset.painted = painted.toFixed(3);
+  }
+
+  function showCell(id, heading) {
+    const p = cells.get(id);
     const panel = $('cell-panel');
     if (!p) {
       panel.hidden = true;
       return;
     }
-    const close = el('button', { type: 'button', class: 'close', 'aria-label': '关闭 Close' }, '×');
+    const close = el('button', { type: 'button', class: 'close', 'aria-label': T.close }, '×');
     close.addEventListener('click', () => {
       panel.hidden = true;
     });
     const list = el('dl');
     const rated = 'resolution_rate' in p;
-    for (const [field, label, kind] of FIELDS) {
-      if (field in p) list.append(el('dt', {}, label), numberCell('dd', field, p[field], kind));
+    for (const [field, kind] of FIELDS) {
+      if (field in p) list.append(el('dt', {}, T.fields[field]), numberCell('dd', field, p[field], kind));
     }
-    if (p.top_category) list.append(el('dt', {}, '最多类别'), el('dd', {}, categoryLabel(p.top_category)));
-    panel.replaceChildren(
-      close,
-      el('h3', {}, `六边形 Hexagon ${h3}`),
-      list,
-      rated ? '' : el('p', { class: 'muted' }, '意见少于 5 条，不计比率。Fewer than 5 opinions: no rates.'),
-    );
-    panel.dataset.h3 = h3;
+    if (p.top_category) list.append(el('dt', {}, T.fields.top_category), el('dd', {}, categoryLabel(p.top_category)));
+    panel.replaceChildren(close, el('h3', {}, heading), list, rated ? '' : el('p', { class: 'muted' }, T.fewRates));
+    panel.dataset.h3 = id;
     panel.hidden = false;
   }
 
-  if (map) {
+  /** The map's clicks and hovers. */
+  function listen(map) {
     map.on('error', (e) => console.error('map:', e.error?.message ?? e));
-    map.on('click', 'hexagons', (e) => showCell(e.features[0]?.properties?.h3));
-    map.on('mouseenter', 'hexagons', () => {
-      map.getCanvas().style.cursor = 'pointer';
+    map.on('click', 'hexagons', (e) => {
+      const h3 = e.features[0]?.properties?.h3;
+      showCell(h3, T.hexagon(h3));
     });
-    map.on('mouseleave', 'hexagons', () => {
-      map.getCanvas().style.cursor = '';
+    map.on('click', 'areas', (e) => {
+      const p = e.features[0]?.properties;
+      if (!p) return;
+      // A town drills down; a grid area shows its numbers.
+      if (chosen().layer === 'town') drill({ town: p.id, station: '' });
+      else showCell(p.id, p.name);
     });
+    for (const layer of ['hexagons', 'areas']) {
+      map.on('mouseenter', layer, () => {
+        map.getCanvas().style.cursor = 'pointer';
+      });
+      map.on('mouseleave', layer, () => {
+        map.getCanvas().style.cursor = '';
+      });
+    }
   }
 
   // ---- one view: fetch everything the controls ask for and draw it ------------------------
 
   let inFlight = null;
+  let shownTown = null;
 
-  async function refresh() {
+  /** Picks a town and/or station (empty strings clear them) and redraws. */
+  function drill({ town, station, stationName }) {
+    if (town !== undefined) $('town').value = town;
+    if (station !== undefined) {
+      $('station').value = station;
+      $('station').dataset.name = stationName ?? '';
+    }
+    refresh();
+  }
+
+  /** Draws the view the controls ask for; `answers` holds requests already under way, by URL. */
+  async function refresh(answers = null) {
     inFlight?.abort();
     const controller = new AbortController();
     inFlight = controller;
     const { signal } = controller;
     const c = chosen();
-    const q = filterQuery(c);
-    const page = new URLSearchParams({ metric: c.metric, res: c.res, ...Object.fromEntries(q) });
-    history.replaceState(null, '', `?${page}`);
-    $('ranking-csv').href = `/api/v1/stats?group_by=town&format=csv&${q}`;
+    const urls = requests(c);
+    history.replaceState(null, '', `?${pageQuery(c)}`);
+    $('ranking-csv').href = `${urls.ranking}&format=csv`;
+    $('trend-csv').href = `${urls.trend}&format=csv`;
+    $('category-csv').href = `${urls.categories}&format=csv`;
+    $('reply-csv').href = `${urls.reply}&format=csv`;
+    $('wall-link').href = wall
+      ? `?${[...pageQuery(c)].filter(([k]) => k !== 'wall').map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&')}`
+      : `?${pageQuery(c)}&wall=1`;
+    $('res').disabled = c.layer !== 'hex';
     body.dataset.state = 'loading';
-    delete body.dataset.hexagons;
-    setStatus('加载中… Loading');
+    for (const k of ['hexagons', 'hexagonsVisible', 'features', 'featuresVisible', 'painted']) delete body.dataset[k];
+    setStatus(T.loading);
     $('cell-panel').hidden = true;
-    const heat = new URLSearchParams({ res: c.res, metric: c.metric, ...Object.fromEntries(q) });
+    $('kpi-scope').hidden = !urls.scope;
+    $('scope-name').textContent = scopeName(c);
+    const moved = shownTown !== c.town;
+    shownTown = c.town;
+
+    // One request per distinct URL: the ranking and the reply times often ask the same.
+    const asked = new Map(answers ?? []);
+    const get = (url) => {
+      if (!asked.has(url)) asked.set(url, getJSON(url, signal));
+      return asked.get(url);
+    };
     try {
-      const [totals, towns, hexagons] = await Promise.all([
-        getJSON(`/api/v1/stats?${q}`, signal).then((a) => (renderTotals(a.rows[0]), a)),
-        getJSON(`/api/v1/stats?group_by=town&${q}`, signal).then((a) => (renderRanking(a.rows, c), a)),
-        getJSON(`/api/v1/heatmap?${heat}`, signal),
+      const [totals, scope, , , , , features] = await Promise.all([
+        get(urls.district).then((a) => (renderKpis($('totals-list'), a.rows[0]), stage('kpis'), a)),
+        urls.scope ? get(urls.scope).then((a) => (renderKpis($('scope-list'), a.rows[0]), a)) : null,
+        get(urls.ranking).then((a) => (renderRanking(a.rows, c), stage('ranking'))),
+        get(urls.trend).then((a) => drawTrend(a.rows)).then(() => stage('trend')),
+        get(urls.categories).then((a) => drawCategories(a.rows, c)).then(() => stage('categories')),
+        get(urls.reply).then((a) => drawReplyTimes(a.rows, c)).then(() => stage('reply')),
+        get(urls.map).then((a) => (stage('map-data'), a)),
+        frame(c, moved),
       ]);
-      if (map) await drawHexagons(hexagons, c, signal);
+      if (map) await drawMap(features, c, signal);
       if (signal.aborted) return;
-      const opinions = totals.rows[0]?.count ?? 0;
-      setStatus(`${opinions} 条意见 · ${towns.rows.length} 个街道（镇）· ${hexagons.features.length} 个六边形`);
+      const opinions = (scope ?? totals).rows[0]?.count ?? 0;
+      setStatus(T.status(opinions, features.features.length, T.units[c.layer]));
       body.dataset.state = 'ready';
+      if (firstView) {
+        firstView = false;
+        performance.mark('dashboard-ready');
+        body.dataset.firstRenderMs = String(Math.round(performance.now()));
+      }
+      if (map) await noteDrawn(c, signal);
     } catch (e) {
       if (e.name === 'AbortError' || signal.aborted) return;
       setStatus(e.message, true);
@@ -402,8 +802,47 @@
     e.preventDefault();
     refresh();
   });
-  $('controls').addEventListener('change', () => refresh());
+  $('controls').addEventListener('change', (e) => {
+    // Another town: the station chosen in the last one no longer applies.
+    if (e.target.id === 'town') drill({ station: '' });
+    else refresh();
+  });
+  for (const radio of document.querySelectorAll('input[name=ranking]')) radio.addEventListener('change', () => refresh());
+  $('scope-clear').addEventListener('click', () => drill({ town: '', station: '' }));
 
-  loadTowns().catch((e) => setStatus(`街道边界加载失败 Town boundaries: ${e.message}`, true));
-  refresh();
+  if (wall) {
+    const clock = $('clock');
+    const tick = () => {
+      clock.textContent = new Date().toLocaleString('zh-CN', {
+        timeZone: 'Asia/Shanghai',
+        dateStyle: 'long',
+        timeStyle: 'short',
+      });
+    };
+    tick();
+    setInterval(tick, 15_000);
+  }
+
+  // The first view's numbers are asked for at once, while the map and chart libraries (deferred
+  // scripts after this one) load; the map and charts are drawn once they have run.
+  const early = new Map();
+  for (const url of new Set([...Object.values(requests(chosen())).filter(Boolean), TOWNS_URL])) {
+    const answer = getJSON(url);
+    // Handled here too, so that a failure before the view reads it is no unhandled rejection.
+    answer.catch(() => {});
+    early.set(url, answer);
+  }
+  // Deferred scripts run in order before DOMContentLoaded (readyState is already "interactive"
+  // while they run); `load` as well, should this script ever run later than that.
+  const librariesLoaded =
+    document.readyState === 'complete'
+      ? Promise.resolve()
+      : new Promise((resolve) => {
+          document.addEventListener('DOMContentLoaded', resolve, { once: true });
+          window.addEventListener('load', resolve, { once: true });
+        });
+  librariesLoaded.then(() => {
+    createMap();
+    refresh(early);
+  });
 })();

@@ -1,5 +1,5 @@
 //! Static files the pages load — the map's and the dashboard's scripts and styles, and the vendored MapLibre GL JS
-//! from `web/` — compiled into the binary, so that the service needs no network and no files beside
+//! and Apache ECharts from `web/` — compiled into the binary, so that the service needs no network and no files beside
 //! it. Served at `/assets/{name}`; pages link them through [`url`], whose `?v=` changes with the
 //! content, so that browsers may cache them for a day and still see a new release at once.
 
@@ -42,6 +42,11 @@ const ASSETS: &[Asset] = &[
     Asset { name: "maplibre-gl.js", content_type: JS, body: web_file!("vendor/maplibre-gl/maplibre-gl.js") },
     Asset { name: "maplibre-gl.css", content_type: CSS, body: web_file!("vendor/maplibre-gl/maplibre-gl.css") },
     Asset { name: "maplibre-gl-LICENSE.txt", content_type: TEXT, body: web_file!("vendor/maplibre-gl/LICENSE.txt") },
+    Asset { name: "echarts.js", content_type: JS, body: web_file!("vendor/echarts/echarts.min.js") },
+    Asset { name: "echarts-LICENSE.txt", content_type: TEXT, body: web_file!("vendor/echarts/LICENSE.txt") },
+    Asset { name: "echarts-NOTICE.txt", content_type: TEXT, body: web_file!("vendor/echarts/NOTICE.txt") },
+    Asset { name: "echarts-LICENSE-d3.txt", content_type: TEXT, body: web_file!("vendor/echarts/LICENSE-d3.txt") },
+    Asset { name: "zrender-LICENSE.txt", content_type: TEXT, body: web_file!("vendor/echarts/LICENSE-zrender.txt") },
 ];
 
 /// Each asset's version: the first 12 hex digits of its SHA-256, in the order of [`ASSETS`].

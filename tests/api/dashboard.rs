@@ -1,13 +1,15 @@
 //! The leaders' dashboard: its page and assets as the server sends them, and the page in a real
 //! browser (the `tests/browser/dashboard.mjs` scenario: Playwright driving Debian's headless Chromium
-//! with WebGL on SwiftShader). The page must rank the towns and show the totals exactly as
-//! `/api/v1/stats` counts them, draw every hexagon of `/api/v1/heatmap` as a painted 3D layer, answer
-//! a real click on a hexagon with its numbers, re-fetch when the controls change, and request nothing
-//! beyond this server. A screenshot is kept in target/browser/dashboard.png as an artifact.
+//! with WebGL on SwiftShader). The page must show the KPI cards of the district and of a drilled-down
+//! town, the rankings and the charts exactly as `/api/v1/stats` counts them, draw every hexagon of
+//! `/api/v1/heatmap` (or area of `/api/v1/areas/stats`) as a painted 3D layer, answer a real click on
+//! a hexagon with its numbers, re-fetch when the controls change and keep them in its address, link
+//! CSV exports of what it shows, fit the wall screen (1920×1080) and a phone, and request nothing
+//! beyond this server. Screenshots are kept in target/browser/dashboard*.png as artifacts.
 
 use std::time::{Duration, Instant};
 
-use liaison::domain::AreaCode;
+use liaison::domain::{AreaCode, AreaLevel};
 use liaison::store::Store;
 use serde_json::Value;
 
@@ -22,7 +24,9 @@ async fn the_dashboard_page_and_its_assets_come_from_the_binary_and_name_no_othe
 
     let (status, html) = app.get_text("/dashboard").await;
     assert_eq!(status, 200);
-    for asset in ["/assets/maplibre-gl.js?v=", "/assets/maplibre-gl.css?v=", "/assets/dashboard.js?v="] {
+    for asset in
+        ["/assets/maplibre-gl.js?v=", "/assets/maplibre-gl.css?v=", "/assets/echarts.js?v=", "/assets/dashboard.js?v="]
+    {
         assert!(html.contains(asset), "the page loads {asset}");
     }
     let (_, home) = app.get_text("/").await;
@@ -40,6 +44,11 @@ async fn the_dashboard_page_and_its_assets_come_from_the_binary_and_name_no_othe
         ("dashboard.js", "text/javascript", 5_000),
         ("dashboard.css", "text/css", 500),
         ("maplibre-gl-LICENSE.txt", "text/plain", 1_000),
+        ("echarts.js", "text/javascript", 500_000),
+        ("echarts-LICENSE.txt", "text/plain", 10_000),
+        ("echarts-NOTICE.txt", "text/plain", 100),
+        ("echarts-LICENSE-d3.txt", "text/plain", 1_000),
+        ("zrender-LICENSE.txt", "text/plain", 1_000),
     ] {
         let res = app.client.get(format!("{}/assets/{name}", app.base)).send().await.unwrap();
         assert_eq!(res.status(), 200, "{name}");
@@ -56,10 +65,41 @@ async fn the_dashboard_page_and_its_assets_come_from_the_binary_and_name_no_othe
     assert_eq!(status, 404);
 }
 
+#[tokio::test]
+async fn the_dashboard_page_starts_from_its_address_town_station_ranking_layer_and_wall() {
+    let app = TestApp::with_sample().await;
+    let catalog = app.state.service.catalog();
+    let town = catalog.areas().iter().find(|a| a.level == AreaLevel::Town).unwrap().code.to_string();
+    let station = catalog.stations()[0].clone();
+
+    let (status, html) = app
+        .get_text(&format!(
+            "/dashboard?town={town}&station={}&ranking=member&layer=grid&metric=count&wall=1",
+            station.id
+        ))
+        .await;
+    assert_eq!(status, 200);
+    assert!(html.contains(r#"class="dashboard wall""#) && html.contains(r#"data-wall="1""#), "the wall screen");
+    assert!(html.contains(&format!(r#"<option value="{town}" selected>"#)), "the town is chosen");
+    assert!(html.contains(r#"<option value="grid" selected>"#), "the grid choropleth is chosen");
+    assert!(html.contains(r#"value="member" checked"#), "the member ranking is chosen");
+    assert!(html.contains(&format!(r#"value="{}" data-name="{}""#, station.id, station.name)), "the station is kept");
+    assert!(html.contains(r#"href="/dashboard?metric=count&amp;res=8&amp;town="#), "the link back keeps the view");
+
+    // Unknown choices fall back to the district, the town ranking and the hexagons.
+    let (status, html) = app.get_text("/dashboard?town=999999999&station=nope&ranking=x&layer=y").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(r#"class="dashboard""#) && !html.contains("data-wall"), "the desk view");
+    let town_select = html.split(r#"id="town""#).nth(1).and_then(|s| s.split("</select>").next()).unwrap();
+    assert!(!town_select.contains("selected"), "no town chosen: {town_select}");
+    assert!(html.contains(r#"value="town" checked"#) && html.contains(r#"<option value="hex" selected>"#));
+    assert!(html.contains(r#"<input id="station" type="hidden" name="station">"#), "no station: {html}");
+}
+
 // ---- the page in a browser --------------------------------------------------------------------
 
 #[tokio::test]
-async fn the_dashboard_draws_every_hexagon_and_ranks_the_towns_as_the_api_counts_them() {
+async fn the_dashboard_shows_the_apis_numbers_drills_down_to_a_town_and_keeps_its_view_in_the_address() {
     // Arrange: a server with opinions, and what the API answers for the page's first view.
     let started = Instant::now();
     let app = TestApp::with_sample().await;
@@ -70,57 +110,43 @@ async fn the_dashboard_draws_every_hexagon_and_ranks_the_towns_as_the_api_counts
     let (_, towns) = app.get("/api/v1/stats?group_by=town").await;
     let hexagons = heatmap["features"].as_array().unwrap();
     assert!(hexagons.len() > 100, "the heatmap has cells to draw");
-
-    // Act: a leader opens the page, clicks a hexagon, then asks for opinion counts on coarser
-    // hexagons in a time window (tests/browser/dashboard.mjs).
     let (from, to) = ("2026-01-01", "2026-06-30");
-    let shown = playwright("dashboard", &app.base, &[("FROM", from), ("TO", to)]).await;
+    let window = format!("from={from}&to={to}");
+    // The town to drill into: the busiest of the window.
+    let (_, window_towns) = app.get(&format!("/api/v1/stats?group_by=town&{window}")).await;
+    let town =
+        rows(&window_towns).iter().max_by_key(|r| r["count"].as_u64()).unwrap()["group"].as_str().unwrap().to_owned();
+
+    // Act: a leader opens the page, clicks a hexagon, asks for opinion counts on coarser hexagons in
+    // a time window, clicks the town in the ranking, ranks its stations and shows the towns'
+    // choropleth; then the wall screen and a phone (tests/browser/dashboard.mjs).
+    let shown = playwright("dashboard", &app.base, &[("FROM", from), ("TO", to), ("TOWN", &town)]).await;
+
+    // Assert, first view: the district's KPI cards, the town ranking (best resolution rate first)
+    // and the charts are the API's; every hexagon is drawn and painted.
     let first = &shown["first"];
-
-    // Assert: the town ranking is the API's, with the catalog's names, best resolution rate first.
-    let rows = first["ranking"].as_array().unwrap();
-    let api_rows = towns["rows"].as_array().unwrap();
-    assert_eq!(rows.len(), api_rows.len(), "one ranking row per town with opinions");
+    assert_kpis("district", &first["totals"], &rows(&totals)[0]);
+    assert!(first["scope"].is_null(), "no town chosen, no second group of cards");
+    assert_ranking("towns", &first["ranking"], "town", &towns, "resolution_rate", true);
     let catalog = app.state.service.catalog();
-    for row in rows {
+    for row in first["ranking"]["rows"].as_array().unwrap() {
         let code = row["code"].as_str().unwrap();
-        let api = api_rows.iter().find(|r| r["group"] == code).unwrap_or_else(|| panic!("{code} is not in the API"));
-        let town = catalog.area(&AreaCode::new(code).unwrap()).unwrap_or_else(|| panic!("{code} is no town"));
-        assert_eq!(row["name"], town.name.as_str(), "{code} is named as in the catalog");
-        assert_eq!(api["name"], town.name.as_str());
-        let cells = row["cells"].as_object().unwrap();
-        assert!(!cells.is_empty(), "{code} shows its numbers");
-        for (field, cell) in cells {
-            assert_shows(&format!("{} {field}", town.name), cell, &api[field.as_str()], kind_of(field));
-        }
+        let area = catalog.area(&AreaCode::new(code).unwrap()).unwrap_or_else(|| panic!("{code} is no town"));
+        assert_eq!(row["name"], area.name.as_str(), "{code} is named as in the catalog");
     }
-    let rates: Vec<Option<f64>> =
-        rows.iter().map(|r| r["cells"]["resolution_rate"]["value"].as_str().map(|v| v.parse().unwrap())).collect();
-    for pair in rates.windows(2) {
-        let in_order = match (pair[0], pair[1]) {
-            (Some(a), Some(b)) => a >= b,
-            (_, None) => true,
-            (None, Some(_)) => false,
-        };
-        assert!(in_order, "the ranking goes by resolution rate, best first, unknowns last: {rates:?}");
-    }
-
-    // … the district totals are the API's …
-    let district = &totals["rows"][0];
-    for field in
-        ["count", "open", "overdue", "resolution_rate", "satisfaction_rate", "reply_rate", "reply_hours_median"]
-    {
-        assert_shows(&format!("district {field}"), &first["totals"][field], &district[field], kind_of(field));
-    }
-
-    // … and the 3D layer holds every hexagon, shows them on screen, and WebGL painted them.
+    assert_charts(&app, &first["charts"], "", "town").await;
     let state = &first["state"];
-    assert_eq!(state["state"], "ready");
+    assert_eq!((&state["state"], &state["layer"]), (&Value::from("ready"), &Value::from("hex")), "{state}");
     assert_eq!(state["hexagons"], hexagons.len().to_string(), "every hexagon was drawn: {state}");
     let visible: usize = state["hexagonsVisible"].as_str().unwrap().parse().unwrap();
     assert!(visible * 2 > hexagons.len(), "most hexagons are on screen: {state}");
-    let painted: f64 = state["painted"].as_str().unwrap().parse().unwrap();
-    assert!(painted > 0.005, "the canvas shows hexagon colours: {state}");
+    assert!(painted(state) > 0.005, "the canvas shows hexagon colours: {state}");
+    for kept in ["metric=resolution_rate", "res=8", "layer=hex", "ranking=town"] {
+        assert!(first["search"].as_str().unwrap().contains(kept), "the address keeps {kept}: {}", first["search"]);
+    }
+    assert_eq!(first["links"]["ranking-csv"], "/api/v1/stats?group_by=town&format=csv");
+    assert_eq!(first["links"]["trend-csv"], "/api/v1/stats?interval=month&format=csv");
+    assert_eq!(first["links"]["category-csv"], "/api/v1/stats?group_by=category&format=csv");
 
     // A click on a hexagon shows that hexagon's numbers.
     let h3 = shown["click"]["h3"].as_str().unwrap();
@@ -128,34 +154,231 @@ async fn the_dashboard_draws_every_hexagon_and_ranks_the_towns_as_the_api_counts
     assert_eq!(shown["click"]["count"], feature["properties"]["count"], "the panel of {h3}");
     assert_screenshot(&shown, 50_000);
 
-    // Changing the controls re-fetches: coarser hexagons, opinion counts, a time window.
-    let window = format!("from={from}&to={to}");
-    let (_, coarse) = app.get(&format!("/api/v1/heatmap?res=7&metric=count&{window}")).await;
-    let (_, towns) = app.get(&format!("/api/v1/stats?group_by=town&{window}")).await;
+    // Changing the controls re-fetches: coarser hexagons, opinion counts, a time window; the
+    // ranking goes by opinions and the address keeps the view.
     let second = &shown["second"];
-    let state = &second["state"];
-    assert_eq!(state["state"], "ready");
-    assert_eq!(state["hexagons"], coarse["features"].as_array().unwrap().len().to_string(), "{state}");
+    let (_, coarse) = app.get(&format!("/api/v1/heatmap?res=7&metric=count&{window}")).await;
+    let (_, window_totals) = app.get(&format!("/api/v1/stats?{window}")).await;
+    assert_eq!(second["state"]["hexagons"], features(&coarse).to_string(), "{}", second["state"]);
+    assert_kpis("district in the window", &second["totals"], &rows(&window_totals)[0]);
+    assert_ranking("towns in the window", &second["ranking"], "town", &window_towns, "count", true);
+    assert_charts(&app, &second["charts"], &window, "town").await;
     let search = second["search"].as_str().unwrap();
     for kept in ["res=7", "metric=count", &format!("from={from}"), &format!("to={to}")] {
         assert!(search.contains(kept), "the address keeps the view ({kept}): {search}");
     }
-    let counts: Vec<u64> = second["ranking"]
+    assert_eq!(second["links"]["ranking-csv"], format!("/api/v1/stats?group_by=town&{window}&format=csv"));
+
+    // A click on the town in the ranking drills down: its cards beside the district's, its
+    // hexagons, charts of its opinions (reply times of its stations), the town picked in the
+    // ranking of all towns, and the town in the address and the CSV links.
+    let drilled = &shown["drilled"];
+    let in_town = format!("{window}&town={town}");
+    let (_, town_totals) = app.get(&format!("/api/v1/stats?{in_town}")).await;
+    let (_, town_hexagons) = app.get(&format!("/api/v1/heatmap?res=7&metric=count&{in_town}")).await;
+    assert_kpis("district beside the town", &drilled["totals"], &rows(&window_totals)[0]);
+    assert_kpis("the town", &drilled["scope"], &rows(&town_totals)[0]);
+    let town_name = &catalog.area(&AreaCode::new(&town).unwrap()).unwrap().name;
+    assert_eq!(drilled["scopeName"], town_name.as_str());
+    assert_eq!(drilled["state"]["hexagons"], features(&town_hexagons).to_string(), "{}", drilled["state"]);
+    assert_ranking("towns, one picked", &drilled["ranking"], "town", &window_towns, "count", true);
+    let picked: Vec<&str> = drilled["ranking"]["rows"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| r["cells"]["count"]["value"].as_str().unwrap().parse().unwrap())
+        .filter(|r| r["picked"] == true)
+        .map(|r| r["code"].as_str().unwrap())
         .collect();
-    assert!(counts.windows(2).all(|p| p[0] >= p[1]), "ranked by opinions now: {counts:?}");
-    let mut expected: Vec<u64> =
-        towns["rows"].as_array().unwrap().iter().map(|r| r["count"].as_u64().unwrap()).collect();
-    expected.sort_unstable_by(|a, b| b.cmp(a));
-    assert_eq!(counts, expected, "the window's counts");
+    assert_eq!(picked, [town.as_str()], "the town is picked out in the ranking");
+    assert_charts(&app, &drilled["charts"], &in_town, "station").await;
+    assert!(drilled["search"].as_str().unwrap().contains(&format!("town={town}")), "{}", drilled["search"]);
+    assert_eq!(drilled["links"]["trend-csv"], format!("/api/v1/stats?interval=month&{in_town}&format=csv"));
+    assert!(drilled["links"]["wall-link"].as_str().unwrap().contains(&format!("town={town}")), "the wall link too");
 
-    // Nothing was asked of any other host (and the page neither threw nor logged an error: the
-    // scenario fails on either).
+    // The station ranking of the town, and its CSV link answers exactly those rows.
+    let stations = &shown["stations"];
+    let (_, town_stations) = app.get(&format!("/api/v1/stats?group_by=station&{in_town}")).await;
+    assert_ranking("the town's stations", &stations["ranking"], "station", &town_stations, "count", true);
+    assert!(stations["search"].as_str().unwrap().contains("ranking=station"), "{}", stations["search"]);
+    let csv = &shown["csv"];
+    let expected_href = format!("{}/api/v1/stats?group_by=station&{in_town}&format=csv", app.base);
+    assert_eq!(csv["href"], expected_href.as_str(), "the CSV link asks for what the ranking shows");
+    assert!(csv["type"].as_str().unwrap().starts_with("text/csv"), "{}", csv["type"]);
+    let (_, expected_csv) = app.get_text(&format!("/api/v1/stats?group_by=station&{in_town}&format=csv")).await;
+    assert_eq!(csv["text"], expected_csv.as_str());
+    let mut csv_codes: Vec<&str> = expected_csv.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    let mut shown_codes: Vec<&str> =
+        stations["ranking"]["rows"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect();
+    csv_codes.sort_unstable();
+    shown_codes.sort_unstable();
+    assert_eq!(csv_codes, shown_codes, "the CSV holds the rows shown");
+
+    // The choropleth of towns: every town drawn as a painted 3D area.
+    let choropleth = &shown["towns"];
+    let (_, areas) = app.get(&format!("/api/v1/areas/stats?level=town&metric=count&{window}")).await;
+    assert_eq!(choropleth["state"]["layer"], "town");
+    assert_eq!(choropleth["state"]["features"], features(&areas).to_string(), "{}", choropleth["state"]);
+    assert!(painted(&choropleth["state"]) > 0.005, "the towns are painted: {}", choropleth["state"]);
+    assert!(choropleth["search"].as_str().unwrap().contains("layer=town"), "{}", choropleth["search"]);
+
+    // The wall screen fits 1920×1080 without scrolling and shows the district's numbers; the phone
+    // view does not scroll sideways.
+    let wall = &shown["wall"];
+    assert_eq!((&wall["state"]["state"], &wall["state"]["wall"]), (&Value::from("ready"), &Value::from("1")));
+    assert_eq!(wall["fits"], true, "the wall screen needs no scrolling");
+    assert_kpis("wall screen", &wall["totals"], &rows(&totals)[0]);
+    assert!(wall["search"].as_str().unwrap().contains("wall=1"), "{}", wall["search"]);
+    assert!(painted(&wall["state"]) > 0.005, "the wall's map is painted: {}", wall["state"]);
+    let phone = &shown["phone"];
+    assert_eq!(phone["state"]["state"], "ready");
+    assert!(
+        phone["width"]["page"].as_u64() <= phone["width"]["viewport"].as_u64(),
+        "the phone view: {}",
+        phone["width"]
+    );
+    assert_kpis("phone", &phone["totals"], &rows(&totals)[0]);
+    for (name, at_least) in
+        [("desk", 50_000), ("drilled", 50_000), ("choropleth", 50_000), ("wall", 80_000), ("phone", 20_000)]
+    {
+        assert_screenshot(&serde_json::json!({ "screenshot": shown["screenshots"][name] }), at_least);
+    }
+
+    // Nothing was asked of any other host (and no page threw or logged an error: the scenario
+    // fails on either).
     assert_only_this_server(&shown, &app.base);
-    assert!(started.elapsed() < Duration::from_secs(60), "took {:?}", started.elapsed());
+    assert!(started.elapsed() < Duration::from_secs(110), "took {:?}", started.elapsed());
+}
+
+fn rows(answer: &Value) -> &Vec<Value> {
+    answer["rows"].as_array().unwrap_or_else(|| panic!("no rows: {answer}"))
+}
+
+fn features(collection: &Value) -> usize {
+    collection["features"].as_array().unwrap_or_else(|| panic!("no features: {collection}")).len()
+}
+
+fn painted(state: &Value) -> f64 {
+    state["painted"].as_str().and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("no painted share: {state}"))
+}
+
+/// The KPI cards of `what` hold and show every number of the stats row `api`.
+fn assert_kpis(what: &str, cards: &Value, api: &Value) {
+    for field in [
+        "count",
+        "open",
+        "overdue",
+        "resolution_rate",
+        "satisfaction_rate",
+        "reply_rate",
+        "reply_hours_median",
+        "reply_hours_p90",
+        "concentration",
+    ] {
+        assert_shows(&format!("{what} {field}"), &cards[field], &api[field], kind_of(field));
+    }
+    assert_eq!(cards["top_category"]["value"], api["top_category"], "{what} top category");
+}
+
+/// The ranking lists the API's `by` rows, each with its numbers, ordered by `field` (best or
+/// largest first when `descending`, unknowns last).
+fn assert_ranking(what: &str, ranking: &Value, by: &str, api: &Value, field: &str, descending: bool) {
+    assert_eq!(ranking["by"], by, "{what}");
+    let shown = ranking["rows"].as_array().unwrap();
+    let api_rows = rows(api);
+    assert_eq!(shown.len(), api_rows.len(), "{what}: one ranking row per group with opinions");
+    for row in shown {
+        let code = row["code"].as_str().unwrap();
+        let api = api_rows
+            .iter()
+            .find(|r| r["group"].as_str().unwrap_or_default() == code)
+            .unwrap_or_else(|| panic!("{what}: {code} is not in the API"));
+        if let Some(name) = api["name"].as_str() {
+            assert_eq!(row["name"], name, "{what}: {code}'s name");
+        }
+        let cells = row["cells"].as_object().unwrap();
+        assert_eq!(cells.len(), 6, "{what}: {code} shows its numbers");
+        for (f, cell) in cells {
+            assert_shows(&format!("{what}: {code} {f}"), cell, &api[f.as_str()], kind_of(f));
+        }
+    }
+    let values: Vec<Option<f64>> =
+        shown.iter().map(|r| r["cells"][field]["value"].as_str().map(|v| v.parse().unwrap())).collect();
+    for pair in values.windows(2) {
+        let in_order = match (pair[0], pair[1]) {
+            (Some(a), Some(b)) => {
+                if descending {
+                    a >= b
+                } else {
+                    a <= b
+                }
+            }
+            (_, None) => true,
+            (None, Some(_)) => false,
+        };
+        assert!(in_order, "{what}: ranked by {field}, unknowns last: {values:?}");
+    }
+}
+
+/// The charts draw the API's rows for the filter `filter` (a query string, maybe empty): the
+/// monthly trend's opinion counts, the categories' counts, and the reply times' medians per
+/// `reply_by` (town, or station within a town).
+async fn assert_charts(app: &TestApp, charts: &Value, filter: &str, reply_by: &str) {
+    let q = |extra: &str| {
+        if filter.is_empty() {
+            format!("/api/v1/stats?{extra}")
+        } else {
+            format!("/api/v1/stats?{extra}&{filter}")
+        }
+    };
+    // The reply times per town show every town: the town filter applies to stations only.
+    let reply_filter: String = if reply_by == "town" {
+        filter.split('&').filter(|p| !p.starts_with("town=")).collect::<Vec<_>>().join("&")
+    } else {
+        filter.to_owned()
+    };
+    let (_, trend) = app.get(&q("interval=month")).await;
+    let (_, categories) = app.get(&q("group_by=category")).await;
+    let (_, reply) = app.get(&format!("/api/v1/stats?group_by={reply_by}&{reply_filter}")).await;
+
+    let chart = &charts["trend-chart"];
+    let periods: Vec<String> = rows(&trend).iter().map(|r| r["period"].as_str().unwrap()[..7].to_owned()).collect();
+    assert_eq!(chart["labels"], serde_json::json!(periods), "the trend's months ({filter})");
+    let counts: Vec<u64> = rows(&trend).iter().map(|r| r["count"].as_u64().unwrap()).collect();
+    assert_eq!(chart["values"], serde_json::json!(counts), "the trend's counts ({filter})");
+    assert!(!chart["canvas"].as_array().unwrap().is_empty(), "ECharts drew the trend");
+
+    let chart = &charts["category-chart"];
+    let mut expected: Vec<(String, u64)> = rows(&categories)
+        .iter()
+        .filter(|r| !r["group"].is_null())
+        .map(|r| (r["group"].as_str().unwrap().to_owned(), r["count"].as_u64().unwrap()))
+        .collect();
+    let mut drawn: Vec<(String, u64)> = chart["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(chart["values"].as_array().unwrap())
+        .map(|(l, v)| (l.as_str().unwrap().to_owned(), v.as_u64().unwrap()))
+        .collect();
+    expected.sort();
+    drawn.sort();
+    assert_eq!(drawn, expected, "the categories' counts ({filter})");
+
+    let chart = &charts["reply-chart"];
+    let expected: Vec<(&str, f64)> =
+        rows(&reply).iter().filter_map(|r| Some((r["group"].as_str()?, r["reply_hours_median"].as_f64()?))).collect();
+    let drawn: Vec<(&str, f64)> = chart["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(chart["values"].as_array().unwrap())
+        .map(|(l, v)| (l.as_str().unwrap(), v.as_f64().unwrap()))
+        .collect();
+    assert_eq!(drawn.len(), expected.len(), "reply times per {reply_by} ({filter}): {drawn:?}");
+    for (code, hours) in &expected {
+        let (_, shown) = drawn.iter().find(|(c, _)| c == code).unwrap_or_else(|| panic!("{code} has no reply bar"));
+        assert!((shown - hours).abs() <= 1e-9 * hours.max(1.0), "{code}: {shown} h drawn for {hours} h");
+    }
 }
 
 /// How a number is shown: `rate` as a percentage with one decimal, `hours` with one decimal,

@@ -1,28 +1,60 @@
-// The leaders' dashboard as a leader uses it: open it, read the totals, the town ranking and what
-// the map drew; click a hexagon on the map and read its panel; change the controls (metric, hexagon
-// size, time window), press the update button and read the new view. Env: BASE_URL, and FROM, TO
-// for the window. Prints {first, click: {h3, count}, second, screenshot, requests}, where each view
-// is {state: body's data-*, search, ranking: [{code, name, cells}], totals: {field: {value, text}}};
-// the Rust test compares them with /api/v1/heatmap and /api/v1/stats.
+// The leaders' dashboard as a leader uses it: open it, read the KPI cards, the ranking, the charts
+// and what the map drew; click a hexagon and read its panel; change the controls (metric, hexagon
+// size, time window) and press the update button; drill down by clicking the town TOWN in the
+// ranking; switch the ranking to stations and the map to the town choropleth; fetch the ranking's
+// CSV link. Then the wall screen (?wall=1) at 1920×1080 and the page on a 375 px phone.
+// Env: BASE_URL, FROM and TO for the window, TOWN (an area code).
+//
+// Prints {first, click: {h3, count}, second, drilled, stations, towns, csv, wall, phone,
+// screenshots, requests}, where each view is {state: body's data-*, search, ranking: {by, rows:
+// [{code, name, cells}]}, totals and scope: {field: {value, text}}, scopeName, charts: {id: {labels,
+// values}}, links: {id: href}}; the Rust test (tests/api/dashboard.rs) compares them with the API.
 
 import assert from 'node:assert/strict';
 
-import { assertClean, baseUrl, env, openPage, record, run, screenshot, waitReady } from './lib.mjs';
+import { assertClean, baseUrl, env, openPage, record, run, screenshot, waitReady as pageReady } from './lib.mjs';
+
+/** Waits for the view to be ready and for the page's note of what reached the screen (data-painted). */
+async function waitReady(page) {
+  await pageReady(page);
+  await page.waitForFunction(() => document.body.dataset.painted !== undefined);
+}
 
 /** What the page shows: numbers as `{value: data-value or null, text}`. */
 function view() {
   const cell = (n) => ({ value: n.dataset.value ?? null, text: n.textContent.trim() });
+  const numbers = (id) =>
+    Object.fromEntries([...document.querySelectorAll(`#${id} [data-field]`)].map((n) => [n.dataset.field, cell(n)]));
+  const chart = (id) => {
+    const n = document.getElementById(id);
+    return {
+      labels: JSON.parse(n.dataset.labels ?? 'null'),
+      values: JSON.parse(n.dataset.values ?? 'null'),
+      // ECharts draws into a canvas of the chart's size.
+      canvas: [...n.querySelectorAll('canvas')].map((c) => [c.width, c.height]),
+    };
+  };
+  const table = document.getElementById('ranking-table');
   return {
     state: { ...document.body.dataset },
     search: location.search,
-    ranking: [...document.querySelectorAll('#town-ranking tbody tr[data-code]')].map((tr) => ({
-      code: tr.dataset.code,
-      name: tr.querySelector('.name').textContent.trim(),
-      cells: Object.fromEntries([...tr.querySelectorAll('td[data-field]')].map((td) => [td.dataset.field, cell(td)])),
-    })),
-    totals: Object.fromEntries(
-      [...document.querySelectorAll('#totals-list dd[data-field]')].map((dd) => [dd.dataset.field, cell(dd)]),
+    ranking: {
+      by: table.dataset.by,
+      rows: [...table.querySelectorAll('tbody tr[data-code]')].map((tr) => ({
+        code: tr.dataset.code,
+        name: tr.querySelector('.name').textContent.trim(),
+        picked: tr.classList.contains('picked'),
+        cells: Object.fromEntries([...tr.querySelectorAll('td[data-field]')].map((td) => [td.dataset.field, cell(td)])),
+      })),
+    },
+    totals: numbers('totals-list'),
+    scope: document.getElementById('kpi-scope').hidden ? null : numbers('scope-list'),
+    scopeName: document.getElementById('scope-name').textContent.trim(),
+    charts: Object.fromEntries(['trend-chart', 'category-chart', 'reply-chart'].map((id) => [id, chart(id)])),
+    links: Object.fromEntries(
+      ['ranking-csv', 'trend-csv', 'category-csv', 'reply-csv', 'wall-link'].map((id) => [id, document.getElementById(id).getAttribute('href')]),
     ),
+    width: { page: document.documentElement.scrollWidth, viewport: window.innerWidth },
   };
 }
 
@@ -48,14 +80,24 @@ async function clickAHexagon(page) {
   throw new Error('no click on the map opened a hexagon panel');
 }
 
+/** Lets ECharts and MapLibre finish drawing before a screenshot (animations are off: reduced motion). */
+const settle = (page) => page.waitForTimeout(300);
+
 await run(async (browser) => {
   const base = baseUrl();
-  const page = await openPage(browser, `${base}/dashboard`, { viewport: { width: 1400, height: 1000 } });
+  const town = env('TOWN');
+  const context = { reducedMotion: 'reduce' };
+  const requests = [];
+  const screenshots = {};
+
+  // ---- the desk view, 1280 wide ----
+  const page = await openPage(browser, `${base}/dashboard`, { viewport: { width: 1280, height: 1000 }, context });
   await waitReady(page);
   const first = await page.evaluate(view);
 
   const click = await clickAHexagon(page);
-  const shot = await screenshot(page, 'dashboard');
+  await settle(page);
+  screenshots.desk = await screenshot(page, 'dashboard');
 
   // The controls: opinion counts, coarser hexagons, a time window; then the update button.
   await page.locator('#metric').selectOption('count');
@@ -66,6 +108,49 @@ await run(async (browser) => {
   await waitReady(page);
   const second = await page.evaluate(view);
 
+  // Drill down: a click on the town's row in the ranking.
+  await page.locator(`#ranking-table tbody tr[data-code="${town}"]`).click();
+  await waitReady(page);
+  const drilled = await page.evaluate(view);
+  await settle(page);
+  screenshots.drilled = await screenshot(page, 'dashboard-town');
+
+  // The ranking of the town's stations, then the map as a choropleth of towns.
+  await page.locator('input[name=ranking][value=station]').check();
+  await waitReady(page);
+  const stations = await page.evaluate(view);
+  const csv = await page.evaluate(async () => {
+    const href = document.getElementById('ranking-csv').href;
+    const res = await fetch(href);
+    return { href, type: res.headers.get('content-type'), text: await res.text() };
+  });
+  await page.locator('#layer').selectOption('town');
+  await waitReady(page);
+  const towns = await page.evaluate(view);
+  await settle(page);
+  screenshots.choropleth = await screenshot(page, 'dashboard-choropleth');
   assertClean(page);
-  return { first, click, second, screenshot: shot, requests: record(page).requests };
+  requests.push(...record(page).requests);
+
+  // ---- the wall screen, 1920×1080 ----
+  const wallPage = await openPage(browser, `${base}/dashboard?wall=1`, { viewport: { width: 1920, height: 1080 }, context });
+  await waitReady(wallPage);
+  const wall = await wallPage.evaluate(view);
+  wall.fits = await wallPage.evaluate(() => document.documentElement.scrollHeight <= window.innerHeight + 1);
+  await settle(wallPage);
+  screenshots.wall = await screenshot(wallPage, 'dashboard-wall');
+  assertClean(wallPage);
+  requests.push(...record(wallPage).requests);
+
+  // ---- a phone, 375 wide ----
+  const phonePage = await openPage(browser, `${base}/dashboard`, { viewport: { width: 375, height: 812 }, context });
+  await waitReady(phonePage);
+  const phone = await phonePage.evaluate(view);
+  await settle(phonePage);
+  screenshots.phone = await screenshot(phonePage, 'dashboard-phone');
+  await phonePage.screenshot({ path: screenshots.phone.path.replace(/\.png$/, '-full.png'), fullPage: true });
+  assertClean(phonePage);
+  requests.push(...record(phonePage).requests);
+
+  return { first, click, second, drilled, stations, towns, csv, wall, phone, screenshot: screenshots.desk, screenshots, requests };
 });
