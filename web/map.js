@@ -40,6 +40,11 @@
     return node;
   }
 
+  /** Replaces `node`'s children with `children`, leaving out null, undefined and false. */
+  function fill(node, ...children) {
+    node.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+  }
+
   function setStatus(text, isError = false) {
     const s = $('status');
     s.textContent = text;
@@ -241,7 +246,7 @@
 
   function renderNearest(features) {
     const list = $('nearest');
-    list.replaceChildren(
+    fill(list,
       ...features.map((f) => {
         const p = f.properties;
         const kind = kinds.find((k) => k.code === p.kind);
@@ -266,7 +271,7 @@
     box.hidden = false;
     if (error) {
       const near = error.answer?.error?.nearest;
-      box.replaceChildren(
+      fill(box,
         el('h3', {}, tr('js-my-grid')),
         el('p', { class: 'muted' }, near
           ? tr('js-outside-grids', { name: near.name, distance: formatDistance(near.distance_m) })
@@ -288,7 +293,7 @@
           : el('span', { class: 'muted' }, tr('js-no-reception'))),
       );
     });
-    box.replaceChildren(
+    fill(box,
       el('h3', {}, tr('js-my-grid-named'), el('span', { class: 'grid-name' }, p.name)),
       p.town ? el('p', { class: 'muted' }, p.town.name) : null,
       members.length ? el('ul', { class: 'members' }, members) : el('p', { class: 'muted' }, tr('js-grid-no-members')),
@@ -335,7 +340,7 @@
       });
       renderNearest(nearest.features);
       renderGrid(...grid);
-      $('here-actions').replaceChildren(
+      fill($('here-actions'),
         el('a', { href: `/submit?${q}`, class: 'button' }, tr('js-submit-here')),
       );
       if (fit && nearest.features.length) {
@@ -376,7 +381,7 @@
     } catch (e) {
       if (e.name === 'AbortError') return;
       panel.dataset.state = 'error';
-      panel.replaceChildren(el('p', { class: 'error' }, tr('js-station-failed', { error: e.message })));
+      fill(panel, el('p', { class: 'error' }, tr('js-station-failed', { error: e.message })));
     }
   }
 
@@ -386,7 +391,7 @@
     const sessions = p.next_sessions.map((s) =>
       el('li', {}, el('strong', {}, formatSession(s)), s.theme ? ` ${s.theme}` : '',
         s.members.length ? el('div', { class: 'muted' }, s.members.map((m) => m.name ?? m.id).join('、')) : null));
-    $('station').replaceChildren(
+    fill($('station'),
       el('button', { type: 'button', class: 'close', 'aria-label': tr('js-close'), onclick: closeStation }, '×'),
       el('h2', {}, p.name),
       el('p', {}, el('span', { class: 'tag', style: `border-color:${kind?.colour ?? '#7b8794'}` }, tr(`kind-${p.kind}`)),
@@ -433,7 +438,7 @@
     const out = $('search-results');
     if (!q.trim()) {
       out.hidden = true;
-      out.replaceChildren();
+      fill(out);
       return;
     }
     const ctl = new AbortController();
@@ -443,7 +448,7 @@
       const answer = await getJSON(`/api/v1/search?q=${encodeURIComponent(q)}&limit=8`, ctl.signal);
       out.hidden = false;
       out.dataset.query = answer.query;
-      out.replaceChildren(
+      fill(out,
         ...answer.results.map((r) =>
           el('li', { 'data-result-type': r.type, 'data-result-id': r.id },
             el('button', { type: 'button', class: 'result', onclick: () => pick(r) },
@@ -456,7 +461,7 @@
       if (e.name === 'AbortError') return;
       out.hidden = false;
       out.dataset.state = 'error';
-      out.replaceChildren(el('li', { class: 'error' }, e.message));
+      fill(out, el('li', { class: 'error' }, e.message));
     }
   }
 
@@ -474,7 +479,7 @@
     const digits = code.replace(/[\s-]/g, '');
     try {
       const o = await getJSON(`/api/v1/issues/${encodeURIComponent(digits)}`);
-      out.replaceChildren(
+      fill(out,
         el('p', {}, el('strong', { 'data-field': 'status', 'data-value': o.status }, tr(`status-${o.status}`)), ` · ${tr(`category-${o.category}`)}`),
         el('p', {}, o.title),
         o.reply ? el('blockquote', {}, o.reply) : null,
@@ -487,7 +492,7 @@
     } catch (e) {
       out.dataset.state = 'error';
       const known = { 404: tr('js-track-unknown', { code: code.trim() }), 400: tr('js-track-invalid') };
-      out.replaceChildren(el('p', { class: 'error' }, known[e.status] ?? e.message));
+      fill(out, el('p', { class: 'error' }, known[e.status] ?? e.message));
     }
   }
 

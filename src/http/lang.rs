@@ -1,6 +1,6 @@
 //! Which language a page speaks: `?lang=zh-CN|en`, else the `lang` cookie, else
 //! `Accept-Language`, else zh-CN. A `?lang=` choice is remembered in the cookie for a year by
-//! [`remember`], the pages' middleware, which also marks their answers as varying by language.
+//! [`remember`], a middleware, which also marks pages as varying by language.
 
 use std::convert::Infallible;
 
@@ -46,8 +46,16 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
     }
 }
 
-/// Remembers a `?lang=` choice in a cookie, and says that pages vary by language.
+/// Paths whose answers are data, the same in every language (a lookup's `lang=` only words its
+/// labels, and is not remembered).
+const DATA_PATHS: [&str; 4] = ["/api/", "/open311/", "/tiles/", "/assets/"];
+
+/// On pages (everything but [`DATA_PATHS`]): remembers a `?lang=` choice in a cookie, and says
+/// that the answer varies by language.
 pub async fn remember(req: Request, next: Next) -> Response {
+    if DATA_PATHS.iter().any(|p| req.uri().path().starts_with(p)) {
+        return next.run(req).await;
+    }
     let asked = from_query(req.uri());
     let mut res = next.run(req).await;
     let headers = res.headers_mut();

@@ -103,6 +103,7 @@ pub fn app(
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyTimeoutLayer::new(BODY_PAUSE))
         .layer(CompressionLayer::new())
+        .layer(middleware::from_fn(lang::remember))
         .layer(middleware::from_fn(deadline))
         .layer(middleware::from_fn(security::headers))
         .layer(middleware::from_fn(metrics::record))

@@ -9,6 +9,7 @@ mod browser;
 mod dashboard;
 mod grids;
 mod imports;
+mod languages;
 mod layers;
 mod logins;
 mod map;

@@ -7,7 +7,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::{middleware, Router};
+use axum::Router;
 use chrono::{DateTime, Datelike, FixedOffset};
 use maud::{html, Markup, DOCTYPE};
 
@@ -30,7 +30,6 @@ pub fn router() -> Router<AppState> {
         .merge(citizen::router())
         .merge(staff::router())
         .merge(dashboard::router())
-        .layer(middleware::from_fn(super::lang::remember))
 }
 
 const STYLE: &str = "body{font-family:'Noto Sans CJK SC','Noto Sans',sans-serif;max-width:72rem;margin:0 auto;padding:1rem;color:#1f2933}\
