@@ -29,7 +29,8 @@ use super::AppState;
 use crate::catalog::Catalog;
 use crate::domain::{AdminArea, GridArea};
 use crate::service::batch::{
-    self, BatchError, BatchPoint, GridAnswer, NearestQuery, PointError, CHUNK_POINTS, DEFAULT_K, MAX_K, MAX_POINTS,
+    self, BatchError, BatchPoint, GridAnswer, NearestQuery, PointError, DEFAULT_K, GRID_CHUNK_POINTS, MAX_K,
+    MAX_POINTS, NEAREST_CHUNK_POINTS,
 };
 use crate::service::views::round_m;
 use crate::spatial::Crs;
@@ -563,24 +564,33 @@ fn csv_point(
 /// Renders the answers of `points` (the chunk starting at `offset` of the batch) into `out`.
 type Render = dyn Fn(&Catalog, &[BatchPoint], usize, &mut Vec<u8>) + Send + Sync;
 
-/// Streams the answers: `head`, then each chunk of [`CHUNK_POINTS`] as soon as it is answered (up
-/// to [`CHUNKS_IN_FLIGHT`] answered at once on blocking threads, sent in order), then `tail`.
-fn stream(catalog: Arc<Catalog>, batch: Batch, render: Arc<Render>, head: Vec<u8>, tail: Vec<u8>) -> Response {
+/// Streams the answers: `head`, then each chunk of `chunk_points` as soon as it is answered (up to
+/// [`CHUNKS_IN_FLIGHT`] answered at once on blocking threads, sent in order), then `tail`;
+/// `row_bytes` is about the size of one rendered row, so that a chunk's buffer seldom grows.
+fn stream(
+    catalog: Arc<Catalog>,
+    batch: Batch,
+    chunk_points: usize,
+    row_bytes: usize,
+    render: Arc<Render>,
+    head: Vec<u8>,
+    tail: Vec<u8>,
+) -> Response {
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(CHUNKS_IN_FLIGHT * 2);
     let points = Arc::new(batch.points);
     tokio::spawn(async move {
         if tx.send(Ok(Bytes::from(head))).await.is_err() {
             return;
         }
-        let mut starts = (0..points.len()).step_by(CHUNK_POINTS);
+        let mut starts = (0..points.len()).step_by(chunk_points);
         let mut in_flight = VecDeque::new();
         loop {
             while in_flight.len() < CHUNKS_IN_FLIGHT {
                 let Some(start) = starts.next() else { break };
                 let (catalog, points, render) = (catalog.clone(), points.clone(), render.clone());
                 in_flight.push_back(tokio::task::spawn_blocking(move || {
-                    let chunk = &points[start..(start + CHUNK_POINTS).min(points.len())];
-                    let mut out = Vec::with_capacity(chunk.len() * 160);
+                    let chunk = &points[start..(start + chunk_points).min(points.len())];
+                    let mut out = Vec::with_capacity(chunk.len() * row_bytes);
                     render(&catalog, chunk, start, &mut out);
                     out
                 }));
@@ -957,7 +967,8 @@ async fn grids_at(
         }
         Format::Csv => (Arc::new(grid_rows_csv), csv_header(GRID_CSV_HEADER), Vec::new()),
     };
-    Ok(stream(state.service.catalog(), batch, render, head, tail))
+    // A JSON grid row is ~190 bytes without members (CSV ~50).
+    Ok(stream(state.service.catalog(), batch, GRID_CHUNK_POINTS, 256, render, head, tail))
 }
 
 // ------------------------------------------------------------------------------------- stations
@@ -1073,6 +1084,8 @@ async fn nearest(
     let batch = read(&headers, query, body).await?;
     let filter = batch.filter.filter()?;
     let query = Arc::new(NearestQuery::new(batch.k, filter).map_err(batch_error)?);
+    // A JSON row is ~120 bytes for one station and ~90 more for each further one.
+    let row_bytes = 60 + 90 * query.k();
     let (render, head, tail): (Arc<Render>, _, _) = match batch.format {
         Format::Json => {
             let (head, tail) = json_frame();
@@ -1090,7 +1103,7 @@ async fn nearest(
             Vec::new(),
         ),
     };
-    Ok(stream(state.service.catalog(), batch, render, head, tail))
+    Ok(stream(state.service.catalog(), batch, NEAREST_CHUNK_POINTS, row_bytes, render, head, tail))
 }
 
 #[cfg(test)]
