@@ -47,9 +47,15 @@ PY
 awk -F, 'NR==1 {print $0",parent"; next} {print $0","($3=="liaison_point" ? $1+1 : "")}' "$DATA/stations.csv" > "$WORK/stations.csv"
 "$BIN" --db "$DB" import stations "$WORK/stations.csv" >/dev/null
 "$BIN" --db "$DB" import grids "$DATA/areas.csv" >/dev/null
+# Another server on the port would answer in ours' place (it happened: a dashboard bench on 18183).
+if curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null; then
+  echo "port $PORT is taken by another server; run with PORT=<a free port>" >&2
+  exit 1
+fi
 "$BIN" --db "$DB" serve --bind "127.0.0.1:$PORT" --no-sample --reload-secs 0 2>"$WORK/serve.log" &
 SERVER=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+kill -0 "$SERVER" 2>/dev/null || { echo "liaison serve stopped:" >&2; cat "$WORK/serve.log" >&2; exit 1; }
 curl -sf "http://127.0.0.1:$PORT/healthz"; echo
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
