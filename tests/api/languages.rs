@@ -75,7 +75,10 @@ async fn every_page_speaks_chinese_by_default_and_english_when_asked() {
     let (_, en, _) = page(&app, "/list?lang=en", &[]).await;
     assert!(zh.contains("站点列表") && zh.contains("查找最近站点") && zh.contains("每月第"), "Chinese list page");
     assert!(en.contains("Station list") && en.contains("Find the nearest station") && en.contains("of the month"));
-    assert!(!en.contains("站点列表") && !en.contains("查找最近站点") && !en.contains("每月第"), "no Chinese UI text in English");
+    assert!(
+        !en.contains("站点列表") && !en.contains("查找最近站点") && !en.contains("每月第"),
+        "no Chinese UI text in English"
+    );
 }
 
 #[tokio::test]
@@ -120,7 +123,8 @@ async fn the_map_in_english_locates_opens_a_station_and_switches_back_to_chinese
     let here = shown["here"].as_str().unwrap();
     assert!(here.contains("Your nearest stations") && here.contains("Your grid area") && here.contains(" m"), "{here}");
     let station = shown["station"].as_str().unwrap();
-    for words in ["Address", "Opening hours", "Open in AMap", "Open in Baidu Maps", "Submit an opinion at this station"] {
+    for words in ["Address", "Opening hours", "Open in AMap", "Open in Baidu Maps", "Submit an opinion at this station"]
+    {
         assert!(station.contains(words), "{words}: {station}");
     }
     for line in first["reception_text"].as_array().unwrap() {
@@ -128,7 +132,10 @@ async fn the_map_in_english_locates_opens_a_station_and_switches_back_to_chinese
     }
     assert!(!station.contains("地址") && !station.contains("高德"), "no Chinese UI words: {station}");
     assert_eq!(shown["switched"], "zh-CN", "the switch goes back to Chinese: {shown}");
-    assert!(shown["switched_text"].as_str().unwrap().contains("离您最近的站点") || shown["switched_hint"].as_str().unwrap().contains("点击地图"));
+    assert!(
+        shown["switched_text"].as_str().unwrap().contains("离您最近的站点")
+            || shown["switched_hint"].as_str().unwrap().contains("点击地图")
+    );
     assert_only_this_server(&shown, &app.base);
     assert_screenshot(&shown, 20_000);
 }

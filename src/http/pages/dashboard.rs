@@ -442,7 +442,13 @@ mod tests {
 
     fn catalog() -> Catalog {
         let s = crate::sample::generate();
-        Catalog::build(CatalogData { stations: s.stations, members: s.members, grids: s.grids, areas: s.areas })
+        Catalog::build(CatalogData {
+            stations: s.stations,
+            members: s.members,
+            grids: s.grids,
+            areas: s.areas,
+            layers: Vec::new(),
+        })
     }
 
     #[test]
