@@ -48,9 +48,22 @@ struct HeatmapParams {
     /// The coordinate system of positions in and out (default wgs84).
     #[param(value_type = Option<Crs>)]
     crs: Option<String>,
+    /// `all` (default): every number of each cell; `value`: only `h3`, `value` and `count`, the
+    /// compact answer a map draws from.
+    #[param(value_type = Option<HeatmapNumbers>)]
+    numbers: Option<String>,
     #[serde(flatten)]
     #[param(ignore)]
     filter: AnalyticsParams,
+}
+
+/// Which numbers a heatmap's cells carry.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // only its schema is used: the handler reads the parameter as text
+#[schema(rename_all = "snake_case")]
+pub(super) enum HeatmapNumbers {
+    All,
+    Value,
 }
 
 /// H3 hexagon heatmap of opinions with every number: ids are the usual 15-hex-digit H3 v4 cells;
@@ -76,9 +89,16 @@ async fn heatmap_handler(
     let crs = params::crs(&p.crs)?;
     let mut selection = p.filter.selection()?;
     selection.bbox = params::bbox(&p.bbox, crs)?;
+    let every_number = match trimmed(&p.numbers) {
+        None | Some("all") => true,
+        Some("value") => false,
+        Some(other) => {
+            return Err(AppError::bad("invalid_parameter", format!("numbers must be all or value, got {other:?}")))
+        }
+    };
     let heatmap = state.service.heatmap(&selection, res, metric).await?;
     let outlines = heatmap.outlines();
-    Ok(Json(heatmap.features(&outlines, crs)).into_response())
+    Ok(Json(heatmap.features(&outlines, crs, every_number)).into_response())
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]

@@ -60,6 +60,7 @@ A rate with a zero denominator is null, never 0. count = open + resolved + rejec
         crate::analytics::Interval,
         analytics::StatsFormat,
         analytics::ChoroplethLevelCode,
+        analytics::HeatmapNumbers,
         crate::spatial::Crs,
         crate::domain::StationKind,
         crate::domain::Level,

@@ -135,11 +135,14 @@ pub enum Numbers<'a> {
 }
 
 impl Heatmap {
-    /// The cells as GeoJSON polygons in `crs`; `outlines` must be [`Heatmap::outlines`].
+    /// The cells as GeoJSON polygons in `crs`; `outlines` must be [`Heatmap::outlines`]. With
+    /// `every_number` false, each cell carries only its `h3`, `value` and `count`: the compact
+    /// answer a map draws from (a whole district at resolution 9 in a few megabytes).
     pub fn features<'a>(
         &'a self,
         outlines: &'a [geo::Polygon<f64>],
         crs: Crs,
+        every_number: bool,
     ) -> FeatureCollection<Feature<'a, HexProperties<'a>>> {
         let metric = self.metric;
         let features = self
@@ -148,7 +151,8 @@ impl Heatmap {
             .zip(outlines)
             .map(|(h, shape)| {
                 let (value, numbers) = match &h.summary {
-                    Some(s) => (metric.value(s), Numbers::All(s)),
+                    Some(s) if every_number => (metric.value(s), Numbers::All(s)),
+                    Some(s) => (metric.value(s), Numbers::CountOnly { count: h.count }),
                     None => {
                         ((metric == Metric::Count).then_some(f64::from(h.count)), Numbers::CountOnly { count: h.count })
                     }

@@ -293,7 +293,23 @@ async fn heatmaps_equal_a_brute_force_over_random_opinions() {
         let geometry = &features[0]["geometry"];
         assert_eq!(geometry["type"], "Polygon");
         assert_eq!(geometry["coordinates"][0].as_array().unwrap().len(), 7, "a closed hexagon");
+
+        // The compact answer: the same cells, shapes, values and counts, and nothing else.
+        let (status, compact) = app.get(&format!("/api/v1/heatmap?{query}&numbers=value")).await;
+        assert_eq!(status, 200, "{query}: {compact}");
+        let compact = compact["features"].as_array().unwrap();
+        assert_eq!(compact.len(), features.len(), "{query}");
+        for (c, f) in compact.iter().zip(features) {
+            let p = c["properties"].as_object().unwrap();
+            assert_eq!(p.keys().map(String::as_str).collect::<Vec<_>>(), ["h3", "value", "count"], "{query}");
+            for key in ["h3", "value", "count"] {
+                assert_eq!(p[key], f["properties"][key], "{query} {key}");
+            }
+            assert_eq!(c["geometry"], f["geometry"], "{query}");
+        }
     }
+    let (status, body) = app.get("/api/v1/heatmap?numbers=some").await;
+    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_parameter")), "{body}");
 }
 
 /// A SQL computation of stats per town over the stored opinions (the ground truth).
