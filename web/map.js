@@ -93,558 +93,571 @@
     );
   }
 
-  // ---- the map -----------------------------------------------------------------------------
+  // ---- the district's data, asked for at once ----------------------------------------------
+  // Both scripts are deferred and this one comes first: the answers are on their way while the
+  // browser is still reading MapLibre, which runs before DOMContentLoaded and so before main().
 
-  const kinds = config.kinds;
-  const kindColour = ['match', ['get', 'kind'], ...kinds.flatMap((k) => [k.code, k.colour]), '#7b8794'];
-  const bounds = $('map').dataset.bounds?.split(',').map(Number);
-
-  const style = {
-    version: 8,
-    sources: {
-      towns: { type: 'geojson', data: EMPTY },
-      townLabels: { type: 'geojson', data: EMPTY },
-      grids: { type: 'geojson', data: EMPTY },
-      stations: { type: 'geojson', data: EMPTY },
-      columns: { type: 'geojson', data: EMPTY },
-      mygrid: { type: 'geojson', data: EMPTY },
-      lines: { type: 'geojson', data: EMPTY },
-      here: { type: 'geojson', data: EMPTY },
-      opinions: {
-        type: 'vector',
-        tiles: [`${location.origin}/tiles/issues/{z}/{x}/{y}.mvt`],
-        minzoom: 12,
-        maxzoom: 16,
-      },
-    },
-    layers: [
-      { id: 'background', type: 'background', paint: { 'background-color': '#e8edf2' } },
-      { id: 'towns-fill', type: 'fill', source: 'towns', filter: ['==', ['get', 'level'], 'town'],
-        paint: { 'fill-color': '#fbfcfd', 'fill-opacity': 0.9 } },
-      { id: 'grids-line', type: 'line', source: 'grids', minzoom: 11,
-        paint: { 'line-color': '#a3adb8', 'line-width': ['interpolate', ['linear'], ['zoom'], 11, 0.4, 15, 1.2] } },
-      { id: 'towns-line', type: 'line', source: 'towns', filter: ['==', ['get', 'level'], 'town'],
-        paint: { 'line-color': '#7b8794', 'line-width': 1.2 } },
-      { id: 'district-line', type: 'line', source: 'towns', filter: ['==', ['get', 'level'], 'district'],
-        paint: { 'line-color': '#c0392b', 'line-width': 2.4 } },
-      { id: 'mygrid-fill', type: 'fill', source: 'mygrid', paint: { 'fill-color': '#f6c453', 'fill-opacity': 0.35 } },
-      { id: 'mygrid-line', type: 'line', source: 'mygrid', paint: { 'line-color': '#b7791f', 'line-width': 2.5 } },
-      { id: 'opinions', type: 'circle', source: 'opinions', 'source-layer': 'issues', layout: { visibility: 'none' },
-        paint: {
-          'circle-color': ['case', ['>', ['get', 'open'], 0], '#d97706', '#2f855a'],
-          'circle-opacity': 0.7,
-          'circle-radius': ['interpolate', ['linear'], ['get', 'count'], 1, 3, 20, 10],
-        } },
-      { id: 'lines', type: 'line', source: 'lines',
-        paint: { 'line-color': '#243b53', 'line-width': 1.6, 'line-dasharray': [2, 2] } },
-      { id: 'columns', type: 'fill-extrusion', source: 'columns', layout: { visibility: 'none' },
-        paint: { 'fill-extrusion-color': kindColour, 'fill-extrusion-height': ['get', 'height'], 'fill-extrusion-opacity': 0.9 } },
-      { id: 'stations', type: 'circle', source: 'stations',
-        paint: {
-          'circle-color': kindColour,
-          'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, 3.5, 14, 7],
-          'circle-stroke-color': '#fff',
-          'circle-stroke-width': 1.2,
-        } },
-      { id: 'stations-picked', type: 'circle', source: 'stations', filter: ['==', ['get', 'id'], ''],
-        paint: { 'circle-color': 'rgba(0,0,0,0)', 'circle-radius': 12, 'circle-stroke-color': '#243b53', 'circle-stroke-width': 3 } },
-      { id: 'here', type: 'circle', source: 'here',
-        paint: { 'circle-color': '#2563eb', 'circle-radius': 7, 'circle-stroke-color': '#fff', 'circle-stroke-width': 3 } },
-      { id: 'town-labels', type: 'symbol', source: 'townLabels', maxzoom: 14,
-        layout: { 'text-field': ['get', 'name'], 'text-font': FONT, 'text-size': 14 },
-        paint: { 'text-color': '#52606d', 'text-halo-color': '#fff', 'text-halo-width': 1.5 } },
-      { id: 'station-labels', type: 'symbol', source: 'stations', minzoom: 13,
-        layout: {
-          'text-field': ['get', 'name'], 'text-font': FONT, 'text-size': 12,
-          'text-offset': [0, 1.1], 'text-anchor': 'top', 'text-max-width': 9,
-        },
-        paint: { 'text-color': '#1f2933', 'text-halo-color': '#fff', 'text-halo-width': 1.5 } },
-    ],
+  const early = {
+    areas: getJSON('/api/v1/areas?level=district,town'),
+    grids: getJSON('/api/v1/grids'),
+    stations: getJSON(`/api/v1/stations?kind=${config.kinds.map((k) => k.code).join(',')}&limit=50000`),
+    layers: getJSON('/api/v1/layers'),
   };
+  // Failures are reported where main() awaits them, not as unhandled rejections before.
+  for (const answer of Object.values(early)) answer.catch(() => {});
+  performance.mark('map-asked');
 
-  const map = new maplibregl.Map({
-    container: 'map',
-    style,
-    bounds: bounds?.length === 4 ? [[bounds[0], bounds[1]], [bounds[2], bounds[3]]] : undefined,
-    center: bounds?.length === 4 ? undefined : [121.55, 29.87],
-    zoom: bounds?.length === 4 ? undefined : 10,
-    fitBoundsOptions: { padding: 20 },
-    localIdeographFontFamily: FONT.join(', '),
-    attributionControl: false,
-    fadeDuration: 0, // labels appear at once: the first render is the finished one
-    maxPitch: 70,
-  });
-  map.addControl(new maplibregl.NavigationControl({ visualizePitch: true }), 'top-right');
-  const geolocate = new maplibregl.GeolocateControl({
-    positionOptions: { enableHighAccuracy: true, timeout: 15000 },
-    trackUserLocation: false,
-    showUserLocation: false,
-    fitBoundsOptions: { maxZoom: 15 },
-  });
-  map.addControl(geolocate, 'top-right');
-  map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
+  function main() {
+    // ---- the map -----------------------------------------------------------------------------
 
-  const loaded = new Promise((resolve) => map.on('load', resolve));
+    const kinds = config.kinds;
+    const kindColour = ['match', ['get', 'kind'], ...kinds.flatMap((k) => [k.code, k.colour]), '#7b8794'];
+    const bounds = $('map').dataset.bounds?.split(',').map(Number);
 
-  // ---- the district's data -----------------------------------------------------------------
-
-  /** Every station of the district (physical ones: online stations have no place on a map). */
-  let stations = [];
-
-  /** Columns' heights in metres by kind: stations stand above their liaison points. */
-  const COLUMN_M = { deputy_liaison_station: 1600, member_workstation: 1300, liaison_point: 700 };
-
-  /** Squares around each station (about 130 m a side), extruded in 3D. */
-  function columns(features) {
-    const half = 0.0006;
-    return {
-      type: 'FeatureCollection',
-      features: features.map((f) => {
-        const [x, y] = f.geometry.coordinates;
-        const dx = half / Math.cos((y * Math.PI) / 180);
-        return {
-          type: 'Feature',
-          properties: { id: f.properties.id, kind: f.properties.kind, height: COLUMN_M[f.properties.kind] ?? 200 },
-          geometry: { type: 'Polygon', coordinates: [[[x - dx, y - half], [x + dx, y - half], [x + dx, y + half], [x - dx, y + half], [x - dx, y - half]]] },
-        };
-      }),
+    const style = {
+      version: 8,
+      sources: {
+        towns: { type: 'geojson', data: EMPTY },
+        townLabels: { type: 'geojson', data: EMPTY },
+        grids: { type: 'geojson', data: EMPTY },
+        stations: { type: 'geojson', data: EMPTY },
+        columns: { type: 'geojson', data: EMPTY },
+        mygrid: { type: 'geojson', data: EMPTY },
+        lines: { type: 'geojson', data: EMPTY },
+        here: { type: 'geojson', data: EMPTY },
+        opinions: {
+          type: 'vector',
+          tiles: [`${location.origin}/tiles/issues/{z}/{x}/{y}.mvt`],
+          minzoom: 12,
+          maxzoom: 16,
+        },
+      },
+      layers: [
+        { id: 'background', type: 'background', paint: { 'background-color': '#e8edf2' } },
+        { id: 'towns-fill', type: 'fill', source: 'towns', filter: ['==', ['get', 'level'], 'town'],
+          paint: { 'fill-color': '#fbfcfd', 'fill-opacity': 0.9 } },
+        { id: 'grids-line', type: 'line', source: 'grids', minzoom: 11,
+          paint: { 'line-color': '#a3adb8', 'line-width': ['interpolate', ['linear'], ['zoom'], 11, 0.4, 15, 1.2] } },
+        { id: 'towns-line', type: 'line', source: 'towns', filter: ['==', ['get', 'level'], 'town'],
+          paint: { 'line-color': '#7b8794', 'line-width': 1.2 } },
+        { id: 'district-line', type: 'line', source: 'towns', filter: ['==', ['get', 'level'], 'district'],
+          paint: { 'line-color': '#c0392b', 'line-width': 2.4 } },
+        { id: 'mygrid-fill', type: 'fill', source: 'mygrid', paint: { 'fill-color': '#f6c453', 'fill-opacity': 0.35 } },
+        { id: 'mygrid-line', type: 'line', source: 'mygrid', paint: { 'line-color': '#b7791f', 'line-width': 2.5 } },
+        { id: 'opinions', type: 'circle', source: 'opinions', 'source-layer': 'issues', layout: { visibility: 'none' },
+          paint: {
+            'circle-color': ['case', ['>', ['get', 'open'], 0], '#d97706', '#2f855a'],
+            'circle-opacity': 0.7,
+            'circle-radius': ['interpolate', ['linear'], ['get', 'count'], 1, 3, 20, 10],
+          } },
+        { id: 'lines', type: 'line', source: 'lines',
+          paint: { 'line-color': '#243b53', 'line-width': 1.6, 'line-dasharray': [2, 2] } },
+        { id: 'columns', type: 'fill-extrusion', source: 'columns', layout: { visibility: 'none' },
+          paint: { 'fill-extrusion-color': kindColour, 'fill-extrusion-height': ['get', 'height'], 'fill-extrusion-opacity': 0.9 } },
+        { id: 'stations', type: 'circle', source: 'stations',
+          paint: {
+            'circle-color': kindColour,
+            'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, 3.5, 14, 7],
+            'circle-stroke-color': '#fff',
+            'circle-stroke-width': 1.2,
+          } },
+        { id: 'stations-picked', type: 'circle', source: 'stations', filter: ['==', ['get', 'id'], ''],
+          paint: { 'circle-color': 'rgba(0,0,0,0)', 'circle-radius': 12, 'circle-stroke-color': '#243b53', 'circle-stroke-width': 3 } },
+        { id: 'here', type: 'circle', source: 'here',
+          paint: { 'circle-color': '#2563eb', 'circle-radius': 7, 'circle-stroke-color': '#fff', 'circle-stroke-width': 3 } },
+        { id: 'town-labels', type: 'symbol', source: 'townLabels', maxzoom: 14,
+          layout: { 'text-field': ['get', 'name'], 'text-font': FONT, 'text-size': 14 },
+          paint: { 'text-color': '#52606d', 'text-halo-color': '#fff', 'text-halo-width': 1.5 } },
+        { id: 'station-labels', type: 'symbol', source: 'stations', minzoom: 13,
+          layout: {
+            'text-field': ['get', 'name'], 'text-font': FONT, 'text-size': 12,
+            'text-offset': [0, 1.1], 'text-anchor': 'top', 'text-max-width': 9,
+          },
+          paint: { 'text-color': '#1f2933', 'text-halo-color': '#fff', 'text-halo-width': 1.5 } },
+      ],
     };
-  }
 
-  async function loadDistrict() {
-    const kindCodes = kinds.map((k) => k.code).join(',');
-    const [areas, grids, list] = await Promise.all([
-      getJSON('/api/v1/areas?level=district,town'),
-      getJSON('/api/v1/grids'),
-      getJSON(`/api/v1/stations?kind=${kindCodes}&limit=50000`),
-      loaded,
-    ]);
-    stations = list.features;
-    const labels = areas.features
-      .filter((f) => f.properties.level === 'town')
-      .map((f) => {
-        const t = config.towns.find((x) => x.code === f.properties.code);
-        return t && { type: 'Feature', properties: { name: t.name }, geometry: { type: 'Point', coordinates: [t.lon, t.lat] } };
-      })
-      .filter(Boolean);
-    map.getSource('towns').setData(areas);
-    map.getSource('townLabels').setData({ type: 'FeatureCollection', features: labels });
-    map.getSource('grids').setData(grids);
-    map.getSource('stations').setData(list);
-    map.getSource('columns').setData(columns(stations));
-    $('map').dataset.stations = String(stations.length);
-    $('map').dataset.grids = String(grids.features.length);
-  }
-
-  // ---- a point: nearest stations and my grid -----------------------------------------------
-
-  let pointRequest = null;
-
-  function stationButton(id, text) {
-    return el('button', { type: 'button', class: 'link', onclick: () => openStation(id, { fly: true }) }, text);
-  }
-
-  function renderNearest(features) {
-    const list = $('nearest');
-    fill(list,
-      ...features.map((f) => {
-        const p = f.properties;
-        const kind = kinds.find((k) => k.code === p.kind);
-        return el(
-          'li',
-          { 'data-station-id': p.id, 'data-distance-m': String(p.distance_m) },
-          el('span', { class: 'dot', style: `background:${kind?.colour ?? '#7b8794'}` }),
-          stationButton(p.id, p.name),
-          el('span', { class: 'distance' }, formatDistance(p.distance_m)),
-          el('div', { class: 'muted' }, `${p.kind_label} · ${p.address}`),
-          p.reception_text?.length ? el('div', { class: 'reception' }, p.reception_text.join('；')) : null,
-        );
-      }),
-    );
-    if (!features.length) list.append(el('li', { class: 'muted' }, tr('js-none-near')));
-  }
-
-  function renderGrid(answer, error) {
-    const box = $('my-grid');
-    const notice = $('near-boundary');
-    notice.hidden = true;
-    box.hidden = false;
-    if (error) {
-      const near = error.answer?.error?.nearest;
-      fill(box,
-        el('h3', {}, tr('js-my-grid')),
-        el('p', { class: 'muted' }, near
-          ? tr('js-outside-grids', { name: near.name, distance: formatDistance(near.distance_m) })
-          : error.message),
-      );
-      map.getSource('mygrid').setData(EMPTY);
-      return;
-    }
-    const p = answer.properties;
-    box.dataset.gridId = p.id;
-    const members = p.members.map((m) => {
-      const next = m.next_sessions?.[0];
-      return el(
-        'li',
-        { 'data-member-id': m.id },
-        memberLine(m),
-        el('div', { class: 'next' }, next
-          ? [tr('js-next-reception'), formatSession(next), ' · ', next.station ? stationButton(next.station.id, next.station.name) : '']
-          : el('span', { class: 'muted' }, tr('js-no-reception'))),
-      );
+    const map = new maplibregl.Map({
+      container: 'map',
+      style,
+      bounds: bounds?.length === 4 ? [[bounds[0], bounds[1]], [bounds[2], bounds[3]]] : undefined,
+      center: bounds?.length === 4 ? undefined : [121.55, 29.87],
+      zoom: bounds?.length === 4 ? undefined : 10,
+      fitBoundsOptions: { padding: 20 },
+      localIdeographFontFamily: FONT.join(', '),
+      attributionControl: false,
+      fadeDuration: 0, // labels appear at once: the first render is the finished one
+      maxPitch: 70,
     });
-    fill(box,
-      el('h3', {}, tr('js-my-grid-named'), el('span', { class: 'grid-name' }, p.name)),
-      p.town ? el('p', { class: 'muted' }, p.town.name) : null,
-      members.length ? el('ul', { class: 'members' }, members) : el('p', { class: 'muted' }, tr('js-grid-no-members')),
-      p.station ? el('p', {}, tr('js-grid-station'), stationButton(p.station.properties.id, p.station.properties.name)) : null,
-    );
-    if (p.near_boundary) {
-      notice.hidden = false;
-      notice.textContent = p.neighbour
-        ? tr('js-near-boundary', { distance: formatDistance(p.edge_distance_m), name: p.neighbour.name })
-        : tr('js-near-boundary-alone', { distance: formatDistance(p.edge_distance_m) });
-    }
-    map.getSource('mygrid').setData(answer);
-  }
+    map.addControl(new maplibregl.NavigationControl({ visualizePitch: true }), 'top-right');
+    const geolocate = new maplibregl.GeolocateControl({
+      positionOptions: { enableHighAccuracy: true, timeout: 15000 },
+      trackUserLocation: false,
+      showUserLocation: false,
+      fitBoundsOptions: { maxZoom: 15 },
+    });
+    map.addControl(geolocate, 'top-right');
+    map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
 
-  /** Finds the nearest stations and the grid of a WGS84 point, draws lines to them and lists them. */
-  async function locate(lon, lat, { fit = true } = {}) {
-    pointRequest?.abort();
-    const ctl = new AbortController();
-    pointRequest = ctl;
-    const here = $('here');
-    here.hidden = false;
-    here.dataset.state = 'loading';
-    here.dataset.lon = lon.toFixed(6);
-    here.dataset.lat = lat.toFixed(6);
-    $('hint').hidden = true;
-    setStatus(tr('js-finding'));
-    const q = `lon=${lon.toFixed(6)}&lat=${lat.toFixed(6)}`;
-    try {
-      const [nearest, grid] = await Promise.all([
-        getJSON(`/api/v1/stations/nearest?${q}&k=${NEAREST}&lang=${config.lang}`, ctl.signal),
-        getJSON(`/api/v1/grids/at?${q}&sessions=1&lang=${config.lang}`, ctl.signal).then((g) => [g, null], (e) => {
-          if (e.name === 'AbortError' || e.status !== 404) throw e;
-          return [null, e];
-        }),
-      ]);
-      map.getSource('here').setData({ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [lon, lat] } });
-      map.getSource('lines').setData({
+    const loaded = new Promise((resolve) => map.on('load', resolve));
+
+    // ---- the district's data -----------------------------------------------------------------
+
+    /** Every station of the district (physical ones: online stations have no place on a map). */
+    let stations = [];
+
+    /** Columns' heights in metres by kind: stations stand above their liaison points. */
+    const COLUMN_M = { deputy_liaison_station: 1600, member_workstation: 1300, liaison_point: 700 };
+
+    /** Squares around each station (about 130 m a side), extruded in 3D. */
+    function columns(features) {
+      const half = 0.0006;
+      return {
         type: 'FeatureCollection',
-        features: nearest.features.map((f) => ({
-          type: 'Feature',
-          properties: { id: f.properties.id },
-          geometry: { type: 'LineString', coordinates: [[lon, lat], f.geometry.coordinates] },
-        })),
-      });
-      renderNearest(nearest.features);
-      renderGrid(...grid);
-      fill($('here-actions'),
-        el('a', { href: `/submit?${q}`, class: 'button' }, tr('js-submit-here')),
+        features: features.map((f) => {
+          const [x, y] = f.geometry.coordinates;
+          const dx = half / Math.cos((y * Math.PI) / 180);
+          return {
+            type: 'Feature',
+            properties: { id: f.properties.id, kind: f.properties.kind, height: COLUMN_M[f.properties.kind] ?? 200 },
+            geometry: { type: 'Polygon', coordinates: [[[x - dx, y - half], [x + dx, y - half], [x + dx, y + half], [x - dx, y + half], [x - dx, y - half]]] },
+          };
+        }),
+      };
+    }
+
+    async function loadDistrict() {
+      const [areas, grids, list] = await Promise.all([early.areas, early.grids, early.stations, loaded]);
+      performance.mark('map-data');
+      stations = list.features;
+      const labels = areas.features
+        .filter((f) => f.properties.level === 'town')
+        .map((f) => {
+          const t = config.towns.find((x) => x.code === f.properties.code);
+          return t && { type: 'Feature', properties: { name: t.name }, geometry: { type: 'Point', coordinates: [t.lon, t.lat] } };
+        })
+        .filter(Boolean);
+      map.getSource('towns').setData(areas);
+      map.getSource('townLabels').setData({ type: 'FeatureCollection', features: labels });
+      map.getSource('grids').setData(grids);
+      map.getSource('stations').setData(list);
+      map.getSource('columns').setData(columns(stations));
+      $('map').dataset.stations = String(stations.length);
+      $('map').dataset.grids = String(grids.features.length);
+    }
+
+    // ---- a point: nearest stations and my grid -----------------------------------------------
+
+    let pointRequest = null;
+
+    function stationButton(id, text) {
+      return el('button', { type: 'button', class: 'link', onclick: () => openStation(id, { fly: true }) }, text);
+    }
+
+    function renderNearest(features) {
+      const list = $('nearest');
+      fill(list,
+        ...features.map((f) => {
+          const p = f.properties;
+          const kind = kinds.find((k) => k.code === p.kind);
+          return el(
+            'li',
+            { 'data-station-id': p.id, 'data-distance-m': String(p.distance_m) },
+            el('span', { class: 'dot', style: `background:${kind?.colour ?? '#7b8794'}` }),
+            stationButton(p.id, p.name),
+            el('span', { class: 'distance' }, formatDistance(p.distance_m)),
+            el('div', { class: 'muted' }, `${p.kind_label} · ${p.address}`),
+            p.reception_text?.length ? el('div', { class: 'reception' }, p.reception_text.join('；')) : null,
+          );
+        }),
       );
-      if (fit && nearest.features.length) {
-        const b = new maplibregl.LngLatBounds([lon, lat], [lon, lat]);
-        for (const f of nearest.features) b.extend(f.geometry.coordinates);
-        map.fitBounds(b, { padding: 60, maxZoom: 16, duration: 600 });
-      }
-      here.dataset.state = 'ready';
-      setStatus('');
-      remember({ lon: lon.toFixed(6), lat: lat.toFixed(6), station: null });
-    } catch (e) {
-      if (e.name === 'AbortError') return;
-      here.dataset.state = 'error';
-      setStatus(tr('js-find-failed', { error: e.message }), true);
+      if (!features.length) list.append(el('li', { class: 'muted' }, tr('js-none-near')));
     }
-  }
 
-  // ---- a station's panel ---------------------------------------------------------------------
-
-  let stationRequest = null;
-
-  async function openStation(id, { fly = false } = {}) {
-    stationRequest?.abort();
-    const ctl = new AbortController();
-    stationRequest = ctl;
-    const panel = $('station');
-    panel.hidden = false;
-    panel.dataset.state = 'loading';
-    panel.dataset.stationId = id;
-    try {
-      const f = await getJSON(`/api/v1/stations/${encodeURIComponent(id)}?sessions=6&lang=${config.lang}`, ctl.signal);
-      renderStation(f);
-      map.setFilter('stations-picked', ['==', ['get', 'id'], id]);
-      if (fly) map.flyTo({ center: f.geometry.coordinates, zoom: Math.max(map.getZoom(), 15), duration: 700 });
-      panel.dataset.state = 'ready';
-      remember({ station: id });
-      panel.scrollIntoView({ block: 'nearest' });
-    } catch (e) {
-      if (e.name === 'AbortError') return;
-      panel.dataset.state = 'error';
-      fill(panel, el('p', { class: 'error' }, tr('js-station-failed', { error: e.message })));
-    }
-  }
-
-  function renderStation(f) {
-    const p = f.properties;
-    const kind = kinds.find((k) => k.code === p.kind);
-    const sessions = p.next_sessions.map((s) =>
-      el('li', {}, el('strong', {}, formatSession(s)), s.theme ? ` ${s.theme}` : '',
-        s.members.length ? el('div', { class: 'muted' }, s.members.map((m) => m.name ?? m.id).join('、')) : null));
-    fill($('station'),
-      el('button', { type: 'button', class: 'close', 'aria-label': tr('js-close'), onclick: closeStation }, '×'),
-      el('h2', {}, p.name),
-      el('p', {}, el('span', { class: 'tag', style: `border-color:${kind?.colour ?? '#7b8794'}` }, tr(`kind-${p.kind}`)),
-        ` ${tr('js-level', { level: tr(`level-${p.level}`) })}`, p.town ? ` · ${p.town.name}` : '',
-        p.parent_name ? ` · ${tr('js-part-of', { name: p.parent_name })}` : ''),
-      el('dl', { class: 'facts' },
-        el('dt', {}, tr('js-address')), el('dd', {}, p.address || '—'),
-        el('dt', {}, tr('js-phone')), el('dd', {}, p.phone ? el('a', { href: `tel:${p.phone}` }, p.phone) : '—'),
-        el('dt', {}, tr('js-hours')), el('dd', {}, p.opening_hours || '—'),
-        el('dt', {}, tr('js-reception-days')), el('dd', {}, p.reception_text.join(tr('js-reception-sep'))),
-      ),
-      el('h3', {}, tr('js-upcoming')),
-      sessions.length ? el('ul', { class: 'sessions' }, sessions) : el('p', { class: 'muted' }, tr('js-no-reception')),
-      el('h3', {}, tr('js-members', { n: p.members.length })),
-      p.members.length
-        ? el('ul', { class: 'members' }, p.members.map((m) => el('li', { 'data-member-id': m.id }, memberLine(m))))
-        : el('p', { class: 'muted' }, tr('js-none')),
-      p.points.length ? el('p', { class: 'muted' }, tr('js-points', { names: p.points.map((x) => x.name).join(tr('js-names-sep')) })) : null,
-      el('div', { class: 'actions' },
-        el('a', { class: 'button', href: `/s/${encodeURIComponent(p.id)}` }, tr('js-submit-station')),
-        el('a', { href: p.map_links.amap, target: '_blank', rel: 'noopener', 'data-app': 'amap' }, tr('js-amap')),
-        el('a', { href: p.map_links.baidu, target: '_blank', rel: 'noopener', 'data-app': 'baidu' }, tr('js-baidu')),
-      ),
-      el('figure', { class: 'qr' },
-        el('img', { src: `/s/${encodeURIComponent(p.id)}/qr.svg`, alt: tr('js-qr-alt', { name: p.name }), width: 120, height: 120, loading: 'lazy' }),
-        el('figcaption', { class: 'muted' }, tr('js-qr-caption'))),
-    );
-  }
-
-  function closeStation() {
-    stationRequest?.abort();
-    $('station').hidden = true;
-    map.setFilter('stations-picked', ['==', ['get', 'id'], '']);
-    remember({ station: null });
-  }
-
-  // ---- search --------------------------------------------------------------------------------
-
-  let searchRequest = null;
-
-
-  async function search(q) {
-    searchRequest?.abort();
-    const out = $('search-results');
-    if (!q.trim()) {
-      out.hidden = true;
-      fill(out);
-      return;
-    }
-    const ctl = new AbortController();
-    searchRequest = ctl;
-    out.dataset.state = 'loading';
-    try {
-      const answer = await getJSON(`/api/v1/search?q=${encodeURIComponent(q)}&limit=8`, ctl.signal);
-      out.hidden = false;
-      out.dataset.query = answer.query;
-      fill(out,
-        ...answer.results.map((r) =>
-          el('li', { 'data-result-type': r.type, 'data-result-id': r.id },
-            el('button', { type: 'button', class: 'result', onclick: () => pick(r) },
-              el('span', { class: 'tag' }, tr(`js-result-${r.type}`)), ' ', el('strong', {}, r.name),
-              r.detail ? el('span', { class: 'muted' }, ` ${r.detail}`) : ''))),
-      );
-      if (!answer.results.length) out.append(el('li', { class: 'muted' }, tr('js-no-results', { query: q })));
-      out.dataset.state = 'ready';
-    } catch (e) {
-      if (e.name === 'AbortError') return;
-      out.hidden = false;
-      out.dataset.state = 'error';
-      fill(out, el('li', { class: 'error' }, e.message));
-    }
-  }
-
-  function pick(r) {
-    if (r.bbox) map.fitBounds([[r.bbox[0], r.bbox[1]], [r.bbox[2], r.bbox[3]]], { padding: 40, duration: 700 });
-    if (r.station && (r.type === 'station' || r.type === 'member')) openStation(r.station, { fly: true });
-    else if (!r.bbox) map.flyTo({ center: [r.lon, r.lat], zoom: 15 });
-  }
-
-  // ---- tracking ------------------------------------------------------------------------------
-
-  async function track(code) {
-    const out = $('track-result');
-    out.dataset.state = 'loading';
-    const digits = code.replace(/[\s-]/g, '');
-    try {
-      const o = await getJSON(`/api/v1/issues/${encodeURIComponent(digits)}`);
-      fill(out,
-        el('p', {}, el('strong', { 'data-field': 'status', 'data-value': o.status }, tr(`status-${o.status}`)), ` · ${tr(`category-${o.category}`)}`),
-        el('p', {}, o.title),
-        o.reply ? el('blockquote', {}, o.reply) : null,
-        el('ol', { class: 'history' }, o.history.map((s) =>
-          el('li', {}, `${formatTime(s.at)} ${tr(`status-${s.to}`)}`, s.note ? el('span', { class: 'muted' }, ` ${s.note}`) : ''))),
-        el('a', { href: `/track/${encodeURIComponent(o.tracking_code)}` }, o.status === 'replied' ? tr('js-track-rate') : tr('js-track-details')),
-      );
-      out.dataset.state = 'ready';
-      out.dataset.code = o.tracking_code;
-    } catch (e) {
-      out.dataset.state = 'error';
-      const known = { 404: tr('js-track-unknown', { code: code.trim() }), 400: tr('js-track-invalid') };
-      fill(out, el('p', { class: 'error' }, known[e.status] ?? e.message));
-    }
-  }
-
-  // ---- layers and 3D -------------------------------------------------------------------------
-
-  /** Colours of imported layers, in the order /api/v1/layers lists them. */
-  const PALETTE = ['#0e7490', '#7c3aed', '#15803d', '#b45309', '#be185d', '#1d4ed8'];
-  const AREAS = ['in', ['geometry-type'], ['literal', ['Polygon', 'MultiPolygon']]];
-  const LINES = ['in', ['geometry-type'], ['literal', ['LineString', 'MultiLineString']]];
-  const POINTS = ['in', ['geometry-type'], ['literal', ['Point', 'MultiPoint']]];
-  const LABEL = ['coalesce', ['get', 'name'], ['get', '名称'], ['get', 'title'], ''];
-  /** Map layer ids of each imported layer drawn so far, by its name. */
-  const drawn = new Map();
-
-  /** One switch per imported layer (rivers, public services, …), each with its colour as legend. */
-  async function loadImportedLayers() {
-    const { layers } = await getJSON('/api/v1/layers');
-    layers.forEach((l, i) => {
-      const colour = PALETTE[i % PALETTE.length];
-      const item = el('li', { 'data-layer-name': l.name, 'data-kind': l.kind });
-      const box = el('input', { type: 'checkbox', 'data-imported': l.name, onchange: (e) => showImported(l, colour, e.target.checked, item) });
-      item.append(el('label', {}, box, el('span', { class: `swatch ${l.kind}`, style: `--c:${colour}` }), l.title,
-        el('span', { class: 'muted' }, `（${l.features}）`)));
-      $('layer-list').append(item);
-    });
-    $('layer-list').dataset.imported = String(layers.length);
-  }
-
-  async function showImported(l, colour, on, item) {
-    if (!drawn.has(l.name)) {
-      if (!on) return;
-      item.dataset.state = 'loading';
-      try {
-        const data = await getJSON(`/api/v1/layers/${encodeURIComponent(l.name)}`);
-        const source = `layer:${l.name}`;
-        map.addSource(source, { type: 'geojson', data });
-        const ids = [`${source}:fill`, `${source}:line`, `${source}:point`, `${source}:label`];
-        map.addLayer({ id: ids[0], type: 'fill', source, filter: AREAS, paint: { 'fill-color': colour, 'fill-opacity': 0.22 } }, 'lines');
-        map.addLayer({ id: ids[1], type: 'line', source, filter: ['!', POINTS],
-          paint: { 'line-color': colour, 'line-width': ['case', LINES, 3.5, 1.5] } }, 'lines');
-        map.addLayer({ id: ids[2], type: 'circle', source, filter: POINTS,
-          paint: { 'circle-color': colour, 'circle-radius': 5.5, 'circle-stroke-color': '#fff', 'circle-stroke-width': 1.5 } }, 'lines');
-        map.addLayer({ id: ids[3], type: 'symbol', source, minzoom: 12,
-          layout: { 'text-field': LABEL, 'text-font': FONT, 'text-size': 12, 'symbol-placement': 'point', 'text-offset': [0, 1], 'text-anchor': 'top' },
-          paint: { 'text-color': colour, 'text-halo-color': '#fff', 'text-halo-width': 1.5 } });
-        drawn.set(l.name, ids);
-        item.dataset.features = String(data.features.length);
-      } catch (e) {
-        item.dataset.state = 'error';
-        setStatus(tr('js-layer-failed', { title: l.title, error: e.message }), true);
+    function renderGrid(answer, error) {
+      const box = $('my-grid');
+      const notice = $('near-boundary');
+      notice.hidden = true;
+      box.hidden = false;
+      if (error) {
+        const near = error.answer?.error?.nearest;
+        fill(box,
+          el('h3', {}, tr('js-my-grid')),
+          el('p', { class: 'muted' }, near
+            ? tr('js-outside-grids', { name: near.name, distance: formatDistance(near.distance_m) })
+            : error.message),
+        );
+        map.getSource('mygrid').setData(EMPTY);
         return;
       }
+      const p = answer.properties;
+      box.dataset.gridId = p.id;
+      const members = p.members.map((m) => {
+        const next = m.next_sessions?.[0];
+        return el(
+          'li',
+          { 'data-member-id': m.id },
+          memberLine(m),
+          el('div', { class: 'next' }, next
+            ? [tr('js-next-reception'), formatSession(next), ' · ', next.station ? stationButton(next.station.id, next.station.name) : '']
+            : el('span', { class: 'muted' }, tr('js-no-reception'))),
+        );
+      });
+      fill(box,
+        el('h3', {}, tr('js-my-grid-named'), el('span', { class: 'grid-name' }, p.name)),
+        p.town ? el('p', { class: 'muted' }, p.town.name) : null,
+        members.length ? el('ul', { class: 'members' }, members) : el('p', { class: 'muted' }, tr('js-grid-no-members')),
+        p.station ? el('p', {}, tr('js-grid-station'), stationButton(p.station.properties.id, p.station.properties.name)) : null,
+      );
+      if (p.near_boundary) {
+        notice.hidden = false;
+        notice.textContent = p.neighbour
+          ? tr('js-near-boundary', { distance: formatDistance(p.edge_distance_m), name: p.neighbour.name })
+          : tr('js-near-boundary-alone', { distance: formatDistance(p.edge_distance_m) });
+      }
+      map.getSource('mygrid').setData(answer);
     }
-    for (const id of drawn.get(l.name)) map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
-    item.dataset.state = on ? 'ready' : 'hidden';
-  }
 
-  /** A popup of an imported feature's properties (as imported, at most twelve). */
-  function showFeature(f, at) {
-    const name = f.layer.id.split(':')[1];
-    const props = Object.entries(f.properties).slice(0, 12);
-    const node = el('div', { class: 'layer-popup', 'data-layer-name': name },
-      el('dl', {}, props.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, typeof v === 'object' ? JSON.stringify(v) : String(v))])),
-      el('button', { type: 'button', class: 'link', onclick: () => { popup.remove(); locate(at.lng, at.lat); } }, tr('js-feature-nearest')));
-    popup.setLngLat(at).setDOMContent(node).addTo(map);
-  }
-  const popup = new maplibregl.Popup({ closeButton: true, maxWidth: '18rem' });
-
-  function applyLayers() {
-    const boxes = [...document.querySelectorAll('#layers input[data-layer]')];
-    const on = (name) => boxes.some((b) => b.dataset.layer === name && b.checked);
-    const vis = (v) => (v ? 'visible' : 'none');
-    map.setLayoutProperty('towns-fill', 'visibility', vis(on('towns')));
-    map.setLayoutProperty('towns-line', 'visibility', vis(on('towns')));
-    map.setLayoutProperty('town-labels', 'visibility', vis(on('towns')));
-    map.setLayoutProperty('grids-line', 'visibility', vis(on('grids')));
-    map.setLayoutProperty('opinions', 'visibility', vis(on('opinions')));
-    const shown = boxes.filter((b) => b.dataset.layer === 'stations' && b.checked).map((b) => b.dataset.kind);
-    const filter = ['in', ['get', 'kind'], ['literal', shown]];
-    for (const id of ['stations', 'station-labels', 'columns']) map.setFilter(id, filter);
-  }
-
-  function setTilt(on) {
-    const b = $('tilt');
-    b.setAttribute('aria-pressed', String(on));
-    map.setLayoutProperty('columns', 'visibility', on ? 'visible' : 'none');
-    // In 3D the columns stand for the stations; the flat dots would float over their feet.
-    map.setPaintProperty('stations', 'circle-opacity', on ? 0 : 1);
-    map.setPaintProperty('stations', 'circle-stroke-opacity', on ? 0 : 1);
-    map.easeTo({ pitch: on ? 55 : 0, bearing: on ? -20 : 0, duration: 800 });
-  }
-
-  // ---- the page's state in its URL -----------------------------------------------------------
-
-  function remember(change) {
-    const url = new URL(location.href);
-    for (const [k, v] of Object.entries(change)) {
-      if (v === null) url.searchParams.delete(k);
-      else url.searchParams.set(k, v);
+    /** Finds the nearest stations and the grid of a WGS84 point, draws lines to them and lists them. */
+    async function locate(lon, lat, { fit = true } = {}) {
+      pointRequest?.abort();
+      const ctl = new AbortController();
+      pointRequest = ctl;
+      const here = $('here');
+      here.hidden = false;
+      here.dataset.state = 'loading';
+      here.dataset.lon = lon.toFixed(6);
+      here.dataset.lat = lat.toFixed(6);
+      $('hint').hidden = true;
+      setStatus(tr('js-finding'));
+      const q = `lon=${lon.toFixed(6)}&lat=${lat.toFixed(6)}`;
+      try {
+        const [nearest, grid] = await Promise.all([
+          getJSON(`/api/v1/stations/nearest?${q}&k=${NEAREST}&lang=${config.lang}`, ctl.signal),
+          getJSON(`/api/v1/grids/at?${q}&sessions=1&lang=${config.lang}`, ctl.signal).then((g) => [g, null], (e) => {
+            if (e.name === 'AbortError' || e.status !== 404) throw e;
+            return [null, e];
+          }),
+        ]);
+        map.getSource('here').setData({ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [lon, lat] } });
+        map.getSource('lines').setData({
+          type: 'FeatureCollection',
+          features: nearest.features.map((f) => ({
+            type: 'Feature',
+            properties: { id: f.properties.id },
+            geometry: { type: 'LineString', coordinates: [[lon, lat], f.geometry.coordinates] },
+          })),
+        });
+        renderNearest(nearest.features);
+        renderGrid(...grid);
+        fill($('here-actions'),
+          el('a', { href: `/submit?${q}`, class: 'button' }, tr('js-submit-here')),
+        );
+        if (fit && nearest.features.length) {
+          const b = new maplibregl.LngLatBounds([lon, lat], [lon, lat]);
+          for (const f of nearest.features) b.extend(f.geometry.coordinates);
+          map.fitBounds(b, { padding: 60, maxZoom: 16, duration: 600 });
+        }
+        here.dataset.state = 'ready';
+        setStatus('');
+        remember({ lon: lon.toFixed(6), lat: lat.toFixed(6), station: null });
+      } catch (e) {
+        if (e.name === 'AbortError') return;
+        here.dataset.state = 'error';
+        setStatus(tr('js-find-failed', { error: e.message }), true);
+      }
     }
-    history.replaceState(null, '', url);
+
+    // ---- a station's panel ---------------------------------------------------------------------
+
+    let stationRequest = null;
+
+    async function openStation(id, { fly = false } = {}) {
+      stationRequest?.abort();
+      const ctl = new AbortController();
+      stationRequest = ctl;
+      const panel = $('station');
+      panel.hidden = false;
+      panel.dataset.state = 'loading';
+      panel.dataset.stationId = id;
+      try {
+        const f = await getJSON(`/api/v1/stations/${encodeURIComponent(id)}?sessions=6&lang=${config.lang}`, ctl.signal);
+        renderStation(f);
+        map.setFilter('stations-picked', ['==', ['get', 'id'], id]);
+        if (fly) map.flyTo({ center: f.geometry.coordinates, zoom: Math.max(map.getZoom(), 15), duration: 700 });
+        panel.dataset.state = 'ready';
+        remember({ station: id });
+        panel.scrollIntoView({ block: 'nearest' });
+      } catch (e) {
+        if (e.name === 'AbortError') return;
+        panel.dataset.state = 'error';
+        fill(panel, el('p', { class: 'error' }, tr('js-station-failed', { error: e.message })));
+      }
+    }
+
+    function renderStation(f) {
+      const p = f.properties;
+      const kind = kinds.find((k) => k.code === p.kind);
+      const sessions = p.next_sessions.map((s) =>
+        el('li', {}, el('strong', {}, formatSession(s)), s.theme ? ` ${s.theme}` : '',
+          s.members.length ? el('div', { class: 'muted' }, s.members.map((m) => m.name ?? m.id).join('、')) : null));
+      fill($('station'),
+        el('button', { type: 'button', class: 'close', 'aria-label': tr('js-close'), onclick: closeStation }, '×'),
+        el('h2', {}, p.name),
+        el('p', {}, el('span', { class: 'tag', style: `border-color:${kind?.colour ?? '#7b8794'}` }, tr(`kind-${p.kind}`)),
+          ` ${tr('js-level', { level: tr(`level-${p.level}`) })}`, p.town ? ` · ${p.town.name}` : '',
+          p.parent_name ? ` · ${tr('js-part-of', { name: p.parent_name })}` : ''),
+        el('dl', { class: 'facts' },
+          el('dt', {}, tr('js-address')), el('dd', {}, p.address || '—'),
+          el('dt', {}, tr('js-phone')), el('dd', {}, p.phone ? el('a', { href: `tel:${p.phone}` }, p.phone) : '—'),
+          el('dt', {}, tr('js-hours')), el('dd', {}, p.opening_hours || '—'),
+          el('dt', {}, tr('js-reception-days')), el('dd', {}, p.reception_text.join(tr('js-reception-sep'))),
+        ),
+        el('h3', {}, tr('js-upcoming')),
+        sessions.length ? el('ul', { class: 'sessions' }, sessions) : el('p', { class: 'muted' }, tr('js-no-reception')),
+        el('h3', {}, tr('js-members', { n: p.members.length })),
+        p.members.length
+          ? el('ul', { class: 'members' }, p.members.map((m) => el('li', { 'data-member-id': m.id }, memberLine(m))))
+          : el('p', { class: 'muted' }, tr('js-none')),
+        p.points.length ? el('p', { class: 'muted' }, tr('js-points', { names: p.points.map((x) => x.name).join(tr('js-names-sep')) })) : null,
+        el('div', { class: 'actions' },
+          el('a', { class: 'button', href: `/s/${encodeURIComponent(p.id)}` }, tr('js-submit-station')),
+          el('a', { href: p.map_links.amap, target: '_blank', rel: 'noopener', 'data-app': 'amap' }, tr('js-amap')),
+          el('a', { href: p.map_links.baidu, target: '_blank', rel: 'noopener', 'data-app': 'baidu' }, tr('js-baidu')),
+        ),
+        el('figure', { class: 'qr' },
+          el('img', { src: `/s/${encodeURIComponent(p.id)}/qr.svg`, alt: tr('js-qr-alt', { name: p.name }), width: 120, height: 120, loading: 'lazy' }),
+          el('figcaption', { class: 'muted' }, tr('js-qr-caption'))),
+      );
+    }
+
+    function closeStation() {
+      stationRequest?.abort();
+      $('station').hidden = true;
+      map.setFilter('stations-picked', ['==', ['get', 'id'], '']);
+      remember({ station: null });
+    }
+
+    // ---- search --------------------------------------------------------------------------------
+
+    let searchRequest = null;
+
+
+    async function search(q) {
+      searchRequest?.abort();
+      const out = $('search-results');
+      if (!q.trim()) {
+        out.hidden = true;
+        fill(out);
+        return;
+      }
+      const ctl = new AbortController();
+      searchRequest = ctl;
+      out.dataset.state = 'loading';
+      try {
+        const answer = await getJSON(`/api/v1/search?q=${encodeURIComponent(q)}&limit=8`, ctl.signal);
+        out.hidden = false;
+        out.dataset.query = answer.query;
+        fill(out,
+          ...answer.results.map((r) =>
+            el('li', { 'data-result-type': r.type, 'data-result-id': r.id },
+              el('button', { type: 'button', class: 'result', onclick: () => pick(r) },
+                el('span', { class: 'tag' }, tr(`js-result-${r.type}`)), ' ', el('strong', {}, r.name),
+                r.detail ? el('span', { class: 'muted' }, ` ${r.detail}`) : ''))),
+        );
+        if (!answer.results.length) out.append(el('li', { class: 'muted' }, tr('js-no-results', { query: q })));
+        out.dataset.state = 'ready';
+      } catch (e) {
+        if (e.name === 'AbortError') return;
+        out.hidden = false;
+        out.dataset.state = 'error';
+        fill(out, el('li', { class: 'error' }, e.message));
+      }
+    }
+
+    function pick(r) {
+      if (r.bbox) map.fitBounds([[r.bbox[0], r.bbox[1]], [r.bbox[2], r.bbox[3]]], { padding: 40, duration: 700 });
+      if (r.station && (r.type === 'station' || r.type === 'member')) openStation(r.station, { fly: true });
+      else if (!r.bbox) map.flyTo({ center: [r.lon, r.lat], zoom: 15 });
+    }
+
+    // ---- tracking ------------------------------------------------------------------------------
+
+    async function track(code) {
+      const out = $('track-result');
+      out.dataset.state = 'loading';
+      const digits = code.replace(/[\s-]/g, '');
+      try {
+        const o = await getJSON(`/api/v1/issues/${encodeURIComponent(digits)}`);
+        fill(out,
+          el('p', {}, el('strong', { 'data-field': 'status', 'data-value': o.status }, tr(`status-${o.status}`)), ` · ${tr(`category-${o.category}`)}`),
+          el('p', {}, o.title),
+          o.reply ? el('blockquote', {}, o.reply) : null,
+          el('ol', { class: 'history' }, o.history.map((s) =>
+            el('li', {}, `${formatTime(s.at)} ${tr(`status-${s.to}`)}`, s.note ? el('span', { class: 'muted' }, ` ${s.note}`) : ''))),
+          el('a', { href: `/track/${encodeURIComponent(o.tracking_code)}` }, o.status === 'replied' ? tr('js-track-rate') : tr('js-track-details')),
+        );
+        out.dataset.state = 'ready';
+        out.dataset.code = o.tracking_code;
+      } catch (e) {
+        out.dataset.state = 'error';
+        const known = { 404: tr('js-track-unknown', { code: code.trim() }), 400: tr('js-track-invalid') };
+        fill(out, el('p', { class: 'error' }, known[e.status] ?? e.message));
+      }
+    }
+
+    // ---- layers and 3D -------------------------------------------------------------------------
+
+    /** Colours of imported layers, in the order /api/v1/layers lists them. */
+    const PALETTE = ['#0e7490', '#7c3aed', '#15803d', '#b45309', '#be185d', '#1d4ed8'];
+    const AREAS = ['in', ['geometry-type'], ['literal', ['Polygon', 'MultiPolygon']]];
+    const LINES = ['in', ['geometry-type'], ['literal', ['LineString', 'MultiLineString']]];
+    const POINTS = ['in', ['geometry-type'], ['literal', ['Point', 'MultiPoint']]];
+    const LABEL = ['coalesce', ['get', 'name'], ['get', '名称'], ['get', 'title'], ''];
+    /** Map layer ids of each imported layer drawn so far, by its name. */
+    const drawn = new Map();
+
+    /** One switch per imported layer (rivers, public services, …), each with its colour as legend. */
+    async function loadImportedLayers() {
+      const { layers } = await early.layers;
+      layers.forEach((l, i) => {
+        const colour = PALETTE[i % PALETTE.length];
+        const item = el('li', { 'data-layer-name': l.name, 'data-kind': l.kind });
+        const box = el('input', { type: 'checkbox', 'data-imported': l.name, onchange: (e) => showImported(l, colour, e.target.checked, item) });
+        item.append(el('label', {}, box, el('span', { class: `swatch ${l.kind}`, style: `--c:${colour}` }), l.title,
+          el('span', { class: 'muted' }, `（${l.features}）`)));
+        $('layer-list').append(item);
+      });
+      $('layer-list').dataset.imported = String(layers.length);
+    }
+
+    async function showImported(l, colour, on, item) {
+      if (!drawn.has(l.name)) {
+        if (!on) return;
+        item.dataset.state = 'loading';
+        try {
+          const data = await getJSON(`/api/v1/layers/${encodeURIComponent(l.name)}`);
+          const source = `layer:${l.name}`;
+          map.addSource(source, { type: 'geojson', data });
+          const ids = [`${source}:fill`, `${source}:line`, `${source}:point`, `${source}:label`];
+          map.addLayer({ id: ids[0], type: 'fill', source, filter: AREAS, paint: { 'fill-color': colour, 'fill-opacity': 0.22 } }, 'lines');
+          map.addLayer({ id: ids[1], type: 'line', source, filter: ['!', POINTS],
+            paint: { 'line-color': colour, 'line-width': ['case', LINES, 3.5, 1.5] } }, 'lines');
+          map.addLayer({ id: ids[2], type: 'circle', source, filter: POINTS,
+            paint: { 'circle-color': colour, 'circle-radius': 5.5, 'circle-stroke-color': '#fff', 'circle-stroke-width': 1.5 } }, 'lines');
+          map.addLayer({ id: ids[3], type: 'symbol', source, minzoom: 12,
+            layout: { 'text-field': LABEL, 'text-font': FONT, 'text-size': 12, 'symbol-placement': 'point', 'text-offset': [0, 1], 'text-anchor': 'top' },
+            paint: { 'text-color': colour, 'text-halo-color': '#fff', 'text-halo-width': 1.5 } });
+          drawn.set(l.name, ids);
+          item.dataset.features = String(data.features.length);
+        } catch (e) {
+          item.dataset.state = 'error';
+          setStatus(tr('js-layer-failed', { title: l.title, error: e.message }), true);
+          return;
+        }
+      }
+      for (const id of drawn.get(l.name)) map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
+      item.dataset.state = on ? 'ready' : 'hidden';
+    }
+
+    /** A popup of an imported feature's properties (as imported, at most twelve). */
+    function showFeature(f, at) {
+      const name = f.layer.id.split(':')[1];
+      const props = Object.entries(f.properties).slice(0, 12);
+      const node = el('div', { class: 'layer-popup', 'data-layer-name': name },
+        el('dl', {}, props.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, typeof v === 'object' ? JSON.stringify(v) : String(v))])),
+        el('button', { type: 'button', class: 'link', onclick: () => { popup.remove(); locate(at.lng, at.lat); } }, tr('js-feature-nearest')));
+      popup.setLngLat(at).setDOMContent(node).addTo(map);
+    }
+    const popup = new maplibregl.Popup({ closeButton: true, maxWidth: '18rem' });
+
+    function applyLayers() {
+      const boxes = [...document.querySelectorAll('#layers input[data-layer]')];
+      const on = (name) => boxes.some((b) => b.dataset.layer === name && b.checked);
+      const vis = (v) => (v ? 'visible' : 'none');
+      map.setLayoutProperty('towns-fill', 'visibility', vis(on('towns')));
+      map.setLayoutProperty('towns-line', 'visibility', vis(on('towns')));
+      map.setLayoutProperty('town-labels', 'visibility', vis(on('towns')));
+      map.setLayoutProperty('grids-line', 'visibility', vis(on('grids')));
+      map.setLayoutProperty('opinions', 'visibility', vis(on('opinions')));
+      const shown = boxes.filter((b) => b.dataset.layer === 'stations' && b.checked).map((b) => b.dataset.kind);
+      const filter = ['in', ['get', 'kind'], ['literal', shown]];
+      for (const id of ['stations', 'station-labels', 'columns']) map.setFilter(id, filter);
+    }
+
+    function setTilt(on) {
+      const b = $('tilt');
+      b.setAttribute('aria-pressed', String(on));
+      map.setLayoutProperty('columns', 'visibility', on ? 'visible' : 'none');
+      // In 3D the columns stand for the stations; the flat dots would float over their feet.
+      map.setPaintProperty('stations', 'circle-opacity', on ? 0 : 1);
+      map.setPaintProperty('stations', 'circle-stroke-opacity', on ? 0 : 1);
+      map.easeTo({ pitch: on ? 55 : 0, bearing: on ? -20 : 0, duration: 800 });
+    }
+
+    // ---- the page's state in its URL -----------------------------------------------------------
+
+    function remember(change) {
+      const url = new URL(location.href);
+      for (const [k, v] of Object.entries(change)) {
+        if (v === null) url.searchParams.delete(k);
+        else url.searchParams.set(k, v);
+      }
+      history.replaceState(null, '', url);
+    }
+
+    // ---- wiring ----------------------------------------------------------------------------------
+
+    map.on('click', (e) => {
+      const hit = map.queryRenderedFeatures(e.point, { layers: ['stations'] })[0];
+      if (hit) return openStation(hit.properties.id);
+      const imported = [...drawn.values()].flat().filter((id) => !id.endsWith(':label') && map.getLayoutProperty(id, 'visibility') !== 'none');
+      const feature = imported.length ? map.queryRenderedFeatures(e.point, { layers: imported })[0] : null;
+      if (feature) return showFeature(feature, e.lngLat);
+      return locate(e.lngLat.lng, e.lngLat.lat, { fit: false });
+    });
+    map.on('pitchend', () => { $('map').dataset.pitch = map.getPitch().toFixed(1); });
+    map.on('mouseenter', 'stations', () => { map.getCanvas().style.cursor = 'pointer'; });
+    map.on('mouseleave', 'stations', () => { map.getCanvas().style.cursor = ''; });
+    geolocate.on('geolocate', (pos) => locate(pos.coords.longitude, pos.coords.latitude));
+    geolocate.on('error', (e) => setStatus(tr('js-locate-failed', { error: e.message ?? tr('js-locate-denied') }), true));
+
+    let typing = null;
+    $('search').addEventListener('input', (e) => {
+      clearTimeout(typing);
+      typing = setTimeout(() => search(e.target.value), 250);
+    });
+    $('search-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      clearTimeout(typing);
+      search($('search').value);
+    });
+    $('track-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      track($('track-code').value);
+    });
+    for (const box of document.querySelectorAll('#layers input[data-layer]')) box.addEventListener('change', applyLayers);
+    $('tilt').addEventListener('click', () => setTilt($('tilt').getAttribute('aria-pressed') !== 'true'));
+
+    (async () => {
+      try {
+        setStatus(tr('js-loading'));
+        await Promise.all([loadDistrict(), loadImportedLayers()]);
+        applyLayers();
+        await new Promise((resolve) => map.once('idle', resolve));
+        setStatus('');
+        body.dataset.state = 'ready';
+        performance.mark('map-ready');
+        const asked = new URL(location.href).searchParams;
+        const [lon, lat] = [Number(asked.get('lon')), Number(asked.get('lat'))];
+        if (asked.has('lon') && Number.isFinite(lon) && Number.isFinite(lat)) locate(lon, lat);
+        if (asked.get('station')) openStation(asked.get('station'), { fly: !asked.has('lon') });
+      } catch (e) {
+        body.dataset.state = 'error';
+        setStatus(tr('js-load-failed', { error: e.message }), true);
+      }
+    })();
   }
 
-  // ---- wiring ----------------------------------------------------------------------------------
-
-  map.on('click', (e) => {
-    const hit = map.queryRenderedFeatures(e.point, { layers: ['stations'] })[0];
-    if (hit) return openStation(hit.properties.id);
-    const imported = [...drawn.values()].flat().filter((id) => !id.endsWith(':label') && map.getLayoutProperty(id, 'visibility') !== 'none');
-    const feature = imported.length ? map.queryRenderedFeatures(e.point, { layers: imported })[0] : null;
-    if (feature) return showFeature(feature, e.lngLat);
-    return locate(e.lngLat.lng, e.lngLat.lat, { fit: false });
-  });
-  map.on('pitchend', () => { $('map').dataset.pitch = map.getPitch().toFixed(1); });
-  map.on('mouseenter', 'stations', () => { map.getCanvas().style.cursor = 'pointer'; });
-  map.on('mouseleave', 'stations', () => { map.getCanvas().style.cursor = ''; });
-  geolocate.on('geolocate', (pos) => locate(pos.coords.longitude, pos.coords.latitude));
-  geolocate.on('error', (e) => setStatus(tr('js-locate-failed', { error: e.message ?? tr('js-locate-denied') }), true));
-
-  let typing = null;
-  $('search').addEventListener('input', (e) => {
-    clearTimeout(typing);
-    typing = setTimeout(() => search(e.target.value), 250);
-  });
-  $('search-form').addEventListener('submit', (e) => {
-    e.preventDefault();
-    clearTimeout(typing);
-    search($('search').value);
-  });
-  $('track-form').addEventListener('submit', (e) => {
-    e.preventDefault();
-    track($('track-code').value);
-  });
-  for (const box of document.querySelectorAll('#layers input[data-layer]')) box.addEventListener('change', applyLayers);
-  $('tilt').addEventListener('click', () => setTilt($('tilt').getAttribute('aria-pressed') !== 'true'));
-
-  (async () => {
-    try {
-      setStatus(tr('js-loading'));
-      await Promise.all([loadDistrict(), loadImportedLayers()]);
-      applyLayers();
-      await new Promise((resolve) => map.once('idle', resolve));
-      setStatus('');
-      body.dataset.state = 'ready';
-      performance.mark('map-ready');
-      const asked = new URL(location.href).searchParams;
-      const [lon, lat] = [Number(asked.get('lon')), Number(asked.get('lat'))];
-      if (asked.has('lon') && Number.isFinite(lon) && Number.isFinite(lat)) locate(lon, lat);
-      if (asked.get('station')) openStation(asked.get('station'), { fly: !asked.has('lon') });
-    } catch (e) {
-      body.dataset.state = 'error';
-      setStatus(tr('js-load-failed', { error: e.message }), true);
-    }
-  })();
+  document.addEventListener('DOMContentLoaded', main, { once: true });
 })();

@@ -177,8 +177,9 @@ fn page(
                     }
                 }
                 script #map-config type="application/json" { (maud::PreEscaped(script_json(config))) }
-                script src=(assets::url("maplibre-gl.js")) {}
-                script src=(assets::url("map.js")) {}
+                // Deferred, in this order: map.js asks for the data while MapLibre is read.
+                script src=(assets::url("map.js")) defer {}
+                script src=(assets::url("maplibre-gl.js")) defer {}
             }
         }
     }
