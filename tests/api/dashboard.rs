@@ -540,7 +540,10 @@ async fn the_dashboard_speaks_chinese_by_default_and_english_when_asked_with_the
         drawn.sort();
         assert_eq!(drawn, expected_categories, "{tag}: the categories' names");
         assert!(words["status"].as_str().unwrap().contains(&rows(&totals)[0]["count"].to_string()), "{tag}: {words}");
-        assert!(words["legend"].as_str().unwrap().starts_with(&t(lang, "dash-metric-resolution_rate")), "{tag}: {words}");
+        assert!(
+            words["legend"].as_str().unwrap().starts_with(&t(lang, "dash-metric-resolution_rate")),
+            "{tag}: {words}"
+        );
         assert_kpis(tag, &view["totals"], &rows(&totals)[0]);
         assert_charts(&app, &view["charts"], "", "town").await;
     }

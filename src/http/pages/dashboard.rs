@@ -490,7 +490,10 @@ mod tests {
         let wall = Selection { wall: true, ..s };
         assert!(!view_link(&wall, !wall.wall, None).contains("wall="), "the wall screen links back to the desk view");
         let switch = view_link(&wall, wall.wall, Some("en"));
-        assert!(switch.contains("wall=1") && switch.ends_with("&lang=en"), "the language switch keeps the view: {switch}");
+        assert!(
+            switch.contains("wall=1") && switch.ends_with("&lang=en"),
+            "the language switch keeps the view: {switch}"
+        );
     }
 
     #[test]
@@ -506,7 +509,10 @@ mod tests {
             }
             let messages = script_messages(lang, &SCRIPT_MESSAGES);
             assert!(messages.contains_key("js-dash-loading") && messages.contains_key("category-roads"));
-            assert!(!messages.keys().any(|k| k.starts_with("js-") && !k.starts_with("js-dash-")), "only the dashboard's");
+            assert!(
+                !messages.keys().any(|k| k.starts_with("js-") && !k.starts_with("js-dash-")),
+                "only the dashboard's"
+            );
         }
     }
 
