@@ -23,46 +23,15 @@
 'use strict';
 
 (() => {
-  /** Every word the script shows, in one place until they move to Fluent catalogues. */
-  const T = {
-    loading: '加载中… Loading',
-    noWebGL: (m) => `地图无法显示（需要 WebGL）The map needs WebGL: ${m}`,
-    townsFailed: (m) => `街道边界加载失败 Town boundaries: ${m}`,
-    status: (opinions, features, unit) => `${opinions} 条意见 · ${features} ${unit}`,
-    units: { hex: '个六边形', town: '个街道（镇）', grid: '个网格' },
-    fields: {
-      count: '意见数',
-      open: '在办',
-      overdue: '逾期',
-      resolution_rate: '办结率',
-      satisfaction_rate: '满意率',
-      reply_rate: '答复率',
-      mean_rating: '平均评分',
-      reply_hours_median: '答复时长（中位）',
-      reply_hours_p90: '答复时长（P90）',
-      concentration: '意见集中率',
-      top_category: '最多类别',
-    },
-    hours: '小时',
-    tooFew: '不足 5 条意见或无数据 Too few to rate',
-    height: (n, unit) => `高度 = 意见数 Height = opinions · ${n} ${unit}`,
-    noOpinions: '此时段没有意见。No opinions in this period.',
-    close: '关闭 Close',
-    hexagon: (h3) => `六边形 Hexagon ${h3}`,
-    fewRates: '意见少于 5 条，不计比率。Fewer than 5 opinions: no rates.',
-    ungrouped: '未归属 Unassigned',
-    within: (name) => `${name}范围内 Within ${name}`,
-    median: '中位数 Median',
-    p90: 'P90',
-    byStation: '各联络站',
-    byTown: '各街道（镇）',
-    noData: '无数据 No data',
-    /** How names shorten on a chart's axis: the district's name, the common suffix of stations. */
-    shortenings: [
-      [/^海曙区/, ''],
-      [/人大代表联络站$/, '联络站'],
-    ],
-  };
+  const config = JSON.parse(document.getElementById('dashboard-config').textContent);
+  /** The message `id` of the page's language (web/locales/*.ftl, `js-dash-…`), `{name}`s filled from `vars`. */
+  const tr = (id, vars = {}) =>
+    Object.entries(vars).reduce((s, [k, v]) => s.replaceAll(`{${k}}`, String(v)), config.messages[id] ?? `⟦${id}⟧`);
+  /** How names shorten on a chart's axis: the district's name, the common suffix of stations (data, not words of the page). */
+  const SHORTENINGS = [
+    [/^海曙区/, ''],
+    [/人大代表联络站$/, '联络站'],
+  ];
 
   performance.mark('dashboard-script');
   /** Marks a stage of the first view for the Performance API (benches/dashboard.sh reads them). */
@@ -120,10 +89,7 @@
   /** The ranking's numeric columns, as the page's table header lists them. */
   const RANKING_FIELDS = ['count', 'resolution_rate', 'satisfaction_rate', 'reply_rate', 'reply_hours_median', 'concentration'];
 
-  const categoryLabel = (code) => {
-    const opt = [...$('category').options].find((o) => o.value === code);
-    return opt ? opt.textContent : code;
-  };
+  const categoryLabel = (code) => config.messages[`category-${code}`] ?? code;
   const townName = (code) => [...$('town-labels').children].find((li) => li.dataset.code === code)?.textContent ?? code;
 
   function el(tag, attrs = {}, ...children) {
@@ -232,14 +198,14 @@
         const kind = KIND_OF[field];
         const value = numberCell('dd', field, row?.[field] ?? null, kind);
         value.classList.add('value');
-        if (kind === 'hours' && known(row?.[field])) value.append(el('small', {}, T.hours));
-        const card = el('div', { class: `kpi kpi-${field}` }, el('dt', {}, T.fields[field]), value);
+        if (kind === 'hours' && known(row?.[field])) value.append(el('small', {}, tr('js-dash-hours-unit')));
+        const card = el('div', { class: `kpi kpi-${field}` }, el('dt', {}, tr(`js-dash-field-${field}`)), value);
         if (field === 'concentration') {
           const top = row?.top_category ?? null;
           card.append(el('dd', { class: 'sub', 'data-field': 'top_category', 'data-value': top }, top ? categoryLabel(top) : '—'));
         }
         if (field === 'reply_hours_median') {
-          card.append(el('dd', { class: 'sub' }, `${T.p90} `, numberCell('span', 'reply_hours_p90', row?.reply_hours_p90 ?? null, 'hours')));
+          card.append(el('dd', { class: 'sub' }, `${tr('js-dash-p90')} `, numberCell('span', 'reply_hours_p90', row?.reply_hours_p90 ?? null, 'hours')));
         }
         return card;
       }),
@@ -291,7 +257,7 @@
           'tr',
           { 'data-code': code, class: code && code === picked ? 'picked' : null },
           el('td', {}, String(i + 1)),
-          el('td', { class: 'name', title: row.name ?? code }, row.group === null ? T.ungrouped : (row.name ?? code)),
+          el('td', { class: 'name', title: row.name ?? code }, row.group === null ? tr('js-dash-ungrouped') : (row.name ?? code)),
           ...cells,
         );
         if (code && c.ranking === 'town') tr.addEventListener('click', () => drill({ town: code, station: '' }));
@@ -301,10 +267,10 @@
       }),
     );
     if (rows.length === 0) {
-      tbody.append(el('tr', {}, el('td', { colspan: '8', class: 'muted' }, T.noOpinions)));
+      tbody.append(el('tr', {}, el('td', { colspan: '8', class: 'muted' }, tr('js-dash-no-opinions'))));
     }
     const within = c.ranking === 'town' ? '' : scopeName(c.ranking === 'station' ? { ...c, station: '' } : c);
-    $('ranking-note').textContent = within ? T.within(within) : '';
+    $('ranking-note').textContent = within ? tr('js-dash-within', { name: within }) : '';
   }
 
   // ---- charts (ECharts) -------------------------------------------------------------------
@@ -319,7 +285,7 @@
     if (typeof echarts === 'undefined') return null;
     if (!charts.has(id)) {
       const node = $(id);
-      const chart = echarts.init(node, wall ? 'dark' : null, { renderer: 'canvas', locale: 'ZH' });
+      const chart = echarts.init(node, wall ? 'dark' : null, { renderer: 'canvas', locale: config.lang === 'en' ? 'EN' : 'ZH' });
       charts.set(id, chart);
       resizer.observe(node);
     }
@@ -349,11 +315,11 @@
   }
 
   const percent = (v) => (known(v) ? `${(v * 100).toFixed(1)}%` : '—');
-  const hoursText = (v) => (known(v) ? `${v.toFixed(1)} ${T.hours}` : '—');
+  const hoursText = (v) => (known(v) ? tr('js-dash-hours-value', { hours: v.toFixed(1) }) : '—');
   const metricText = (v, c) => (c.kind === 'hours' ? hoursText(v) : show(v, c.kind));
   /** Names as short as a chart's axis has room for. */
   const shortName = (s) => {
-    const t = T.shortenings.reduce((name, [long, short]) => name.replace(long, short), String(s ?? ''));
+    const t = SHORTENINGS.reduce((name, [long, short]) => name.replace(long, short), String(s ?? ''));
     return t.length > 9 ? `${t.slice(0, 8)}…` : t;
   };
 
@@ -373,9 +339,9 @@
           { type: 'value', min: Math.max(0, Math.floor(lowest * 10) / 10), max: 1, axisLabel: { formatter: (v) => `${Math.round(v * 100)}%` } },
         ],
         series: [
-          { name: T.fields.count, type: 'bar', data: rows.map((r) => r.count), itemStyle: { color: wall ? '#4a6fa5' : '#9fb3c8' } },
+          { name: tr('js-dash-field-count'), type: 'bar', data: rows.map((r) => r.count), itemStyle: { color: wall ? '#4a6fa5' : '#9fb3c8' } },
           ...rates.map((f, i) => ({
-            name: T.fields[f],
+            name: tr(`js-dash-field-${f}`),
             type: 'line',
             yAxisIndex: 1,
             symbolSize: 5,
@@ -403,20 +369,20 @@
         xAxis: { type: 'value', minInterval: 1, axisLabel: { show: false }, splitLine: { show: false } },
         yAxis: {
           type: 'category',
-          data: sorted.map((r) => r.name ?? r.group),
+          data: sorted.map((r) => categoryLabel(r.group)),
           axisTick: { show: false },
           axisLabel: { interval: 0, fontSize: 11 },
         },
         series: [
           {
-            name: T.fields.count,
+            name: tr('js-dash-field-count'),
             type: 'bar',
             data: sorted.map((r) => r.count),
             itemStyle: { color: wall ? '#e0a458' : '#c0392b', borderRadius: [0, 3, 3, 0] },
             label: { show: true, position: 'right', formatter: label, fontSize: 11 },
           },
         ],
-        ...(sorted.length ? {} : { title: { text: T.noData, left: 'center', top: 'middle', textStyle: { fontSize: 13 } } }),
+        ...(sorted.length ? {} : { title: { text: tr('js-dash-no-data'), left: 'center', top: 'middle', textStyle: { fontSize: 13 } } }),
       },
       sorted.map((r) => r.group),
       sorted.map((r) => r.count),
@@ -435,14 +401,14 @@
       if (c.town) drill({ station: row.group, stationName: row.name });
       else drill({ town: row.group, station: '' });
     });
-    $('reply-title').textContent = c.town ? T.byStation : T.byTown;
+    $('reply-title').textContent = c.town ? tr('js-dash-by-station') : tr('js-dash-by-town');
     return drawChart(
       'reply-chart',
       {
         tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: hoursText },
         legend: { top: 0 },
         grid: { left: 8, right: 16, top: 28, bottom: 4, containLabel: true },
-        xAxis: { type: 'value', name: T.hours, nameLocation: 'end', splitLine: { show: !wall } },
+        xAxis: { type: 'value', name: tr('js-dash-hours-unit'), nameLocation: 'end', splitLine: { show: !wall } },
         yAxis: {
           type: 'category',
           data: sorted.map((r) => r.name ?? r.group),
@@ -452,14 +418,14 @@
         },
         series: [
           {
-            name: T.median,
+            name: tr('js-dash-median'),
             type: 'bar',
             data: sorted.map((r) => ({ value: r.reply_hours_median, itemStyle: r.group === (c.town ? c.station : c.town) ? { color: '#c0392b' } : undefined })),
             color: wall ? '#5fb3d4' : '#4c78d4',
           },
-          { name: T.p90, type: 'bar', data: sorted.map((r) => r.reply_hours_p90), color: wall ? '#2f5d7c' : '#b3c7ef' },
+          { name: tr('js-dash-p90'), type: 'bar', data: sorted.map((r) => r.reply_hours_p90), color: wall ? '#2f5d7c' : '#b3c7ef' },
         ],
-        ...(sorted.length ? {} : { title: { text: T.noData, left: 'center', top: 'middle', textStyle: { fontSize: 13 } } }),
+        ...(sorted.length ? {} : { title: { text: tr('js-dash-no-data'), left: 'center', top: 'middle', textStyle: { fontSize: 13 } } }),
       },
       sorted.map((r) => r.group),
       sorted.map((r) => r.reply_hours_median),
@@ -532,11 +498,11 @@
     } catch (e) {
       map = null;
       body.dataset.map = 'unavailable';
-      setStatus(T.noWebGL(e.message), true);
+      setStatus(tr('js-dash-no-webgl', { error: e.message }), true);
     }
     mapLoaded = map ? new Promise((resolve) => map.once('load', resolve)) : Promise.resolve();
     if (map) listen(map);
-    townsLoaded = loadTowns().catch((e) => setStatus(T.townsFailed(e.message), true));
+    townsLoaded = loadTowns().catch((e) => setStatus(tr('js-dash-towns-failed', { error: e.message }), true));
   }
 
   /** Bounds of each town by code, from its boundary, to zoom to a picked town. */
@@ -596,8 +562,8 @@
       el('strong', {}, c.label),
       el('div', { class: 'ramp', style: `background:linear-gradient(to right,${ramp.join(',')})` }),
       el('div', { class: 'ends' }, el('span', {}, range ? fmt(range[0]) : '—'), el('span', {}, range ? fmt(range[1]) : '—')),
-      el('div', { class: 'none' }, T.tooFew),
-      el('div', { class: 'muted' }, T.height(features, T.units[c.layer])),
+      el('div', { class: 'none' }, tr('js-dash-too-few')),
+      el('div', { class: 'muted' }, tr(`js-dash-height-${c.layer}`, { features })),
     );
   }
 
@@ -683,17 +649,17 @@
       panel.hidden = true;
       return;
     }
-    const close = el('button', { type: 'button', class: 'close', 'aria-label': T.close }, '×');
+    const close = el('button', { type: 'button', class: 'close', 'aria-label': tr('js-dash-close') }, '×');
     close.addEventListener('click', () => {
       panel.hidden = true;
     });
     const list = el('dl');
     const rated = 'resolution_rate' in p;
     for (const [field, kind] of FIELDS) {
-      if (field in p) list.append(el('dt', {}, T.fields[field]), numberCell('dd', field, p[field], kind));
+      if (field in p) list.append(el('dt', {}, tr(`js-dash-field-${field}`)), numberCell('dd', field, p[field], kind));
     }
-    if (p.top_category) list.append(el('dt', {}, T.fields.top_category), el('dd', {}, categoryLabel(p.top_category)));
-    panel.replaceChildren(close, el('h3', {}, heading), list, rated ? '' : el('p', { class: 'muted' }, T.fewRates));
+    if (p.top_category) list.append(el('dt', {}, tr('js-dash-field-top_category')), el('dd', {}, categoryLabel(p.top_category)));
+    panel.replaceChildren(close, el('h3', {}, heading), list, rated ? '' : el('p', { class: 'muted' }, tr('js-dash-few-rates')));
     panel.dataset.h3 = id;
     panel.hidden = false;
   }
@@ -703,7 +669,7 @@
     map.on('error', (e) => console.error('map:', e.error?.message ?? e));
     map.on('click', 'hexagons', (e) => {
       const h3 = e.features[0]?.properties?.h3;
-      showCell(h3, T.hexagon(h3));
+      showCell(h3, tr('js-dash-hexagon', { h3 }));
     });
     map.on('click', 'areas', (e) => {
       const p = e.features[0]?.properties;
@@ -753,10 +719,12 @@
     $('wall-link').href = wall
       ? `?${[...pageQuery(c)].filter(([k]) => k !== 'wall').map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&')}`
       : `?${pageQuery(c)}&wall=1`;
+    const langLink = $('lang-link');
+    langLink.href = `?${pageQuery(c)}&lang=${encodeURIComponent(langLink.hreflang)}`;
     $('res').disabled = c.layer !== 'hex';
     body.dataset.state = 'loading';
     for (const k of ['hexagons', 'hexagonsVisible', 'features', 'featuresVisible', 'painted']) delete body.dataset[k];
-    setStatus(T.loading);
+    setStatus(tr('js-dash-loading'));
     $('cell-panel').hidden = true;
     $('kpi-scope').hidden = !urls.scope;
     $('scope-name').textContent = scopeName(c);
@@ -783,7 +751,7 @@
       if (map) await drawMap(features, c, signal);
       if (signal.aborted) return;
       const opinions = (scope ?? totals).rows[0]?.count ?? 0;
-      setStatus(T.status(opinions, features.features.length, T.units[c.layer]));
+      setStatus(tr(`js-dash-status-${c.layer}`, { opinions, features: features.features.length }));
       body.dataset.state = 'ready';
       if (firstView) {
         firstView = false;
@@ -793,7 +761,7 @@
       if (map) await noteDrawn(c, signal);
     } catch (e) {
       if (e.name === 'AbortError' || signal.aborted) return;
-      setStatus(e.message, true);
+      setStatus(tr('js-dash-load-failed', { error: e.message }), true);
       body.dataset.state = 'error';
     }
   }
@@ -813,7 +781,7 @@
   if (wall) {
     const clock = $('clock');
     const tick = () => {
-      clock.textContent = new Date().toLocaleString('zh-CN', {
+      clock.textContent = new Date().toLocaleString(config.lang, {
         timeZone: 'Asia/Shanghai',
         dateStyle: 'long',
         timeStyle: 'short',

@@ -10,6 +10,7 @@
 use std::time::{Duration, Instant};
 
 use liaison::domain::{AreaCode, AreaLevel};
+use liaison::i18n::{label, t, Lang};
 use liaison::store::Store;
 use serde_json::Value;
 
@@ -423,4 +424,137 @@ fn assert_shows(what: &str, cell: &Value, expected: &Value, kind: &str) {
     assert_eq!(decimals, if kind == "count" { 0 } else { 1 }, "{what}: {text:?}");
     let shown: f64 = number.parse().unwrap_or_else(|_| panic!("{what}: {text:?}"));
     assert!((shown - expected * scale).abs() <= 0.05 + 1e-9, "{what}: {text:?} for {expected}");
+}
+
+// ---- the page in each language ----------------------------------------------------------------
+
+/// Whether `c` is a Chinese character (CJK ideographs and the full-width punctuation around them).
+fn is_chinese(c: char) -> bool {
+    matches!(c, '\u{3000}'..='\u{303f}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}')
+}
+
+/// The Chinese characters of `text` once the catalog's names (data, not words of the page) and the
+/// language switch's `中文` are taken out, with a little context each, for a readable failure.
+fn chinese_words(app: &TestApp, text: &str) -> Vec<String> {
+    let catalog = app.state.service.catalog();
+    let mut names: Vec<String> = catalog.areas().iter().map(|a| a.name.clone()).collect();
+    names.extend(catalog.stations().iter().map(|s| s.name.clone()));
+    names.extend(catalog.members().iter().map(|m| m.name.clone()));
+    names.push(t(Lang::En, "lang-switch"));
+    // Longest first, so that a town's name is not cut out of a station's.
+    names.sort_by_key(|n| std::cmp::Reverse(n.chars().count()));
+    let mut rest = text.to_owned();
+    for name in &names {
+        rest = rest.replace(name.as_str(), " ");
+    }
+    let chars: Vec<char> = rest.chars().collect();
+    chars
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| is_chinese(**c))
+        .map(|(i, _)| chars[i.saturating_sub(12)..(i + 12).min(chars.len())].iter().collect())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_dashboard_speaks_chinese_by_default_and_english_when_asked_with_the_apis_numbers() {
+    // Arrange: a server with opinions.
+    let app = TestApp::with_sample().await;
+    app.store.insert_history(&liaison::sample::history::history(&app.state.service.catalog(), 1000)).await.unwrap();
+    app.state.service.refresh().await.unwrap();
+
+    // The server's page: Chinese by default; English from ?lang=en, then from the cookie it sets,
+    // with no Chinese word of its own (town names and the like are data).
+    let (_, zh) = app.get_text("/dashboard").await;
+    assert!(zh.contains(r#"<html lang="zh-CN">"#));
+    for id in ["dash-heading", "dash-metric-resolution_rate", "dash-trend", "dash-update", "dash-whole-district"] {
+        assert!(zh.contains(&t(Lang::ZhCn, id)), "the Chinese page says {id}");
+    }
+    assert!(zh.contains(&label(Lang::ZhCn, "category", "roads")));
+    for page in ["/dashboard?lang=en", "/dashboard", "/dashboard?wall=1"] {
+        let (status, en) = app.get_text(page).await;
+        assert_eq!(status, 200);
+        assert!(en.contains(r#"<html lang="en">"#), "{page} is in English");
+        assert!(!en.contains('⟦'), "{page} lacks no message");
+        let found = chinese_words(&app, &en);
+        assert!(found.is_empty(), "{page} has Chinese words: {found:#?}");
+        for id in ["dash-metric-resolution_rate", "dash-res", "dash-ranking-station", "dash-col-hours", "dash-csv"] {
+            assert!(en.contains(&t(Lang::En, id)), "{page} says {id}");
+        }
+        assert!(en.contains(&label(Lang::En, "category", "roads")), "{page} names the categories in English");
+    }
+    let (_, wall) = app.get_text("/dashboard?wall=1").await;
+    assert!(wall.contains(&t(Lang::En, "dash-wall-title")), "the wall screen's title");
+    assert!(!zh.contains("Leaders"), "the Chinese page has no English heading");
+    // Asked for Chinese again: Chinese.
+    let (_, again) = app.get_text("/dashboard?lang=zh-CN").await;
+    assert!(again.contains(r#"<html lang="zh-CN">"#));
+
+    // Act: the page in a browser, in Chinese and then switched to English.
+    let shown = playwright("dashboard-lang", &app.base, &[]).await;
+
+    // Assert: every label in the page's language, the numbers the API's.
+    let (_, totals) = app.get("/api/v1/stats").await;
+    let (_, categories) = app.get("/api/v1/stats?group_by=category").await;
+    for (lang, view) in [(Lang::ZhCn, &shown["zh"]), (Lang::En, &shown["en"])] {
+        let tag = lang.tag();
+        assert_eq!(view["lang"], tag);
+        assert_eq!(view["title"], t(lang, "dash-title").as_str(), "{tag}");
+        let words = &view["words"];
+        let kpis = words["kpis"].as_object().unwrap();
+        assert_eq!(kpis.len(), 8, "{tag}: eight KPI cards: {kpis:?}");
+        for (field, label_shown) in kpis {
+            assert_eq!(label_shown, &t(lang, &format!("js-dash-field-{field}")), "{tag}: the {field} card");
+        }
+        for (id, message) in [
+            ("kpi-district", "dash-district"),
+            ("ranking", "dash-ranking"),
+            ("trend", "dash-trend"),
+            ("categories", "dash-categories"),
+        ] {
+            assert_eq!(words["headings"][id], t(lang, message).as_str(), "{tag}: heading of #{id}");
+        }
+        let reply_heading = format!("{} {}", t(lang, "dash-reply-time"), t(lang, "js-dash-by-town"));
+        assert_eq!(words["headings"]["reply-time"], reply_heading.as_str(), "{tag}");
+        let series = |m: &[&str]| serde_json::json!(m.iter().map(|id| t(lang, id)).collect::<Vec<_>>());
+        assert_eq!(
+            words["series"]["trend-chart"],
+            series(&[
+                "js-dash-field-count",
+                "js-dash-field-resolution_rate",
+                "js-dash-field-satisfaction_rate",
+                "js-dash-field-reply_rate"
+            ]),
+            "{tag}: the trend's legend"
+        );
+        assert_eq!(words["series"]["reply-chart"], series(&["js-dash-median", "js-dash-p90"]), "{tag}");
+        assert_eq!(words["axes"]["reply-chart"], series(&["js-dash-hours-unit"]), "{tag}: the reply chart's axis");
+        let mut expected_categories: Vec<String> = rows(&categories)
+            .iter()
+            .filter_map(|r| r["group"].as_str())
+            .map(|code| label(lang, "category", code))
+            .collect();
+        let mut drawn: Vec<String> =
+            words["categories"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()).collect();
+        expected_categories.sort();
+        drawn.sort();
+        assert_eq!(drawn, expected_categories, "{tag}: the categories' names");
+        assert!(words["status"].as_str().unwrap().contains(&rows(&totals)[0]["count"].to_string()), "{tag}: {words}");
+        assert!(
+            words["legend"].as_str().unwrap().starts_with(&t(lang, "dash-metric-resolution_rate")),
+            "{tag}: {words}"
+        );
+        assert_kpis(tag, &view["totals"], &rows(&totals)[0]);
+        assert_charts(&app, &view["charts"], "", "town").await;
+    }
+    // Chinese words in the Chinese view, none of the page's own in the English one.
+    assert!(shown["zh"]["words"]["legend"].as_str().unwrap().chars().any(is_chinese));
+    assert!(shown["zh"]["words"]["status"].as_str().unwrap().chars().any(is_chinese));
+    let found = chinese_words(&app, shown["en"]["text"].as_str().unwrap());
+    assert!(found.is_empty(), "the English page shows Chinese words: {found:#?}");
+    let en_words = shown["en"]["words"].to_string();
+    assert!(!en_words.chars().any(is_chinese), "English labels: {en_words}");
+    assert!(shown["en"]["search"].as_str().unwrap().contains("metric=resolution_rate"), "the switch keeps the view");
+    assert_screenshot(&shown, 50_000);
+    assert_only_this_server(&shown, &app.base);
 }

@@ -19,6 +19,7 @@ use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 
 use crate::domain::{AreaCode, AreaLevel, Category, StationId};
 use crate::http::{assets, AppState};
+use crate::i18n::{label, script_messages, t, t_args, Lang};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/dashboard", get(dashboard))
@@ -30,6 +31,7 @@ struct MetricChoice {
     code: &'static str,
     /// The field of a `/api/v1/stats` row that holds the same number.
     field: &'static str,
+    /// The catalogue's message that names it.
     label: &'static str,
     /// How the number reads: `rate` (0–1, shown as a percentage), `hours` or `count`.
     kind: &'static str,
@@ -41,95 +43,71 @@ const METRICS: [MetricChoice; 6] = [
     MetricChoice {
         code: "resolution_rate",
         field: "resolution_rate",
-        label: "办结率 Resolution rate",
+        label: "dash-metric-resolution_rate",
         kind: "rate",
         better: "high",
     },
     MetricChoice {
         code: "satisfaction_rate",
         field: "satisfaction_rate",
-        label: "满意率 Satisfaction rate",
+        label: "dash-metric-satisfaction_rate",
         kind: "rate",
         better: "high",
     },
     MetricChoice {
         code: "reply_rate",
         field: "reply_rate",
-        label: "答复率 On-time reply rate",
+        label: "dash-metric-reply_rate",
         kind: "rate",
         better: "high",
     },
     MetricChoice {
         code: "reply_hours",
         field: "reply_hours_median",
-        label: "答复时长 Reply hours (median)",
+        label: "dash-metric-reply_hours",
         kind: "hours",
         better: "low",
     },
     MetricChoice {
         code: "concentration",
         field: "concentration",
-        label: "意见集中率 Concentration",
+        label: "dash-metric-concentration",
         kind: "rate",
         better: "none",
     },
-    MetricChoice { code: "count", field: "count", label: "意见数 Opinions", kind: "count", better: "none" },
+    MetricChoice { code: "count", field: "count", label: "dash-metric-count", kind: "count", better: "none" },
 ];
 
-/// H3 resolutions the page offers, with the rough area of one hexagon.
-const RESOLUTIONS: [(u8, &str); 3] = [(7, "7 级 · 约 5 km²"), (8, "8 级 · 约 0.7 km²"), (9, "9 级 · 约 0.1 km²")];
+/// H3 resolutions the page offers, with the rough area of one hexagon in km².
+const RESOLUTIONS: [(u8, &str); 3] = [(7, "5"), (8, "0.7"), (9, "0.1")];
 
 /// What the map draws: `hex` the H3 hexagons of `/api/v1/heatmap`, `town` and `grid` the
-/// choropleths of `/api/v1/areas/stats`, all as 3D columns.
-const LAYERS: [(&str, &str); 3] = [("hex", text::LAYER_HEX), ("town", text::LAYER_TOWN), ("grid", text::LAYER_GRID)];
+/// choropleths of `/api/v1/areas/stats`, all as 3D columns; each named by message `dash-layer-{code}`.
+const LAYERS: [&str; 3] = ["hex", "town", "grid"];
 
-/// What the ranking lists: the `group_by=` of `/api/v1/stats`.
-const RANKINGS: [(&str, &str); 3] =
-    [("town", text::RANKING_TOWN), ("station", text::RANKING_STATION), ("member", text::RANKING_MEMBER)];
+/// What the ranking lists: the `group_by=` of `/api/v1/stats`; each named by message
+/// `dash-ranking-{code}`.
+const RANKINGS: [&str; 3] = ["town", "station", "member"];
 
-/// The page's own words, in one place until they move to the Fluent catalogues (the script's are
-/// at the top of `web/dashboard.js`).
-mod text {
-    pub const TITLE: &str = "领导驾驶舱 · 民意热力图";
-    pub const WALL_TITLE: &str = "海曙区民意闭环 · 大屏";
-    pub const HEADING: &str = "领导驾驶舱 Leaders' dashboard";
-    pub const NAV_MAP: &str = "地图 Map";
-    pub const NAV_LIST: &str = "站点列表 Stations";
-    pub const NAV_WALL: &str = "大屏 Wall screen";
-    pub const NAV_DESK: &str = "退出大屏 Leave wall screen";
-    pub const NOSCRIPT: &str = "此页需要 JavaScript 与 WebGL。This page needs JavaScript and WebGL.";
-    pub const MAP_LABEL: &str = "三维热力图 3D heatmap";
-    pub const METRIC: &str = "指标 Metric";
-    pub const RES: &str = "分辨率 Hexagon size";
-    pub const CATEGORY: &str = "类别 Category";
-    pub const ALL: &str = "全部 All";
-    pub const FROM: &str = "起 From";
-    pub const TO: &str = "止 To";
-    pub const TOWN: &str = "街道（镇）Town";
-    pub const WHOLE_DISTRICT: &str = "全区 Whole district";
-    pub const LAYER: &str = "地图图层 Map layer";
-    pub const LAYER_HEX: &str = "六边形 Hexagons";
-    pub const LAYER_TOWN: &str = "街道（镇）分区 Towns";
-    pub const LAYER_GRID: &str = "网格分区 Grid areas";
-    pub const UPDATE: &str = "更新 Update";
-    pub const DISTRICT: &str = "全区 District";
-    pub const CLEAR_SCOPE: &str = "返回全区 Back to the district";
-    pub const RANKING: &str = "排名 Ranking";
-    pub const RANKING_TOWN: &str = "街道（镇）Towns";
-    pub const RANKING_STATION: &str = "联络站 Stations";
-    pub const RANKING_MEMBER: &str = "代表委员 Members";
-    pub const CSV: &str = "下载 CSV Download";
-    pub const TREND: &str = "月度趋势 Monthly trend";
-    pub const CATEGORIES: &str = "意见类别 Categories";
-    pub const REPLY_TIME: &str = "答复时长 Reply time (hours)";
-    pub const RANK_NO: &str = "#";
-    pub const RANK_NAME: &str = "名称";
-    pub const COL_COUNT: &str = "意见数";
-    pub const COL_RESOLUTION: &str = "办结率";
-    pub const COL_SATISFACTION: &str = "满意率";
-    pub const COL_REPLY: &str = "答复率";
-    pub const COL_HOURS: &str = "答复时长";
-    pub const COL_CONCENTRATION: &str = "集中率";
+/// The catalogue's messages the script formats itself (see [`script_messages`]): its own and the
+/// categories' names.
+const SCRIPT_MESSAGES: [&str; 2] = ["js-dash-", "category-"];
+
+/// The ranking table's numeric columns: the stats field and the message of its heading.
+const RANKING_COLUMNS: [(&str, &str); 6] = [
+    ("count", "dash-col-count"),
+    ("resolution_rate", "dash-col-resolution"),
+    ("satisfaction_rate", "dash-col-satisfaction"),
+    ("reply_rate", "dash-col-reply"),
+    ("reply_hours_median", "dash-col-hours"),
+    ("concentration", "dash-col-concentration"),
+];
+
+/// What `web/dashboard.js` needs beyond the page's controls: its language and messages.
+#[derive(serde::Serialize)]
+struct DashboardConfig {
+    lang: &'static str,
+    messages: std::collections::BTreeMap<&'static str, String>,
 }
 
 /// The page's query: what the controls start with (anything unknown falls back to the default).
@@ -167,9 +145,9 @@ struct Selection {
 impl Selection {
     fn from_params(p: &DashboardParams, catalog: &crate::catalog::Catalog) -> Self {
         let date = |v: &Option<String>| v.as_deref().and_then(|s| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok());
-        let pick = |v: &Option<String>, choices: &[(&'static str, &str)]| {
+        let pick = |v: &Option<String>, choices: &[&'static str]| {
             let v = v.as_deref().map(str::trim);
-            choices.iter().find(|(code, _)| Some(*code) == v).map_or(choices[0].0, |(code, _)| code)
+            choices.iter().copied().find(|code| Some(*code) == v).unwrap_or(choices[0])
         };
         let town = p.town.as_deref().map(str::trim).and_then(|t| {
             let code = AreaCode::new(t).ok()?;
@@ -235,91 +213,106 @@ pub(super) fn district_view(catalog: &crate::catalog::Catalog) -> DistrictView {
 
 async fn dashboard(
     State(state): State<AppState>,
+    lang: Lang,
     query: Result<Query<DashboardParams>, axum::extract::rejection::QueryRejection>,
 ) -> Html<String> {
     let p = query.map(|Query(p)| p).unwrap_or_default();
     let catalog = state.service.catalog();
     let view = district_view(&catalog);
-    Html(page(&Selection::from_params(&p, &catalog), &view).into_string())
+    Html(page(lang, &Selection::from_params(&p, &catalog), &view).into_string())
 }
 
-fn page(sel: &Selection, district: &DistrictView) -> Markup {
+/// `value` as JSON that is safe inside a `<script>` element: `<`, `>` and `&` escaped, so that no
+/// text can end the element.
+fn script_json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value)
+        .expect("the dashboard's configuration serialises")
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+fn page(lang: Lang, sel: &Selection, district: &DistrictView) -> Markup {
     let bounds = district.bounds.map(|b| format!("{:.6},{:.6},{:.6},{:.6}", b[0], b[1], b[2], b[3]));
     let mut towns: Vec<&TownLabel> = district.towns.iter().collect();
     towns.sort_by(|a, b| a.code.cmp(&b.code));
+    let config = DashboardConfig { lang: lang.tag(), messages: script_messages(lang, &SCRIPT_MESSAGES) };
+    let switch_to = t(lang, "lang-switch-tag");
+    let csv = t(lang, "dash-csv");
     html! {
         (DOCTYPE)
-        html lang="zh-CN" {
+        html lang=(lang.tag()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (if sel.wall { text::WALL_TITLE } else { text::TITLE }) }
+                title { (t(lang, if sel.wall { "dash-wall-title" } else { "dash-title" })) }
                 style { (super::STYLE) }
                 link rel="stylesheet" href=(assets::url("maplibre-gl.css"));
                 link rel="stylesheet" href=(assets::url("dashboard.css"));
             }
             body.dashboard.wall[sel.wall] data-state="loading" data-wall=[sel.wall.then_some("1")] {
                 header.dash-head {
-                    h1 { (if sel.wall { text::WALL_TITLE } else { text::HEADING }) }
+                    h1 { (t(lang, if sel.wall { "dash-wall-title" } else { "dash-heading" })) }
                     span #clock {}
                     nav {
-                        a href="/" { (text::NAV_MAP) } " "
-                        a href="/list" { (text::NAV_LIST) } " "
-                        a #wall-link href=(wall_link(sel)) { (if sel.wall { text::NAV_DESK } else { text::NAV_WALL }) }
+                        a href="/" { (t(lang, "nav-map")) } " "
+                        a href="/list" { (t(lang, "nav-list")) } " "
+                        a #wall-link href=(view_link(sel, !sel.wall, None)) { (t(lang, if sel.wall { "dash-nav-desk" } else { "dash-nav-wall" })) } " "
+                        a #lang-link .lang href=(view_link(sel, sel.wall, Some(&switch_to))) hreflang=(switch_to) { (t(lang, "lang-switch")) }
                     }
                 }
-                (controls(sel, &towns))
-                noscript { p.error { (text::NOSCRIPT) } }
+                (controls(lang, sel, &towns))
+                noscript { p.error { (t(lang, "dash-noscript")) } }
                 section #kpis {
                     div.kpi-group #kpi-district {
-                        h2 { (text::DISTRICT) }
+                        h2 { (t(lang, "dash-district")) }
                         dl #totals-list .kpi-cards {}
                     }
                     div.kpi-group #kpi-scope hidden {
                         h2 {
                             span #scope-name {}
                             " "
-                            button #scope-clear type="button" { (text::CLEAR_SCOPE) }
+                            button #scope-clear type="button" { (t(lang, "dash-clear-scope")) }
                         }
                         dl #scope-list .kpi-cards {}
                     }
                 }
                 div.dash-grid {
                     div.map-wrap {
-                        div #map role="region" aria-label=(text::MAP_LABEL) data-bounds=[bounds] {}
+                        div #map role="region" aria-label=(t(lang, "dash-map-label")) data-bounds=[bounds] {}
                         div #legend aria-live="polite" {}
                         div #cell-panel hidden {}
                     }
                     section #ranking {
-                        h2 { (text::RANKING) }
-                        div.switch role="radiogroup" aria-label=(text::RANKING) {
-                            @for (code, label) in RANKINGS {
+                        h2 { (t(lang, "dash-ranking")) }
+                        div.switch role="radiogroup" aria-label=(t(lang, "dash-ranking")) {
+                            @for code in RANKINGS {
                                 label.inline {
                                     input type="radio" name="ranking" form="controls" value=(code) checked[code == sel.ranking];
-                                    (label)
+                                    (label(lang, "dash-ranking", code))
                                 }
                             }
                         }
                         p #ranking-note .muted {}
-                        div.table-wrap { (ranking_table()) }
+                        div.table-wrap { (ranking_table(lang)) }
                         p.muted {
-                            a #ranking-csv href="/api/v1/stats?group_by=town&format=csv" download="ranking.csv" { (text::CSV) }
+                            a #ranking-csv href="/api/v1/stats?group_by=town&format=csv" download="ranking.csv" { (csv) }
                         }
                     }
                     section.chart-box #trend {
-                        h2 { (text::TREND) }
+                        h2 { (t(lang, "dash-trend")) }
                         div #trend-chart .chart {}
-                        p.muted { a #trend-csv href="/api/v1/stats?interval=month&format=csv" download="trend.csv" { (text::CSV) } }
+                        p.muted { a #trend-csv href="/api/v1/stats?interval=month&format=csv" download="trend.csv" { (csv) } }
                     }
                     section.chart-box #categories {
-                        h2 { (text::CATEGORIES) }
+                        h2 { (t(lang, "dash-categories")) }
                         div #category-chart .chart {}
-                        p.muted { a #category-csv href="/api/v1/stats?group_by=category&format=csv" download="categories.csv" { (text::CSV) } }
+                        p.muted { a #category-csv href="/api/v1/stats?group_by=category&format=csv" download="categories.csv" { (csv) } }
                     }
                     section.chart-box #reply-time {
-                        h2 { (text::REPLY_TIME) " " span #reply-title .muted {} }
+                        h2 { (t(lang, "dash-reply-time")) " " span #reply-title .muted {} }
                         div #reply-chart .chart {}
-                        p.muted { a #reply-csv href="/api/v1/stats?group_by=town&format=csv" download="reply-time.csv" { (text::CSV) } }
+                        p.muted { a #reply-csv href="/api/v1/stats?group_by=town&format=csv" download="reply-time.csv" { (csv) } }
                     }
                 }
                 ul #town-labels hidden {
@@ -327,6 +320,7 @@ fn page(sel: &Selection, district: &DistrictView) -> Markup {
                         li data-code=(t.code) data-lon=(format!("{:.6}", t.lon)) data-lat=(format!("{:.6}", t.lat)) { (t.name) }
                     }
                 }
+                script #dashboard-config type="application/json" { (maud::PreEscaped(script_json(&config))) }
                 // Deferred, in this order: the page's script asks for its numbers at once and
                 // draws once the two libraries have run.
                 script src=(assets::url("dashboard.js")) defer {}
@@ -337,8 +331,9 @@ fn page(sel: &Selection, district: &DistrictView) -> Markup {
     }
 }
 
-/// The same view in the other layout: desk ↔ wall screen.
-fn wall_link(sel: &Selection) -> String {
+/// The same view as a link: in the desk or the wall layout, and with `?lang=` when given (the
+/// language switch; otherwise the `lang` cookie keeps the language).
+fn view_link(sel: &Selection, wall: bool, lang: Option<&str>) -> String {
     let res = sel.res.to_string();
     let (from, to) = (sel.from.map(|d| d.to_string()), sel.to.map(|d| d.to_string()));
     let pairs = [
@@ -351,7 +346,8 @@ fn wall_link(sel: &Selection) -> String {
         ("station", sel.station.as_ref().map(|s| s.0.as_str())),
         ("ranking", Some(sel.ranking)),
         ("layer", Some(sel.layer)),
-        ("wall", (!sel.wall).then_some("1")),
+        ("wall", wall.then_some("1")),
+        ("lang", lang),
     ];
     let query: Vec<String> = pairs
         .iter()
@@ -360,52 +356,54 @@ fn wall_link(sel: &Selection) -> String {
     format!("/dashboard?{}", query.join("&"))
 }
 
-fn controls(sel: &Selection, towns: &[&TownLabel]) -> Markup {
+fn controls(lang: Lang, sel: &Selection, towns: &[&TownLabel]) -> Markup {
     html! {
         form #controls method="get" action="/dashboard" {
-            label { (text::METRIC)
+            label { (t(lang, "dash-metric"))
                 select #metric name="metric" {
                     @for m in &METRICS {
-                        option value=(m.code) data-field=(m.field) data-kind=(m.kind) data-better=(m.better) selected[m.code == sel.metric] { (m.label) }
+                        option value=(m.code) data-field=(m.field) data-kind=(m.kind) data-better=(m.better) selected[m.code == sel.metric] { (t(lang, m.label)) }
                     }
                 }
             }
-            label { (text::LAYER)
+            label { (t(lang, "dash-layer"))
                 select #layer name="layer" {
-                    @for (code, label) in LAYERS {
-                        option value=(code) selected[code == sel.layer] { (label) }
+                    @for code in LAYERS {
+                        option value=(code) selected[code == sel.layer] { (label(lang, "dash-layer", code)) }
                     }
                 }
             }
-            label { (text::RES)
+            label { (t(lang, "dash-res"))
                 select #res name="res" {
-                    @for (r, label) in RESOLUTIONS {
-                        option value=(r) selected[r == sel.res] { (label) }
+                    @for (r, area) in RESOLUTIONS {
+                        option value=(r) selected[r == sel.res] {
+                            (t_args(lang, "dash-res-option", &[("res", r.to_string().as_str().into()), ("area", area.into())]))
+                        }
                     }
                 }
             }
-            label { (text::TOWN)
+            label { (t(lang, "dash-town"))
                 select #town name="town" {
-                    option value="" { (text::WHOLE_DISTRICT) }
+                    option value="" { (t(lang, "dash-whole-district")) }
                     @for t in towns {
                         option value=(t.code) selected[sel.town.as_deref() == Some(t.code.as_str())] { (t.name) }
                     }
                 }
             }
-            label { (text::CATEGORY)
+            label { (t(lang, "dash-category"))
                 select #category name="category" {
-                    option value="" { (text::ALL) }
+                    option value="" { (t(lang, "dash-all")) }
                     @for c in Category::ALL {
-                        option value=(c.code()) selected[sel.category == Some(*c)] { (c.label_zh()) }
+                        option value=(c.code()) selected[sel.category == Some(*c)] { (label(lang, "category", c.code())) }
                     }
                 }
             }
-            label { (text::FROM) input #from type="date" name="from" value=(date_value(sel.from)); }
-            label { (text::TO) input #to type="date" name="to" value=(date_value(sel.to)); }
+            label { (t(lang, "dash-from")) input #from type="date" name="from" value=(date_value(sel.from)); }
+            label { (t(lang, "dash-to")) input #to type="date" name="to" value=(date_value(sel.to)); }
             input #station type="hidden" name="station" value=[sel.station.as_ref().map(|s| s.0.as_str())]
                 data-name=[sel.station.as_ref().map(|s| s.1.as_str())];
             @if sel.wall { input type="hidden" name="wall" value="1"; }
-            button #apply type="submit" { (text::UPDATE) }
+            button #apply type="submit" { (t(lang, "dash-update")) }
             span #status role="status" aria-live="polite" {}
         }
     }
@@ -415,19 +413,16 @@ fn date_value(d: Option<NaiveDate>) -> String {
     d.map(|d| d.to_string()).unwrap_or_default()
 }
 
-fn ranking_table() -> Markup {
+fn ranking_table(lang: Lang) -> Markup {
     html! {
         table #ranking-table {
             thead {
                 tr {
-                    th { (text::RANK_NO) }
-                    th { (text::RANK_NAME) }
-                    th data-field="count" { (text::COL_COUNT) }
-                    th data-field="resolution_rate" { (text::COL_RESOLUTION) }
-                    th data-field="satisfaction_rate" { (text::COL_SATISFACTION) }
-                    th data-field="reply_rate" { (text::COL_REPLY) }
-                    th data-field="reply_hours_median" { (text::COL_HOURS) }
-                    th data-field="concentration" { (text::COL_CONCENTRATION) }
+                    th { "#" }
+                    th { (t(lang, "dash-col-name")) }
+                    @for (field, id) in RANKING_COLUMNS {
+                        th data-field=(field) { (t(lang, id)) }
+                    }
                 }
             }
             tbody {}
@@ -488,12 +483,37 @@ mod tests {
         assert_eq!(s.town.as_deref(), Some(town.as_str()));
         assert_eq!(s.station, Some((station.id.to_string(), station.name.clone())));
         assert_eq!((s.ranking, s.layer, s.wall), ("member", "grid", false));
-        let link = wall_link(&s);
+        let link = view_link(&s, !s.wall, None);
         for part in ["metric=count", &format!("town={town}"), "ranking=member", "layer=grid", "wall=1"] {
             assert!(link.contains(part), "{link} keeps {part}");
         }
         let wall = Selection { wall: true, ..s };
-        assert!(!wall_link(&wall).contains("wall="), "the wall screen links back to the desk view");
+        assert!(!view_link(&wall, !wall.wall, None).contains("wall="), "the wall screen links back to the desk view");
+        let switch = view_link(&wall, wall.wall, Some("en"));
+        assert!(
+            switch.contains("wall=1") && switch.ends_with("&lang=en"),
+            "the language switch keeps the view: {switch}"
+        );
+    }
+
+    #[test]
+    fn the_page_has_every_message_in_both_languages() {
+        let catalog = catalog();
+        let view = district_view(&catalog);
+        for lang in Lang::ALL {
+            for wall in [false, true] {
+                let sel = Selection { wall, ..Selection::from_params(&DashboardParams::default(), &catalog) };
+                let html = page(lang, &sel, &view).into_string();
+                assert!(!html.contains('⟦'), "{} wall={wall}: a message is missing", lang.tag());
+                assert!(html.contains(&format!(r#"<html lang="{}">"#, lang.tag())));
+            }
+            let messages = script_messages(lang, &SCRIPT_MESSAGES);
+            assert!(messages.contains_key("js-dash-loading") && messages.contains_key("category-roads"));
+            assert!(
+                !messages.keys().any(|k| k.starts_with("js-") && !k.starts_with("js-dash-")),
+                "only the dashboard's"
+            );
+        }
     }
 
     #[test]
