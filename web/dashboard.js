@@ -168,7 +168,7 @@
       reply: `/api/v1/stats?${query(c, { group_by: replyBy }, LEVEL_SCOPE[replyBy])}`,
       map:
         c.layer === 'hex'
-          ? `/api/v1/heatmap?${query(c, { res: c.res, metric: c.metric })}`
+          ? `/api/v1/heatmap?${query(c, { res: c.res, metric: c.metric, numbers: 'value' })}`
           : `/api/v1/areas/stats?${query(c, { level: c.layer, metric: c.metric }, LEVEL_SCOPE[c.layer])}`,
     };
   }
@@ -664,12 +664,33 @@
     panel.hidden = false;
   }
 
+  /**
+   * Every number of a clicked hexagon: the map draws from the compact heatmap (h3, value, count),
+   * so the panel asks for the one cell whose centre is within ~50 m of the hexagon's middle.
+   */
+  async function fullNumbers(f) {
+    const ring = f.geometry.coordinates[0];
+    const n = ring.length - 1;
+    const [x, y] = ring.slice(0, n).reduce(([a, b], [p, q]) => [a + p / n, b + q / n], [0, 0]);
+    const d = 0.0005;
+    const c = chosen();
+    const bbox = [x - d, y - d, x + d, y + d].map((v) => v.toFixed(6)).join(',');
+    const answer = await getJSON(`/api/v1/heatmap?${query(c, { res: c.res, metric: c.metric, bbox })}`).catch(() => null);
+    const full = answer?.features.find((g) => g.properties.h3 === f.properties.h3)?.properties;
+    if (full) cells.set(full.h3, full);
+  }
+
   /** The map's clicks and hovers. */
   function listen(map) {
     map.on('error', (e) => console.error('map:', e.error?.message ?? e));
     map.on('click', 'hexagons', (e) => {
-      const h3 = e.features[0]?.properties?.h3;
+      const f = e.features[0];
+      const h3 = f?.properties?.h3;
+      if (!h3) return;
       showCell(h3, tr('js-dash-hexagon', { h3 }));
+      fullNumbers(f).then(() => {
+        if ($('cell-panel').dataset.h3 === h3 && !$('cell-panel').hidden) showCell(h3, tr('js-dash-hexagon', { h3 }));
+      });
     });
     map.on('click', 'areas', (e) => {
       const p = e.features[0]?.properties;

@@ -65,7 +65,7 @@
   }
 
   const formatDistance = (m) =>
-    (m < 1000 ? tr('js-metres', { n: Math.round(m) }) : tr('js-kilometres', { n: (m / 1000).toFixed(2) }));
+    (m < 1000 ? tr('js-map-metres', { n: Math.round(m) }) : tr('js-map-kilometres', { n: (m / 1000).toFixed(2) }));
   const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 
   /** `2026-12-10T14:00:00+08:00` as 12月10日（周四）14:00 or Thursday 10 December 14:00, read as
@@ -271,7 +271,7 @@
           );
         }),
       );
-      if (!features.length) list.append(el('li', { class: 'muted' }, tr('js-none-near')));
+      if (!features.length) list.append(el('li', { class: 'muted' }, tr('js-map-none-near')));
     }
 
     function renderGrid(answer, error) {
@@ -282,9 +282,9 @@
       if (error) {
         const near = error.answer?.error?.nearest;
         fill(box,
-          el('h3', {}, tr('js-my-grid')),
+          el('h3', {}, tr('js-map-my-grid')),
           el('p', { class: 'muted' }, near
-            ? tr('js-outside-grids', { name: near.name, distance: formatDistance(near.distance_m) })
+            ? tr('js-map-outside-grids', { name: near.name, distance: formatDistance(near.distance_m) })
             : error.message),
         );
         map.getSource('mygrid').setData(EMPTY);
@@ -299,21 +299,21 @@
           { 'data-member-id': m.id },
           memberLine(m),
           el('div', { class: 'next' }, next
-            ? [tr('js-next-reception'), formatSession(next), ' · ', next.station ? stationButton(next.station.id, next.station.name) : '']
-            : el('span', { class: 'muted' }, tr('js-no-reception'))),
+            ? [tr('js-map-next-reception'), formatSession(next), ' · ', next.station ? stationButton(next.station.id, next.station.name) : '']
+            : el('span', { class: 'muted' }, tr('js-map-no-reception'))),
         );
       });
       fill(box,
-        el('h3', {}, tr('js-my-grid-named'), el('span', { class: 'grid-name' }, p.name)),
+        el('h3', {}, tr('js-map-my-grid-named'), el('span', { class: 'grid-name' }, p.name)),
         p.town ? el('p', { class: 'muted' }, p.town.name) : null,
-        members.length ? el('ul', { class: 'members' }, members) : el('p', { class: 'muted' }, tr('js-grid-no-members')),
-        p.station ? el('p', {}, tr('js-grid-station'), stationButton(p.station.properties.id, p.station.properties.name)) : null,
+        members.length ? el('ul', { class: 'members' }, members) : el('p', { class: 'muted' }, tr('js-map-grid-no-members')),
+        p.station ? el('p', {}, tr('js-map-grid-station'), stationButton(p.station.properties.id, p.station.properties.name)) : null,
       );
       if (p.near_boundary) {
         notice.hidden = false;
         notice.textContent = p.neighbour
-          ? tr('js-near-boundary', { distance: formatDistance(p.edge_distance_m), name: p.neighbour.name })
-          : tr('js-near-boundary-alone', { distance: formatDistance(p.edge_distance_m) });
+          ? tr('js-map-near-boundary', { distance: formatDistance(p.edge_distance_m), name: p.neighbour.name })
+          : tr('js-map-near-boundary-alone', { distance: formatDistance(p.edge_distance_m) });
       }
       map.getSource('mygrid').setData(answer);
     }
@@ -329,7 +329,7 @@
       here.dataset.lon = lon.toFixed(6);
       here.dataset.lat = lat.toFixed(6);
       $('hint').hidden = true;
-      setStatus(tr('js-finding'));
+      setStatus(tr('js-map-finding'));
       const q = `lon=${lon.toFixed(6)}&lat=${lat.toFixed(6)}`;
       try {
         const [nearest, grid] = await Promise.all([
@@ -351,7 +351,7 @@
         renderNearest(nearest.features);
         renderGrid(...grid);
         fill($('here-actions'),
-          el('a', { href: `/submit?${q}`, class: 'button' }, tr('js-submit-here')),
+          el('a', { href: `/submit?${q}`, class: 'button' }, tr('js-map-submit-here')),
         );
         if (fit && nearest.features.length) {
           const b = new maplibregl.LngLatBounds([lon, lat], [lon, lat]);
@@ -364,7 +364,7 @@
       } catch (e) {
         if (e.name === 'AbortError') return;
         here.dataset.state = 'error';
-        setStatus(tr('js-find-failed', { error: e.message }), true);
+        setStatus(tr('js-map-find-failed', { error: e.message }), true);
       }
     }
 
@@ -391,7 +391,7 @@
       } catch (e) {
         if (e.name === 'AbortError') return;
         panel.dataset.state = 'error';
-        fill(panel, el('p', { class: 'error' }, tr('js-station-failed', { error: e.message })));
+        fill(panel, el('p', { class: 'error' }, tr('js-map-station-failed', { error: e.message })));
       }
     }
 
@@ -402,32 +402,32 @@
         el('li', {}, el('strong', {}, formatSession(s)), s.theme ? ` ${s.theme}` : '',
           s.members.length ? el('div', { class: 'muted' }, s.members.map((m) => m.name ?? m.id).join('、')) : null));
       fill($('station'),
-        el('button', { type: 'button', class: 'close', 'aria-label': tr('js-close'), onclick: closeStation }, '×'),
+        el('button', { type: 'button', class: 'close', 'aria-label': tr('js-map-close'), onclick: closeStation }, '×'),
         el('h2', {}, p.name),
         el('p', {}, el('span', { class: 'tag', style: `border-color:${kind?.colour ?? '#7b8794'}` }, tr(`kind-${p.kind}`)),
-          ` ${tr('js-level', { level: tr(`level-${p.level}`) })}`, p.town ? ` · ${p.town.name}` : '',
-          p.parent_name ? ` · ${tr('js-part-of', { name: p.parent_name })}` : ''),
+          ` ${tr('js-map-level', { level: tr(`level-${p.level}`) })}`, p.town ? ` · ${p.town.name}` : '',
+          p.parent_name ? ` · ${tr('js-map-part-of', { name: p.parent_name })}` : ''),
         el('dl', { class: 'facts' },
-          el('dt', {}, tr('js-address')), el('dd', {}, p.address || '—'),
-          el('dt', {}, tr('js-phone')), el('dd', {}, p.phone ? el('a', { href: `tel:${p.phone}` }, p.phone) : '—'),
-          el('dt', {}, tr('js-hours')), el('dd', {}, p.opening_hours || '—'),
-          el('dt', {}, tr('js-reception-days')), el('dd', {}, p.reception_text.join(tr('js-reception-sep'))),
+          el('dt', {}, tr('js-map-address')), el('dd', {}, p.address || '—'),
+          el('dt', {}, tr('js-map-phone')), el('dd', {}, p.phone ? el('a', { href: `tel:${p.phone}` }, p.phone) : '—'),
+          el('dt', {}, tr('js-map-hours')), el('dd', {}, p.opening_hours || '—'),
+          el('dt', {}, tr('js-map-reception-days')), el('dd', {}, p.reception_text.join(tr('js-map-reception-sep'))),
         ),
-        el('h3', {}, tr('js-upcoming')),
-        sessions.length ? el('ul', { class: 'sessions' }, sessions) : el('p', { class: 'muted' }, tr('js-no-reception')),
-        el('h3', {}, tr('js-members', { n: p.members.length })),
+        el('h3', {}, tr('js-map-upcoming')),
+        sessions.length ? el('ul', { class: 'sessions' }, sessions) : el('p', { class: 'muted' }, tr('js-map-no-reception')),
+        el('h3', {}, tr('js-map-members', { n: p.members.length })),
         p.members.length
           ? el('ul', { class: 'members' }, p.members.map((m) => el('li', { 'data-member-id': m.id }, memberLine(m))))
-          : el('p', { class: 'muted' }, tr('js-none')),
-        p.points.length ? el('p', { class: 'muted' }, tr('js-points', { names: p.points.map((x) => x.name).join(tr('js-names-sep')) })) : null,
+          : el('p', { class: 'muted' }, tr('js-map-none')),
+        p.points.length ? el('p', { class: 'muted' }, tr('js-map-points', { names: p.points.map((x) => x.name).join(tr('js-map-names-sep')) })) : null,
         el('div', { class: 'actions' },
-          el('a', { class: 'button', href: `/s/${encodeURIComponent(p.id)}` }, tr('js-submit-station')),
-          el('a', { href: p.map_links.amap, target: '_blank', rel: 'noopener', 'data-app': 'amap' }, tr('js-amap')),
-          el('a', { href: p.map_links.baidu, target: '_blank', rel: 'noopener', 'data-app': 'baidu' }, tr('js-baidu')),
+          el('a', { class: 'button', href: `/s/${encodeURIComponent(p.id)}` }, tr('js-map-submit-station')),
+          el('a', { href: p.map_links.amap, target: '_blank', rel: 'noopener', 'data-app': 'amap' }, tr('js-map-amap')),
+          el('a', { href: p.map_links.baidu, target: '_blank', rel: 'noopener', 'data-app': 'baidu' }, tr('js-map-baidu')),
         ),
         el('figure', { class: 'qr' },
-          el('img', { src: `/s/${encodeURIComponent(p.id)}/qr.svg`, alt: tr('js-qr-alt', { name: p.name }), width: 120, height: 120, loading: 'lazy' }),
-          el('figcaption', { class: 'muted' }, tr('js-qr-caption'))),
+          el('img', { src: `/s/${encodeURIComponent(p.id)}/qr.svg`, alt: tr('js-map-qr-alt', { name: p.name }), width: 120, height: 120, loading: 'lazy' }),
+          el('figcaption', { class: 'muted' }, tr('js-map-qr-caption'))),
       );
     }
 
@@ -462,10 +462,10 @@
           ...answer.results.map((r) =>
             el('li', { 'data-result-type': r.type, 'data-result-id': r.id },
               el('button', { type: 'button', class: 'result', onclick: () => pick(r) },
-                el('span', { class: 'tag' }, tr(`js-result-${r.type}`)), ' ', el('strong', {}, r.name),
+                el('span', { class: 'tag' }, tr(`js-map-result-${r.type}`)), ' ', el('strong', {}, r.name),
                 r.detail ? el('span', { class: 'muted' }, ` ${r.detail}`) : ''))),
         );
-        if (!answer.results.length) out.append(el('li', { class: 'muted' }, tr('js-no-results', { query: q })));
+        if (!answer.results.length) out.append(el('li', { class: 'muted' }, tr('js-map-no-results', { query: q })));
         out.dataset.state = 'ready';
       } catch (e) {
         if (e.name === 'AbortError') return;
@@ -495,13 +495,13 @@
           o.reply ? el('blockquote', {}, o.reply) : null,
           el('ol', { class: 'history' }, o.history.map((s) =>
             el('li', {}, `${formatTime(s.at)} ${tr(`status-${s.to}`)}`, s.note ? el('span', { class: 'muted' }, ` ${s.note}`) : ''))),
-          el('a', { href: `/track/${encodeURIComponent(o.tracking_code)}` }, o.status === 'replied' ? tr('js-track-rate') : tr('js-track-details')),
+          el('a', { href: `/track/${encodeURIComponent(o.tracking_code)}` }, o.status === 'replied' ? tr('js-map-track-rate') : tr('js-map-track-details')),
         );
         out.dataset.state = 'ready';
         out.dataset.code = o.tracking_code;
       } catch (e) {
         out.dataset.state = 'error';
-        const known = { 404: tr('js-track-unknown', { code: code.trim() }), 400: tr('js-track-invalid') };
+        const known = { 404: tr('js-map-track-unknown', { code: code.trim() }), 400: tr('js-map-track-invalid') };
         fill(out, el('p', { class: 'error' }, known[e.status] ?? e.message));
       }
     }
@@ -552,7 +552,7 @@
           item.dataset.features = String(data.features.length);
         } catch (e) {
           item.dataset.state = 'error';
-          setStatus(tr('js-layer-failed', { title: l.title, error: e.message }), true);
+          setStatus(tr('js-map-layer-failed', { title: l.title, error: e.message }), true);
           return;
         }
       }
@@ -566,7 +566,7 @@
       const props = Object.entries(f.properties).slice(0, 12);
       const node = el('div', { class: 'layer-popup', 'data-layer-name': name },
         el('dl', {}, props.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, typeof v === 'object' ? JSON.stringify(v) : String(v))])),
-        el('button', { type: 'button', class: 'link', onclick: () => { popup.remove(); locate(at.lng, at.lat); } }, tr('js-feature-nearest')));
+        el('button', { type: 'button', class: 'link', onclick: () => { popup.remove(); locate(at.lng, at.lat); } }, tr('js-map-feature-nearest')));
       popup.setLngLat(at).setDOMContent(node).addTo(map);
     }
     const popup = new maplibregl.Popup({ closeButton: true, maxWidth: '18rem' });
@@ -620,7 +620,7 @@
     map.on('mouseenter', 'stations', () => { map.getCanvas().style.cursor = 'pointer'; });
     map.on('mouseleave', 'stations', () => { map.getCanvas().style.cursor = ''; });
     geolocate.on('geolocate', (pos) => locate(pos.coords.longitude, pos.coords.latitude));
-    geolocate.on('error', (e) => setStatus(tr('js-locate-failed', { error: e.message ?? tr('js-locate-denied') }), true));
+    geolocate.on('error', (e) => setStatus(tr('js-map-locate-failed', { error: e.message ?? tr('js-map-locate-denied') }), true));
 
     let typing = null;
     $('search').addEventListener('input', (e) => {
@@ -641,7 +641,7 @@
 
     (async () => {
       try {
-        setStatus(tr('js-loading'));
+        setStatus(tr('js-map-loading'));
         await Promise.all([loadDistrict(), loadImportedLayers()]);
         applyLayers();
         await new Promise((resolve) => map.once('idle', resolve));
@@ -654,7 +654,7 @@
         if (asked.get('station')) openStation(asked.get('station'), { fly: !asked.has('lon') });
       } catch (e) {
         body.dataset.state = 'error';
-        setStatus(tr('js-load-failed', { error: e.message }), true);
+        setStatus(tr('js-map-load-failed', { error: e.message }), true);
       }
     })();
   }

@@ -153,6 +153,8 @@ async fn the_dashboard_shows_the_apis_numbers_drills_down_to_a_town_and_keeps_it
     let h3 = shown["click"]["h3"].as_str().unwrap();
     let feature = hexagons.iter().find(|f| f["properties"]["h3"] == h3).expect("the clicked hexagon");
     assert_eq!(shown["click"]["count"], feature["properties"]["count"], "the panel of {h3}");
+    // The map drew from the compact heatmap; the panel fetched the cell's rates.
+    assert_eq!(shown["click"]["resolution_rate"], feature["properties"]["resolution_rate"], "the panel of {h3}");
     assert_screenshot(&shown, 50_000);
 
     // Changing the controls re-fetches: coarser hexagons, opinion counts, a time window; the

@@ -74,7 +74,12 @@ async function clickAHexagon(page) {
       const count = await panel.locator('dd[data-field=count]').getAttribute('data-value');
       assert.ok(h3, 'the panel names its hexagon');
       assert.ok(count !== null, `the panel of ${h3} holds its count`);
-      return { h3, count: Number(count) };
+      // The map draws from the compact heatmap; the panel then fetches the cell's every number.
+      const rate = await panel
+        .locator('dd[data-field=resolution_rate]')
+        .getAttribute('data-value', { timeout: 5000 })
+        .catch(() => null);
+      return { h3, count: Number(count), resolution_rate: rate === null ? null : Number(rate) };
     }
   }
   throw new Error('no click on the map opened a hexagon panel');

@@ -31,7 +31,7 @@ const KIND_COLOURS: [(StationKind, &str); 3] = [
 
 /// The catalogue's messages the script formats itself (see [`script_messages`]).
 const SCRIPT_MESSAGES: [&str; 9] =
-    ["js-", "kind-", "level-", "body-", "status-", "category-", "weekday-short-", "month-", "date-"];
+    ["js-map-", "kind-", "level-", "body-", "status-", "category-", "weekday-short-", "month-", "date-"];
 
 /// What `web/map.js` needs beyond the API: the page's language and its messages, the station
 /// kinds it draws with their colours, and where to write the towns' names.

@@ -117,7 +117,7 @@ pub fn error_page(lang: Lang, status: StatusCode, title_id: &str, message: &str)
 /// them (with the service's detail where the message takes one), else the service's message.
 pub(super) fn error_text(lang: Lang, e: &super::error::AppError) -> String {
     let id = format!("error-{}", e.code());
-    if crate::i18n::ids(lang).iter().any(|m| *m == id) {
+    if crate::i18n::ids(lang).contains(&id) {
         t_args(lang, &id, &[("detail", e.message().into())])
     } else {
         e.message().to_owned()
