@@ -13,10 +13,11 @@ use axum::response::Html;
 use axum::routing::get;
 use axum::Router;
 use chrono::NaiveDate;
-use geo::{BoundingRect, InteriorPoint};
+
 use maud::{html, Markup, DOCTYPE};
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 
+use super::{district_view, DistrictView, TownLabel};
 use crate::domain::{AreaCode, AreaLevel, Category, StationId};
 use crate::http::{assets, AppState};
 use crate::i18n::{label, script_messages, t, t_args, Lang};
@@ -178,37 +179,6 @@ impl Selection {
             wall: matches!(p.wall.as_deref().map(str::trim), Some("1" | "true" | "yes")),
         }
     }
-}
-
-/// A town's name and where on the map to write it.
-pub(super) struct TownLabel {
-    pub code: String,
-    pub name: String,
-    pub lon: f64,
-    pub lat: f64,
-}
-
-/// The district as the map first shows it: the towns' names and their joint extent.
-pub(super) struct DistrictView {
-    pub towns: Vec<TownLabel>,
-    /// `[min_lon, min_lat, max_lon, max_lat]`, if there is any town.
-    pub bounds: Option<[f64; 4]>,
-}
-
-pub(super) fn district_view(catalog: &crate::catalog::Catalog) -> DistrictView {
-    let towns: Vec<_> = catalog.areas().iter().filter(|a| a.level == AreaLevel::Town).collect();
-    let bounds = towns.iter().filter_map(|a| a.geometry.bounding_rect()).fold(None, |acc: Option<[f64; 4]>, r| {
-        let [x0, y0, x1, y1] = acc.unwrap_or([f64::MAX, f64::MAX, f64::MIN, f64::MIN]);
-        Some([x0.min(r.min().x), y0.min(r.min().y), x1.max(r.max().x), y1.max(r.max().y)])
-    });
-    let towns = towns
-        .iter()
-        .filter_map(|a| {
-            let p = a.geometry.interior_point()?;
-            Some(TownLabel { code: a.code.to_string(), name: a.name.clone(), lon: p.x(), lat: p.y() })
-        })
-        .collect();
-    DistrictView { towns, bounds }
 }
 
 async fn dashboard(

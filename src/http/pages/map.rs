@@ -12,7 +12,7 @@ use axum::routing::get;
 use axum::Router;
 use maud::{html, Markup, DOCTYPE};
 
-use super::dashboard::district_view;
+use super::district_view;
 use crate::domain::StationKind;
 use crate::http::{assets, AppState};
 use crate::i18n::{label, script_messages, t, t_args, Lang};

@@ -17,6 +17,7 @@ use crate::catalog::{Catalog, StationFilter};
 use crate::domain::{AreaLevel, LonLat, Station};
 use crate::i18n::{label, t, t_args, Lang};
 use crate::spatial::Crs;
+use geo::{BoundingRect, InteriorPoint};
 
 pub mod citizen;
 pub mod dashboard;
@@ -147,6 +148,37 @@ pub(super) fn session_start(lang: Lang, start: DateTime<FixedOffset>) -> String 
         ],
     );
     format!("{day} {}", start.format("%H:%M"))
+}
+
+/// A town's name and where on the map to write it.
+pub(super) struct TownLabel {
+    pub code: String,
+    pub name: String,
+    pub lon: f64,
+    pub lat: f64,
+}
+
+/// The district as the map first shows it: the towns' names and their joint extent.
+pub(super) struct DistrictView {
+    pub towns: Vec<TownLabel>,
+    /// `[min_lon, min_lat, max_lon, max_lat]`, if there is any town.
+    pub bounds: Option<[f64; 4]>,
+}
+
+pub(super) fn district_view(catalog: &Catalog) -> DistrictView {
+    let towns: Vec<_> = catalog.areas().iter().filter(|a| a.level == AreaLevel::Town).collect();
+    let bounds = towns.iter().filter_map(|a| a.geometry.bounding_rect()).fold(None, |acc: Option<[f64; 4]>, r| {
+        let [x0, y0, x1, y1] = acc.unwrap_or([f64::MAX, f64::MAX, f64::MIN, f64::MIN]);
+        Some([x0.min(r.min().x), y0.min(r.min().y), x1.max(r.max().x), y1.max(r.max().y)])
+    });
+    let towns = towns
+        .iter()
+        .filter_map(|a| {
+            let p = a.geometry.interior_point()?;
+            Some(TownLabel { code: a.code.to_string(), name: a.name.clone(), lon: p.x(), lat: p.y() })
+        })
+        .collect();
+    DistrictView { towns, bounds }
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
