@@ -437,6 +437,11 @@ async fn serve(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<()> {
         chores.spawn(reload_on_change(service.clone(), Duration::from_secs(config.reload_secs)));
     }
     chores.spawn(auto_close(service.clone(), config.auto_close_days));
+    // A basemap that cannot be drawn stops the start, before anyone is told where to connect.
+    let basemap = config.basemap.as_deref().map(crate::http::basemap::Basemap::open).transpose()?;
+    if let Some(b) = &basemap {
+        tracing::info!(path = %b.path.display(), kind = b.kind, "basemap");
+    }
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("cannot listen on {}", config.bind))?;
@@ -450,6 +455,7 @@ async fn serve(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<()> {
         chores.spawn(crate::http::session::sweep_expired(store.pool().clone(), every));
     }
     let mut state = AppState::new(service, &public_url);
+    state.basemap = basemap.map(Arc::new);
     state.trusted_proxies = crate::http::client_ip::TrustedProxies::new(config.trusted_proxies.clone());
     if !config.trusted_proxies.is_empty() {
         tracing::info!(proxies = ?config.trusted_proxies, "X-Forwarded-For is believed from these proxies");

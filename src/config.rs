@@ -57,6 +57,10 @@ pub struct ServeConfig {
     /// code): e.g. https://liaison.example.gov.cn. Default: http:// and the bind address.
     #[arg(long, env = "LIAISON_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// A PMTiles file (version 3, vector or raster tiles) to draw under the map's layers, served
+    /// at /basemap.pmtiles with HTTP range requests. Without it the map has no basemap.
+    #[arg(long, env = "LIAISON_BASEMAP")]
+    pub basemap: Option<std::path::PathBuf>,
     /// Do not load the Haishu sample into an empty database.
     #[arg(long, env = "LIAISON_NO_SAMPLE")]
     pub no_sample: bool,

@@ -114,6 +114,35 @@
     const kindColour = ['match', ['get', 'kind'], ...kinds.flatMap((k) => [k.code, k.colour]), '#7b8794'];
     const bounds = $('map').dataset.bounds?.split(',').map(Number);
 
+    /**
+     * The operator's PMTiles basemap (`--basemap`), drawn under the district: raster tiles as they
+     * are; vector tiles with a few plain layers for the usual schemas (Protomaps' earth, water,
+     * landuse, roads, buildings; OpenMapTiles' water, landuse, transportation, building). Layers a
+     * basemap does not have draw nothing.
+     */
+    function basemapLayers() {
+      if (!config.basemap) return [[], {}];
+      const protocol = new pmtiles.Protocol();
+      maplibregl.addProtocol('pmtiles', protocol.tile);
+      const url = `pmtiles://${location.origin}/basemap.pmtiles`;
+      if (config.basemap === 'raster') {
+        return [[{ id: 'basemap', type: 'raster', source: 'basemap' }], { basemap: { type: 'raster', url, tileSize: 256 } }];
+      }
+      const fill = (id, layer, colour) => ({ id, type: 'fill', source: 'basemap', 'source-layer': layer, paint: { 'fill-color': colour } });
+      const line = (id, layer, colour) => ({ id, type: 'line', source: 'basemap', 'source-layer': layer,
+        paint: { 'line-color': colour, 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 0.5, 16, 3] } });
+      return [[
+        fill('basemap-earth', 'earth', '#f2efe9'),
+        fill('basemap-landuse', 'landuse', '#e3eddc'),
+        fill('basemap-water', 'water', '#b9d3ee'),
+        fill('basemap-buildings', 'buildings', '#e0dbd3'),
+        fill('basemap-building', 'building', '#e0dbd3'),
+        line('basemap-roads', 'roads', '#ffffff'),
+        line('basemap-transportation', 'transportation', '#ffffff'),
+      ], { basemap: { type: 'vector', url } }];
+    }
+    const [underLayers, underSources] = basemapLayers();
+
     const style = {
       version: 8,
       sources: {
@@ -125,6 +154,7 @@
         mygrid: { type: 'geojson', data: EMPTY },
         lines: { type: 'geojson', data: EMPTY },
         here: { type: 'geojson', data: EMPTY },
+        ...underSources,
         opinions: {
           type: 'vector',
           tiles: [`${location.origin}/tiles/issues/{z}/{x}/{y}.mvt`],
@@ -134,8 +164,10 @@
       },
       layers: [
         { id: 'background', type: 'background', paint: { 'background-color': '#e8edf2' } },
+        ...underLayers,
+        // Over a basemap the towns are a light veil, else the paper the map is drawn on.
         { id: 'towns-fill', type: 'fill', source: 'towns', filter: ['==', ['get', 'level'], 'town'],
-          paint: { 'fill-color': '#fbfcfd', 'fill-opacity': 0.9 } },
+          paint: { 'fill-color': '#fbfcfd', 'fill-opacity': config.basemap ? 0.15 : 0.9 } },
         { id: 'grids-line', type: 'line', source: 'grids', minzoom: 11,
           paint: { 'line-color': '#a3adb8', 'line-width': ['interpolate', ['linear'], ['zoom'], 11, 0.4, 15, 1.2] } },
         { id: 'towns-line', type: 'line', source: 'towns', filter: ['==', ['get', 'level'], 'town'],

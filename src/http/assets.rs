@@ -39,6 +39,8 @@ const ASSETS: &[Asset] = &[
     Asset { name: "dashboard.css", content_type: CSS, body: web_file!("dashboard.css") },
     Asset { name: "map.js", content_type: JS, body: web_file!("map.js") },
     Asset { name: "map.css", content_type: CSS, body: web_file!("map.css") },
+    Asset { name: "pmtiles.js", content_type: JS, body: web_file!("vendor/pmtiles/pmtiles.js") },
+    Asset { name: "pmtiles-LICENSE.txt", content_type: TEXT, body: web_file!("vendor/pmtiles/LICENSE.txt") },
     Asset { name: "maplibre-gl.js", content_type: JS, body: web_file!("vendor/maplibre-gl/maplibre-gl.js") },
     Asset { name: "maplibre-gl.css", content_type: CSS, body: web_file!("vendor/maplibre-gl/maplibre-gl.css") },
     Asset { name: "maplibre-gl-LICENSE.txt", content_type: TEXT, body: web_file!("vendor/maplibre-gl/LICENSE.txt") },

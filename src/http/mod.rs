@@ -4,6 +4,7 @@ pub mod analytics;
 pub mod areas;
 pub mod assets;
 pub mod auth;
+pub mod basemap;
 pub mod batch;
 pub mod client_ip;
 pub mod error;
@@ -51,6 +52,8 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// Reverse proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`).
     pub trusted_proxies: client_ip::TrustedProxies,
+    /// The operator's PMTiles basemap (`--basemap`), if any.
+    pub basemap: Option<Arc<basemap::Basemap>>,
 }
 
 impl AppState {
@@ -59,6 +62,7 @@ impl AppState {
             service,
             public_url: public_url.trim_end_matches('/').into(),
             trusted_proxies: client_ip::TrustedProxies::default(),
+            basemap: None,
         }
     }
 }
@@ -81,7 +85,9 @@ pub fn app(
     crate::metrics::install();
     // Only the pages and the staff API look at the login cookie; the public lookups stay lean.
     let with_sessions = Router::new().merge(pages::router()).merge(staff::router()).layer(sessions);
+    let basemap = basemap::router(state.basemap.as_deref());
     Router::new()
+        .merge(basemap)
         .route("/healthz", get(healthz))
         .merge(stations::router())
         .merge(grids::router())

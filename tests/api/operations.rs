@@ -642,3 +642,142 @@ async fn the_docs_ui_still_renders_in_a_browser_under_the_content_security_polic
     assert!(shown["get"].as_u64().is_some_and(|n| n > 0), "Swagger UI did not render: {shown}");
     crate::browser::assert_only_this_server(&shown, &app.base);
 }
+
+/// A PNG of `side`×`side` pixels of one colour, stored without compression (a zlib stream of
+/// stored blocks), so that the test needs no image library.
+fn solid_png(side: u32, rgb: [u8; 3]) -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut c = !0u32;
+        for &b in bytes {
+            c ^= u32::from(b);
+            for _ in 0..8 {
+                c = if c & 1 == 1 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+            }
+        }
+        !c
+    }
+    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
+        out.extend((data.len() as u32).to_be_bytes());
+        let start = out.len();
+        out.extend(kind);
+        out.extend(data);
+        let crc = crc32(&out[start..]);
+        out.extend(crc.to_be_bytes());
+    }
+    let raw: Vec<u8> = (0..side).flat_map(|_| std::iter::once(0).chain((0..side).flat_map(|_| rgb))).collect();
+    let mut zlib = vec![0x78, 0x01];
+    let blocks: Vec<&[u8]> = raw.chunks(65_535).collect();
+    for (i, block) in blocks.iter().enumerate() {
+        zlib.push(u8::from(i + 1 == blocks.len()));
+        let len = block.len() as u16;
+        zlib.extend(len.to_le_bytes());
+        zlib.extend((!len).to_le_bytes());
+        zlib.extend(*block);
+    }
+    let (mut a, mut b) = (1u32, 0u32);
+    for &x in &raw {
+        a = (a + u32::from(x)) % 65_521;
+        b = (b + a) % 65_521;
+    }
+    zlib.extend(((b << 16) | a).to_be_bytes());
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend(side.to_be_bytes());
+    ihdr.extend(side.to_be_bytes());
+    ihdr.extend([8, 2, 0, 0, 0]);
+    chunk(&mut png, b"IHDR", &ihdr);
+    chunk(&mut png, b"IDAT", &zlib);
+    chunk(&mut png, b"IEND", &[]);
+    png
+}
+
+/// A PMTiles v3 archive (spec: github.com/protomaps/PMTiles/blob/main/spec/v3/spec.md) holding one
+/// raster tile, z0 (the whole world), uncompressed.
+fn one_tile_pmtiles(tile: &[u8]) -> Vec<u8> {
+    fn varint(out: &mut Vec<u8>, mut v: u64) {
+        while v >= 0x80 {
+            out.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        out.push(v as u8);
+    }
+    let mut dir = Vec::new();
+    for v in [1, 0, 1, tile.len() as u64, 1] {
+        varint(&mut dir, v); // entries; tile id delta; run length; length; offset + 1
+    }
+    let metadata = b"{}";
+    let dir_at = 127u64;
+    let meta_at = dir_at + dir.len() as u64;
+    let tiles_at = meta_at + metadata.len() as u64;
+    let mut h = b"PMTiles\x03".to_vec();
+    for v in
+        [dir_at, dir.len() as u64, meta_at, metadata.len() as u64, tiles_at, 0, tiles_at, tile.len() as u64, 1, 1, 1]
+    {
+        h.extend(v.to_le_bytes());
+    }
+    h.extend([1, 1, 1, 2, 0, 0]); // clustered, no internal or tile compression, PNG, zooms 0–0
+    for v in [-1_800_000_000i32, -850_000_000, 1_800_000_000, 850_000_000] {
+        h.extend(v.to_le_bytes());
+    }
+    h.push(0);
+    h.extend(0i32.to_le_bytes());
+    h.extend(0i32.to_le_bytes());
+    assert_eq!(h.len(), 127);
+    [h, dir, metadata.to_vec(), tile.to_vec()].concat()
+}
+
+#[tokio::test]
+async fn a_pmtiles_basemap_is_served_by_range_requests_and_drawn_under_the_map() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("basemap.pmtiles");
+    let archive = one_tile_pmtiles(&solid_png(64, [30, 144, 255]));
+    std::fs::write(&file, &archive).unwrap();
+    let server = Server::start(&dir.path().join("b.db"), &["--basemap", file.to_str().unwrap()]);
+    let client = reqwest::Client::new();
+
+    // Range requests answer the asked bytes with 206; the whole file without one.
+    let res =
+        client.get(format!("{}/basemap.pmtiles", server.base)).header("range", "bytes=0-126").send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 206);
+    assert_eq!(res.headers()["content-range"], format!("bytes 0-126/{}", archive.len()).as_str());
+    assert_eq!(res.bytes().await.unwrap().as_ref(), &archive[..127]);
+    let tail = archive.len() - 10;
+    let res = client
+        .get(format!("{}/basemap.pmtiles", server.base))
+        .header("range", format!("bytes={tail}-"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 206);
+    assert_eq!(res.bytes().await.unwrap().as_ref(), &archive[tail..]);
+    let res = client.get(format!("{}/basemap.pmtiles", server.base)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.bytes().await.unwrap().len(), archive.len());
+
+    // The map asks for the header and the tile by range and draws it.
+    let shown = crate::browser::playwright("map-basemap", &server.base, &[]).await;
+    let ranges = shown["basemap"].as_array().unwrap();
+    assert!(ranges.len() >= 2, "the header and the tile, by range: {shown}");
+    assert!(ranges.iter().all(|r| r["status"] == 206 && r["range"].as_str().unwrap().starts_with("bytes=")), "{shown}");
+    assert!(shown["blue"].as_f64().unwrap() > 0.05, "the basemap's colour is on screen: {shown}");
+    crate::browser::assert_only_this_server(&shown, &server.base);
+    crate::browser::assert_screenshot(&shown, 10_000);
+
+    // Without the flag there is no basemap; a file that is not PMTiles stops the start.
+    let app = TestApp::with_sample().await;
+    let (status, _) = app.get_text("/basemap.pmtiles").await;
+    assert_eq!(status, 404);
+    let bad = dir.path().join("bad.pmtiles");
+    std::fs::write(&bad, b"not a pmtiles file at all, but long enough to hold a header of 127 bytes ........................................................").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_liaison"))
+        .arg("--db")
+        .arg(dir.path().join("c.db"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--basemap"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("is not a PMTiles file"), "{stderr}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("listening"), "it never listened");
+}

@@ -9,6 +9,7 @@
 
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
@@ -185,4 +186,50 @@ export async function run(scenario) {
   } finally {
     await browser?.close().catch(() => {});
   }
+}
+
+/**
+ * The pixels of a PNG as Chromium's screenshots write it (8-bit RGB or RGBA, not interlaced):
+ * `{ width, height, channels, data }`, rows top to bottom, filters undone (PNG spec §9).
+ */
+export function decodePng(buffer) {
+  const { inflateSync } = zlib;
+  let at = 8;
+  let width = 0;
+  let height = 0;
+  let channels = 0;
+  const idat = [];
+  while (at < buffer.length) {
+    const length = buffer.readUInt32BE(at);
+    const type = buffer.toString('latin1', at + 4, at + 8);
+    const data = buffer.subarray(at + 8, at + 8 + length);
+    if (type === 'IHDR') {
+      width = data.readUInt32BE(0);
+      height = data.readUInt32BE(4);
+      if (data[8] !== 8 || data[12] !== 0) throw new Error('only 8-bit, non-interlaced PNGs');
+      channels = { 2: 3, 6: 4 }[data[9]];
+      if (!channels) throw new Error(`PNG colour type ${data[9]} is not RGB or RGBA`);
+    } else if (type === 'IDAT') idat.push(data);
+    at += 12 + length;
+  }
+  const raw = inflateSync(Buffer.concat(idat));
+  const stride = width * channels;
+  const out = Buffer.alloc(height * stride);
+  for (let y = 0; y < height; y += 1) {
+    const filter = raw[y * (stride + 1)];
+    const line = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
+    for (let x = 0; x < stride; x += 1) {
+      const a = x >= channels ? out[y * stride + x - channels] : 0;
+      const b = y > 0 ? out[(y - 1) * stride + x] : 0;
+      const c = x >= channels && y > 0 ? out[(y - 1) * stride + x - channels] : 0;
+      const p = a + b - c;
+      const pa = Math.abs(p - a);
+      const pb = Math.abs(p - b);
+      const pc = Math.abs(p - c);
+      const paeth = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      const predicted = [0, a, b, (a + b) >> 1, paeth][filter];
+      out[y * stride + x] = (line[x] + predicted) & 0xff;
+    }
+  }
+  return { width, height, channels, data: out };
 }

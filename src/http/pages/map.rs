@@ -41,6 +41,8 @@ struct MapConfig {
     messages: std::collections::BTreeMap<&'static str, String>,
     kinds: Vec<KindConfig>,
     towns: Vec<TownConfig>,
+    /// The operator's basemap: `vector` or `raster` tiles at [`crate::http::basemap::PATH`].
+    basemap: Option<&'static str>,
 }
 
 #[derive(serde::Serialize)]
@@ -65,6 +67,7 @@ async fn map_page(State(state): State<AppState>, lang: Lang) -> Html<String> {
     let counts = (catalog.stations().len(), catalog.members().len(), catalog.grids().len());
     let config = MapConfig {
         lang: lang.tag(),
+        basemap: state.basemap.as_ref().map(|b| b.kind),
         messages: script_messages(lang, &SCRIPT_MESSAGES),
         kinds: KIND_COLOURS
             .iter()
@@ -180,6 +183,7 @@ fn page(
                 // Deferred, in this order: map.js asks for the data while MapLibre is read.
                 script src=(assets::url("map.js")) defer {}
                 script src=(assets::url("maplibre-gl.js")) defer {}
+                @if config.basemap.is_some() { script src=(assets::url("pmtiles.js")) defer {} }
             }
         }
     }
