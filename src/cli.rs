@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::catalog::{Catalog, CatalogData};
+use crate::catalog::Catalog;
 use crate::config::{DbConfig, LogConfig, ServeConfig};
 use crate::formats::{write, Kind};
 use crate::http::{app, AppState};
@@ -369,14 +369,7 @@ async fn open_service(db: &DbConfig) -> anyhow::Result<Service> {
 
 /// Writes `n` sample opinions as an issues CSV, with a progress bar.
 fn write_sample_issues(path: &std::path::Path, n: u64) -> anyhow::Result<()> {
-    let s = crate::sample::generate();
-    let catalog = Catalog::build(CatalogData {
-        stations: s.stations,
-        members: s.members,
-        grids: s.grids,
-        areas: s.areas,
-        layers: Vec::new(),
-    });
+    let catalog = Catalog::build(crate::sample::generate().into_data());
     let mut w = csv::Writer::from_writer(std::io::BufWriter::new(std::fs::File::create(path)?));
     w.write_record(issues::ISSUE_HEADER)?;
     let bar = progress_bar(&format!("writing {}", path.display()));

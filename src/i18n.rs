@@ -186,6 +186,11 @@ pub fn label(lang: Lang, prefix: &str, code: &str) -> String {
     t(lang, &format!("{prefix}-{code}"))
 }
 
+/// Whether `lang`'s catalogue has the message `id`.
+pub fn has(lang: Lang, id: &str) -> bool {
+    catalogue(lang).bundle.has_message(id)
+}
+
 /// Every message id of `lang`'s catalogue, in the file's order.
 pub fn ids(lang: Lang) -> &'static [String] {
     &catalogue(lang).ids
@@ -226,7 +231,8 @@ fn variables(bundle: &FluentBundle<FluentResource>, id: &str) -> Vec<String> {
 
 // ---- reception calendars ------------------------------------------------------------------
 
-fn weekday_code(d: Weekday) -> &'static str {
+/// The catalogue's key of a weekday: `mon` … `sun` (as in `weekday-short-mon`).
+pub fn weekday_code(d: Weekday) -> &'static str {
     ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][d.num_days_from_monday() as usize]
 }
 

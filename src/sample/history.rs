@@ -311,14 +311,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn catalog() -> Catalog {
-        let s = super::super::generate();
-        Catalog::build(CatalogData {
-            stations: s.stations,
-            members: s.members,
-            grids: s.grids,
-            areas: s.areas,
-            layers: Vec::new(),
-        })
+        Catalog::build(super::super::generate().into_data())
     }
 
     #[test]

@@ -48,6 +48,14 @@ pub struct Sample {
     pub grids: Vec<GridArea>,
 }
 
+impl Sample {
+    /// The sample as the catalog is built from it (no imported map layers).
+    pub fn into_data(self) -> crate::catalog::CatalogData {
+        let Sample { areas, stations, members, grids } = self;
+        crate::catalog::CatalogData { stations, members, grids, areas, layers: Vec::new() }
+    }
+}
+
 /// Builds the sample; the result is identical on every call.
 pub fn generate() -> Sample {
     let mut rng = SplitMix64(SEED);

@@ -2,7 +2,7 @@
 //! by id), opinions exported by another system, and the Haishu sample on first start. Each use
 //! case leaves the catalog and the analytics up to date with what it wrote.
 
-use crate::catalog::{Catalog, CatalogData};
+use crate::catalog::Catalog;
 use crate::formats::Kind;
 use crate::import::issues::{self, IssueReader};
 use crate::import::{import_files, ImportError};
@@ -68,14 +68,7 @@ impl Service {
         if self.store.station_count().await? > 0 {
             return Ok(false);
         }
-        let s = crate::sample::generate();
-        let data = CatalogData {
-            stations: s.stations,
-            members: s.members,
-            grids: s.grids,
-            areas: s.areas,
-            layers: Vec::new(),
-        };
+        let data = crate::sample::generate().into_data();
         let batches = [
             Batch::Areas(data.areas.clone()),
             Batch::Stations(data.stations.clone()),

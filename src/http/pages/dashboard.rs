@@ -17,7 +17,7 @@ use chrono::NaiveDate;
 use maud::{html, Markup, DOCTYPE};
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 
-use super::{district_view, DistrictView, TownLabel};
+use super::{district_view, script_json, DistrictView, TownLabel};
 use crate::domain::{AreaCode, AreaLevel, Category, StationId};
 use crate::http::{assets, AppState};
 use crate::i18n::{label, script_messages, t, t_args, Lang};
@@ -192,16 +192,6 @@ async fn dashboard(
     Html(page(lang, &Selection::from_params(&p, &catalog), &view).into_string())
 }
 
-/// `value` as JSON that is safe inside a `<script>` element: `<`, `>` and `&` escaped, so that no
-/// text can end the element.
-fn script_json(value: &impl serde::Serialize) -> String {
-    serde_json::to_string(value)
-        .expect("the dashboard's configuration serialises")
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
-}
-
 fn page(lang: Lang, sel: &Selection, district: &DistrictView) -> Markup {
     let bounds = district.bounds.map(|b| format!("{:.6},{:.6},{:.6},{:.6}", b[0], b[1], b[2], b[3]));
     let mut towns: Vec<&TownLabel> = district.towns.iter().collect();
@@ -213,8 +203,7 @@ fn page(lang: Lang, sel: &Selection, district: &DistrictView) -> Markup {
         (DOCTYPE)
         html lang=(lang.tag()) {
             head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
+                (super::head_meta())
                 title { (t(lang, if sel.wall { "dash-wall-title" } else { "dash-title" })) }
                 style { (super::STYLE) }
                 link rel="stylesheet" href=(assets::url("maplibre-gl.css"));
@@ -406,14 +395,7 @@ mod tests {
     use crate::catalog::{Catalog, CatalogData};
 
     fn catalog() -> Catalog {
-        let s = crate::sample::generate();
-        Catalog::build(CatalogData {
-            stations: s.stations,
-            members: s.members,
-            grids: s.grids,
-            areas: s.areas,
-            layers: Vec::new(),
-        })
+        Catalog::build(crate::sample::generate().into_data())
     }
 
     #[test]

@@ -12,7 +12,7 @@ use axum::routing::get;
 use axum::Router;
 use maud::{html, Markup, DOCTYPE};
 
-use super::district_view;
+use super::{district_view, script_json, TownLabel};
 use crate::domain::StationKind;
 use crate::http::{assets, AppState};
 use crate::i18n::{label, script_messages, t, t_args, Lang};
@@ -40,7 +40,7 @@ struct MapConfig {
     lang: &'static str,
     messages: std::collections::BTreeMap<&'static str, String>,
     kinds: Vec<KindConfig>,
-    towns: Vec<TownConfig>,
+    towns: Vec<TownLabel>,
     /// The operator's basemap: `vector` or `raster` tiles at [`crate::http::basemap::PATH`].
     basemap: Option<&'static str>,
 }
@@ -50,14 +50,6 @@ struct KindConfig {
     code: &'static str,
     label: String,
     colour: &'static str,
-}
-
-#[derive(serde::Serialize)]
-struct TownConfig {
-    code: String,
-    name: String,
-    lon: f64,
-    lat: f64,
 }
 
 async fn map_page(State(state): State<AppState>, lang: Lang) -> Html<String> {
@@ -73,23 +65,9 @@ async fn map_page(State(state): State<AppState>, lang: Lang) -> Html<String> {
             .iter()
             .map(|&(k, colour)| KindConfig { code: k.code(), label: label(lang, "kind", k.code()), colour })
             .collect(),
-        towns: district
-            .towns
-            .into_iter()
-            .map(|t| TownConfig { code: t.code, name: t.name, lon: t.lon, lat: t.lat })
-            .collect(),
+        towns: district.towns,
     };
     Html(page(lang, bounds, counts, &config).into_string())
-}
-
-/// `value` as JSON that is safe inside a `<script>` element: `<`, `>` and `&` escaped, so that no
-/// text (a town named `</script>`) can end the element.
-fn script_json(value: &impl serde::Serialize) -> String {
-    serde_json::to_string(value)
-        .expect("the map's configuration serialises")
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
 }
 
 fn page(
@@ -103,13 +81,11 @@ fn page(
         "map-counts",
         &[("stations", stations.into()), ("members", members.into()), ("grids", grids.into())],
     );
-    let switch_to = t(lang, "lang-switch-tag");
     html! {
         (DOCTYPE)
         html lang=(lang.tag()) {
             head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
+                (super::head_meta())
                 title { (t(lang, "map-title")) }
                 link rel="stylesheet" href=(assets::url("maplibre-gl.css"));
                 link rel="stylesheet" href=(assets::url("map.css"));
@@ -121,7 +97,7 @@ fn page(
                         a href="/list" { (t(lang, "nav-list")) }
                         a href="/submit" { (t(lang, "nav-submit")) }
                         a href="/dashboard" { (t(lang, "nav-dashboard")) }
-                        a.lang href=(format!("?lang={switch_to}")) hreflang=(switch_to) { (t(lang, "lang-switch")) }
+                        (super::lang_switch(lang))
                     }
                 }
                 noscript {

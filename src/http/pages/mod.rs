@@ -52,7 +52,7 @@ pub(super) fn top_nav(lang: Lang) -> Markup {
             a href="/list" { (t(lang, "nav-list")) }
             a href="/submit" { (t(lang, "nav-submit")) }
             a href="/track" { (t(lang, "nav-track")) }
-            a.lang href=(format!("?lang={}", t(lang, "lang-switch-tag"))) hreflang=(t(lang, "lang-switch-tag")) { (t(lang, "lang-switch")) }
+            (lang_switch(lang))
         }
     }
 }
@@ -62,8 +62,7 @@ pub(super) fn layout(lang: Lang, title: &str, body: Markup) -> Markup {
         (DOCTYPE)
         html lang=(lang.tag()) {
             head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
+                (head_meta())
                 title { (title) }
                 style { (STYLE) }
             }
@@ -103,6 +102,30 @@ impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> axum::extract::FromR
     }
 }
 
+/// `value` as JSON that is safe inside a `<script type="application/json">` element: `<`, `>` and
+/// `&` escaped, so that no text (a town named `</script>`) can end the element.
+pub(super) fn script_json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value)
+        .expect("a page's configuration serialises")
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+/// The `<head>` lines every page starts with.
+pub(super) fn head_meta() -> Markup {
+    html! {
+        meta charset="utf-8";
+        meta name="viewport" content="width=device-width, initial-scale=1";
+    }
+}
+
+/// The link to the same page in the other language (`?lang=`, which the cookie then remembers).
+pub(super) fn lang_switch(lang: Lang) -> Markup {
+    let other = t(lang, "lang-switch-tag");
+    html! { a.lang href=(format!("?lang={other}")) hreflang=(other) { (t(lang, "lang-switch")) } }
+}
+
 /// A readable error page with the right status: the title is the message `title_id`.
 pub fn error_page(lang: Lang, status: StatusCode, title_id: &str, message: &str) -> Response {
     let title = t(lang, title_id);
@@ -118,7 +141,7 @@ pub fn error_page(lang: Lang, status: StatusCode, title_id: &str, message: &str)
 /// them (with the service's detail where the message takes one), else the service's message.
 pub(super) fn error_text(lang: Lang, e: &super::error::AppError) -> String {
     let id = format!("error-{}", e.code());
-    if crate::i18n::ids(lang).contains(&id) {
+    if crate::i18n::has(lang, &id) {
         t_args(lang, &id, &[("detail", e.message().into())])
     } else {
         e.message().to_owned()
@@ -136,7 +159,7 @@ pub(super) fn format_distance(lang: Lang, m: f64) -> String {
 
 /// A session's day and start, e.g. `12月4日（周五）09:00` or `Friday 4 December 09:00`.
 pub(super) fn session_start(lang: Lang, start: DateTime<FixedOffset>) -> String {
-    let weekday = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][start.weekday().num_days_from_monday() as usize];
+    let weekday = crate::i18n::weekday_code(start.weekday());
     let day = t_args(
         lang,
         "date-day",
@@ -150,7 +173,8 @@ pub(super) fn session_start(lang: Lang, start: DateTime<FixedOffset>) -> String 
     format!("{day} {}", start.format("%H:%M"))
 }
 
-/// A town's name and where on the map to write it.
+/// A town's name and where on the map to write it (WGS84 degrees).
+#[derive(serde::Serialize)]
 pub(super) struct TownLabel {
     pub code: String,
     pub name: String,
