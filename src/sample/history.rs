@@ -307,7 +307,6 @@ fn live(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::CatalogData;
     use std::collections::BTreeMap;
 
     fn catalog() -> Catalog {

@@ -392,7 +392,7 @@ fn ranking_table(lang: Lang) -> Markup {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{Catalog, CatalogData};
+    use crate::catalog::Catalog;
 
     fn catalog() -> Catalog {
         Catalog::build(crate::sample::generate().into_data())
