@@ -4,9 +4,8 @@
 // /api/v1/areas, /api/v1/grids, /api/v1/stations, /api/v1/stations/nearest, /api/v1/grids/at,
 // /api/v1/stations/{id}, /api/v1/search, /api/v1/issues/{code} and /tiles/issues.
 //
-// Plain modern JS, no build step. Nothing is loaded from beyond this server: the style is inline,
-// with no basemap, no sprite and no glyphs URL, so MapLibre draws every label with the browser's
-// own fonts (TinySDF). Positions are WGS84 lon/lat throughout.
+// Plain modern JS, no build step, on the district's style and helpers of web/mapkit.js. Nothing is
+// loaded from beyond this server. Positions are WGS84 lon/lat throughout.
 //
 // Hooks for people and tests alike: <body data-state="ready"> once the district is drawn
 // ("error" when it cannot be); #here gets data-state="ready" with data-lon/data-lat when the
@@ -16,68 +15,11 @@
 'use strict';
 
 (() => {
-  const $ = (id) => document.getElementById(id);
+  const { $, config, EMPTY, tr, el, fill, setStatus, getJSON, formatDistance, formatTime, remember } = mapkit;
   const body = document.body;
-  const config = JSON.parse($('map-config').textContent);
-  /** The message `id` of the page's language, `{name}`s filled from `vars`. */
-  const tr = (id, vars = {}) =>
-    Object.entries(vars).reduce((s, [k, v]) => s.replaceAll(`{${k}}`, String(v)), config.messages[id] ?? `⟦${id}⟧`);
-  const EMPTY = { type: 'FeatureCollection', features: [] };
   /** How many nearest stations a point lists. */
   const NEAREST = 5;
-  const FONT = ['Noto Sans CJK SC', 'Noto Sans SC', 'PingFang SC', 'Microsoft YaHei', 'sans-serif'];
-
-  // ---- small helpers -----------------------------------------------------------------------
-
-  function el(tag, attrs = {}, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs)) {
-      if (v === undefined || v === null || v === false) continue;
-      if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
-      else node.setAttribute(k, v === true ? '' : v);
-    }
-    node.append(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
-    return node;
-  }
-
-  /** Replaces `node`'s children with `children`, leaving out null, undefined and false. */
-  function fill(node, ...children) {
-    node.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
-  }
-
-  function setStatus(text, isError = false) {
-    const s = $('status');
-    s.textContent = text;
-    s.classList.toggle('error', isError);
-  }
-
-  /** GET a JSON answer; a non-2xx answer throws its `error.message`, keeping status and body. */
-  async function getJSON(url, signal) {
-    const res = await fetch(url, { signal, headers: { Accept: 'application/json' } });
-    const answer = await res.json().catch(() => null);
-    if (!res.ok) {
-      const e = new Error(answer?.error?.message ?? `${url}: HTTP ${res.status}`);
-      e.status = res.status;
-      e.answer = answer;
-      throw e;
-    }
-    return answer;
-  }
-
-  const formatDistance = (m) =>
-    (m < 1000 ? tr('js-map-metres', { n: Math.round(m) }) : tr('js-map-kilometres', { n: (m / 1000).toFixed(2) }));
-  const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
-
-  /** `2026-12-10T14:00:00+08:00` as 12月10日（周四）14:00 or Thursday 10 December 14:00, read as
-   * written (Asia/Shanghai). */
-  function formatTime(rfc3339, withDate = true) {
-    const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)/.exec(rfc3339 ?? '');
-    if (!m) return rfc3339 ?? '';
-    const [, y, mo, d, hh, mm] = m;
-    if (!withDate) return `${hh}:${mm}`;
-    const weekday = tr(`weekday-short-${WEEKDAYS[new Date(Date.UTC(+y, +mo - 1, +d)).getUTCDay()]}`);
-    return `${tr('date-day', { month: +mo, day: +d, weekday, monthname: tr(`month-${+mo}`) })} ${hh}:${mm}`;
-  }
+  const FONT = mapkit.FONT;
 
   const formatSession = (s) => `${formatTime(s.start)}–${formatTime(s.end, false)}`;
 
@@ -94,67 +36,25 @@
   }
 
   // ---- the district's data, asked for at once ----------------------------------------------
-  // Both scripts are deferred and this one comes first: the answers are on their way while the
-  // browser is still reading MapLibre, which runs before DOMContentLoaded and so before main().
+  // The scripts are deferred and MapLibre comes last: the answers are on their way while the
+  // browser is still reading it, which runs before DOMContentLoaded and so before main().
 
-  const early = {
-    areas: getJSON('/api/v1/areas?level=district,town'),
-    grids: getJSON('/api/v1/grids'),
-    stations: getJSON(`/api/v1/stations?kind=${config.kinds.map((k) => k.code).join(',')}&limit=50000`),
-    layers: getJSON('/api/v1/layers'),
-  };
-  // Failures are reported where main() awaits them, not as unhandled rejections before.
-  for (const answer of Object.values(early)) answer.catch(() => {});
+  const early = { ...mapkit.askDistrict(), layers: getJSON('/api/v1/layers') };
+  early.layers.catch(() => {});
   performance.mark('map-asked');
 
   function main() {
     // ---- the map -----------------------------------------------------------------------------
 
     const kinds = config.kinds;
-    const kindColour = ['match', ['get', 'kind'], ...kinds.flatMap((k) => [k.code, k.colour]), '#7b8794'];
-    const bounds = $('map').dataset.bounds?.split(',').map(Number);
+    const kindColour = mapkit.kindColour();
 
-    /**
-     * The operator's PMTiles basemap (`--basemap`), drawn under the district: raster tiles as they
-     * are; vector tiles with a few plain layers for the usual schemas (Protomaps' earth, water,
-     * landuse, roads, buildings; OpenMapTiles' water, landuse, transportation, building). Layers a
-     * basemap does not have draw nothing.
-     */
-    function basemapLayers() {
-      if (!config.basemap) return [[], {}];
-      const protocol = new pmtiles.Protocol();
-      maplibregl.addProtocol('pmtiles', protocol.tile);
-      const url = `pmtiles://${location.origin}/basemap.pmtiles`;
-      if (config.basemap === 'raster') {
-        return [[{ id: 'basemap', type: 'raster', source: 'basemap' }], { basemap: { type: 'raster', url, tileSize: 256 } }];
-      }
-      const fill = (id, layer, colour) => ({ id, type: 'fill', source: 'basemap', 'source-layer': layer, paint: { 'fill-color': colour } });
-      const line = (id, layer, colour) => ({ id, type: 'line', source: 'basemap', 'source-layer': layer,
-        paint: { 'line-color': colour, 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 0.5, 16, 3] } });
-      return [[
-        fill('basemap-earth', 'earth', '#f2efe9'),
-        fill('basemap-landuse', 'landuse', '#e3eddc'),
-        fill('basemap-water', 'water', '#b9d3ee'),
-        fill('basemap-buildings', 'buildings', '#e0dbd3'),
-        fill('basemap-building', 'building', '#e0dbd3'),
-        line('basemap-roads', 'roads', '#ffffff'),
-        line('basemap-transportation', 'transportation', '#ffffff'),
-      ], { basemap: { type: 'vector', url } }];
-    }
-    const [underLayers, underSources] = basemapLayers();
-
-    const style = {
-      version: 8,
+    const map = mapkit.createMap(mapkit.style({
       sources: {
-        towns: { type: 'geojson', data: EMPTY },
-        townLabels: { type: 'geojson', data: EMPTY },
-        grids: { type: 'geojson', data: EMPTY },
-        stations: { type: 'geojson', data: EMPTY },
         columns: { type: 'geojson', data: EMPTY },
         mygrid: { type: 'geojson', data: EMPTY },
         lines: { type: 'geojson', data: EMPTY },
         here: { type: 'geojson', data: EMPTY },
-        ...underSources,
         opinions: {
           type: 'vector',
           tiles: [`${location.origin}/tiles/issues/{z}/{x}/{y}.mvt`],
@@ -162,18 +62,7 @@
           maxzoom: 16,
         },
       },
-      layers: [
-        { id: 'background', type: 'background', paint: { 'background-color': '#e8edf2' } },
-        ...underLayers,
-        // Over a basemap the towns are a light veil, else the paper the map is drawn on.
-        { id: 'towns-fill', type: 'fill', source: 'towns', filter: ['==', ['get', 'level'], 'town'],
-          paint: { 'fill-color': '#fbfcfd', 'fill-opacity': config.basemap ? 0.15 : 0.9 } },
-        { id: 'grids-line', type: 'line', source: 'grids', minzoom: 11,
-          paint: { 'line-color': '#a3adb8', 'line-width': ['interpolate', ['linear'], ['zoom'], 11, 0.4, 15, 1.2] } },
-        { id: 'towns-line', type: 'line', source: 'towns', filter: ['==', ['get', 'level'], 'town'],
-          paint: { 'line-color': '#7b8794', 'line-width': 1.2 } },
-        { id: 'district-line', type: 'line', source: 'towns', filter: ['==', ['get', 'level'], 'district'],
-          paint: { 'line-color': '#c0392b', 'line-width': 2.4 } },
+      below: [
         { id: 'mygrid-fill', type: 'fill', source: 'mygrid', paint: { 'fill-color': '#f6c453', 'fill-opacity': 0.35 } },
         { id: 'mygrid-line', type: 'line', source: 'mygrid', paint: { 'line-color': '#b7791f', 'line-width': 2.5 } },
         { id: 'opinions', type: 'circle', source: 'opinions', 'source-layer': 'issues', layout: { visibility: 'none' },
@@ -186,42 +75,14 @@
           paint: { 'line-color': '#243b53', 'line-width': 1.6, 'line-dasharray': [2, 2] } },
         { id: 'columns', type: 'fill-extrusion', source: 'columns', layout: { visibility: 'none' },
           paint: { 'fill-extrusion-color': kindColour, 'fill-extrusion-height': ['get', 'height'], 'fill-extrusion-opacity': 0.9 } },
-        { id: 'stations', type: 'circle', source: 'stations',
-          paint: {
-            'circle-color': kindColour,
-            'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, 3.5, 14, 7],
-            'circle-stroke-color': '#fff',
-            'circle-stroke-width': 1.2,
-          } },
+      ],
+      above: [
         { id: 'stations-picked', type: 'circle', source: 'stations', filter: ['==', ['get', 'id'], ''],
           paint: { 'circle-color': 'rgba(0,0,0,0)', 'circle-radius': 12, 'circle-stroke-color': '#243b53', 'circle-stroke-width': 3 } },
         { id: 'here', type: 'circle', source: 'here',
           paint: { 'circle-color': '#2563eb', 'circle-radius': 7, 'circle-stroke-color': '#fff', 'circle-stroke-width': 3 } },
-        { id: 'town-labels', type: 'symbol', source: 'townLabels', maxzoom: 14,
-          layout: { 'text-field': ['get', 'name'], 'text-font': FONT, 'text-size': 14 },
-          paint: { 'text-color': '#52606d', 'text-halo-color': '#fff', 'text-halo-width': 1.5 } },
-        { id: 'station-labels', type: 'symbol', source: 'stations', minzoom: 13,
-          layout: {
-            'text-field': ['get', 'name'], 'text-font': FONT, 'text-size': 12,
-            'text-offset': [0, 1.1], 'text-anchor': 'top', 'text-max-width': 9,
-          },
-          paint: { 'text-color': '#1f2933', 'text-halo-color': '#fff', 'text-halo-width': 1.5 } },
       ],
-    };
-
-    const map = new maplibregl.Map({
-      container: 'map',
-      style,
-      bounds: bounds?.length === 4 ? [[bounds[0], bounds[1]], [bounds[2], bounds[3]]] : undefined,
-      center: bounds?.length === 4 ? undefined : [121.55, 29.87],
-      zoom: bounds?.length === 4 ? undefined : 10,
-      fitBoundsOptions: { padding: 20 },
-      localIdeographFontFamily: FONT.join(', '),
-      attributionControl: false,
-      fadeDuration: 0, // labels appear at once: the first render is the finished one
-      maxPitch: 70,
-    });
-    map.addControl(new maplibregl.NavigationControl({ visualizePitch: true }), 'top-right');
+    }));
     const geolocate = new maplibregl.GeolocateControl({
       positionOptions: { enableHighAccuracy: true, timeout: 15000 },
       trackUserLocation: false,
@@ -229,9 +90,7 @@
       fitBoundsOptions: { maxZoom: 15 },
     });
     map.addControl(geolocate, 'top-right');
-    map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
 
-    const loaded = new Promise((resolve) => map.on('load', resolve));
 
     // ---- the district's data -----------------------------------------------------------------
 
@@ -259,23 +118,9 @@
     }
 
     async function loadDistrict() {
-      const [areas, grids, list] = await Promise.all([early.areas, early.grids, early.stations, loaded]);
+      stations = await mapkit.drawDistrict(map, early);
       performance.mark('map-data');
-      stations = list.features;
-      const labels = areas.features
-        .filter((f) => f.properties.level === 'town')
-        .map((f) => {
-          const t = config.towns.find((x) => x.code === f.properties.code);
-          return t && { type: 'Feature', properties: { name: t.name }, geometry: { type: 'Point', coordinates: [t.lon, t.lat] } };
-        })
-        .filter(Boolean);
-      map.getSource('towns').setData(areas);
-      map.getSource('townLabels').setData({ type: 'FeatureCollection', features: labels });
-      map.getSource('grids').setData(grids);
-      map.getSource('stations').setData(list);
       map.getSource('columns').setData(columns(stations));
-      $('map').dataset.stations = String(stations.length);
-      $('map').dataset.grids = String(grids.features.length);
     }
 
     // ---- a point: nearest stations and my grid -----------------------------------------------
@@ -627,17 +472,6 @@
       map.easeTo({ pitch: on ? 55 : 0, bearing: on ? -20 : 0, duration: 800 });
     }
 
-    // ---- the page's state in its URL -----------------------------------------------------------
-
-    function remember(change) {
-      const url = new URL(location.href);
-      for (const [k, v] of Object.entries(change)) {
-        if (v === null) url.searchParams.delete(k);
-        else url.searchParams.set(k, v);
-      }
-      history.replaceState(null, '', url);
-    }
-
     // ---- wiring ----------------------------------------------------------------------------------
 
     map.on('click', (e) => {
@@ -648,9 +482,6 @@
       if (feature) return showFeature(feature, e.lngLat);
       return locate(e.lngLat.lng, e.lngLat.lat, { fit: false });
     });
-    map.on('pitchend', () => { $('map').dataset.pitch = map.getPitch().toFixed(1); });
-    map.on('mouseenter', 'stations', () => { map.getCanvas().style.cursor = 'pointer'; });
-    map.on('mouseleave', 'stations', () => { map.getCanvas().style.cursor = ''; });
     geolocate.on('geolocate', (pos) => locate(pos.coords.longitude, pos.coords.latitude));
     geolocate.on('error', (e) => setStatus(tr('js-map-locate-failed', { error: e.message ?? tr('js-map-locate-denied') }), true));
 
@@ -676,7 +507,7 @@
         setStatus(tr('js-map-loading'));
         await Promise.all([loadDistrict(), loadImportedLayers()]);
         applyLayers();
-        await new Promise((resolve) => map.once('idle', resolve));
+        await mapkit.idle(map);
         setStatus('');
         body.dataset.state = 'ready';
         performance.mark('map-ready');

@@ -38,6 +38,8 @@ const ASSETS: &[Asset] = &[
     Asset { name: "dashboard.js", content_type: JS, body: web_file!("dashboard.js") },
     Asset { name: "dashboard.css", content_type: CSS, body: web_file!("dashboard.css") },
     Asset { name: "map.js", content_type: JS, body: web_file!("map.js") },
+    Asset { name: "mapkit.js", content_type: JS, body: web_file!("mapkit.js") },
+    Asset { name: "staff-map.js", content_type: JS, body: web_file!("staff-map.js") },
     Asset { name: "map.css", content_type: CSS, body: web_file!("map.css") },
     Asset { name: "pmtiles.js", content_type: JS, body: web_file!("vendor/pmtiles/pmtiles.js") },
     Asset { name: "pmtiles-LICENSE.txt", content_type: TEXT, body: web_file!("vendor/pmtiles/LICENSE.txt") },

@@ -13,8 +13,8 @@ use super::error::ErrorBody;
 use super::error::{ApiJson, ApiPath, ApiQuery, AppError};
 use super::params;
 use super::AppState;
-use crate::domain::{Category, StationId, Status};
-use crate::service::opinions::OpinionView;
+use crate::domain::{Category, Principal, StationId, Status};
+use crate::service::opinions::{OpinionView, Tracked};
 use crate::service::staff::{audience, Inbox, InboxQuery, TransitionRequest};
 use crate::spatial::Crs;
 
@@ -97,8 +97,7 @@ async fn one(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, AppError> {
     let tracked = state.service.staff_opinion(&who, &id).await?;
-    let catalog = state.service.catalog();
-    Ok(Json(tracked.view(&catalog, audience(&who), Crs::Wgs84)).into_response())
+    Ok(staff_view(&state, &who, &tracked))
 }
 
 /// Move an opinion along the workflow at the version read.
@@ -128,6 +127,13 @@ async fn transition(
     ApiJson(body): ApiJson<TransitionRequest>,
 ) -> Result<Response, AppError> {
     let tracked = state.service.transition(&who, &id, &body).await?;
+    Ok(staff_view(&state, &who, &tracked))
+}
+
+/// An opinion as `who` sees it on the staff side, with the statuses they may move it to next.
+fn staff_view(state: &AppState, who: &Principal, tracked: &Tracked) -> Response {
     let catalog = state.service.catalog();
-    Ok(Json(tracked.view(&catalog, audience(&who), Crs::Wgs84)).into_response())
+    let mut view = tracked.view(&catalog, audience(who), Crs::Wgs84);
+    view.next = Some(state.service.next_statuses(who, &tracked.opinion));
+    Json(view).into_response()
 }

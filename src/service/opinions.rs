@@ -179,6 +179,9 @@ pub struct OpinionView<'a> {
     #[schema(value_type = Option<String>)]
     pub registered_at: Option<Option<String>>,
     pub history: Vec<Step<'a>>,
+    /// staff: the statuses the caller may move it to now ([`super::Service::next_statuses`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<Vec<Status>>,
 }
 
 /// An opinion with its history, as one audience sees it; serialize with [`Tracked::view`].
@@ -237,6 +240,7 @@ impl Tracked {
                     }
                 })
                 .collect(),
+            next: None,
         }
     }
 }

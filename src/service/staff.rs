@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::privacy::Audience;
 use super::{Result, Service, ServiceError};
 use crate::catalog::Catalog;
+use crate::domain::opinion::transition;
 use crate::domain::{
     Category, Event, GridId, Opinion, Principal, ReplyRoute, Role, Scope, StationId, Status, TrackingCode,
 };
@@ -54,6 +55,10 @@ pub struct InboxItem {
     pub due: Option<NaiveDate>,
     pub created_at: String,
     pub overdue: bool,
+    /// Where it was submitted, WGS84 degrees, as the caller's role may see it (exact for staff,
+    /// members, leaders and admins).
+    pub lon: f64,
+    pub lat: f64,
 }
 
 /// An inbox: the opinions, newest first.
@@ -168,11 +173,14 @@ impl Service {
     /// The inbox of `who`.
     pub async fn inbox(&self, who: &Principal, q: &InboxQuery) -> Result<Inbox> {
         let today = self.now().date_naive();
+        let audience = audience(who);
         let issues: Vec<InboxItem> = self
             .visible(who, q)
             .await?
             .into_iter()
             .map(|o| InboxItem {
+                lon: audience.position(&o).0.lon(),
+                lat: audience.position(&o).0.lat(),
                 overdue: o.due.is_some_and(|d| d < today) && o.status.is_open() && o.status != Status::Replied,
                 id: o.id,
                 tracking_code: o.code,
@@ -207,6 +215,31 @@ impl Service {
     pub async fn staff_opinion(&self, who: &Principal, id: &str) -> Result<super::opinions::Tracked> {
         let (opinion, _) = self.readable(who, id).await?;
         self.tracked(opinion).await
+    }
+
+    /// The statuses `who` may move `opinion` to now, in the workflow's order: each target's event
+    /// is put to [`transition`] and to the access rules, with stand-in text where the event needs
+    /// some (the real request must still bring its own).
+    pub fn next_statuses(&self, who: &Principal, opinion: &Opinion) -> Vec<Status> {
+        if require_loop_role(who).is_err() {
+            return Vec::new();
+        }
+        let scope = scope_of(&self.catalog(), who);
+        let stand_in = || "-".to_owned();
+        let today = self.now().date_naive();
+        let events = [
+            Event::Register,
+            Event::Assign { department: stand_in(), due: today },
+            Event::Start,
+            Event::Reply { route: ReplyRoute::ALL[0], text: stand_in() },
+            Event::Close { reason: stand_in() },
+            Event::Reject { explanation: stand_in() },
+        ];
+        events
+            .iter()
+            .filter(|e| who.may_change(opinion, &scope, e))
+            .filter_map(|e| transition(opinion.status, e).ok())
+            .collect()
     }
 
     /// Checks role, scope and version, then moves the opinion on.

@@ -20,4 +20,5 @@ mod pages;
 mod probe;
 mod search;
 mod staff;
+mod staff_map;
 mod stations;

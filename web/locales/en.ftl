@@ -310,6 +310,44 @@ issue-reply-route = Reply route
 issue-note = Note (reason, explanation)
 issue-apply = Apply
 issue-history = History
+actor-citizen = citizen
+actor-system = system
+issue-no-next = You cannot move this opinion now (it is closed or rejected, or your role only oversees).
+inbox-map = Map view
+error-version_conflict = Someone else moved this opinion first; it now shows as it is. Check it and try again.
+error-illegal_transition = This opinion cannot move that way now: { $detail }
+error-invalid_transition = The move is incomplete: { $detail }
+error-forbidden = Not allowed: { $detail }
+
+## Staff on the map (/staff/map)
+
+staff-map-title = Opinions on the map
+staff-map-who = { $name } · { $role }
+staff-map-table = Table view
+staff-map-noscript-link = Use the table view instead.
+staff-map-region = Map of the opinions: click a dot to open one
+staff-map-panel = Filters and work
+staff-map-statuses = Status
+staff-map-category = Category
+staff-map-station = Station
+staff-map-any = Any
+staff-map-overdue = Overdue only
+staff-map-apply = Filter
+js-staff-count = { $n } opinions
+js-staff-count-capped = The newest { $n } opinions (narrow the filters to see others)
+js-staff-none = No opinion matches.
+js-staff-load-failed = The opinions could not be loaded: { $error }
+js-staff-open-failed = This opinion could not be opened: { $error }
+js-staff-overdue = Overdue ({ $date })
+js-staff-due = Due { $date }
+js-staff-version = version { $n }
+js-staff-submitted = Submitted
+js-staff-grid = Grid area
+js-staff-members = Responsible members
+js-staff-rating = Citizen's rating
+js-staff-stars = { $n } stars
+js-staff-anonymous = Anonymous
+js-staff-moved = Opinion #{ $id } is now “{ $status }”.
 
 ## The leaders' dashboard (/dashboard)
 

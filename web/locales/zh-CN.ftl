@@ -310,6 +310,44 @@ issue-reply-route = 答复方式
 issue-note = 说明（理由、解释）
 issue-apply = 提交
 issue-history = 办理过程
+actor-citizen = 市民
+actor-system = 系统
+issue-no-next = 您现在不能办理此意见（已办结、已不予受理，或您的角色只能查看）。
+inbox-map = 地图视图
+error-version_conflict = 此意见已被他人办理，已显示最新状态；请核对后重新提交。
+error-illegal_transition = 此意见现在不能这样办理：{ $detail }
+error-invalid_transition = 办理信息不完整：{ $detail }
+error-forbidden = 您没有权限：{ $detail }
+
+## Staff on the map (/staff/map)
+
+staff-map-title = 意见办理地图
+staff-map-who = { $name } · { $role }
+staff-map-table = 表格视图
+staff-map-noscript-link = 请使用表格视图办理。
+staff-map-region = 意见分布地图：点击圆点查看意见
+staff-map-panel = 筛选与办理
+staff-map-statuses = 状态
+staff-map-category = 类别
+staff-map-station = 联络站
+staff-map-any = 全部
+staff-map-overdue = 只看超期
+staff-map-apply = 筛选
+js-staff-count = 共 { $n } 件
+js-staff-count-capped = 显示最新的 { $n } 件（请缩小筛选范围）
+js-staff-none = 没有符合条件的意见。
+js-staff-load-failed = 意见加载失败：{ $error }
+js-staff-open-failed = 此意见打开失败：{ $error }
+js-staff-overdue = 已超期（{ $date }）
+js-staff-due = 期限 { $date }
+js-staff-version = 第 { $n } 版
+js-staff-submitted = 提交时间
+js-staff-grid = 网格
+js-staff-members = 责任代表委员
+js-staff-rating = 群众评价
+js-staff-stars = { $n } 星
+js-staff-anonymous = 匿名
+js-staff-moved = 意见 #{ $id } 已改为“{ $status }”。
 
 ## The leaders' dashboard (/dashboard)
 

@@ -23,7 +23,7 @@ pub fn router() -> Router<AppState> {
 
 /// Each kind of station the map draws, with its colour (the legend and `web/map.js` agree through
 /// the `data-kind`/`data-colour` attributes of the legend).
-const KIND_COLOURS: [(StationKind, &str); 3] = [
+pub(super) const KIND_COLOURS: [(StationKind, &str); 3] = [
     (StationKind::DeputyLiaisonStation, "#c0392b"),
     (StationKind::MemberWorkstation, "#1f6fb2"),
     (StationKind::LiaisonPoint, "#e08e0b"),
@@ -46,10 +46,15 @@ struct MapConfig {
 }
 
 #[derive(serde::Serialize)]
-struct KindConfig {
+pub(super) struct KindConfig {
     code: &'static str,
     label: String,
     colour: &'static str,
+}
+
+/// The kinds of station the map pages draw, named in `lang`, with their colours.
+pub(super) fn kinds(lang: Lang) -> Vec<KindConfig> {
+    KIND_COLOURS.iter().map(|&(k, colour)| KindConfig { code: k.code(), label: label(lang, "kind", k.code()), colour }).collect()
 }
 
 async fn map_page(State(state): State<AppState>, lang: Lang) -> Html<String> {
@@ -61,10 +66,7 @@ async fn map_page(State(state): State<AppState>, lang: Lang) -> Html<String> {
         lang: lang.tag(),
         basemap: state.basemap.as_ref().map(|b| b.kind),
         messages: script_messages(lang, &SCRIPT_MESSAGES),
-        kinds: KIND_COLOURS
-            .iter()
-            .map(|&(k, colour)| KindConfig { code: k.code(), label: label(lang, "kind", k.code()), colour })
-            .collect(),
+        kinds: kinds(lang),
         towns: district.towns,
     };
     Html(page(lang, bounds, counts, &config).into_string())
@@ -157,6 +159,7 @@ fn page(
                 }
                 script #map-config type="application/json" { (maud::PreEscaped(script_json(config))) }
                 // Deferred, in this order: map.js asks for the data while MapLibre is read.
+                script src=(assets::url("mapkit.js")) defer {}
                 script src=(assets::url("map.js")) defer {}
                 script src=(assets::url("maplibre-gl.js")) defer {}
                 @if config.basemap.is_some() { script src=(assets::url("pmtiles.js")) defer {} }

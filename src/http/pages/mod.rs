@@ -23,6 +23,7 @@ pub mod citizen;
 pub mod dashboard;
 pub mod map;
 pub mod staff;
+pub mod staff_map;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .merge(map::router())
         .merge(citizen::router())
         .merge(staff::router())
+        .merge(staff_map::router())
         .merge(dashboard::router())
 }
 

@@ -16,7 +16,7 @@ use crate::http::client_ip::ClientIp;
 use crate::http::error::AppError;
 use crate::http::session::{check_csrf, csrf_token, log_in, log_out, user};
 use crate::http::AppState;
-use crate::i18n::{label, t, t_args, Lang};
+use crate::i18n::{has, label, t, t_args, Lang};
 use crate::service::opinions::Tracked;
 use crate::service::staff::{InboxQuery, TransitionRequest};
 
@@ -28,7 +28,32 @@ pub fn router() -> Router<AppState> {
         .route("/staff/issues/{id}", get(issue).post(move_on))
 }
 
-fn page_error(lang: Lang, e: AppError) -> Response {
+/// The label of `code` under `prefix` if the catalogue has one, else `code` as it is.
+fn label_or_code(lang: Lang, prefix: &str, code: &str) -> String {
+    let id = format!("{prefix}-{code}");
+    if has(lang, &id) { t(lang, &id) } else { code.to_owned() }
+}
+
+/// An audit line's note in `lang`. The domain records codes and a few fixed forms
+/// ([`crate::domain::Opinion::apply`]): the channel of a submission, `DEPARTMENT · due DATE` of an
+/// assignment, the route of a reply, `N stars COMMENT` of a rating; anything else is shown as typed.
+fn audit_note(lang: Lang, event: &str, note: &str) -> String {
+    match event {
+        "submit" => label_or_code(lang, "channel", note),
+        "reply" => label_or_code(lang, "reply-route", note),
+        "assign" => match note.rsplit_once(" · due ") {
+            Some((department, due)) => format!("{department} · {}", t_args(lang, "js-staff-due", &[("date", due.into())])),
+            None => note.to_owned(),
+        },
+        "rate" => match note.split_once(" stars") {
+            Some((n, comment)) => format!("{}{comment}", t_args(lang, "js-staff-stars", &[("n", n.into())])),
+            None => note.to_owned(),
+        },
+        _ => note.to_owned(),
+    }
+}
+
+pub(super) fn page_error(lang: Lang, e: AppError) -> Response {
     error_page(lang, e.status(), "error-title-cannot", &error_text(lang, &e))
 }
 
@@ -104,7 +129,7 @@ async fn logout(lang: Lang, session: Session, PageForm(form): PageForm<CsrfForm>
 }
 
 /// The logged-in principal, or a redirect to the login page.
-async fn who(lang: Lang, state: &AppState, session: &Session) -> Result<Principal, Response> {
+pub(super) async fn who(lang: Lang, state: &AppState, session: &Session) -> Result<Principal, Response> {
     match user(session, &state.service).await {
         Ok(Some(p)) => Ok(p),
         Ok(None) => Err(Redirect::to("/login").into_response()),
@@ -133,7 +158,7 @@ async fn inbox(State(state): State<AppState>, lang: Lang, session: Session) -> R
     );
     let body = html! {
         h1 { (t(lang, "inbox-title")) }
-        p.muted { (summary) }
+        p.muted { (summary) " · " a #map-view href="/staff/map" { (t(lang, "inbox-map")) } }
         form method="post" action="/logout" { input type="hidden" name="csrf" value=(csrf); button type="submit" { (t(lang, "logout-button")) } }
         table #inbox {
             thead { tr {
@@ -162,6 +187,7 @@ fn issue_page(
     catalog: &crate::catalog::Catalog,
     who: &Principal,
     tracked: &Tracked,
+    next: &[Status],
     csrf: &str,
     error: Option<&str>,
 ) -> Markup {
@@ -184,12 +210,14 @@ fn issue_page(
             @if let Some(r) = &o.reply { tr { th { (t(lang, "issue-reply")) } td { (r) } } }
         }
         h2 { (t(lang, "issue-move")) }
+        @if next.is_empty() { p.muted #no-next { (t(lang, "issue-no-next")) } }
+        @else {
         form method="post" action=(format!("/staff/issues/{}", o.id)) #transition-form {
             input type="hidden" name="csrf" value=(csrf);
             input type="hidden" name="version" value=(o.version);
             label { (t(lang, "issue-next"))
                 select name="to" {
-                    @for s in [Status::Registered, Status::Assigned, Status::InProgress, Status::Replied, Status::Closed, Status::Rejected] {
+                    @for s in next {
                         option value=(s.code()) { (label(lang, "status", s.code())) }
                     }
                 }
@@ -203,8 +231,9 @@ fn issue_page(
             label { (t(lang, "issue-note")) input type="text" name="note" maxlength="2000"; }
             button type="submit" { (t(lang, "issue-apply")) }
         }
+        }
         h2 { (t(lang, "issue-history")) }
-        ol { @for e in history { li { (e.at.format("%Y-%m-%d %H:%M")) " " (e.actor) " " (e.event) " → " (label(lang, "status", e.to.code())) " " (e.note) } } }
+        ol { @for e in history { li { (e.at.format("%Y-%m-%d %H:%M")) " " (label_or_code(lang, "actor", &e.actor)) " " (label(lang, "event", &e.event)) " → " (label(lang, "status", e.to.code())) " " (audit_note(lang, &e.event, &e.note)) } } }
     }
 }
 
@@ -223,7 +252,8 @@ async fn issue(
         Err(e) => return page_error(lang, e.into()),
     };
     let csrf = csrf_token(&session).await.unwrap_or_default();
-    let page = issue_page(lang, &state.service.catalog(), &who, &tracked, &csrf, None);
+    let next = state.service.next_statuses(&who, &tracked.opinion);
+    let page = issue_page(lang, &state.service.catalog(), &who, &tracked, &next, &csrf, None);
     Html(layout(lang, &t(lang, "issue-move"), page).into_string()).into_response()
 }
 
@@ -276,7 +306,8 @@ async fn move_on(
                 Ok(t) => {
                     let csrf = csrf_token(&session).await.unwrap_or_default();
                     let message = error_text(lang, &e);
-                    let page = issue_page(lang, &state.service.catalog(), &who, &t, &csrf, Some(&message));
+                    let next = state.service.next_statuses(&who, &t.opinion);
+                    let page = issue_page(lang, &state.service.catalog(), &who, &t, &next, &csrf, Some(&message));
                     (e.status(), Html(layout(lang, &crate::i18n::t(lang, "issue-move"), page).into_string()))
                         .into_response()
                 }
