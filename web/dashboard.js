@@ -253,17 +253,17 @@
           return td;
         });
         const code = row.group ?? '';
-        const tr = el(
+        const line = el(
           'tr',
           { 'data-code': code, class: code && code === picked ? 'picked' : null },
           el('td', {}, String(i + 1)),
           el('td', { class: 'name', title: row.name ?? code }, row.group === null ? tr('js-dash-ungrouped') : (row.name ?? code)),
           ...cells,
         );
-        if (code && c.ranking === 'town') tr.addEventListener('click', () => drill({ town: code, station: '' }));
-        if (code && c.ranking === 'station') tr.addEventListener('click', () => drill({ station: code, stationName: row.name }));
-        if (c.ranking !== 'member' && code) tr.classList.add('drill');
-        return tr;
+        if (code && c.ranking === 'town') line.addEventListener('click', () => drill({ town: code, station: '' }));
+        if (code && c.ranking === 'station') line.addEventListener('click', () => drill({ station: code, stationName: row.name }));
+        if (c.ranking !== 'member' && code) line.classList.add('drill');
+        return line;
       }),
     );
     if (rows.length === 0) {
