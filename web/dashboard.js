@@ -253,17 +253,17 @@
           return td;
         });
         const code = row.group ?? '';
-        const tr = el(
+        const line = el(
           'tr',
           { 'data-code': code, class: code && code === picked ? 'picked' : null },
           el('td', {}, String(i + 1)),
           el('td', { class: 'name', title: row.name ?? code }, row.group === null ? tr('js-dash-ungrouped') : (row.name ?? code)),
           ...cells,
         );
-        if (code && c.ranking === 'town') tr.addEventListener('click', () => drill({ town: code, station: '' }));
-        if (code && c.ranking === 'station') tr.addEventListener('click', () => drill({ station: code, stationName: row.name }));
-        if (c.ranking !== 'member' && code) tr.classList.add('drill');
-        return tr;
+        if (code && c.ranking === 'town') line.addEventListener('click', () => drill({ town: code, station: '' }));
+        if (code && c.ranking === 'station') line.addEventListener('click', () => drill({ station: code, stationName: row.name }));
+        if (c.ranking !== 'member' && code) line.classList.add('drill');
+        return line;
       }),
     );
     if (rows.length === 0) {
@@ -276,6 +276,26 @@
   // ---- charts (ECharts) -------------------------------------------------------------------
 
   const charts = new Map();
+  /**
+   * Resolves once ECharts has run (or failed to load). Its script is preloaded by the page but
+   * run only after the map has been made, so that MapLibre's worker and style start first and
+   * ECharts' 1 MB does not sit on the first render's critical path (see docs/benchmarks.md).
+   */
+  let chartsLoaded = null;
+  function loadCharts() {
+    chartsLoaded ??= new Promise((resolve) => {
+      if (typeof echarts !== 'undefined' || !config.echarts) return resolve();
+      const script = document.createElement('script');
+      script.src = config.echarts;
+      script.onload = () => resolve();
+      script.onerror = () => {
+        console.warn('ECharts did not load; the charts stay empty');
+        resolve();
+      };
+      document.head.append(script);
+    });
+    return chartsLoaded;
+  }
   const resizer = new ResizeObserver((entries) => {
     for (const e of entries) charts.get(e.target.id)?.resize();
   });
@@ -293,10 +313,11 @@
   }
 
   /** Draws `option` in chart `id`, notes what it shows, and resolves once its first frame is drawn (not when an animation ends). */
-  function drawChart(id, option, labels, values) {
+  async function drawChart(id, option, labels, values) {
     const node = $(id);
     node.dataset.labels = JSON.stringify(labels);
     node.dataset.values = JSON.stringify(values);
+    await loadCharts();
     const chart = chartIn(id);
     if (!chart) return Promise.resolve();
     return new Promise((resolve) => {
@@ -308,7 +329,9 @@
       const timer = setTimeout(done, 2000);
       chart.on('rendered', done);
       chart.setOption(
-        { animation: animate, animationDuration: 400, backgroundColor: 'transparent', textStyle: { fontFamily: 'inherit' }, ...option },
+        // The first view is drawn at once (an animation would spend the first render's frames on
+        // tweens); later views animate unless the reader asked for reduced motion.
+        { animation: animate && !firstView, animationDuration: 400, backgroundColor: 'transparent', textStyle: { fontFamily: 'inherit' }, ...option },
         { notMerge: true },
       );
     });
@@ -327,11 +350,21 @@
     const periods = rows.map((r) => String(r.period ?? '').slice(0, 7));
     const rates = ['resolution_rate', 'satisfaction_rate', 'reply_rate'];
     const lowest = Math.min(1, ...rows.flatMap((r) => rates.map((f) => r[f])).filter(known));
+    const legendNames = new Map(['count', ...rates].map((f) => [tr(`js-dash-field-${f}`), tr(`js-dash-legend-${f}`)]));
     return drawChart(
       'trend-chart',
       {
         tooltip: { trigger: 'axis' },
-        legend: { top: 0, type: 'scroll' },
+        // A plain legend (it wraps rather than pages) with short names, so that it fits one line
+        // of a 1280 px desk view in both languages; the tooltip keeps the full names.
+        legend: {
+          top: 0,
+          itemGap: 8,
+          itemWidth: 14,
+          itemHeight: 9,
+          textStyle: { fontSize: 11 },
+          formatter: (name) => legendNames.get(name) ?? name,
+        },
         grid: { left: 8, right: 8, top: 34, bottom: 4, containLabel: true },
         xAxis: { type: 'category', data: periods },
         yAxis: [
@@ -389,10 +422,11 @@
     );
   }
 
-  function drawReplyTimes(rows, c) {
+  async function drawReplyTimes(rows, c) {
     const sorted = rows
       .filter((r) => r.group !== null && known(r.reply_hours_median))
       .sort((a, b) => b.reply_hours_median - a.reply_hours_median);
+    await loadCharts();
     const chart = chartIn('reply-chart');
     chart?.off('click');
     chart?.on('click', (p) => {
@@ -548,8 +582,10 @@
     const at = (p) => v[Math.min(v.length - 1, Math.max(0, Math.round(p * (v.length - 1))))];
     let [lo, hi] = [at(0.05), at(0.95)];
     if (hi - lo < 1e-9) {
+      // One value: the colour scale is padded around it (so that it takes the ramp's middle
+      // colour), and the legend shows that value alone (see renderLegend).
       const pad = kind === 'rate' ? 0.01 : 1;
-      [lo, hi] = [lo - pad, hi + pad];
+      return Object.assign([lo - pad, hi + pad], { single: lo });
     }
     return [lo, hi];
   }
@@ -558,10 +594,15 @@
     const legend = $('legend');
     const ramp = RAMPS[c.better] ?? RAMPS.none;
     const fmt = (v) => metricText(v, c);
+    const single = range?.single;
     legend.replaceChildren(
       el('strong', {}, c.label),
-      el('div', { class: 'ramp', style: `background:linear-gradient(to right,${ramp.join(',')})` }),
-      el('div', { class: 'ends' }, el('span', {}, range ? fmt(range[0]) : '—'), el('span', {}, range ? fmt(range[1]) : '—')),
+      single === undefined
+        ? el('div', { class: 'ramp', style: `background:linear-gradient(to right,${ramp.join(',')})` })
+        : el('div', { class: 'ramp single', style: `background:${ramp[1]}` }),
+      single === undefined
+        ? el('div', { class: 'ends' }, el('span', {}, range ? fmt(range[0]) : '—'), el('span', {}, range ? fmt(range[1]) : '—'))
+        : el('div', { class: 'ends single', 'data-field': 'legend-single', 'data-value': String(single) }, el('span', {}, tr('js-dash-legend-all', { value: fmt(single) }))),
       el('div', { class: 'none' }, tr('js-dash-too-few')),
       el('div', { class: 'muted' }, tr(`js-dash-height-${c.layer}`, { features })),
     );
@@ -830,8 +871,18 @@
           document.addEventListener('DOMContentLoaded', resolve, { once: true });
           window.addEventListener('load', resolve, { once: true });
         });
+  // The cards and the ranking need no library: drawn as soon as their answers are in (the view
+  // below draws them again, identically, from the same answers).
+  {
+    const c = chosen();
+    const urls = requests(c);
+    early.get(urls.district).then((a) => renderKpis($('totals-list'), a.rows[0]), () => {});
+    if (urls.scope) early.get(urls.scope).then((a) => renderKpis($('scope-list'), a.rows[0]), () => {});
+    early.get(urls.ranking).then((a) => renderRanking(a.rows, c), () => {});
+  }
   librariesLoaded.then(() => {
     createMap();
     refresh(early);
+    loadCharts();
   });
 })();

@@ -104,10 +104,12 @@ const RANKING_COLUMNS: [(&str, &str); 6] = [
     ("concentration", "dash-col-concentration"),
 ];
 
-/// What `web/dashboard.js` needs beyond the page's controls: its language and messages.
+/// What `web/dashboard.js` needs beyond the page's controls: its language, messages, and the
+/// address of ECharts, which it runs itself once the map has started (the page only preloads it).
 #[derive(serde::Serialize)]
 struct DashboardConfig {
     lang: &'static str,
+    echarts: String,
     messages: std::collections::BTreeMap<&'static str, String>,
 }
 
@@ -196,7 +198,11 @@ fn page(lang: Lang, sel: &Selection, district: &DistrictView) -> Markup {
     let bounds = district.bounds.map(|b| format!("{:.6},{:.6},{:.6},{:.6}", b[0], b[1], b[2], b[3]));
     let mut towns: Vec<&TownLabel> = district.towns.iter().collect();
     towns.sort_by(|a, b| a.code.cmp(&b.code));
-    let config = DashboardConfig { lang: lang.tag(), messages: script_messages(lang, &SCRIPT_MESSAGES) };
+    let config = DashboardConfig {
+        lang: lang.tag(),
+        echarts: assets::url("echarts.js"),
+        messages: script_messages(lang, &SCRIPT_MESSAGES),
+    };
     let switch_to = t(lang, "lang-switch-tag");
     let csv = t(lang, "dash-csv");
     html! {
@@ -208,6 +214,8 @@ fn page(lang: Lang, sel: &Selection, district: &DistrictView) -> Markup {
                 style { (super::STYLE) }
                 link rel="stylesheet" href=(assets::url("maplibre-gl.css"));
                 link rel="stylesheet" href=(assets::url("dashboard.css"));
+                // Fetched at once, run by dashboard.js after the map is made (see DashboardConfig).
+                link rel="preload" as="script" href=(assets::url("echarts.js"));
             }
             body.dashboard.wall[sel.wall] data-state="loading" data-wall=[sel.wall.then_some("1")] {
                 header.dash-head {
@@ -280,11 +288,10 @@ fn page(lang: Lang, sel: &Selection, district: &DistrictView) -> Markup {
                     }
                 }
                 script #dashboard-config type="application/json" { (maud::PreEscaped(script_json(&config))) }
-                // Deferred, in this order: the page's script asks for its numbers at once and
-                // draws once the two libraries have run.
+                // Deferred, in this order: the page's script asks for its numbers at once, draws
+                // the cards, and makes the map once MapLibre has run; then it runs ECharts.
                 script src=(assets::url("dashboard.js")) defer {}
                 script src=(assets::url("maplibre-gl.js")) defer {}
-                script src=(assets::url("echarts.js")) defer {}
             }
         }
     }
