@@ -91,7 +91,10 @@ async fn staff_log_in_and_work_an_opinion_through_the_pages() {
         || app.client.post(&url).form(&[("to", "registered"), ("version", "1"), ("csrf", csrf.as_str())]).send();
     let page = register().await.unwrap().text().await.unwrap();
     assert!(page.contains("id=\"status\">已受理"), "{page}");
-    assert!(page.contains(" 提交 → 已提交 网上") && page.contains(" 受理 → 已受理"), "the history reads in Chinese: {page}");
+    assert!(
+        page.contains(" 提交 → 已提交 网上") && page.contains(" 受理 → 已受理"),
+        "the history reads in Chinese: {page}"
+    );
     let res = register().await.unwrap();
     assert_eq!(res.status().as_u16(), 409, "a stale form is a conflict, shown on the page");
 

@@ -110,7 +110,11 @@ async fn next_lists_exactly_the_moves_the_server_then_accepts() {
                 let path = format!("/api/v1/staff/issues/{id}/transitions");
                 let (s, o) = app.send(caller, reqwest::Method::POST, &path, Some(&move_to(target, version))).await;
                 let listed = next.contains(&format!("\"{target}\""));
-                assert_eq!(s == 200, listed, "{role} moving a {status} opinion to {target}: next {next:?}, got {s} {o}");
+                assert_eq!(
+                    s == 200,
+                    listed,
+                    "{role} moving a {status} opinion to {target}: next {next:?}, got {s} {o}"
+                );
                 if s != 200 {
                     assert!([403, 409].contains(&s), "{role}, {status} → {target}: {s} {o}");
                 } else {
@@ -154,8 +158,12 @@ async fn staff_work_an_opinion_on_the_map_in_a_browser() {
     let first = &shown["first"];
     let checked: Vec<&str> = first["checked"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
     assert_eq!(checked, open, "{first}");
-    let api: Vec<(i64, &str)> =
-        inbox["issues"].as_array().unwrap().iter().map(|i| (i["id"].as_i64().unwrap(), i["status"].as_str().unwrap())).collect();
+    let api: Vec<(i64, &str)> = inbox["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["id"].as_i64().unwrap(), i["status"].as_str().unwrap()))
+        .collect();
     let page: Vec<(i64, &str)> = first["issues"]
         .as_array()
         .unwrap()
@@ -190,7 +198,8 @@ async fn staff_work_an_opinion_on_the_map_in_a_browser() {
     assert_eq!(actors, ["citizen", "staff:wang.li", "staff:wang.li", "staff:wang.li", "staff:wang.li"]);
 
     // The status filter: exactly the replied opinions of the inbox.
-    let (_, replied) = app.send(&token, reqwest::Method::GET, "/api/v1/staff/issues?status=replied&limit=1000", None).await;
+    let (_, replied) =
+        app.send(&token, reqwest::Method::GET, "/api/v1/staff/issues?status=replied&limit=1000", None).await;
     let api: Vec<i64> = replied["issues"].as_array().unwrap().iter().map(|i| i["id"].as_i64().unwrap()).collect();
     let page: Vec<i64> =
         shown["filtered"]["issues"].as_array().unwrap().iter().map(|i| i["id"].as_i64().unwrap()).collect();
@@ -221,7 +230,8 @@ async fn the_staff_map_needs_a_login_and_leaders_only_read() {
     // A leader reads every opinion with its position, and may move none.
     let (_, created) = app.post("/api/v1/issues", &opinion("roads", HERE.0, HERE.1)).await;
     let id = created["id"].as_i64().unwrap();
-    let o: Value = leader.get(format!("{}/api/v1/staff/issues/{id}", app.base)).send().await.unwrap().json().await.unwrap();
+    let o: Value =
+        leader.get(format!("{}/api/v1/staff/issues/{id}", app.base)).send().await.unwrap().json().await.unwrap();
     assert_eq!(o["next"], json!([]), "{o}");
     assert_eq!(o["location"]["coordinates"], json!([HERE.0, HERE.1]));
     let no_js = leader.get(format!("{}/staff/issues/{id}", app.base)).send().await.unwrap().text().await.unwrap();

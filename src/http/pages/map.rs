@@ -54,7 +54,10 @@ pub(super) struct KindConfig {
 
 /// The kinds of station the map pages draw, named in `lang`, with their colours.
 pub(super) fn kinds(lang: Lang) -> Vec<KindConfig> {
-    KIND_COLOURS.iter().map(|&(k, colour)| KindConfig { code: k.code(), label: label(lang, "kind", k.code()), colour }).collect()
+    KIND_COLOURS
+        .iter()
+        .map(|&(k, colour)| KindConfig { code: k.code(), label: label(lang, "kind", k.code()), colour })
+        .collect()
 }
 
 async fn map_page(State(state): State<AppState>, lang: Lang) -> Html<String> {

@@ -31,7 +31,11 @@ pub fn router() -> Router<AppState> {
 /// The label of `code` under `prefix` if the catalogue has one, else `code` as it is.
 fn label_or_code(lang: Lang, prefix: &str, code: &str) -> String {
     let id = format!("{prefix}-{code}");
-    if has(lang, &id) { t(lang, &id) } else { code.to_owned() }
+    if has(lang, &id) {
+        t(lang, &id)
+    } else {
+        code.to_owned()
+    }
 }
 
 /// An audit line's note in `lang`. The domain records codes and a few fixed forms
@@ -42,7 +46,9 @@ fn audit_note(lang: Lang, event: &str, note: &str) -> String {
         "submit" => label_or_code(lang, "channel", note),
         "reply" => label_or_code(lang, "reply-route", note),
         "assign" => match note.rsplit_once(" · due ") {
-            Some((department, due)) => format!("{department} · {}", t_args(lang, "js-staff-due", &[("date", due.into())])),
+            Some((department, due)) => {
+                format!("{department} · {}", t_args(lang, "js-staff-due", &[("date", due.into())]))
+            }
             None => note.to_owned(),
         },
         "rate" => match note.split_once(" stars") {

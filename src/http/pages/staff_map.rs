@@ -16,7 +16,7 @@ use tower_sessions::Session;
 use super::map::{kinds, KindConfig};
 use super::staff::who;
 use super::{district_view, script_json, TownLabel};
-use crate::domain::{Category, ReplyRoute, Role, Status, StationKind};
+use crate::domain::{Category, ReplyRoute, Role, StationKind, Status};
 use crate::http::session::csrf_token;
 use crate::http::{assets, AppState};
 use crate::i18n::{label, script_messages, t, t_args, Lang};
@@ -38,8 +38,20 @@ const STATUS_COLOURS: [(Status, &str); 7] = [
 
 /// The catalogue's messages the script formats itself.
 const SCRIPT_MESSAGES: [&str; 14] = [
-    "js-map-", "js-staff-", "issue-", "kind-", "status-", "category-", "reply-route-", "channel-", "actor-", "event-", "weekday-short-",
-    "month-", "date-", "error-",
+    "js-map-",
+    "js-staff-",
+    "issue-",
+    "kind-",
+    "status-",
+    "category-",
+    "reply-route-",
+    "channel-",
+    "actor-",
+    "event-",
+    "weekday-short-",
+    "month-",
+    "date-",
+    "error-",
 ];
 
 /// The most stations the station filter lists; a leader of a bigger deployment filters by other
