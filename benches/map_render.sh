@@ -3,7 +3,9 @@
 # Chromium (headless, WebGL on SwiftShader, through tests/browser's Playwright) opens / in a fresh
 # context RUNS times; each time the page's own `map-ready` mark (set when the district, its grids
 # and every station are drawn and the map is idle) is read from the Performance API, in ms after
-# navigation start. Prints every run and the median.
+# navigation start. Prints every run and the median, and the median of each stage the page marks:
+# map-asked (map.js has asked for the district's data), map-data (the answers in hand), map-made
+# (MapLibre's Map constructed, with the data in its style), map-load (MapLibre's `load`), map-ready.
 #
 #   benches/map_render.sh            # RUNS=7, the release binary
 #   BIN=target/debug/liaison RUNS=3 benches/map_render.sh
@@ -31,18 +33,28 @@ const base = process.env.BASE_URL;
 const runs = Number(process.env.RUNS);
 const browser = await launch();
 const times = [];
+const stages = [];
 for (let i = 0; i <= runs; i++) {
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
   const page = await context.newPage();
   await page.goto(`${base}/`);
   await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout: 60000 });
-  const ms = await page.evaluate(() => performance.getEntriesByName('map-ready')[0]?.startTime);
+  const marks = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, m.startTime])));
+  const ms = marks['map-ready'];
   if (ms === undefined) throw new Error('the page did not get ready');
-  if (i > 0) times.push(ms); // the first run is a warm-up (server and browser process), not counted
+  // The first run is a warm-up (server and browser process), not counted.
+  if (i > 0) {
+    times.push(ms);
+    stages.push(marks);
+  }
   await context.close();
 }
 await browser.close();
-times.sort((a, b) => a - b);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`runs (ms): ${times.map((t) => t.toFixed(0)).join(' ')}`);
-console.log(`median: ${times[Math.floor(times.length / 2)].toFixed(0)} ms`);
+console.log(`median: ${median(times).toFixed(0)} ms`);
+for (const name of ['map-asked', 'map-data', 'map-made', 'map-load', 'map-ready']) {
+  const at = stages.map((s) => s[name]).filter((t) => t !== undefined);
+  if (at.length) console.log(`  ${name}: median ${median(at).toFixed(0)} ms (${at.map((t) => t.toFixed(0)).join(' ')})`);
+}
 JS

@@ -43,15 +43,52 @@
   early.layers.catch(() => {});
   performance.mark('map-asked');
 
-  function main() {
+  async function main() {
     // ---- the map -----------------------------------------------------------------------------
 
     const kinds = config.kinds;
     const kindColour = mapkit.kindColour();
 
-    const map = mapkit.createMap(mapkit.style({
+    /** Columns' heights in metres by kind: stations stand above their liaison points. */
+    const COLUMN_M = { deputy_liaison_station: 1600, member_workstation: 1300, liaison_point: 700 };
+
+    /** Squares around each station (about 130 m a side), extruded in 3D. */
+    function columns(features) {
+      const half = 0.0006;
+      return {
+        type: 'FeatureCollection',
+        features: features.map((f) => {
+          const [x, y] = f.geometry.coordinates;
+          const dx = half / Math.cos((y * Math.PI) / 180);
+          return {
+            type: 'Feature',
+            properties: { id: f.properties.id, kind: f.properties.kind, height: COLUMN_M[f.properties.kind] ?? 200 },
+            geometry: { type: 'Polygon', coordinates: [[[x - dx, y - half], [x + dx, y - half], [x + dx, y + half], [x - dx, y + half], [x - dx, y - half]]] },
+          };
+        }),
+      };
+    }
+
+    // The district's answers are usually in before MapLibre has run: the map starts with them.
+    const [district, failed] = await mapkit.settle(mapkit.districtData(early));
+    performance.mark('map-data');
+
+    /** What the layer switcher asks for: layers' visibility, and the stations' kinds as a filter. */
+    function layerChoices() {
+      const boxes = [...document.querySelectorAll('#layers input[data-layer]')];
+      const vis = (name) => (boxes.some((b) => b.dataset.layer === name && b.checked) ? 'visible' : 'none');
+      const shown = boxes.filter((b) => b.dataset.layer === 'stations' && b.checked).map((b) => b.dataset.kind);
+      const filter = ['in', ['get', 'kind'], ['literal', shown]];
+      return {
+        visibility: { 'towns-fill': vis('towns'), 'towns-line': vis('towns'), 'town-labels': vis('towns'), 'grids-line': vis('grids'), opinions: vis('opinions') },
+        filters: { stations: filter, 'station-labels': filter, columns: filter },
+      };
+    }
+
+    const mapStyle = mapkit.style({
+      district,
       sources: {
-        columns: { type: 'geojson', data: EMPTY },
+        columns: { type: 'geojson', data: district ? columns(district.stations.features) : EMPTY },
         mygrid: { type: 'geojson', data: EMPTY },
         lines: { type: 'geojson', data: EMPTY },
         here: { type: 'geojson', data: EMPTY },
@@ -82,7 +119,14 @@
         { id: 'here', type: 'circle', source: 'here',
           paint: { 'circle-color': '#2563eb', 'circle-radius': 7, 'circle-stroke-color': '#fff', 'circle-stroke-width': 3 } },
       ],
-    }));
+    });
+    // The style starts as the switcher stands, so that applying it once loaded changes nothing.
+    const first = layerChoices();
+    for (const layer of mapStyle.layers) {
+      if (first.visibility[layer.id]) layer.layout = { ...layer.layout, visibility: first.visibility[layer.id] };
+      if (first.filters[layer.id]) layer.filter = first.filters[layer.id];
+    }
+    const map = mapkit.createMap(mapStyle);
     const geolocate = new maplibregl.GeolocateControl({
       positionOptions: { enableHighAccuracy: true, timeout: 15000 },
       trackUserLocation: false,
@@ -95,33 +139,7 @@
     // ---- the district's data -----------------------------------------------------------------
 
     /** Every station of the district (physical ones: online stations have no place on a map). */
-    let stations = [];
-
-    /** Columns' heights in metres by kind: stations stand above their liaison points. */
-    const COLUMN_M = { deputy_liaison_station: 1600, member_workstation: 1300, liaison_point: 700 };
-
-    /** Squares around each station (about 130 m a side), extruded in 3D. */
-    function columns(features) {
-      const half = 0.0006;
-      return {
-        type: 'FeatureCollection',
-        features: features.map((f) => {
-          const [x, y] = f.geometry.coordinates;
-          const dx = half / Math.cos((y * Math.PI) / 180);
-          return {
-            type: 'Feature',
-            properties: { id: f.properties.id, kind: f.properties.kind, height: COLUMN_M[f.properties.kind] ?? 200 },
-            geometry: { type: 'Polygon', coordinates: [[[x - dx, y - half], [x + dx, y - half], [x + dx, y + half], [x - dx, y + half], [x - dx, y - half]]] },
-          };
-        }),
-      };
-    }
-
-    async function loadDistrict() {
-      stations = await mapkit.drawDistrict(map, early);
-      performance.mark('map-data');
-      map.getSource('columns').setData(columns(stations));
-    }
+    const stations = district?.stations.features ?? [];
 
     // ---- a point: nearest stations and my grid -----------------------------------------------
 
@@ -449,17 +467,10 @@
     const popup = new maplibregl.Popup({ closeButton: true, maxWidth: '18rem' });
 
     function applyLayers() {
-      const boxes = [...document.querySelectorAll('#layers input[data-layer]')];
-      const on = (name) => boxes.some((b) => b.dataset.layer === name && b.checked);
-      const vis = (v) => (v ? 'visible' : 'none');
-      map.setLayoutProperty('towns-fill', 'visibility', vis(on('towns')));
-      map.setLayoutProperty('towns-line', 'visibility', vis(on('towns')));
-      map.setLayoutProperty('town-labels', 'visibility', vis(on('towns')));
-      map.setLayoutProperty('grids-line', 'visibility', vis(on('grids')));
-      map.setLayoutProperty('opinions', 'visibility', vis(on('opinions')));
-      const shown = boxes.filter((b) => b.dataset.layer === 'stations' && b.checked).map((b) => b.dataset.kind);
-      const filter = ['in', ['get', 'kind'], ['literal', shown]];
-      for (const id of ['stations', 'station-labels', 'columns']) map.setFilter(id, filter);
+      const { visibility, filters } = layerChoices();
+      for (const [id, v] of Object.entries(visibility)) map.setLayoutProperty(id, 'visibility', v);
+      // MapLibre skips an unchanged filter; a changed one makes the stations' tiles laid out again.
+      for (const [id, f] of Object.entries(filters)) map.setFilter(id, f);
     }
 
     function setTilt(on) {
@@ -505,7 +516,8 @@
     (async () => {
       try {
         setStatus(tr('js-map-loading'));
-        await Promise.all([loadDistrict(), loadImportedLayers()]);
+        if (failed) throw failed;
+        await Promise.all([mapkit.loaded(map), loadImportedLayers()]);
         applyLayers();
         await mapkit.idle(map);
         setStatus('');

@@ -135,27 +135,33 @@ window.mapkit = (() => {
   }
 
   /**
-   * The district's style with a page's own `sources` and layers: `below` the stations (areas,
-   * lines), `above` them (what the page's user picked) — then the labels on top of everything.
+   * The district's style, its sources holding `district` (from [`districtData`]; empty without),
+   * with a page's own `sources` and layers: `below` the stations (areas, lines), `above` them (what
+   * the page's user picked) — then the labels on top of everything.
    */
-  function style({ sources = {}, below = [], above = [] } = {}) {
+  function style({ district = null, sources = {}, below = [], above = [] } = {}) {
     const [underLayers, underSources] = basemapLayers();
+    const data = (name) => ({ type: 'geojson', data: district?.[name] ?? EMPTY });
     return {
       version: 8,
+      // No paint transitions: what the first frame shows is final, and idle comes sooner.
+      transition: { duration: 0, delay: 0 },
       sources: {
-        towns: { type: 'geojson', data: EMPTY },
-        townLabels: { type: 'geojson', data: EMPTY },
-        grids: { type: 'geojson', data: EMPTY },
-        stations: { type: 'geojson', data: EMPTY },
+        towns: data('towns'),
+        townLabels: data('townLabels'),
+        grids: data('grids'),
+        stations: data('stations'),
         ...underSources,
         ...sources,
       },
       layers: [
-        { id: 'background', type: 'background', paint: { 'background-color': '#e8edf2' } },
         ...underLayers,
-        // Over a basemap the towns are a light veil, else the paper the map is drawn on.
+        // Over a basemap the towns are a light veil, else the paper the map is drawn on. Each kind
+        // of layer costs a shader program, compiled on the CPU under software WebGL (~50–100 ms
+        // each): no background layer (#map's CSS background shows through the canvas), and no
+        // antialiased fill outline (towns-line draws it).
         { id: 'towns-fill', type: 'fill', source: 'towns', filter: ['==', ['get', 'level'], 'town'],
-          paint: { 'fill-color': '#fbfcfd', 'fill-opacity': config.basemap ? 0.15 : 0.9 } },
+          paint: { 'fill-color': '#fbfcfd', 'fill-opacity': config.basemap ? 0.15 : 0.9, 'fill-antialias': false } },
         { id: 'grids-line', type: 'line', source: 'grids', minzoom: 11,
           paint: { 'line-color': '#a3adb8', 'line-width': ['interpolate', ['linear'], ['zoom'], 11, 0.4, 15, 1.2] } },
         { id: 'towns-line', type: 'line', source: 'towns', filter: ['==', ['get', 'level'], 'town'],
@@ -202,6 +208,9 @@ window.mapkit = (() => {
       maxPitch: 70,
       ...options,
     });
+    // Stages of the first render, for benchmarks (Performance API): made, style loaded.
+    performance.mark('map-made');
+    map.once('load', () => performance.mark('map-load'));
     map.addControl(new maplibregl.NavigationControl({ visualizePitch: true }), 'top-right');
     map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
     map.on('pitchend', () => { $('map').dataset.pitch = map.getPitch().toFixed(1); });
@@ -210,11 +219,11 @@ window.mapkit = (() => {
     return map;
   }
 
-  /** Draws the district's answers (from [`askDistrict`]) once the map has loaded; gives the
-   * stations' features. */
-  async function drawDistrict(map, asked) {
-    const loaded = map.loaded() ? Promise.resolve() : new Promise((resolve) => map.once('load', resolve));
-    const [areas, grids, list] = await Promise.all([asked.areas, asked.grids, asked.stations, loaded]);
+  /** The district's answers (from [`askDistrict`]) as the style's data: towns (and the district),
+   * the towns' labels, grid areas and stations. Waiting for them before the map is made lets
+   * MapLibre tile each source once, at its start, instead of empty sources and then the data. */
+  async function districtData(asked) {
+    const [areas, grids, stations] = await Promise.all([asked.areas, asked.grids, asked.stations]);
     const labels = areas.features
       .filter((f) => f.properties.level === 'town')
       .map((f) => {
@@ -222,20 +231,22 @@ window.mapkit = (() => {
         return t && { type: 'Feature', properties: { name: t.name }, geometry: { type: 'Point', coordinates: [t.lon, t.lat] } };
       })
       .filter(Boolean);
-    map.getSource('towns').setData(areas);
-    map.getSource('townLabels').setData({ type: 'FeatureCollection', features: labels });
-    map.getSource('grids').setData(grids);
-    map.getSource('stations').setData(list);
-    $('map').dataset.stations = String(list.features.length);
+    $('map').dataset.stations = String(stations.features.length);
     $('map').dataset.grids = String(grids.features.length);
-    return list.features;
+    return { towns: areas, townLabels: { type: 'FeatureCollection', features: labels }, grids, stations };
   }
+
+  /** `[value, null]` once `promise` resolves, `[null, error]` if it fails. */
+  const settle = (promise) => promise.then((v) => [v, null], (e) => [null, e]);
+
+  /** Resolves once the map's style has loaded (when its layers may be changed). */
+  const loaded = (map) => (map.loaded() ? Promise.resolve() : new Promise((resolve) => map.once('load', resolve)));
 
   /** Resolves when the map has drawn everything asked of it. */
   const idle = (map) => new Promise((resolve) => map.once('idle', resolve));
 
   return {
     $, config, EMPTY, FONT, tr, has, el, fill, setStatus, errorText, getJSON, formatDistance, formatTime, remember,
-    askDistrict, kindColour, style, createMap, drawDistrict, idle,
+    askDistrict, districtData, kindColour, style, createMap, settle, loaded, idle,
   };
 })();

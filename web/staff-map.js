@@ -59,10 +59,13 @@
   const early = { ...mapkit.askDistrict(), issues: getJSON(`/api/v1/staff/issues?${filters()}`) };
   early.issues.catch(() => {});
 
-  function main() {
+  async function main() {
     // ---- the map -------------------------------------------------------------------------------
 
+    // The district's answers are usually in before MapLibre has run: the map starts with them.
+    const [district, failed] = await mapkit.settle(mapkit.districtData(early));
     const map = mapkit.createMap(mapkit.style({
+      district,
       sources: { issues: { type: 'geojson', data: EMPTY } },
       above: [
         { id: 'issues-overdue', type: 'circle', source: 'issues', filter: ['get', 'overdue'],
@@ -317,7 +320,8 @@
     (async () => {
       try {
         setStatus(tr('js-map-loading'));
-        await mapkit.drawDistrict(map, early);
+        if (failed) throw failed;
+        await mapkit.loaded(map);
         await loadList(early.issues);
         await mapkit.idle(map);
         setStatus('');

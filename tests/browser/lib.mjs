@@ -93,9 +93,15 @@ export function record(page) {
  * Opens `url` in a new context of `browser` and returns the page, after its `load` event. Every
  * request is recorded; those to a host other than 127.0.0.1/localhost are blocked and kept as
  * foreign; console errors and uncaught exceptions are kept as errors. `context` adds options of
- * the browser context (e.g. `geolocation` and `permissions`).
+ * the browser context (e.g. `geolocation` and `permissions`). `intercept: false` (for timings)
+ * routes nothing through this process — routing pauses every request on a round trip to Node and
+ * turns the HTTP cache off — so foreign requests are still recorded, but no longer blocked.
  */
-export async function openPage(browser, url, { viewport = { width: 1280, height: 1000 }, context: options = {} } = {}) {
+export async function openPage(
+  browser,
+  url,
+  { viewport = { width: 1280, height: 1000 }, context: options = {}, intercept = true } = {},
+) {
   const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...options });
   context.setDefaultTimeout(PATIENCE_MS);
   const page = await context.newPage();
@@ -104,12 +110,14 @@ export async function openPage(browser, url, { viewport = { width: 1280, height:
   const foreign = (u) => {
     if (!r.foreign.includes(u)) r.foreign.push(u);
   };
-  await context.route('**/*', (route) => {
-    const u = route.request().url();
-    if (isLocal(u)) return route.continue();
-    foreign(u);
-    return route.abort('blockedbyclient');
-  });
+  if (intercept) {
+    await context.route('**/*', (route) => {
+      const u = route.request().url();
+      if (isLocal(u)) return route.continue();
+      foreign(u);
+      return route.abort('blockedbyclient');
+    });
+  }
   context.on('request', (req) => {
     const u = req.url();
     r.requests.push(u);
