@@ -33,6 +33,7 @@ macro_rules! web_file {
 const JS: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
 const TEXT: &str = "text/plain; charset=utf-8";
+const SVG: &str = "image/svg+xml";
 
 const ASSETS: &[Asset] = &[
     Asset { name: "dashboard.js", content_type: JS, body: web_file!("dashboard.js") },
@@ -41,6 +42,7 @@ const ASSETS: &[Asset] = &[
     Asset { name: "mapkit.js", content_type: JS, body: web_file!("mapkit.js") },
     Asset { name: "staff-map.js", content_type: JS, body: web_file!("staff-map.js") },
     Asset { name: "map.css", content_type: CSS, body: web_file!("map.css") },
+    Asset { name: "favicon.svg", content_type: SVG, body: web_file!("favicon.svg") },
     Asset { name: "pmtiles.js", content_type: JS, body: web_file!("vendor/pmtiles/pmtiles.js") },
     Asset { name: "pmtiles-LICENSE.txt", content_type: TEXT, body: web_file!("vendor/pmtiles/LICENSE.txt") },
     Asset { name: "maplibre-gl.js", content_type: JS, body: web_file!("vendor/maplibre-gl/maplibre-gl.js") },
@@ -80,7 +82,10 @@ pub fn url(name: &str) -> String {
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/assets/{name}", get(asset))
+    Router::new()
+        .route("/assets/{name}", get(asset))
+        // Browsers ask for /favicon.ico whatever a page links (a 404 there is a console error).
+        .route("/favicon.ico", get(|headers: HeaderMap| asset(Path("favicon.svg".to_owned()), headers)))
 }
 
 async fn asset(Path(name): Path<String>, headers: HeaderMap) -> Response {

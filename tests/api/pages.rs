@@ -149,3 +149,20 @@ async fn each_station_has_a_qr_code_linking_to_its_submit_page() {
     assert!(svg.contains("<svg") && svg.contains("<path"), "{}", &svg[..200.min(svg.len())]);
     assert_eq!(app.get_text("/s/NOPE/qr.svg").await.0, 404);
 }
+
+#[tokio::test]
+async fn every_page_links_an_icon_and_favicon_ico_answers_it() {
+    let app = TestApp::with_sample().await;
+    let (status, icon) = app.get_text("/favicon.ico").await;
+    assert_eq!(status, 200);
+    assert!(icon.starts_with("<svg") && icon.contains("</svg>"), "{icon}");
+    let res = app.client.get(format!("{}/favicon.ico", app.base)).send().await.unwrap();
+    assert_eq!(res.headers()["content-type"], "image/svg+xml");
+    let linked = liaison::http::assets::url("favicon.svg");
+    for page in ["/", "/list", "/submit", "/dashboard", "/no/such/page"] {
+        let (_, html) = app.get_text(page).await;
+        assert!(html.contains(&format!("rel=\"icon\" type=\"image/svg+xml\" href=\"{linked}\"")), "{page}: {html}");
+        let (status, same) = app.get_text(&linked).await;
+        assert_eq!((status, same.as_str()), (200, icon.as_str()));
+    }
+}

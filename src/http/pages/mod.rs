@@ -119,6 +119,7 @@ pub(super) fn head_meta() -> Markup {
     html! {
         meta charset="utf-8";
         meta name="viewport" content="width=device-width, initial-scale=1";
+        link rel="icon" type="image/svg+xml" href=(super::assets::url("favicon.svg"));
     }
 }
 
