@@ -485,11 +485,14 @@
 
   /** Makes the map, once MapLibre GL (a deferred script after this one) has run. */
   function createMap() {
+    mapEl.style.background = COLOURS.background;
     try {
       map = new maplibregl.Map({
         container: mapEl,
         style: {
           version: 8,
+          // No paint transitions: a view's first frame is its final one, and idle comes sooner.
+          transition: { duration: 0, delay: 0 },
           sources: {
             towns: { type: 'geojson', data: EMPTY },
             hexagons: { type: 'geojson', data: EMPTY },
@@ -497,8 +500,15 @@
           },
           light: { anchor: 'viewport', color: '#ffffff', intensity: 0.3, position: [1.2, 200, 35] },
           layers: [
-            { id: 'background', type: 'background', paint: { 'background-color': COLOURS.background } },
-            { id: 'towns-fill', type: 'fill', source: 'towns', paint: { 'fill-color': COLOURS.town, 'fill-opacity': 0.8 } },
+            // Each kind of layer is a shader program, compiled on the CPU under software WebGL: no
+            // background layer (the container's colour shows through the canvas), and no
+            // antialiased fill outline (towns-line draws it).
+            {
+              id: 'towns-fill',
+              type: 'fill',
+              source: 'towns',
+              paint: { 'fill-color': COLOURS.town, 'fill-opacity': 0.8, 'fill-antialias': false },
+            },
             { id: 'towns-line', type: 'line', source: 'towns', paint: { 'line-color': COLOURS.line, 'line-width': 1.2 } },
             {
               id: 'areas',
@@ -648,6 +658,10 @@
       : GREY;
     const tallest = Math.max(1, ...fc.features.map((f) => f.properties.count));
     const metres = (TALLEST_M[c.layer === 'hex' ? c.res : c.layer] ?? 3600) * (c.town ? DRILLED_HEIGHT : 1);
+    // Columns grow into a new view as the charts do: not on the first one, nor with reduced motion.
+    const transition = { duration: animate && !firstView ? 400 : 0, delay: 0 };
+    map.setPaintProperty(layer, 'fill-extrusion-color-transition', transition);
+    map.setPaintProperty(layer, 'fill-extrusion-height-transition', transition);
     map.setPaintProperty(layer, 'fill-extrusion-color', ['case', ['==', ['get', 'value'], null], GREY, colour]);
     map.setPaintProperty(layer, 'fill-extrusion-height', ['*', ['get', 'count'], metres / tallest]);
     map.setLayoutProperty(layer, 'visibility', 'visible');

@@ -15,7 +15,7 @@ const viewport = { width: Number(process.env.WIDTH || 1280), height: Number(proc
 await run(async (browser) => {
   const results = [];
   for (let i = 0; i < runs; i += 1) {
-    const page = await openPage(browser, `${baseUrl()}/dashboard${query}`, { viewport, intercept: false });
+    const page = await openPage(browser, `${baseUrl()}/dashboard${query}`, { viewport, intercept: process.env.INTERCEPT === '1' });
     await waitReady(page, 120_000);
     results.push(
       await page.evaluate(() => {
