@@ -5,16 +5,18 @@
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use chrono::{DateTime, Datelike, FixedOffset};
 use maud::{html, Markup, DOCTYPE};
+use tower_sessions::Session;
 
 use super::params;
+use super::session::user;
 use super::AppState;
 use crate::catalog::{Catalog, StationFilter};
-use crate::domain::{AreaLevel, LonLat, Station};
+use crate::domain::{AreaLevel, LonLat, Principal, Station};
 use crate::i18n::{label, t, t_args, Lang};
 use crate::spatial::Crs;
 use geo::{BoundingRect, InteriorPoint};
@@ -127,6 +129,20 @@ pub(super) fn head_meta() -> Markup {
 pub(super) fn lang_switch(lang: Lang) -> Markup {
     let other = t(lang, "lang-switch-tag");
     html! { a.lang href=(format!("?lang={other}")) hreflang=(other) { (t(lang, "lang-switch")) } }
+}
+
+/// The page for a use case's error `e` ("cannot do that", with the reason in `lang`).
+pub(super) fn page_error(lang: Lang, e: super::error::AppError) -> Response {
+    error_page(lang, e.status(), "error-title-cannot", &error_text(lang, &e))
+}
+
+/// The logged-in principal, or a redirect to the login page: the staff pages' gate.
+pub(super) async fn who(lang: Lang, state: &AppState, session: &Session) -> Result<Principal, Response> {
+    match user(session, &state.service).await {
+        Ok(Some(p)) => Ok(p),
+        Ok(None) => Err(Redirect::to("/login").into_response()),
+        Err(e) => Err(page_error(lang, e)),
+    }
 }
 
 /// A readable error page with the right status: the title is the message `title_id`.

@@ -10,11 +10,11 @@ use maud::{html, Markup};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::{error_page, error_text, layout, PageForm, PagePath};
+use super::{error_text, layout, page_error, who, PageForm, PagePath};
 use crate::domain::{Principal, ReplyRoute, Status};
 use crate::http::client_ip::ClientIp;
 use crate::http::error::AppError;
-use crate::http::session::{check_csrf, csrf_token, log_in, log_out, user};
+use crate::http::session::{check_csrf, csrf_token, log_in, log_out};
 use crate::http::AppState;
 use crate::i18n::{has, label, t, t_args, Lang};
 use crate::service::opinions::Tracked;
@@ -57,10 +57,6 @@ fn audit_note(lang: Lang, event: &str, note: &str) -> String {
         },
         _ => note.to_owned(),
     }
-}
-
-pub(super) fn page_error(lang: Lang, e: AppError) -> Response {
-    error_page(lang, e.status(), "error-title-cannot", &error_text(lang, &e))
 }
 
 fn login_page(lang: Lang, status: StatusCode, csrf: &str, error: Option<&str>) -> Response {
@@ -131,15 +127,6 @@ async fn logout(lang: Lang, session: Session, PageForm(form): PageForm<CsrfForm>
     match log_out(&session).await {
         Ok(()) => Redirect::to("/").into_response(),
         Err(e) => page_error(lang, e),
-    }
-}
-
-/// The logged-in principal, or a redirect to the login page.
-pub(super) async fn who(lang: Lang, state: &AppState, session: &Session) -> Result<Principal, Response> {
-    match user(session, &state.service).await {
-        Ok(Some(p)) => Ok(p),
-        Ok(None) => Err(Redirect::to("/login").into_response()),
-        Err(e) => Err(page_error(lang, e)),
     }
 }
 

@@ -14,8 +14,7 @@ use maud::{html, Markup, DOCTYPE};
 use tower_sessions::Session;
 
 use super::map::{kinds, KindConfig};
-use super::staff::who;
-use super::{district_view, script_json, TownLabel};
+use super::{district_view, script_json, who, TownLabel};
 use crate::domain::{Category, ReplyRoute, Role, StationKind, Status};
 use crate::http::session::csrf_token;
 use crate::http::{assets, AppState};
