@@ -12,22 +12,13 @@ use axum::routing::get;
 use axum::Router;
 use maud::{html, Markup, DOCTYPE};
 
-use super::{district_view, script_json, TownLabel};
-use crate::domain::StationKind;
+use super::{district_view, kinds, script_json, KindConfig, TownLabel, KIND_COLOURS};
 use crate::http::{assets, AppState};
 use crate::i18n::{label, script_messages, t, t_args, Lang};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/", get(map_page))
 }
-
-/// Each kind of station the map draws, with its colour (the legend and `web/map.js` agree through
-/// the `data-kind`/`data-colour` attributes of the legend).
-pub(super) const KIND_COLOURS: [(StationKind, &str); 3] = [
-    (StationKind::DeputyLiaisonStation, "#c0392b"),
-    (StationKind::MemberWorkstation, "#1f6fb2"),
-    (StationKind::LiaisonPoint, "#e08e0b"),
-];
 
 /// The catalogue's messages the script formats itself (see [`script_messages`]).
 const SCRIPT_MESSAGES: [&str; 9] =
@@ -43,21 +34,6 @@ struct MapConfig {
     towns: Vec<TownLabel>,
     /// The operator's basemap: `vector` or `raster` tiles at [`crate::http::basemap::PATH`].
     basemap: Option<&'static str>,
-}
-
-#[derive(serde::Serialize)]
-pub(super) struct KindConfig {
-    code: &'static str,
-    label: String,
-    colour: &'static str,
-}
-
-/// The kinds of station the map pages draw, named in `lang`, with their colours.
-pub(super) fn kinds(lang: Lang) -> Vec<KindConfig> {
-    KIND_COLOURS
-        .iter()
-        .map(|&(k, colour)| KindConfig { code: k.code(), label: label(lang, "kind", k.code()), colour })
-        .collect()
 }
 
 async fn map_page(State(state): State<AppState>, lang: Lang) -> Html<String> {

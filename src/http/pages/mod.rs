@@ -16,7 +16,7 @@ use super::params;
 use super::session::user;
 use super::AppState;
 use crate::catalog::{Catalog, StationFilter};
-use crate::domain::{AreaLevel, LonLat, Principal, Station};
+use crate::domain::{AreaLevel, LonLat, Principal, Station, StationKind};
 use crate::i18n::{label, t, t_args, Lang};
 use crate::spatial::Crs;
 use geo::{BoundingRect, InteriorPoint};
@@ -129,6 +129,29 @@ pub(super) fn head_meta() -> Markup {
 pub(super) fn lang_switch(lang: Lang) -> Markup {
     let other = t(lang, "lang-switch-tag");
     html! { a.lang href=(format!("?lang={other}")) hreflang=(other) { (t(lang, "lang-switch")) } }
+}
+
+/// Each kind of station the map pages draw, with its colour (the legend and `web/mapkit.js` agree through
+/// the `data-kind`/`data-colour` attributes of the legend).
+pub(super) const KIND_COLOURS: [(StationKind, &str); 3] = [
+    (StationKind::DeputyLiaisonStation, "#c0392b"),
+    (StationKind::MemberWorkstation, "#1f6fb2"),
+    (StationKind::LiaisonPoint, "#e08e0b"),
+];
+
+#[derive(serde::Serialize)]
+pub(super) struct KindConfig {
+    code: &'static str,
+    label: String,
+    colour: &'static str,
+}
+
+/// The kinds of station the map pages draw, named in `lang`, with their colours.
+pub(super) fn kinds(lang: Lang) -> Vec<KindConfig> {
+    KIND_COLOURS
+        .iter()
+        .map(|&(k, colour)| KindConfig { code: k.code(), label: label(lang, "kind", k.code()), colour })
+        .collect()
 }
 
 /// The page for a use case's error `e` ("cannot do that", with the reason in `lang`).

@@ -13,8 +13,7 @@ use axum::Router;
 use maud::{html, Markup, DOCTYPE};
 use tower_sessions::Session;
 
-use super::map::{kinds, KindConfig};
-use super::{district_view, script_json, who, TownLabel};
+use super::{district_view, kinds, script_json, who, KindConfig, TownLabel};
 use crate::domain::{Category, ReplyRoute, Role, StationKind, Status};
 use crate::http::session::csrf_token;
 use crate::http::{assets, AppState};
