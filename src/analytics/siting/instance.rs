@@ -231,7 +231,7 @@ pub(crate) mod tests {
     /// weights 0–20, 8–14 candidates, 0–3 existing facilities, radius 800–2,500 m.
     pub(crate) fn random_instance(seed: u64) -> Instance {
         let mut rng = SplitMix64::new(seed);
-        let mut point = |rng: &mut SplitMix64| {
+        let point = |rng: &mut SplitMix64| {
             LonLat::new(121.55 + rng.between(-0.05, 0.05), 29.87 + rng.between(-0.045, 0.045)).unwrap()
         };
         let n = 30 + rng.below(31);
