@@ -111,6 +111,13 @@ impl Ord for Gain {
     }
 }
 
+/// A Lagrangian lower bound, and the cheapest relaxed solution if it beat the given one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lagrangian {
+    pub bound: f64,
+    pub cheaper: Option<(Vec<usize>, f64)>,
+}
+
 /// What the local search did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SwapReport {
@@ -295,7 +302,10 @@ impl Model {
     /// the relaxation of "at most `p`"); subgradient steps (Held–Wolfe–Crowder, step
     /// `θ (upper - L) / |g|²`, θ halved after 20 iterations without progress) search for a large
     /// one, and the best found is returned. `upper` is the cost of a known solution.
-    pub fn lagrangian_bound(&self, p: usize, upper: f64, iterations: usize) -> f64 {
+    ///
+    /// Each relaxed solution's `p` sites are also a feasible choice (a Lagrangian heuristic): the
+    /// cheapest of them, if cheaper than `upper`, comes back too, and tightens the step size.
+    pub fn lagrangian_bound(&self, p: usize, mut upper: f64, iterations: usize) -> Lagrangian {
         let p = p.min(self.sites());
         // Points with an empty list pay their default whatever opens: a constant.
         let active: Vec<usize> = (0..self.demand_len()).filter(|&i| !self.list(i).0.is_empty()).collect();
@@ -306,6 +316,7 @@ impl Model {
         let mut order: Vec<usize> = (0..self.sites()).collect();
         let mut g = vec![0.0; self.demand_len()];
         let mut best = f64::NEG_INFINITY;
+        let mut cheaper: Option<(Vec<usize>, f64)> = None;
         let (mut theta, mut stale) = (2.0, 0);
         for _ in 0..iterations {
             let mut bound = constant;
@@ -324,6 +335,11 @@ impl Model {
                 order.select_nth_unstable_by(p - 1, |&a, &b| rho[a].total_cmp(&rho[b]).then(a.cmp(&b)));
             }
             bound += order[..p].iter().map(|&j| rho[j]).sum::<f64>();
+            let relaxed_cost = self.cost(&order[..p]);
+            if relaxed_cost < upper {
+                upper = relaxed_cost;
+                cheaper = Some((order[..p].to_vec(), relaxed_cost));
+            }
             if bound > best {
                 best = bound;
                 stale = 0;
@@ -359,7 +375,7 @@ impl Model {
                 lambda[i] += step * g[i];
             }
         }
-        best
+        Lagrangian { bound: best, cheaper }
     }
 }
 
@@ -398,7 +414,7 @@ mod tests {
     fn the_lagrangian_bound_closes_on_this_instance() {
         let m = small();
         // With one site the optimum leaves 4 uncovered; the LP relaxation is integral here.
-        let lb = m.lagrangian_bound(1, 4.0, 500);
+        let lb = m.lagrangian_bound(1, 4.0, 500).bound;
         assert!(lb <= 4.0 + 1e-9 && lb > 4.0 - 1e-3, "{lb}");
     }
 }

@@ -87,7 +87,8 @@ pub struct Plan {
 }
 
 /// MCLP: adds up to `p` sites maximising the covered weight (demand within the radius of an
-/// existing facility counts as covered). Lazy greedy, best-improvement swaps, and the smaller of
+/// existing facility counts as covered). Lazy greedy, best-improvement swaps, swaps again from the
+/// best relaxed solution of the Lagrangian (when that is better), and the smaller of
 /// two upper bounds: the Lagrangian one and the greedy's `f(∅) + (f(G) - f(∅)) / (1 - 1/e)`.
 /// Stops adding sites early when none covers anything more.
 ///
@@ -111,15 +112,16 @@ pub fn solve_mclp(instance: &Instance, p: usize, options: SearchOptions) -> Resu
     let total = instance.total_weight();
     let greedy = model.lazy_greedy(p, 0, f64::NEG_INFINITY);
     let mut sites: Vec<usize> = greedy.iter().map(|g| g.0).collect();
-    let report = model.swap_search(&mut sites, options.max_swaps);
-    let uncovered = model.cost(&sites);
+    let mut report = model.swap_search(&mut sites, options.max_swaps);
+    let lagrangian = model.lagrangian_bound(p, model.cost(&sites), options.bound_iterations);
+    improve_from(&model, &mut sites, &mut report, lagrangian.cheaper, options.max_swaps);
 
     // f(S) = total - cost(S) is monotone submodular, so the greedy G has
     // f(G) - f(∅) >= (1 - 1/e) (f(OPT) - f(∅)).
     let existing = total - model.default_cost();
     let greedy_gain: f64 = greedy.iter().map(|g| g.1).sum();
     let greedy_bound = existing + greedy_gain / (1.0 - (-1.0f64).exp());
-    let lagrangian_bound = total - model.lagrangian_bound(p, uncovered, options.bound_iterations);
+    let lagrangian_bound = total - lagrangian.bound;
     let coverable = total - model.cost(&(0..instance.candidates().len()).collect::<Vec<_>>());
     let bound = greedy_bound.min(lagrangian_bound).min(coverable);
 
@@ -221,9 +223,10 @@ pub fn solve_p_median(instance: &Instance, p: usize, options: PMedianOptions) ->
     let model = builder.finish();
     let greedy = model.lazy_greedy(p, 1, f64::NEG_INFINITY);
     let mut sites: Vec<usize> = greedy.iter().map(|g| g.0).collect();
-    let report = model.swap_search(&mut sites, options.search.max_swaps);
-    let sparse = model.cost(&sites);
-    let bound = model.lagrangian_bound(p, sparse, options.search.bound_iterations).max(0.0);
+    let mut report = model.swap_search(&mut sites, options.search.max_swaps);
+    let lagrangian = model.lagrangian_bound(p, model.cost(&sites), options.search.bound_iterations);
+    improve_from(&model, &mut sites, &mut report, lagrangian.cheaper, options.search.max_swaps);
+    let bound = lagrangian.bound.max(0.0);
     let objective = true_weighted_distance(instance, &sites);
 
     let order = model.build_order(&sites);
@@ -240,6 +243,23 @@ pub fn solve_p_median(instance: &Instance, p: usize, options: PMedianOptions) ->
         report,
         started,
     ))
+}
+
+/// If the Lagrangian heuristic found cheaper sites than the greedy and swaps, swaps from those
+/// too and keeps them when still cheaper.
+fn improve_from(
+    model: &Model,
+    sites: &mut Vec<usize>,
+    report: &mut SwapReport,
+    cheaper: Option<(Vec<usize>, f64)>,
+    max_swaps: usize,
+) {
+    let Some((mut other, _)) = cheaper else { return };
+    let other_report = model.swap_search(&mut other, max_swaps);
+    if model.cost(&other) < model.cost(sites) {
+        *sites = other;
+        *report = other_report;
+    }
 }
 
 /// The coverage model: cost 0 within the radius, default 1, points covered by an existing
