@@ -12,7 +12,7 @@
 
 use std::time::Instant;
 
-use super::{solve_mclp, Instance, SearchOptions};
+use super::{solve_mclp, solve_p_median, Instance, PMedianOptions, SearchOptions};
 use crate::domain::LonLat;
 use crate::spatial::geodesic::{WGS84_A, WGS84_F};
 
@@ -102,4 +102,17 @@ fn mclp_on_the_peers_instance() {
         sites.iter().map(|j| j + 1).collect::<Vec<_>>(),
     );
     assert!(plan.bound >= plan.objective);
+
+    let nearest = std::env::var("LIAISON_SITING_K").ok().and_then(|k| k.parse().ok());
+    let nearest = nearest.unwrap_or(PMedianOptions::for_instance(10, candidates.len()).nearest);
+    let median = solve_p_median(&instance, 10, PMedianOptions { nearest, ..PMedianOptions::default() }).unwrap();
+    eprintln!(
+        "p-median p = 10, K = {nearest}: {:.3} s; {:.0} weighted m (mean {:.1} m), lower bound {:.0}, gap {:.3} %",
+        median.seconds,
+        median.objective,
+        median.objective / median.total_weight,
+        median.bound,
+        100.0 * median.gap,
+    );
+    assert!(median.bound <= median.objective);
 }

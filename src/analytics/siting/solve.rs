@@ -50,6 +50,17 @@ impl Default for PMedianOptions {
     }
 }
 
+impl PMedianOptions {
+    /// K = max(50, 2 ⌈m / p⌉) for `m` candidates and `p` sites: with few sites a point's nearest
+    /// open site is typically beyond its 50 nearest candidates, and the approximation then drifts.
+    /// On the peers' 10,000 × 1,000 instance with p = 10, K = 50 ended 7.6 % above the K = 200
+    /// answer with an 18.7 % gap; K = 200 matched K = 1,000 (gap 0.10 %) in a quarter of the time.
+    pub fn for_instance(p: usize, candidates: usize) -> Self {
+        let nearest = 50.max(2 * candidates.div_ceil(p.max(1)));
+        Self { nearest, search: SearchOptions::default() }
+    }
+}
+
 /// A site to build, in building order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChosenSite {
@@ -548,6 +559,8 @@ mod tests {
             assert_eq!(exact_mclp(&inst, bad).err(), want);
             assert_eq!(exact_p_median(&inst, bad).err(), want);
         }
+        assert_eq!(PMedianOptions::for_instance(10, 1_000).nearest, 200);
+        assert_eq!(PMedianOptions::for_instance(4, 12).nearest, 50);
         let no_neighbours = PMedianOptions { nearest: 0, ..PMedianOptions::default() };
         assert_eq!(solve_p_median(&inst, 1, no_neighbours).err(), Some(SitingError::NoNeighbours));
         for target in [0.0, -0.5, 1.5, f64::INFINITY] {
