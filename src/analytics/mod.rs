@@ -44,6 +44,7 @@
 
 pub mod facts;
 pub mod query;
+pub mod siting;
 pub mod tally;
 
 pub use facts::{Facts, FactsBuilder};
