@@ -9,8 +9,8 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use crate::domain::names::{NameKey, NameMatch, NameQuery};
 use crate::domain::schedule::{self, Session};
 use crate::domain::{
-    AdminArea, AreaCode, AreaLevel, Body, Category, GridArea, GridId, Level, LonLat, MapLayer, Member, MemberId,
-    Routing, Station, StationId, StationKind,
+    AdminArea, AreaCode, AreaLevel, Body, Category, DemandPoint, GridArea, GridId, Level, LonLat, MapLayer, Member,
+    MemberId, Routing, Station, StationId, StationKind,
 };
 use crate::spatial::{BBox, PointIndex, PolygonIndex};
 
@@ -23,6 +23,8 @@ pub struct CatalogData {
     pub areas: Vec<AdminArea>,
     /// Imported map layers (rivers, public services, …), by name.
     pub layers: Vec<MapLayer>,
+    /// The planning demand (residents by community), by id.
+    pub demand: Vec<DemandPoint>,
 }
 
 /// How close to a grid edge (metres) a point must be for the answer to name the neighbour too.
@@ -119,6 +121,7 @@ pub struct Catalog {
     /// Every searchable name (stations by name and address, towns, grids, members) with what it names.
     names: Vec<(NameKey, Named)>,
     layers: Vec<MapLayer>,
+    demand: Vec<DemandPoint>,
 }
 
 /// What a searchable name belongs to, by position in the catalog's slices.
@@ -192,7 +195,8 @@ impl Catalog {
         data.grids.sort_by(|a, b| a.id.cmp(&b.id));
         data.areas.sort_by(|a, b| a.code.cmp(&b.code));
         data.layers.sort_by(|a, b| a.name.cmp(&b.name));
-        let CatalogData { stations, members, grids, areas, layers } = data;
+        data.demand.sort_by(|a, b| a.id.cmp(&b.id));
+        let CatalogData { stations, members, grids, areas, layers, demand } = data;
 
         let station_pos = positions(&stations, |s| &s.id);
         let member_pos = positions(&members, |m| &m.id);
@@ -255,12 +259,18 @@ impl Catalog {
             town_index,
             names,
             layers,
+            demand,
         }
     }
 
     /// Imported map layers, by name.
     pub fn layers(&self) -> &[MapLayer] {
         &self.layers
+    }
+
+    /// The stored planning demand (residents by community), by id.
+    pub fn demand(&self) -> &[DemandPoint] {
+        &self.demand
     }
 
     pub fn layer(&self, name: &str) -> Option<&MapLayer> {

@@ -1,4 +1,6 @@
-//! The command line: `serve`, `import`, `export`, `sample-data`.
+//! The command line: `serve`, `import`, `export`, `plan`, `sample-data`.
+
+mod plan;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -61,6 +63,10 @@ pub enum Command {
     ///   resolved = closed), satisfaction (1-5 or empty), created_at, resolved_at (RFC 3339);
     ///   optional registered_at, replied_at, due_date. Each is routed by its position.
     ///
+    /// demand (planning: residents or other weight by place; replaces all stored demand):
+    ///   CSV id, lon, lat, weight (also population or 人口), or GeoJSON Points with those
+    ///   properties. Weights are >= 0, ids unique.
+    ///
     /// layer NAME FILE (a map layer: rivers, public services, livelihood projects, …; replaces
     ///   the layer NAME, which is 1-40 of a-z 0-9 _ -): any GeoJSON geometries (or CSV with
     ///   lon/lat or wkt), every property kept and shown when the feature is clicked; `name`
@@ -68,7 +74,7 @@ pub enum Command {
     #[command(verbatim_doc_comment)]
     Import {
         /// What the file holds.
-        #[arg(value_parser = ["stations", "members", "grids", "areas", "issues", "layer"])]
+        #[arg(value_parser = ["stations", "members", "grids", "areas", "issues", "layer", "demand"])]
         kind: String,
         /// The file to read (for `layer`: the layer's name, then the file).
         file: PathBuf,
@@ -101,6 +107,18 @@ pub enum Command {
         #[arg(long, short)]
         out: PathBuf,
     },
+    /// Planning: coverage of the demand, and where new stations would reach the most.
+    ///
+    /// Files are CSV `id,x,y[,weight]` (the peers' format): UTM metres (--utm, default 51N) or,
+    /// with --lonlat, longitude/latitude in --crs. Without files: the stored population, the
+    /// stored stations, and H3 cells inside the district as candidates.
+    ///
+    /// Examples:
+    ///   liaison plan coverage --radius-m 1500
+    ///   liaison plan mclp -p 10 --radius-m 1500 --demand demand.csv --candidates candidates.csv
+    ///   liaison plan lscp --target 0.95 --radius-m 2000 --existing stations
+    #[command(verbatim_doc_comment)]
+    Plan(plan::PlanArgs),
     /// Web logins for the opinion loop.
     #[command(subcommand)]
     User(UserCommand),
@@ -226,6 +244,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Import { kind, file, crs, .. } if kind == "demand" => {
+            let service = open_service(&cli.db).await?;
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let bar = progress_bar(&format!("importing {}", file.display()));
+            let points = service
+                .import_demand(&bytes, crs.parse()?, &|n| bar.set_position(n))
+                .await
+                .with_context(|| format!("{} was not imported (nothing was written)", file.display()))?;
+            bar.finish_and_clear();
+            println!("{}: {points} demand points (the stored demand replaced)", file.display());
+            Ok(())
+        }
         Command::Import { kind, file, crs, .. } => {
             let service = open_service(&cli.db).await?;
             let kind: Kind = kind.parse().map_err(anyhow::Error::msg)?;
@@ -320,6 +350,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("revoked {n} token{} named {name}", if n == 1 { "" } else { "s" });
             Ok(())
         }
+        Command::Plan(args) => plan::run(&cli.db, args).await,
         Command::SampleData { out, issues } => {
             std::fs::create_dir_all(&out)?;
             for (name, text) in sample_files() {
@@ -392,6 +423,7 @@ pub fn sample_files() -> Vec<(&'static str, String)> {
         ("stations.geojson", write::stations_geojson(&s.stations, Crs::Wgs84)),
         ("members.csv", write::members_csv(&s.members)),
         ("grids.geojson", write::grids_geojson(&s.grids, Crs::Wgs84)),
+        ("population.csv", write::demand_csv(&s.population)),
     ]
 }
 

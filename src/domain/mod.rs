@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod area;
+pub mod demand;
 pub mod ids;
 pub mod layer;
 pub mod location;
@@ -14,6 +15,7 @@ pub mod vocab;
 
 pub use access::{Principal, Scope};
 pub use area::{check_multipolygon, AdminArea, GeometryError, GridArea};
+pub use demand::{DemandError, DemandPoint};
 pub use ids::{AreaCode, GridId, IdError, MemberId, StationId};
 pub use layer::{LayerError, LayerFeature, LayerKind, LayerName, MapLayer};
 pub use location::{LocationError, LonLat};

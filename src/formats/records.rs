@@ -12,8 +12,8 @@ use serde_json::Value;
 
 use super::{FormatError, Row};
 use crate::domain::{
-    check_multipolygon, AdminArea, AreaCode, AreaLevel, Body, GridArea, GridId, Level, LonLat, Member, MemberError,
-    MemberId, ReceptionRule, Station, StationError, StationId, StationKind,
+    check_multipolygon, AdminArea, AreaCode, AreaLevel, Body, DemandError, DemandPoint, GridArea, GridId, Level,
+    LonLat, Member, MemberError, MemberId, ReceptionRule, Station, StationError, StationId, StationKind,
 };
 
 /// The four kinds of reference data a file can hold.
@@ -151,6 +151,29 @@ pub fn parse_station(row: &Row) -> Result<Station, FormatError> {
         };
         f.err(field, e)
     })
+}
+
+/// A demand point from a row: `id`, a Point (or lon/lat), and `weight` (also `population`,
+/// `residents` or `人口`).
+pub fn parse_demand(row: &Row) -> Result<DemandPoint, FormatError> {
+    let f = Fields(row);
+    let id = f.text("id")?;
+    let position = f.point()?;
+    let key = ["weight", "population", "residents", "人口"].into_iter().find(|k| row.fields.contains_key(*k));
+    let weight: f64 = f.parse(key.unwrap_or("weight"))?;
+    DemandPoint::new(id, position, weight).map_err(|e| match e {
+        DemandError::Id => f.err("id", e),
+        DemandError::Weight(_) => f.err(key.unwrap_or("weight"), e),
+    })
+}
+
+/// The CSV header of [`demand_row`].
+pub const DEMAND_HEADER: [&str; 4] = ["id", "lon", "lat", "weight"];
+
+/// A demand point as a CSV row (`id,lon,lat,weight`, WGS84).
+pub fn demand_row(d: &DemandPoint) -> [String; 4] {
+    let round7 = super::geojson::round7;
+    [d.id.clone(), round7(d.position.lon()).to_string(), round7(d.position.lat()).to_string(), d.weight.to_string()]
 }
 
 /// A member from a row (no geometry).

@@ -1,8 +1,8 @@
 //! Writing files: GeoJSON FeatureCollections (one feature per line, so files diff well) and CSV.
 
 use super::geojson::{Feature, Shape};
-use super::records::{AreaProperties, GridProperties, MemberProperties, StationProperties};
-use crate::domain::{AdminArea, GridArea, Member, Station};
+use super::records::{self, AreaProperties, GridProperties, MemberProperties, StationProperties};
+use crate::domain::{AdminArea, DemandPoint, GridArea, Member, Station};
 use crate::spatial::Crs;
 
 /// A FeatureCollection written one feature per line.
@@ -41,4 +41,15 @@ pub fn members_csv(members: &[Member]) -> String {
         return "id,name,body,level,sector,occupation,station,term_start,term_end\n".to_owned();
     }
     String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// Demand points as CSV `id,lon,lat,weight` (WGS84), as `liaison import demand` reads it.
+pub fn demand_csv(points: &[DemandPoint]) -> String {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    // Writing plain fields to a Vec cannot fail.
+    let _ = out.write_record(records::DEMAND_HEADER);
+    for d in points {
+        let _ = out.write_record(records::demand_row(d));
+    }
+    String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
 }

@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod opinions;
 pub mod pages;
 pub mod params;
+pub mod planning;
 pub mod search;
 pub mod security;
 pub mod session;
@@ -96,6 +97,7 @@ pub fn app(
         .merge(batch::router())
         .merge(areas::router())
         .merge(analytics::router())
+        .merge(planning::router())
         .merge(tiles::router())
         .merge(members::router())
         .merge(opinions::router())

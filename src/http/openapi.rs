@@ -7,7 +7,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{analytics, areas, batch, grids, layers, members, opinions, search, staff, stations, tiles};
+use super::{analytics, areas, batch, grids, layers, members, opinions, planning, search, staff, stations, tiles};
 
 /// The definitions of the numbers, as `crate::analytics` documents them.
 pub const DEFINITIONS: &str = "Numbers for a window [from, to). The submitted group: opinions submitted in the window, in their state now. \
@@ -48,6 +48,8 @@ A rate with a zero denominator is null, never 0. count = open + resolved + rejec
         analytics::heatmap_handler,
         analytics::stats_handler,
         analytics::area_stats,
+        planning::coverage,
+        planning::sites,
         tiles::tile,
         staff::inbox,
         staff::one,
@@ -81,6 +83,7 @@ A rate with a zero denominator is null, never 0. count = open + resolved + rejec
         (name = "members", description = "Deputies and CPPCC members"),
         (name = "opinions", description = "The citizens' side of the opinion loop"),
         (name = "analytics", description = "Leaders' numbers: heatmaps, rankings, trends, choropleths, tiles"),
+        (name = "planning", description = "Planners' questions: coverage of the demand by the stations, and where new sites help most"),
         (name = "staff", description = "The working side of the loop (bearer token or web login)"),
     )
 )]

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use crate::catalog::CatalogData;
 use crate::domain::{LayerFeature, LayerName, MapLayer};
-use crate::formats::records::{parse_area, parse_grid, parse_member, parse_station};
+use crate::formats::records::{parse_area, parse_demand, parse_grid, parse_member, parse_station};
 use crate::formats::{read_rows, FormatError, Kind, Place, Row};
 use crate::spatial::Crs;
 use crate::store::{Batch, Progress, Store, StoreError, WriteReport};
@@ -22,6 +22,8 @@ pub enum ImportError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Layer(#[from] crate::domain::LayerError),
+    #[error("the file holds no {0}")]
+    Empty(&'static str),
     #[error("{place}, field \"id\": {id:?} appears twice in the file (first at {first})")]
     Duplicate { place: Place, first: Place, id: String },
 }
@@ -43,6 +45,19 @@ pub fn parse_batch(kind: Kind, bytes: &[u8], crs: Crs) -> Result<(Batch, Vec<Pla
     Ok((batch, places))
 }
 
+/// Reads `bytes` (CSV `id,lon,lat,weight`, or GeoJSON Points with `id` and `weight`; positions in
+/// `crs`) as the planning demand; ids must be unique and at least one point given.
+pub fn parse_demand_file(bytes: &[u8], crs: Crs) -> Result<Batch, ImportError> {
+    let rows = read_rows(bytes, crs)?;
+    if rows.is_empty() {
+        return Err(ImportError::Empty("demand points"));
+    }
+    let places: Vec<Place> = rows.iter().map(|r| r.place).collect();
+    let batch = Batch::Demand(parse_all(&rows, parse_demand)?);
+    check_references(&batch, &places, &CatalogData::default())?;
+    Ok(batch)
+}
+
 /// Reads `bytes` (GeoJSON, or CSV with `lon`/`lat` or `wkt`; positions in `crs`) as the map
 /// layer `name`: every record a feature with its geometry and the file's other fields.
 pub fn parse_layer(name: &str, title: &str, bytes: &[u8], crs: Crs) -> Result<MapLayer, ImportError> {
@@ -60,6 +75,7 @@ pub fn parse_layer(name: &str, title: &str, bytes: &[u8], crs: Crs) -> Result<Ma
 fn ids_of(batch: &Batch) -> Vec<String> {
     match batch {
         Batch::Layer(l) => vec![l.name.to_string()],
+        Batch::Demand(v) => v.iter().map(|d| d.id.clone()).collect(),
         Batch::Areas(v) => v.iter().map(|a| a.code.to_string()).collect(),
         Batch::Stations(v) => v.iter().map(|s| s.id.to_string()).collect(),
         Batch::Members(v) => v.iter().map(|m| m.id.to_string()).collect(),
@@ -115,7 +131,7 @@ pub fn check_references(batch: &Batch, places: &[Place], known: &CatalogData) ->
                 }
             }
         }
-        Batch::Areas(_) | Batch::Layer(_) => {}
+        Batch::Areas(_) | Batch::Layer(_) | Batch::Demand(_) => {}
     }
     Ok(())
 }
@@ -128,6 +144,7 @@ fn absorb(known: &mut CatalogData, batch: &Batch) {
         Batch::Members(v) => known.members.extend(v.iter().cloned()),
         Batch::Grids(v) => known.grids.extend(v.iter().cloned()),
         Batch::Layer(l) => known.layers.push(l.clone()),
+        Batch::Demand(v) => known.demand.clone_from(v),
     }
 }
 

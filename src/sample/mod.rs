@@ -16,6 +16,7 @@
 //! across dependency versions.
 
 pub mod history;
+pub mod population;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -23,8 +24,8 @@ use chrono::NaiveDate;
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 
 use crate::domain::{
-    AdminArea, AreaCode, AreaLevel, Body, GridArea, GridId, Level, LonLat, Member, MemberId, ReceptionRule, Station,
-    StationId, StationKind,
+    AdminArea, AreaCode, AreaLevel, Body, DemandPoint, GridArea, GridId, Level, LonLat, Member, MemberId,
+    ReceptionRule, Station, StationId, StationKind,
 };
 
 /// The area code of 海曙区, the district the sample covers.
@@ -46,13 +47,15 @@ pub struct Sample {
     pub members: Vec<Member>,
     /// Sorted by id (town code, then grid number).
     pub grids: Vec<GridArea>,
+    /// Residents by community, adding up to the 2020 census ([`population`]); sorted by id.
+    pub population: Vec<DemandPoint>,
 }
 
 impl Sample {
     /// The sample as the catalog is built from it (no imported map layers).
     pub fn into_data(self) -> crate::catalog::CatalogData {
-        let Sample { areas, stations, members, grids } = self;
-        crate::catalog::CatalogData { stations, members, grids, areas, layers: Vec::new() }
+        let Sample { areas, stations, members, grids, population } = self;
+        crate::catalog::CatalogData { stations, members, grids, areas, layers: Vec::new(), demand: population }
     }
 }
 
@@ -65,7 +68,8 @@ pub fn generate() -> Sample {
     let members = members(&mut rng, &towns, &stations);
     add_duty_rules(&mut rng, &mut stations, &members);
     let grids = grids(&mut rng, &towns, &stations, &members);
-    Sample { areas, stations, members, grids }
+    let population = population::population(&grids);
+    Sample { areas, stations, members, grids, population }
 }
 
 // ---------------------------------------------------------------------------------------------

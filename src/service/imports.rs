@@ -40,6 +40,16 @@ impl Service {
         Ok(features)
     }
 
+    /// Replaces the stored planning demand with the points of a file (CSV `id,lon,lat,weight` or
+    /// GeoJSON Points), all or nothing; answers how many points it holds.
+    pub async fn import_demand(&self, bytes: &[u8], crs: Crs, progress: Progress<'_>) -> Result<usize> {
+        let batch = crate::import::parse_demand_file(bytes, crs)?;
+        let count = batch.len();
+        self.store.write(&[batch], progress).await?;
+        self.reload_if_changed().await?;
+        Ok(count)
+    }
+
     /// Imports opinions from another system's CSV, routed by the current catalog; all or nothing.
     pub async fn import_opinions<R: std::io::Read + Send + 'static>(
         &self,
@@ -74,6 +84,7 @@ impl Service {
             Batch::Stations(data.stations.clone()),
             Batch::Members(data.members.clone()),
             Batch::Grids(data.grids.clone()),
+            Batch::Demand(data.demand.clone()),
         ];
         self.store.write(&batches, &|_| {}).await?;
         if opinions > 0 {

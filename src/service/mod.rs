@@ -16,6 +16,7 @@ pub mod limits;
 pub mod live;
 pub mod lookups;
 pub mod opinions;
+pub mod planning;
 pub mod privacy;
 pub mod staff;
 pub mod views;

@@ -100,9 +100,63 @@ pub fn grown_for_cells(bbox: &BBox, res: HexResolution) -> BBox {
     }
 }
 
+/// Every cell of `res` whose centre lies in `bbox` and passes `keep(lon, lat)`, ascending. Found
+/// by sampling `bbox` grown by [`grown_for_cells`] on a square grid of half an edge: each cell
+/// holds a disk of 0.86 edges around its centre, which always contains a grid point.
+pub fn cells_with_centres_in(bbox: &BBox, res: HexResolution, keep: impl Fn(f64, f64) -> bool) -> Vec<CellIndex> {
+    let grown = grown_for_cells(bbox, res);
+    let step_m = 0.5 * res.edge_length_m();
+    let dlat = step_m / 111_320.0;
+    let widest = grown.min_lat.abs().max(grown.max_lat.abs()).min(89.0).to_radians().cos();
+    let dlon = step_m / (111_320.0 * widest);
+    let mut cells = Vec::new();
+    let mut lat = grown.min_lat;
+    while lat <= grown.max_lat {
+        let mut lon = grown.min_lon;
+        while lon <= grown.max_lon {
+            if let Ok(cell) = cell_of(lon, lat, res) {
+                cells.push(cell);
+            }
+            lon += dlon;
+        }
+        lat += dlat;
+    }
+    cells.sort_unstable();
+    cells.dedup();
+    cells.retain(|&c| {
+        let (lon, lat) = centre(c);
+        bbox.contains(lon, lat) && keep(lon, lat)
+    });
+    cells
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sampled_cells_are_every_cell_whose_centre_is_in_the_box() {
+        // Brute force: every cell within a wide disk around the box's cells, filtered by centre.
+        let bbox = BBox { min_lon: 121.50, min_lat: 29.85, max_lon: 121.53, max_lat: 29.87 };
+        for res in [7, 8, 9] {
+            let res = HexResolution::new(res).unwrap();
+            let got = cells_with_centres_in(&bbox, res, |_, _| true);
+            let seed = cell_of(121.515, 29.86, res).unwrap();
+            let mut want: Vec<CellIndex> = seed
+                .grid_disk::<Vec<_>>(40)
+                .into_iter()
+                .filter(|&c| {
+                    let (lon, lat) = centre(c);
+                    bbox.contains(lon, lat)
+                })
+                .collect();
+            want.sort_unstable();
+            assert!(!want.is_empty());
+            assert_eq!(got, want, "res {res:?}");
+        }
+        let west = cells_with_centres_in(&bbox, HexResolution::new(9).unwrap(), |lon, _| lon < 121.515);
+        assert!(west.iter().all(|&c| centre(c).0 < 121.515) && !west.is_empty());
+    }
 
     #[test]
     fn cells_do_not_nest_exactly_so_each_resolution_is_computed_from_the_point() {

@@ -9,9 +9,11 @@ pub mod hexagons;
 pub mod points;
 pub mod polygons;
 pub mod tiles;
+pub mod utm;
 
 pub use bbox::{BBox, BBoxError};
 pub use crs::{Crs, CrsError};
 pub use geodesic::{ecef, geodesic_distance_m, LocalPlane};
 pub use points::{Neighbour, PointIndex};
 pub use polygons::{NearPolygon, PolygonIndex};
+pub use utm::{Utm, UtmError};

@@ -10,8 +10,8 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use crate::catalog::CatalogData;
 use crate::domain::OpinionFact;
 use crate::domain::{
-    AdminArea, AuditEntry, Category, GridArea, GridId, LonLat, MapLayer, Member, NewOpinion, Opinion, Principal,
-    Routing, Stars, Station, StationId, Status, TrackingCode,
+    AdminArea, AuditEntry, Category, DemandPoint, GridArea, GridId, LonLat, MapLayer, Member, NewOpinion, Opinion,
+    Principal, Routing, Stars, Station, StationId, Status, TrackingCode,
 };
 use crate::spatial::BBox;
 
@@ -71,6 +71,8 @@ pub enum Batch {
     Grids(Vec<GridArea>),
     /// One map layer, replacing the stored layer of its name.
     Layer(MapLayer),
+    /// The planning demand, replacing all of the stored demand.
+    Demand(Vec<DemandPoint>),
 }
 
 impl Batch {
@@ -81,6 +83,7 @@ impl Batch {
             Batch::Members(v) => v.len(),
             Batch::Grids(v) => v.len(),
             Batch::Layer(_) => 1,
+            Batch::Demand(v) => v.len(),
         }
     }
 

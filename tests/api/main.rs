@@ -17,6 +17,7 @@ mod openapi;
 mod operations;
 mod opinions;
 mod pages;
+mod planning;
 mod probe;
 mod search;
 mod staff;

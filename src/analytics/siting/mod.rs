@@ -57,6 +57,3 @@ pub enum SitingError {
     #[error("the exact solver would enumerate {subsets} subsets (the limit is {limit})")]
     ExactTooLarge { subsets: u128, limit: u128 },
 }
-
-#[cfg(test)]
-mod peers;

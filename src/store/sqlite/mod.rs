@@ -17,8 +17,8 @@ use chrono::{DateTime, FixedOffset};
 use super::{Batch, FactSink, OpinionFilter, Progress, RecordSource, Store, StoreError, UserRecord, WriteReport};
 use crate::catalog::CatalogData;
 use crate::domain::{
-    AdminArea, AuditEntry, GridArea, LayerFeature, LonLat, MapLayer, Member, NewOpinion, Opinion, Principal,
-    ReceptionRule, Routing, Station, TrackingCode,
+    AdminArea, AuditEntry, DemandPoint, GridArea, LayerFeature, LonLat, MapLayer, Member, NewOpinion, Opinion,
+    Principal, ReceptionRule, Routing, Station, TrackingCode,
 };
 
 /// SQLite store over one database file.
@@ -203,6 +203,13 @@ fn grid_from_row(row: &SqliteRow, members: &str) -> Result<GridArea, StoreError>
     })
 }
 
+fn demand_from_row(row: &SqliteRow) -> Result<DemandPoint, StoreError> {
+    let id: String = row.try_get("id")?;
+    let bad = |e: &dyn std::fmt::Display| corrupt("demand_points", &id, e);
+    let position = LonLat::new(row.try_get("lon")?, row.try_get("lat")?).map_err(|e| bad(&e))?;
+    DemandPoint::new(id.clone(), position, row.try_get("weight")?).map_err(|e| bad(&e))
+}
+
 async fn count(tx: &mut Transaction<'_, Sqlite>, table: &str) -> Result<usize, StoreError> {
     let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&mut **tx).await?;
     Ok(n as usize)
@@ -221,6 +228,20 @@ async fn write_batch(
         }
     };
     match batch {
+        Batch::Demand(points) => {
+            sqlx::query("DELETE FROM demand_points").execute(&mut **tx).await?;
+            // 500 rows of 4 values a statement, below SQLite's 32,766 bound parameters.
+            for chunk in points.chunks(500) {
+                let mut insert = sqlx::QueryBuilder::new("INSERT INTO demand_points (id, lon, lat, weight) ");
+                insert.push_values(chunk, |mut row, d| {
+                    row.push_bind(&d.id).push_bind(d.position.lon()).push_bind(d.position.lat()).push_bind(d.weight);
+                });
+                insert.build().execute(&mut **tx).await?;
+                for _ in chunk {
+                    tick();
+                }
+            }
+        }
         Batch::Layer(layer) => {
             sqlx::query(
                 "INSERT INTO map_layers (name, title, features) VALUES (?, ?, ?)
@@ -343,6 +364,7 @@ fn table_of(batch: &Batch) -> &'static str {
         Batch::Members(_) => "members",
         Batch::Grids(_) => "grids",
         Batch::Layer(_) => "map_layers",
+        Batch::Demand(_) => "demand_points",
     }
 }
 
@@ -360,7 +382,10 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         let layers = sqlx::query("SELECT * FROM map_layers ORDER BY name").fetch_all(&self.pool).await?;
+        let demand =
+            sqlx::query("SELECT id, lon, lat, weight FROM demand_points ORDER BY id").fetch_all(&self.pool).await?;
         Ok(CatalogData {
+            demand: demand.iter().map(demand_from_row).collect::<Result<_, _>>()?,
             layers: layers.iter().map(layer_from_row).collect::<Result<_, _>>()?,
             stations: stations.iter().map(station_from_row).collect::<Result<_, _>>()?,
             members: members.iter().map(member_from_row).collect::<Result<_, _>>()?,
@@ -382,7 +407,11 @@ impl Store for SqliteStore {
         let mut report = WriteReport::default();
         let mut done = 0u64;
         for batch in batches {
-            let before = count(&mut tx, table_of(batch)).await?;
+            // The demand is replaced whole: every point of it counts as inserted.
+            let before = match batch {
+                Batch::Demand(_) => 0,
+                _ => count(&mut tx, table_of(batch)).await?,
+            };
             write_batch(&mut tx, batch, &mut done, progress).await?;
             let inserted = count(&mut tx, table_of(batch)).await? - before;
             report.inserted += inserted;

@@ -1,0 +1,390 @@
+//! Planning over HTTP: coverage equals brute force over every (demand, station) pair on the
+//! sample's population and on random points (WGS84 and GCJ-02); siting answers are never better
+//! than the exact optimum (exhaustive enumeration) and their bounds never beaten; bad input is a
+//! 400/422 in the API's error shape; the demand importer replaces the stored population.
+
+use liaison::analytics::siting::{exact_lscp, exact_mclp, exact_p_median, Instance};
+use liaison::domain::{LonLat, StationKind};
+use liaison::spatial::{geodesic_distance_m, Crs};
+use serde_json::{json, Value};
+
+use crate::helpers::{error_code, Rng, TestApp};
+
+fn p(lon: f64, lat: f64) -> LonLat {
+    LonLat::new(lon, lat).unwrap()
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-6 * a.abs().max(b.abs()).max(1.0)
+}
+
+/// (distance to the nearest station, covered) of each point, by brute force.
+fn brute_nearest(demand: &[(LonLat, f64)], stations: &[LonLat]) -> Vec<f64> {
+    demand
+        .iter()
+        .map(|(q, _)| stations.iter().map(|&s| geodesic_distance_m(*q, s)).fold(f64::INFINITY, f64::min))
+        .collect()
+}
+
+#[tokio::test]
+async fn coverage_of_the_sample_population_equals_brute_force() {
+    let app = TestApp::with_sample().await;
+    let catalog = app.state.service.catalog();
+    let demand: Vec<(LonLat, f64)> = catalog.demand().iter().map(|d| (d.position, d.weight)).collect();
+    let stations: Vec<LonLat> =
+        catalog.stations().iter().filter(|s| s.kind != StationKind::OnlineStation).map(|s| s.location).collect();
+    let nearest = brute_nearest(&demand, &stations);
+    for radius in [500.0, 1_500.0, 3_000.0] {
+        let (status, body) = app.post("/api/v1/planning/coverage", &json!({ "radius_m": radius })).await;
+        assert_eq!(status, 200, "{body}");
+        let total: f64 = demand.iter().map(|d| d.1).sum();
+        assert_eq!(total, 1_041_285.0);
+        let covered: f64 = demand.iter().zip(&nearest).filter(|(_, &m)| m <= radius).map(|(d, _)| d.1).sum();
+        assert_eq!(body["total_weight"].as_f64(), Some(total));
+        assert!(
+            close(body["covered_weight"].as_f64().unwrap(), covered),
+            "{radius}: {} vs {covered}",
+            body["covered_weight"]
+        );
+        assert!(covered > 0.0 && covered < total, "radius {radius} covers a part");
+        assert_eq!(body["stations"].as_u64(), Some(stations.len() as u64));
+
+        let mean = demand.iter().zip(&nearest).map(|(d, m)| d.1 * m).sum::<f64>() / total;
+        let max = nearest.iter().copied().fold(0.0, f64::max);
+        let mut sorted: Vec<(f64, f64)> = nearest.iter().copied().zip(demand.iter().map(|d| d.1)).collect();
+        sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut running = 0.0;
+        let p90 = sorted.iter().find(|(_, w)| {
+            running += w;
+            running >= 0.9 * total
+        });
+        let d = &body["distance"];
+        assert!(close(d["mean_m"].as_f64().unwrap(), mean));
+        assert!(close(d["max_m"].as_f64().unwrap(), max));
+        assert!(close(d["p90_m"].as_f64().unwrap(), p90.unwrap().0));
+
+        // By town: each town's sums by brute force with the catalog's own town lookup.
+        let towns = body["by_town"].as_array().unwrap();
+        assert_eq!(towns.len(), 17, "every town has residents");
+        for t in towns {
+            let code = t["code"].as_str().unwrap();
+            let inside: Vec<usize> = (0..demand.len())
+                .filter(|&i| catalog.town_at(demand[i].0).is_some_and(|a| a.code.as_str() == code))
+                .collect();
+            let town_total: f64 = inside.iter().map(|&i| demand[i].1).sum();
+            let town_covered: f64 = inside.iter().filter(|&&i| nearest[i] <= radius).map(|&i| demand[i].1).sum();
+            assert_eq!(t["total_weight"].as_f64(), Some(town_total), "{code}");
+            assert!(close(t["covered_weight"].as_f64().unwrap(), town_covered), "{code}");
+        }
+        // The uncovered cells hold exactly the uncovered weight, as H3 polygons.
+        let cells = body["uncovered_cells"]["features"].as_array().unwrap();
+        let in_cells: f64 = cells.iter().map(|f| f["properties"]["weight"].as_f64().unwrap()).sum();
+        assert!(close(in_cells, total - covered), "{in_cells} vs {}", total - covered);
+        assert!(cells.iter().all(|f| f["geometry"]["type"] == "Polygon"));
+        assert!(cells
+            .windows(2)
+            .all(|w| w[0]["properties"]["weight"].as_f64() >= w[1]["properties"]["weight"].as_f64()));
+    }
+}
+
+/// Random demand and stations around the sample, `n` and `m` of them.
+fn random_points(rng: &mut Rng, n: usize) -> Vec<LonLat> {
+    (0..n).map(|_| p(121.50 + rng.between(-0.04, 0.04), 29.86 + rng.between(-0.035, 0.035))).collect()
+}
+
+fn points_json(points: &[LonLat], weights: Option<&[f64]>, crs: Crs) -> Value {
+    Value::Array(
+        points
+            .iter()
+            .enumerate()
+            .map(|(i, q)| {
+                let (x, y) = crs.from_wgs84(q.lon(), q.lat());
+                match weights {
+                    Some(w) => json!({ "id": format!("d{i}"), "lon": x, "lat": y, "weight": w[i] }),
+                    None => json!({ "id": format!("s{i}"), "lon": x, "lat": y }),
+                }
+            })
+            .collect(),
+    )
+}
+
+#[tokio::test]
+async fn coverage_of_given_points_equals_brute_force_in_wgs84_and_gcj02() {
+    let app = TestApp::with_sample().await;
+    let mut rng = Rng::new(41);
+    for crs in [Crs::Wgs84, Crs::Gcj02] {
+        for _ in 0..5 {
+            let demand = random_points(&mut rng, 150);
+            let weights: Vec<f64> = (0..demand.len()).map(|_| rng.below(50) as f64).collect();
+            let m = 1 + rng.below(8);
+            let stations = random_points(&mut rng, m);
+            let radius = rng.between(300.0, 2_500.0);
+            let body = json!({
+                "radius_m": radius, "crs": crs.as_str(),
+                "demand": points_json(&demand, Some(&weights), crs),
+                "stations": points_json(&stations, None, crs),
+            });
+            let (status, answer) = app.post("/api/v1/planning/coverage", &body).await;
+            assert_eq!(status, 200, "{answer}");
+            // The positions went through GCJ-02 and back: brute force on what the service read.
+            let read: Vec<LonLat> = stations
+                .iter()
+                .map(|s| {
+                    let (x, y) = crs.from_wgs84(s.lon(), s.lat());
+                    let (lon, lat) = crs.to_wgs84(x, y);
+                    p(lon, lat)
+                })
+                .collect();
+            let read_demand: Vec<(LonLat, f64)> = demand
+                .iter()
+                .zip(&weights)
+                .map(|(q, &w)| {
+                    let (x, y) = crs.from_wgs84(q.lon(), q.lat());
+                    let (lon, lat) = crs.to_wgs84(x, y);
+                    (p(lon, lat), w)
+                })
+                .collect();
+            let nearest = brute_nearest(&read_demand, &read);
+            let covered: f64 = read_demand.iter().zip(&nearest).filter(|(_, &m)| m <= radius).map(|(d, _)| d.1).sum();
+            assert!(close(answer["covered_weight"].as_f64().unwrap(), covered), "{crs:?}");
+            assert_eq!(answer["demand_points"].as_u64(), Some(150));
+        }
+    }
+}
+
+/// A random small instance as (demand with weights, candidates, existing, radius).
+fn small_instance(rng: &mut Rng) -> (Vec<LonLat>, Vec<f64>, Vec<LonLat>, Vec<LonLat>, f64) {
+    let (n, m, e) = (20 + rng.below(30), 6 + rng.below(6), rng.below(3));
+    let demand = random_points(rng, n);
+    let weights = (0..demand.len()).map(|_| rng.below(20) as f64).collect();
+    let candidates = random_points(rng, m);
+    let existing = random_points(rng, e);
+    (demand, weights, candidates, existing, rng.between(700.0, 2_200.0))
+}
+
+#[tokio::test]
+async fn sites_are_never_better_than_the_exact_optimum_and_bounds_hold() {
+    let app = TestApp::with_sample().await;
+    let mut rng = Rng::new(2026);
+    let (mut at_optimum, mut runs) = (0, 0);
+    for round in 0..24 {
+        let (demand, weights, candidates, existing, radius) = small_instance(&mut rng);
+        let dw: Vec<(LonLat, f64)> = demand.iter().copied().zip(weights.iter().copied()).collect();
+        let instance = Instance::new(&dw, &candidates, &existing, radius).unwrap();
+        let k = 1 + rng.below(3);
+        let base = json!({
+            "radius_m": radius,
+            "demand": points_json(&demand, Some(&weights), Crs::Wgs84),
+            "candidates": points_json(&candidates, None, Crs::Wgs84),
+            "existing": points_json(&existing, None, Crs::Wgs84),
+        });
+        let ask = |extra: Value| {
+            let mut body = base.clone();
+            body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            body
+        };
+        let sites = |answer: &Value| -> Vec<LonLat> {
+            answer["chosen"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| {
+                    let j: usize = c["id"].as_str().unwrap()[1..].parse().unwrap();
+                    candidates[j]
+                })
+                .collect()
+        };
+        let brute_covered = |chosen: &[LonLat]| -> f64 {
+            let all: Vec<LonLat> = existing.iter().chain(chosen).copied().collect();
+            brute_nearest(&dw, &all).iter().zip(&weights).filter(|(&m, _)| m <= radius).map(|(_, w)| w).sum()
+        };
+
+        let (status, mclp) = app.post("/api/v1/planning/sites", &ask(json!({ "model": "mclp", "p": k }))).await;
+        assert_eq!(status, 200, "{mclp}");
+        let best = exact_mclp(&instance, k).unwrap().objective;
+        let got = mclp["objective"].as_f64().unwrap();
+        assert!(got <= best + 1e-9, "round {round}: {got} above the optimum {best}");
+        assert!(mclp["upper_bound"].as_f64().unwrap() >= best - 1e-6, "round {round}: bound below optimum");
+        assert!(close(brute_covered(&sites(&mclp)), got), "round {round}");
+        let added: f64 = mclp["chosen"].as_array().unwrap().iter().map(|c| c["added_weight"].as_f64().unwrap()).sum();
+        assert!(close(added + mclp["existing_covered_weight"].as_f64().unwrap(), got));
+        runs += 1;
+        at_optimum += usize::from(got >= best - 1e-9);
+
+        let (status, median) = app.post("/api/v1/planning/sites", &ask(json!({ "model": "pmedian", "p": k }))).await;
+        assert_eq!(status, 200, "{median}");
+        let best = exact_p_median(&instance, k).unwrap().objective;
+        let got = median["objective"].as_f64().unwrap();
+        assert!(got >= best * (1.0 - 1e-9), "round {round}: p-median below the optimum");
+        assert!(median["lower_bound"].as_f64().unwrap() <= best * (1.0 + 1e-9));
+        let all: Vec<LonLat> = existing.iter().chain(&sites(&median)).copied().collect();
+        let distance: f64 =
+            brute_nearest(&dw, &all).iter().zip(&weights).map(|(m, w)| if *w == 0.0 { 0.0 } else { m * w }).sum();
+        assert!(close(distance, got), "round {round}: {distance} vs {got}");
+
+        let every: Vec<usize> = (0..candidates.len()).collect();
+        let reachable = instance.covered_weight(&every) / instance.total_weight();
+        let target = (0.8 * reachable * 1000.0).floor() / 1000.0;
+        if target > 0.0 {
+            let (status, lscp) =
+                app.post("/api/v1/planning/sites", &ask(json!({ "model": "lscp", "target_coverage": target }))).await;
+            assert_eq!(status, 200, "{lscp}");
+            let best = exact_lscp(&instance, target).unwrap().objective;
+            let got = lscp["objective"].as_f64().unwrap();
+            assert!(got >= best && lscp["lower_bound"].as_f64().unwrap() <= best, "round {round}");
+            assert!(brute_covered(&sites(&lscp)) >= target * instance.total_weight() * (1.0 - 1e-9));
+        }
+    }
+    assert!(at_optimum * 10 >= runs * 9, "MCLP optimal in only {at_optimum} of {runs}");
+}
+
+#[tokio::test]
+async fn new_sites_on_the_sample_come_from_h3_cells_inside_the_district_and_raise_coverage() {
+    let app = TestApp::with_sample().await;
+    let body = json!({ "model": "mclp", "p": 5, "radius_m": 1000, "candidates": { "h3_res": 8 } });
+    let (status, plan) = app.post("/api/v1/planning/sites", &body).await;
+    assert_eq!(status, 200, "{plan}");
+    let catalog = app.state.service.catalog();
+    let chosen = plan["chosen"].as_array().unwrap();
+    assert_eq!(chosen.len(), 5);
+    for c in chosen {
+        let cell: h3o::CellIndex = c["id"].as_str().unwrap().parse().unwrap();
+        assert_eq!(u8::from(cell.resolution()), 8);
+        let at = p(c["lon"].as_f64().unwrap(), c["lat"].as_f64().unwrap());
+        assert!(catalog.town_at(at).is_some(), "{c}");
+        assert_eq!(c["town"].as_str(), catalog.town_at(at).map(|t| t.code.as_str()));
+    }
+    // In building order, each site adds no more than the one before (greedy savings).
+    let added: Vec<f64> = chosen.iter().map(|c| c["added_weight"].as_f64().unwrap()).collect();
+    assert!(added.windows(2).all(|w| w[0] >= w[1] - 1e-9), "{added:?}");
+    assert!(added[0] > 0.0);
+    let (covered, before) =
+        (plan["covered_weight"].as_f64().unwrap(), plan["existing_covered_weight"].as_f64().unwrap());
+    assert!(close(covered, before + added.iter().sum::<f64>()));
+    // The same existing coverage as the coverage question reports.
+    let (_, cov) = app.post("/api/v1/planning/coverage", &json!({ "radius_m": 1000 })).await;
+    assert!(close(cov["covered_weight"].as_f64().unwrap(), before));
+    let towns = plan["by_town"].as_array().unwrap();
+    let after: f64 = towns.iter().map(|t| t["covered_after"].as_f64().unwrap()).sum();
+    assert!(close(after, covered));
+    assert!(towns.iter().all(|t| t["covered_after"].as_f64() >= t["covered_before"].as_f64()));
+    assert!(plan["gap"].as_f64().unwrap() >= 0.0 && plan["seconds"].as_f64().unwrap() >= 0.0);
+    assert_eq!(plan["inputs"]["candidates"], "h3:8");
+    assert_eq!(plan["inputs"]["existing"], "stations");
+
+    // Asked in GCJ-02, the chosen positions come back in GCJ-02.
+    let mut gcj = body.clone();
+    gcj["crs"] = json!("gcj02");
+    let (_, plan2) = app.post("/api/v1/planning/sites", &gcj).await;
+    let (a, b) = (&plan["chosen"][0], &plan2["chosen"][0]);
+    assert_eq!(a["id"], b["id"]);
+    let (x, y) = Crs::Gcj02.from_wgs84(a["lon"].as_f64().unwrap(), a["lat"].as_f64().unwrap());
+    assert!((x - b["lon"].as_f64().unwrap()).abs() < 2e-7 && (y - b["lat"].as_f64().unwrap()).abs() < 2e-7);
+}
+
+#[tokio::test]
+async fn bad_planning_questions_are_refused_with_their_codes() {
+    let app = TestApp::with_sample().await;
+    let one = json!([{ "id": "a", "lon": 121.55, "lat": 29.87 }]);
+    let cases: Vec<(&str, Value, u16, &str)> = vec![
+        ("coverage", json!({ "radius_m": 0 }), 422, "invalid_radius"),
+        ("coverage", json!({ "radius_m": -5 }), 422, "invalid_radius"),
+        ("coverage", json!({ "radius_m": 1e9 }), 422, "invalid_radius"),
+        ("coverage", json!({}), 422, "invalid_body"),
+        ("coverage", json!({ "radius_m": 100, "demand": [] }), 422, "empty_demand"),
+        ("coverage", json!({ "radius_m": 100, "demand": "everyone" }), 422, "invalid_body"),
+        ("coverage", json!({ "radius_m": 100, "demand": [{ "lon": 200, "lat": 29 }] }), 422, "invalid_body"),
+        (
+            "coverage",
+            json!({ "radius_m": 100, "demand": [{ "lon": 121.5, "lat": 29.8, "weight": -1 }] }),
+            422,
+            "invalid_body",
+        ),
+        ("coverage", json!({ "radius_m": 100, "crs": "mercator" }), 400, "invalid_crs"),
+        ("coverage", json!({ "radius_m": 100, "cells_res": 16 }), 400, "invalid_resolution"),
+        ("coverage", json!({ "radius_m": 100, "colour": "red" }), 422, "invalid_body"),
+        ("sites", json!({ "model": "best", "p": 1, "radius_m": 100 }), 422, "invalid_body"),
+        ("sites", json!({ "model": "mclp", "radius_m": 100 }), 422, "invalid_p"),
+        ("sites", json!({ "model": "mclp", "p": 0, "radius_m": 100 }), 422, "invalid_p"),
+        ("sites", json!({ "model": "mclp", "p": 2, "radius_m": 100, "candidates": one }), 422, "invalid_p"),
+        ("sites", json!({ "model": "pmedian", "p": 1, "radius_m": 100, "candidates": [] }), 422, "no_candidates"),
+        ("sites", json!({ "model": "mclp", "p": 1, "radius_m": 100, "demand": [] }), 422, "empty_demand"),
+        ("sites", json!({ "model": "mclp", "p": 1, "radius_m": f64::MAX }), 422, "invalid_radius"),
+        ("sites", json!({ "model": "lscp", "radius_m": 100 }), 422, "invalid_target"),
+        ("sites", json!({ "model": "lscp", "radius_m": 100, "target_coverage": 1.5 }), 422, "invalid_target"),
+        (
+            "sites",
+            json!({ "model": "lscp", "radius_m": 10, "target_coverage": 1.0, "candidates": one }),
+            422,
+            "unreachable_target",
+        ),
+        (
+            "sites",
+            json!({ "model": "mclp", "p": 1, "radius_m": 100, "candidates": { "h3_res": 3 } }),
+            400,
+            "invalid_resolution",
+        ),
+        ("sites", json!({ "model": "mclp", "p": 1, "radius_m": 100, "candidates": { "res": 9 } }), 422, "invalid_body"),
+        ("sites", json!({ "model": "mclp", "p": 1, "radius_m": 100, "existing": "all" }), 422, "invalid_body"),
+        ("sites", json!({ "model": "mclp", "p": 1, "radius_m": 100, "demand": "opinions" }), 422, "empty_demand"),
+    ];
+    for (path, body, status, code) in cases {
+        let (got, answer) = app.post(&format!("/api/v1/planning/{path}"), &body).await;
+        assert_eq!(error_code(got, &answer, status), code, "{path} {body}: {answer}");
+    }
+    // Too many given demand points, and not JSON at all.
+    let many: Vec<Value> = (0..200_001).map(|i| json!({ "lon": 121.5, "lat": 29.8, "id": i })).collect();
+    let (got, answer) = app.post("/api/v1/planning/coverage", &json!({ "radius_m": 100, "demand": many })).await;
+    assert_eq!(error_code(got, &answer, 422), "too_large");
+    let res = app.client.post(format!("{}/api/v1/planning/sites", app.base)).body("model=mclp").send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 400);
+}
+
+#[tokio::test]
+async fn opinions_count_as_demand_in_their_h3_cells() {
+    let app = TestApp::with_sample().await;
+    let places = [(121.5435, 29.8655), (121.5436, 29.8656), (121.40, 29.80)];
+    for (lon, lat) in places {
+        let (status, body) = app.post("/api/v1/issues", &crate::opinions::opinion("parking", lon, lat)).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let (status, body) = app.post("/api/v1/planning/coverage", &json!({ "radius_m": 1, "demand": "opinions" })).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["total_weight"].as_f64(), Some(3.0));
+    // The first two share a resolution-9 cell.
+    assert_eq!(body["demand_points"].as_u64(), Some(2));
+}
+
+#[tokio::test]
+async fn importing_demand_replaces_the_population_all_or_nothing() {
+    let app = TestApp::with_sample().await;
+    let service = &app.state.service;
+    let csv = "id,lon,lat,weight\nA,121.55,29.87,100\nB,121.40,29.80,50\n";
+    assert_eq!(service.import_demand(csv.as_bytes(), Crs::Wgs84, &|_| {}).await.unwrap(), 2);
+    let (_, body) = app.post("/api/v1/planning/coverage", &json!({ "radius_m": 100000 })).await;
+    assert_eq!(body["total_weight"].as_f64(), Some(150.0));
+    assert_eq!(body["demand_points"].as_u64(), Some(2));
+
+    let geojson = r#"{"type":"FeatureCollection","features":[
+        {"type":"Feature","properties":{"id":"c1","population":7},"geometry":{"type":"Point","coordinates":[121.5,29.8]}}]}"#;
+    assert_eq!(service.import_demand(geojson.as_bytes(), Crs::Gcj02, &|_| {}).await.unwrap(), 1);
+    let stored = service.catalog().demand().to_vec();
+    assert_eq!(stored.len(), 1);
+    let (lon, lat) = Crs::Gcj02.to_wgs84(121.5, 29.8);
+    assert!((stored[0].position.lon() - lon).abs() < 1e-9 && (stored[0].position.lat() - lat).abs() < 1e-9);
+
+    for bad in [
+        "id,lon,lat,weight\nA,121.55,29.87,-1\n",
+        "id,lon,lat,weight\nA,121.55,29.87,1\nA,121.56,29.87,1\n",
+        "id,lon,lat\nA,121.55,29.87\n",
+        "id,lon,lat,weight\n",
+        "id,lon,lat,weight\nA,500,29.87,1\n",
+    ] {
+        let err = service.import_demand(bad.as_bytes(), Crs::Wgs84, &|_| {}).await.unwrap_err();
+        assert!(matches!(err, liaison::service::ServiceError::Invalid { code: "invalid_file", .. }), "{bad}: {err}");
+        assert_eq!(service.catalog().demand().len(), 1, "nothing written for {bad:?}");
+    }
+    // It survives a restart: it is in the database.
+    let app = app.restart().await;
+    assert_eq!(app.state.service.catalog().demand()[0].id, "c1");
+}
