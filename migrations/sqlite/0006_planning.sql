@@ -8,11 +8,10 @@ CREATE TABLE demand_points (
     weight REAL NOT NULL CHECK (weight >= 0)
 ) STRICT;
 
--- A saved plan: the request as sent and the answer, both JSON, under a planner's name for it.
+-- A saved plan under a planner's name for it: the answer as JSON, with the inputs it echoes.
 CREATE TABLE planning_scenarios (
     name       TEXT PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 80),
     created_at TEXT NOT NULL,
     created_by TEXT NOT NULL,
-    request    TEXT NOT NULL,
     plan       TEXT NOT NULL
 ) STRICT;

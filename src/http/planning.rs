@@ -4,19 +4,22 @@
 //! geodesic metres. Parsing and rendering only: the questions are [`crate::service::planning`].
 
 use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::error::{ApiJson, AppError, ErrorBody};
+use super::auth::Authenticated;
+use super::error::{ApiJson, ApiPath, ApiQuery, AppError, ErrorBody};
 use super::params;
 use super::AppState;
 use crate::domain::DemandPoint;
 use crate::formats::geojson::{round7, Feature, FeatureCollection, Shape};
 use crate::service::planning::{
-    Candidates, CoverageAnswer, CoverageRequest, Demand, Existing, Model, Site, SitingAnswer, SitingRequest,
+    Candidates, Comparison, CoverageAnswer, CoverageRequest, Demand, Existing, Model, Scenario, ScenarioSummary, Site,
+    SitingAnswer, SitingRequest,
 };
 use crate::spatial::hexagons::outline;
 use crate::spatial::Crs;
@@ -28,6 +31,9 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/planning/coverage", post(coverage))
         .route("/api/v1/planning/sites", post(sites))
+        .route("/api/v1/planning/scenarios", post(save_scenario).get(list_scenarios))
+        .route("/api/v1/planning/scenarios/{name}", get(one_scenario).delete(delete_scenario))
+        .route("/api/v1/planning/compare", get(compare))
         .layer(DefaultBodyLimit::max(MAX_PLANNING_BODY_BYTES))
 }
 
@@ -172,6 +178,20 @@ fn candidates(value: &Option<Value>, crs: Crs) -> Result<Candidates, AppError> {
     }
 }
 
+fn siting_request(body: SitesBody) -> Result<(SitingRequest, Crs), AppError> {
+    let crs = body_crs(&body.crs)?;
+    let request = SitingRequest {
+        model: body.model,
+        p: body.p,
+        radius_m: body.radius_m,
+        target_coverage: body.target_coverage,
+        demand: demand(&body.demand, crs)?,
+        candidates: candidates(&body.candidates, crs)?,
+        existing: existing("existing", &body.existing, crs)?,
+    };
+    Ok((request, crs))
+}
+
 /// One cell of uncovered demand.
 #[derive(Serialize, utoipa::ToSchema)]
 struct UncoveredProperties {
@@ -244,20 +264,238 @@ async fn coverage(State(state): State<AppState>, ApiJson(body): ApiJson<Coverage
     )
 )]
 async fn sites(State(state): State<AppState>, ApiJson(body): ApiJson<SitesBody>) -> Result<Response, AppError> {
-    let crs = body_crs(&body.crs)?;
-    let request = SitingRequest {
-        model: body.model,
-        p: body.p,
-        radius_m: body.radius_m,
-        target_coverage: body.target_coverage,
-        demand: demand(&body.demand, crs)?,
-        candidates: candidates(&body.candidates, crs)?,
-        existing: existing("existing", &body.existing, crs)?,
-    };
+    let (request, crs) = siting_request(body)?;
     let mut answer: SitingAnswer = state.service.plan_sites(request).await?;
     for c in &mut answer.chosen {
         let (lon, lat) = crs.from_wgs84(c.lon, c.lat);
         (c.lon, c.lat) = (round7(lon), round7(lat));
     }
     Ok(Json(answer).into_response())
+}
+
+/// A plan to compute and save under a name.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = ScenarioQuestion)]
+struct ScenarioBody {
+    /// 1–80 characters, unique, without '/'.
+    #[schema(example = "石碶 two more points")]
+    name: String,
+    plan: SitesBody,
+}
+
+/// Computes a plan and saves it under a name (positions stored and answered in WGS84).
+#[utoipa::path(
+    post,
+    path = "/api/v1/planning/scenarios",
+    tag = "planning",
+    request_body = ScenarioBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The saved scenario", body = Scenario),
+        (status = 400, description = "Not JSON, an unknown crs or h3_res", body = ErrorBody),
+        (status = 401, description = "No or invalid credentials", body = ErrorBody),
+        (status = 403, description = "Not staff, a leader or an administrator", body = ErrorBody),
+        (status = 409, description = "A scenario of that name exists", body = ErrorBody),
+        (status = 422, description = "A bad name, or a plan refused as by /planning/sites", body = ErrorBody),
+    )
+)]
+async fn save_scenario(
+    State(state): State<AppState>,
+    Authenticated(who): Authenticated,
+    ApiJson(body): ApiJson<ScenarioBody>,
+) -> Result<Response, AppError> {
+    let (request, _) = siting_request(body.plan)?;
+    let scenario = state.service.save_scenario(&who, &body.name, request).await?;
+    Ok((StatusCode::CREATED, Json(scenario)).into_response())
+}
+
+/// The saved scenarios, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/planning/scenarios",
+    tag = "planning",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Summaries", body = Vec<ScenarioSummary>),
+        (status = 401, description = "No or invalid credentials", body = ErrorBody),
+        (status = 403, description = "Not staff, a leader or an administrator", body = ErrorBody),
+    )
+)]
+async fn list_scenarios(
+    State(state): State<AppState>,
+    Authenticated(who): Authenticated,
+) -> Result<Response, AppError> {
+    Ok(Json(state.service.scenarios(&who).await?).into_response())
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ExportParams {
+    /// json (default: the whole scenario), geojson (the chosen sites as Point features) or csv.
+    format: Option<String>,
+    /// The coordinate system of positions out, for geojson and csv (default wgs84).
+    #[param(value_type = Option<Crs>)]
+    crs: Option<String>,
+}
+
+/// A chosen site as a GeoJSON feature's properties.
+#[derive(Serialize)]
+struct SiteProperties<'a> {
+    order: usize,
+    id: &'a str,
+    added_weight: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    saved_weighted_m: Option<f64>,
+    town: Option<&'a str>,
+}
+
+/// One saved scenario, or its chosen sites as GeoJSON or CSV (in building order).
+#[utoipa::path(
+    get,
+    path = "/api/v1/planning/scenarios/{name}",
+    tag = "planning",
+    params(("name" = String, Path, description = "The scenario's name"), ExportParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The scenario (json), its sites (geojson: Point features; csv: order,id,lon,lat,added_weight,town)", body = Scenario),
+        (status = 400, description = "An unknown format or crs, or a path segment that is not UTF-8", body = ErrorBody),
+        (status = 401, description = "No or invalid credentials", body = ErrorBody),
+        (status = 403, description = "Not staff, a leader or an administrator", body = ErrorBody),
+        (status = 404, description = "No scenario of that name", body = ErrorBody),
+    )
+)]
+async fn one_scenario(
+    State(state): State<AppState>,
+    Authenticated(who): Authenticated,
+    ApiPath(name): ApiPath<String>,
+    ApiQuery(p): ApiQuery<ExportParams>,
+) -> Result<Response, AppError> {
+    let crs = params::crs(&p.crs)?;
+    let format = params::trimmed(&p.format).unwrap_or("json");
+    if !matches!(format, "json" | "geojson" | "csv") {
+        return Err(AppError::bad("invalid_format", format!("format must be json, geojson or csv, not {format:?}")));
+    }
+    let scenario = state.service.scenario(&who, &name).await?;
+    let chosen = &scenario.plan.chosen;
+    let file = |ext: &str| format!("attachment; filename=\"scenario.{ext}\"");
+    match format {
+        "geojson" => {
+            let features: Vec<_> = chosen
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let properties = SiteProperties {
+                        order: i + 1,
+                        id: &c.id,
+                        added_weight: c.added_weight,
+                        saved_weighted_m: c.saved_weighted_m,
+                        town: c.town.as_deref(),
+                    };
+                    let at = crate::domain::LonLat::new(c.lon, c.lat).map_err(AppError::internal)?;
+                    Ok(Feature::new(properties, Shape::Point(at), crs))
+                })
+                .collect::<Result<_, AppError>>()?;
+            let text = serde_json::to_string(&FeatureCollection::new(features)).map_err(AppError::internal)?;
+            Ok((
+                [
+                    (header::CONTENT_TYPE, "application/geo+json".to_owned()),
+                    (header::CONTENT_DISPOSITION, file("geojson")),
+                ],
+                text,
+            )
+                .into_response())
+        }
+        "csv" => {
+            let mut out = csv::Writer::from_writer(Vec::new());
+            let row = |out: &mut csv::Writer<Vec<u8>>, r: [String; 6]| out.write_record(r).map_err(AppError::internal);
+            row(&mut out, ["order", "id", "lon", "lat", "added_weight", "town"].map(str::to_owned))?;
+            for (i, c) in chosen.iter().enumerate() {
+                let (lon, lat) = crs.from_wgs84(c.lon, c.lat);
+                row(
+                    &mut out,
+                    [
+                        (i + 1).to_string(),
+                        c.id.clone(),
+                        round7(lon).to_string(),
+                        round7(lat).to_string(),
+                        c.added_weight.to_string(),
+                        c.town.clone().unwrap_or_default(),
+                    ],
+                )?;
+            }
+            let bytes = out.into_inner().map_err(AppError::internal)?;
+            Ok((
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                    (header::CONTENT_DISPOSITION, file("csv")),
+                ],
+                bytes,
+            )
+                .into_response())
+        }
+        _ => Ok(Json(scenario).into_response()),
+    }
+}
+
+/// Deletes a saved scenario.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/planning/scenarios/{name}",
+    tag = "planning",
+    params(("name" = String, Path, description = "The scenario's name")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "A path segment that is not UTF-8", body = ErrorBody),
+        (status = 401, description = "No or invalid credentials", body = ErrorBody),
+        (status = 403, description = "Not staff, a leader or an administrator", body = ErrorBody),
+        (status = 404, description = "No scenario of that name", body = ErrorBody),
+    )
+)]
+async fn delete_scenario(
+    State(state): State<AppState>,
+    Authenticated(who): Authenticated,
+    ApiPath(name): ApiPath<String>,
+) -> Result<Response, AppError> {
+    state.service.delete_scenario(&who, &name).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct CompareParams {
+    /// The first scenario's name.
+    a: Option<String>,
+    /// The second scenario's name.
+    b: Option<String>,
+}
+
+/// Two saved scenarios side by side: coverage, each site's added demand, and every town's gain.
+#[utoipa::path(
+    get,
+    path = "/api/v1/planning/compare",
+    tag = "planning",
+    params(CompareParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The comparison", body = Comparison),
+        (status = 400, description = "a or b missing", body = ErrorBody),
+        (status = 401, description = "No or invalid credentials", body = ErrorBody),
+        (status = 403, description = "Not staff, a leader or an administrator", body = ErrorBody),
+        (status = 404, description = "No scenario of one of the names", body = ErrorBody),
+    )
+)]
+async fn compare(
+    State(state): State<AppState>,
+    Authenticated(who): Authenticated,
+    ApiQuery(p): ApiQuery<CompareParams>,
+) -> Result<Response, AppError> {
+    let need = |name: &str, v: &Option<String>| {
+        params::trimmed(v)
+            .map(str::to_owned)
+            .ok_or_else(|| AppError::bad("missing_parameter", format!("{name} is required")))
+    };
+    let (a, b) = (need("a", &p.a)?, need("b", &p.b)?);
+    Ok(Json(state.service.compare_scenarios(&who, &a, &b).await?).into_response())
 }

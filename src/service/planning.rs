@@ -622,8 +622,9 @@ pub fn solve_sites(inputs: &SitingInputs, catalog: Option<&Catalog>, stage: &dyn
         .iter()
         .map(|s| ChosenView {
             id: inputs.candidates[s.candidate].id.clone(),
-            lon: s.position.lon(),
-            lat: s.position.lat(),
+            // Degrees as every answer writes them (about 1 cm), also when saved.
+            lon: crate::formats::geojson::round7(s.position.lon()),
+            lat: crate::formats::geojson::round7(s.position.lat()),
             added_weight: s.added_weight,
             saved_weighted_m: s.saved_weighted_m,
             town: catalog.and_then(|c| c.town_at(s.position)).map(|t| t.code.to_string()),
@@ -682,4 +683,208 @@ pub fn solve_sites(inputs: &SitingInputs, catalog: Option<&Catalog>, stage: &dyn
             existing_sites: inputs.existing.len(),
         },
     })
+}
+
+/// The longest scenario name, characters.
+pub const MAX_SCENARIO_NAME: usize = 80;
+
+/// A saved plan.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Scenario {
+    pub name: String,
+    /// RFC 3339.
+    pub created_at: String,
+    pub created_by: String,
+    pub plan: SitingAnswer,
+}
+
+/// A saved plan in a list.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ScenarioSummary {
+    pub name: String,
+    pub created_at: String,
+    pub created_by: String,
+    pub model: Model,
+    pub radius_m: f64,
+    pub sites: usize,
+    pub covered_weight: f64,
+    pub existing_covered_weight: f64,
+    pub total_weight: f64,
+    pub coverage: f64,
+    pub gap: f64,
+}
+
+impl Scenario {
+    pub fn summary(&self) -> ScenarioSummary {
+        let p = &self.plan;
+        ScenarioSummary {
+            name: self.name.clone(),
+            created_at: self.created_at.clone(),
+            created_by: self.created_by.clone(),
+            model: p.model,
+            radius_m: p.inputs.radius_m,
+            sites: p.chosen.len(),
+            covered_weight: p.covered_weight,
+            existing_covered_weight: p.existing_covered_weight,
+            total_weight: p.total_weight,
+            coverage: p.coverage,
+            gap: p.gap,
+        }
+    }
+}
+
+/// One town in a comparison: its coverage by the existing facilities and under each plan.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct TownComparison {
+    pub code: Option<String>,
+    pub name: Option<String>,
+    pub total_weight: f64,
+    /// Under plan a's existing facilities (the same for b when both keep the same ones).
+    pub covered_before: f64,
+    pub covered_a: f64,
+    pub covered_b: f64,
+    /// covered_a - covered_before and covered_b - covered_before.
+    pub gain_a: f64,
+    pub gain_b: f64,
+}
+
+/// Two saved plans side by side.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Comparison {
+    pub a: ScenarioSummary,
+    pub b: ScenarioSummary,
+    /// Each plan's sites in building order, with the demand each adds.
+    pub sites_a: Vec<ChosenView>,
+    pub sites_b: Vec<ChosenView>,
+    /// Every town in code order (then demand outside every town); `gain_a`/`gain_b` say which gain.
+    pub towns: Vec<TownComparison>,
+    /// Whether both plans answer for the same demand (the same total weight and source).
+    pub same_demand: bool,
+}
+
+fn check_planner(who: &crate::domain::Principal) -> Result<()> {
+    use crate::domain::Role;
+    match who.role {
+        Role::Staff | Role::Leader | Role::Admin => Ok(()),
+        Role::Member | Role::Integrator => {
+            Err(ServiceError::Forbidden("planning scenarios are for staff, leaders and administrators".into()))
+        }
+    }
+}
+
+fn scenario_name(name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > MAX_SCENARIO_NAME || name.chars().any(|c| c.is_control() || c == '/') {
+        return Err(unprocessable(
+            "invalid_name",
+            format!("a scenario name is 1-{MAX_SCENARIO_NAME} characters, without '/' or control characters"),
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+fn from_record(record: crate::store::ScenarioRecord) -> Result<Scenario> {
+    let plan = serde_json::from_str(&record.plan)
+        .map_err(|e| ServiceError::Internal(format!("stored scenario {:?} is unreadable: {e}", record.name)))?;
+    Ok(Scenario { name: record.name, created_at: record.created_at, created_by: record.created_by, plan })
+}
+
+impl Service {
+    /// Answers `request` and saves the plan as `name` (which must be new).
+    pub async fn save_scenario(
+        &self,
+        who: &crate::domain::Principal,
+        name: &str,
+        request: SitingRequest,
+    ) -> Result<Scenario> {
+        check_planner(who)?;
+        let name = scenario_name(name)?;
+        if self.store.scenario(&name).await?.is_some() {
+            return Err(scenario_exists(&name));
+        }
+        let plan = self.plan_sites(request).await?;
+        let scenario = Scenario { name, created_at: self.now().to_rfc3339(), created_by: who.name.clone(), plan };
+        let record = crate::store::ScenarioRecord {
+            name: scenario.name.clone(),
+            created_at: scenario.created_at.clone(),
+            created_by: scenario.created_by.clone(),
+            plan: serde_json::to_string(&scenario.plan).map_err(|e| ServiceError::Internal(e.to_string()))?,
+        };
+        match self.store.add_scenario(&record).await {
+            Err(crate::store::StoreError::Duplicate(_)) => Err(scenario_exists(&scenario.name)),
+            other => other.map(|()| scenario).map_err(Into::into),
+        }
+    }
+
+    /// Every saved scenario, newest first.
+    pub async fn scenarios(&self, who: &crate::domain::Principal) -> Result<Vec<ScenarioSummary>> {
+        check_planner(who)?;
+        let records = self.store.scenarios().await?;
+        records.into_iter().map(|r| from_record(r).map(|s| s.summary())).collect()
+    }
+
+    /// The saved scenario `name`.
+    pub async fn scenario(&self, who: &crate::domain::Principal, name: &str) -> Result<Scenario> {
+        check_planner(who)?;
+        match self.store.scenario(name.trim()).await? {
+            Some(record) => from_record(record),
+            None => Err(ServiceError::not_found("scenario", name)),
+        }
+    }
+
+    /// Deletes the saved scenario `name`.
+    pub async fn delete_scenario(&self, who: &crate::domain::Principal, name: &str) -> Result<()> {
+        check_planner(who)?;
+        if self.store.delete_scenario(name.trim()).await? {
+            Ok(())
+        } else {
+            Err(ServiceError::not_found("scenario", name))
+        }
+    }
+
+    /// Two saved scenarios side by side.
+    pub async fn compare_scenarios(&self, who: &crate::domain::Principal, a: &str, b: &str) -> Result<Comparison> {
+        let (a, b) = (self.scenario(who, a).await?, self.scenario(who, b).await?);
+        let mut towns: BTreeMap<Option<String>, TownComparison> = BTreeMap::new();
+        for (plan, is_a) in [(&a.plan, true), (&b.plan, false)] {
+            for t in &plan.by_town {
+                let row = towns.entry(t.code.clone()).or_insert_with(|| TownComparison {
+                    code: t.code.clone(),
+                    name: t.name.clone(),
+                    total_weight: t.total_weight,
+                    covered_before: t.covered_before,
+                    covered_a: 0.0,
+                    covered_b: 0.0,
+                    gain_a: 0.0,
+                    gain_b: 0.0,
+                });
+                if is_a {
+                    row.covered_a = t.covered_after;
+                    row.gain_a = t.covered_after - t.covered_before;
+                } else {
+                    row.covered_b = t.covered_after;
+                    row.gain_b = t.covered_after - t.covered_before;
+                }
+            }
+        }
+        let mut towns: Vec<TownComparison> = towns.into_values().collect();
+        let outside = usize::from(towns.first().is_some_and(|t| t.code.is_none()));
+        towns.rotate_left(outside);
+        let same_demand = a.plan.inputs.demand == b.plan.inputs.demand && a.plan.total_weight == b.plan.total_weight;
+        Ok(Comparison {
+            a: a.summary(),
+            b: b.summary(),
+            sites_a: a.plan.chosen,
+            sites_b: b.plan.chosen,
+            towns,
+            same_demand,
+        })
+    }
+}
+
+fn scenario_exists(name: &str) -> ServiceError {
+    ServiceError::Conflict {
+        code: "scenario_exists",
+        message: format!("a scenario named {name:?} exists: choose another name or delete it first"),
+    }
 }

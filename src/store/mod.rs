@@ -127,6 +127,16 @@ impl Default for OpinionFilter {
     }
 }
 
+/// A saved planning scenario: the plan is the siting answer as JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioRecord {
+    pub name: String,
+    /// RFC 3339.
+    pub created_at: String,
+    pub created_by: String,
+    pub plan: String,
+}
+
 /// A web login as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRecord {
@@ -219,6 +229,18 @@ pub trait Store: Send + Sync + 'static {
 
     /// Who a (not revoked) token's hash belongs to.
     async fn token_principal(&self, token_hash: &str) -> Result<Option<Principal>, StoreError>;
+
+    /// Saves a planning scenario; [`StoreError::Duplicate`] when the name is taken.
+    async fn add_scenario(&self, scenario: &ScenarioRecord) -> Result<(), StoreError>;
+
+    /// Every saved scenario, newest first.
+    async fn scenarios(&self) -> Result<Vec<ScenarioRecord>, StoreError>;
+
+    /// The scenario of this name.
+    async fn scenario(&self, name: &str) -> Result<Option<ScenarioRecord>, StoreError>;
+
+    /// Deletes the scenario of this name; false when there was none.
+    async fn delete_scenario(&self, name: &str) -> Result<bool, StoreError>;
 
     /// Writes a consistent copy of the whole database to the new file `dest`, while other
     /// connections keep reading and writing; [`StoreError::Refused`] when `dest` exists.

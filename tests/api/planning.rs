@@ -388,3 +388,101 @@ async fn importing_demand_replaces_the_population_all_or_nothing() {
     let app = app.restart().await;
     assert_eq!(app.state.service.catalog().demand()[0].id, "c1");
 }
+
+#[tokio::test]
+async fn scenarios_are_saved_compared_exported_and_deleted_by_planners_only() {
+    let app = TestApp::with_sample().await;
+    let url = |path: &str| format!("{}/api/v1/planning/{path}", app.base);
+    let leader = app.token("leader", None).await;
+    let integrator = app.token("integrator", None).await;
+    let save = |token: String, body: Value| {
+        let req = app.client.post(url("scenarios")).bearer_auth(token).json(&body);
+        async move {
+            let res = req.send().await.unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap())
+        }
+    };
+    let two = json!({ "name": "two more", "plan": { "model": "mclp", "p": 2, "radius_m": 1000, "candidates": { "h3_res": 8 } } });
+    let five = json!({ "name": "five more", "plan": { "model": "mclp", "p": 5, "radius_m": 1000, "candidates": { "h3_res": 8 } } });
+
+    // Nobody without credentials, not integrators.
+    let res = app.client.post(url("scenarios")).json(&two).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 401);
+    let (status, body) = save(integrator.clone(), two.clone()).await;
+    assert_eq!(status, 403, "{body}");
+
+    let (status, saved) = save(leader.clone(), two.clone()).await;
+    assert_eq!(status, 201, "{saved}");
+    assert_eq!(saved["plan"]["chosen"].as_array().unwrap().len(), 2);
+    assert_eq!(saved["created_by"], "leader-test");
+    // The saved plan is what /sites answers for the same question.
+    let (_, direct) = app.post("/api/v1/planning/sites", &two["plan"]).await;
+    assert_eq!(saved["plan"]["chosen"], direct["chosen"]);
+    let (status, body) = save(leader.clone(), two.clone()).await;
+    assert_eq!(error_code(status, &body, 409), "scenario_exists");
+    let (status, body) = save(leader.clone(), json!({ "name": "a/b", "plan": two["plan"] })).await;
+    assert_eq!(error_code(status, &body, 422), "invalid_name");
+    assert_eq!(save(leader.clone(), five).await.0, 201);
+
+    let get = |path: String, token: String| {
+        let req = app.client.get(url(&path)).bearer_auth(token);
+        async move {
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            let kind = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+            (status, kind, res.text().await.unwrap())
+        }
+    };
+    let (status, _, list) = get("scenarios".into(), leader.clone()).await;
+    assert_eq!(status, 200);
+    let list: Value = serde_json::from_str(&list).unwrap();
+    let names: Vec<&str> = list.as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names.len(), 2);
+    assert!(names.contains(&"two more") && names.contains(&"five more"));
+
+    // Side by side: each town's gain is its covered weight under the plan minus before; the gains
+    // add up to what each plan's sites add.
+    let (status, _, cmp) = get("compare?a=two%20more&b=five%20more".into(), leader.clone()).await;
+    assert_eq!(status, 200, "{cmp}");
+    let cmp: Value = serde_json::from_str(&cmp).unwrap();
+    let gains = |key: &str| cmp["towns"].as_array().unwrap().iter().map(|t| t[key].as_f64().unwrap()).sum::<f64>();
+    let added =
+        |key: &str| cmp[key].as_array().unwrap().iter().map(|c| c["added_weight"].as_f64().unwrap()).sum::<f64>();
+    assert!(close(gains("gain_a"), added("sites_a")) && close(gains("gain_b"), added("sites_b")));
+    assert!(gains("gain_b") >= gains("gain_a"), "five sites gain at least what two do");
+    assert_eq!(cmp["same_demand"], true);
+    assert!(cmp["towns"].as_array().unwrap().iter().any(|t| t["gain_b"].as_f64().unwrap() > 0.0));
+
+    // Exports: GeoJSON points and CSV rows in building order, in the asked crs.
+    let (status, kind, text) = get("scenarios/two%20more?format=geojson".into(), leader.clone()).await;
+    assert_eq!((status, kind.as_str()), (200, "application/geo+json"));
+    let geo: Value = serde_json::from_str(&text).unwrap();
+    let first = &saved["plan"]["chosen"][0];
+    assert_eq!(geo["features"][0]["properties"]["id"], first["id"]);
+    assert_eq!(geo["features"][0]["properties"]["order"], 1);
+    assert_eq!(geo["features"][0]["geometry"]["coordinates"][0].as_f64(), first["lon"].as_f64());
+    let (status, kind, text) = get("scenarios/two%20more?format=csv&crs=gcj02".into(), leader.clone()).await;
+    assert_eq!(status, 200);
+    assert!(kind.starts_with("text/csv"));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "order,id,lon,lat,added_weight,town");
+    assert_eq!(lines.len(), 3);
+    let cells: Vec<&str> = lines[1].split(',').collect();
+    let (x, _) = Crs::Gcj02.from_wgs84(first["lon"].as_f64().unwrap(), first["lat"].as_f64().unwrap());
+    assert!((cells[2].parse::<f64>().unwrap() - x).abs() < 2e-7);
+    assert_eq!(get("scenarios/two%20more?format=xml".into(), leader.clone()).await.0, 400);
+    assert_eq!(get("scenarios/none".into(), leader.clone()).await.0, 404);
+    assert_eq!(get("compare?a=two%20more".into(), leader.clone()).await.0, 400);
+    assert_eq!(get("scenarios".into(), integrator).await.0, 403);
+
+    let res = app.client.delete(url("scenarios/two%20more")).bearer_auth(&leader).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 204);
+    let res = app.client.delete(url("scenarios/two%20more")).bearer_auth(&leader).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 404);
+    // Saved scenarios are in the database: a restart keeps the other.
+    let app = app.restart().await;
+    let who =
+        liaison::domain::Principal { name: "x".into(), role: "admin".parse().unwrap(), station: None, member: None };
+    let left = app.state.service.scenarios(&who).await.unwrap();
+    assert_eq!(left.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["five more"]);
+}

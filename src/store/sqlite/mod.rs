@@ -14,7 +14,9 @@ mod opinions;
 
 use chrono::{DateTime, FixedOffset};
 
-use super::{Batch, FactSink, OpinionFilter, Progress, RecordSource, Store, StoreError, UserRecord, WriteReport};
+use super::{
+    Batch, FactSink, OpinionFilter, Progress, RecordSource, ScenarioRecord, Store, StoreError, UserRecord, WriteReport,
+};
 use crate::catalog::CatalogData;
 use crate::domain::{
     AdminArea, AuditEntry, DemandPoint, GridArea, LayerFeature, LonLat, MapLayer, Member, NewOpinion, Opinion,
@@ -542,6 +544,38 @@ impl Store for SqliteStore {
         Ok(done.rows_affected())
     }
 
+    async fn add_scenario(&self, s: &ScenarioRecord) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO planning_scenarios (name, created_at, created_by, plan) VALUES (?, ?, ?, ?)")
+            .bind(&s.name)
+            .bind(&s.created_at)
+            .bind(&s.created_by)
+            .bind(&s.plan)
+            .execute(self.pool())
+            .await
+            .map_err(|e| unique_as_duplicate(e, || format!("scenario {:?}", s.name)))?;
+        Ok(())
+    }
+
+    async fn scenarios(&self) -> Result<Vec<ScenarioRecord>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM planning_scenarios ORDER BY created_at DESC, name")
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(scenario_from_row).collect()
+    }
+
+    async fn scenario(&self, name: &str) -> Result<Option<ScenarioRecord>, StoreError> {
+        let row = sqlx::query("SELECT * FROM planning_scenarios WHERE name = ?")
+            .bind(name)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(scenario_from_row).transpose()
+    }
+
+    async fn delete_scenario(&self, name: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM planning_scenarios WHERE name = ?").bind(name).execute(self.pool()).await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     async fn add_token(&self, token: &Principal, token_hash: &str) -> Result<(), StoreError> {
         sqlx::query("INSERT INTO api_tokens (name, token_hash, role, station_id, created_at) VALUES (?, ?, ?, ?, ?)")
             .bind(&token.name)
@@ -579,6 +613,15 @@ impl Store for SqliteStore {
         sqlx::query("VACUUM INTO ?").bind(name).execute(self.pool()).await?;
         Ok(())
     }
+}
+
+fn scenario_from_row(row: &SqliteRow) -> Result<ScenarioRecord, StoreError> {
+    Ok(ScenarioRecord {
+        name: row.try_get("name")?,
+        created_at: row.try_get("created_at")?,
+        created_by: row.try_get("created_by")?,
+        plan: row.try_get("plan")?,
+    })
 }
 
 fn unique_as_duplicate(e: sqlx::Error, what: impl FnOnce() -> String) -> StoreError {
