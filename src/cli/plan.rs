@@ -13,7 +13,8 @@ use crate::catalog::{Catalog, CatalogData};
 use crate::config::DbConfig;
 use crate::domain::{DemandPoint, LonLat};
 use crate::service::planning::{
-    coverage, solve_sites, Candidates, Demand, Existing, Model, Site, SitingAnswer, SitingInputs, SitingRequest,
+    coverage, physical_stations, solve_sites, Candidates, Demand, Existing, Model, Site, SitingAnswer, SitingInputs,
+    SitingRequest,
 };
 use crate::spatial::hexagons::HexResolution;
 use crate::spatial::{Crs, Utm};
@@ -269,15 +270,6 @@ fn file_inputs(request: SitingRequest) -> SitingInputs {
     }
 }
 
-fn physical_stations(catalog: &Catalog) -> Vec<Site> {
-    catalog
-        .stations()
-        .iter()
-        .filter(|s| s.kind != crate::domain::StationKind::OnlineStation)
-        .map(|s| Site { id: s.id.to_string(), position: s.location })
-        .collect()
-}
-
 fn print_plan(a: &SitingAnswer) {
     let bound = match (a.upper_bound, a.lower_bound) {
         (Some(u), _) => format!("upper bound {u:.1}"),
@@ -295,8 +287,12 @@ fn print_plan(a: &SitingAnswer) {
         100.0 * a.coverage,
         a.seconds
     );
-    for (n, c) in a.chosen.iter().enumerate() {
+    const SHOWN: usize = 20;
+    for (n, c) in a.chosen.iter().take(SHOWN).enumerate() {
         println!("  {:>3}. {} ({:.6}, {:.6}) adds {}", n + 1, c.id, c.lon, c.lat, c.added_weight);
+    }
+    if a.chosen.len() > SHOWN {
+        println!("  … {} more (--out FILE writes them all)", a.chosen.len() - SHOWN);
     }
 }
 

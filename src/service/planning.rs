@@ -396,13 +396,7 @@ impl Service {
             )),
             Existing::Points(points) => Ok(points.clone()),
             Existing::None => Ok(Vec::new()),
-            Existing::Stations => Ok(self
-                .catalog()
-                .stations()
-                .iter()
-                .filter(|s| s.kind != StationKind::OnlineStation)
-                .map(|s| Site { id: s.id.to_string(), position: s.location })
-                .collect()),
+            Existing::Stations => Ok(physical_stations(&self.catalog())),
         }
     }
 
@@ -462,6 +456,17 @@ impl Service {
             })
             .collect())
     }
+}
+
+/// The stored stations with a place: every kind but online stations, which reach no one by
+/// distance.
+pub fn physical_stations(catalog: &Catalog) -> Vec<Site> {
+    catalog
+        .stations()
+        .iter()
+        .filter(|s| s.kind != StationKind::OnlineStation)
+        .map(|s| Site { id: s.id.to_string(), position: s.location })
+        .collect()
 }
 
 async fn off_thread<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {

@@ -486,3 +486,109 @@ async fn scenarios_are_saved_compared_exported_and_deleted_by_planners_only() {
     let left = app.state.service.scenarios(&who).await.unwrap();
     assert_eq!(left.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["five more"]);
 }
+
+#[tokio::test]
+async fn liaison_plan_reads_the_peers_utm_csv_and_answers_as_the_api_does() {
+    use std::process::Command;
+    let app = TestApp::with_sample().await;
+    let dir = tempfile::tempdir().unwrap();
+    let zone: liaison::spatial::Utm = "51N".parse().unwrap();
+    let mut rng = Rng::new(77);
+    let (demand, weights, candidates, _, radius) = small_instance(&mut rng);
+    let mut d = String::from("id,x,y,weight\n");
+    for (i, (q, w)) in demand.iter().zip(&weights).enumerate() {
+        let (x, y) = zone.from_lonlat(*q);
+        d += &format!("{},{x:.3},{y:.3},{w}\n", i + 1);
+    }
+    let mut c = String::from("id,x,y\n");
+    for (j, q) in candidates.iter().enumerate() {
+        let (x, y) = zone.from_lonlat(*q);
+        c += &format!("s{j},{x:.3},{y:.3}\n");
+    }
+    std::fs::write(dir.path().join("demand.csv"), d).unwrap();
+    std::fs::write(dir.path().join("candidates.csv"), c).unwrap();
+    let out = dir.path().join("answer.json");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_liaison"))
+            .current_dir(dir.path())
+            .args(["--db", "unused.db", "plan"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let radius_text = radius.to_string();
+    let done = run(&[
+        "mclp",
+        "-p",
+        "2",
+        "--radius-m",
+        &radius_text,
+        "--demand",
+        "demand.csv",
+        "--candidates",
+        "candidates.csv",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    let cli: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let body = json!({
+        "model": "mclp", "p": 2, "radius_m": radius, "existing": "none",
+        "demand": points_json(&demand, Some(&weights), Crs::Wgs84),
+        "candidates": points_json(&candidates, None, Crs::Wgs84),
+    });
+    let (_, api) = app.post("/api/v1/planning/sites", &body).await;
+    // The same sites (the CLI's ids are the file's), within a millimetre of UTM rounding.
+    let ids = |a: &Value| {
+        a["chosen"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&cli), ids(&api));
+    assert_eq!(cli["covered_weight"], api["covered_weight"]);
+
+    // Bad input: a clear message, a failing status, no panic.
+    for (args, says) in [
+        (
+            vec!["mclp", "-p", "2", "--radius-m", "0", "--demand", "demand.csv", "--candidates", "candidates.csv"],
+            "radius",
+        ),
+        (vec!["mclp", "--radius-m", "100", "--demand", "demand.csv", "--candidates", "candidates.csv"], "need p"),
+        (
+            vec!["mclp", "-p", "1", "--radius-m", "100", "--demand", "missing.csv", "--candidates", "candidates.csv"],
+            "cannot read",
+        ),
+        (
+            vec![
+                "mclp",
+                "-p",
+                "1",
+                "--radius-m",
+                "100",
+                "--demand",
+                "candidates.csv",
+                "--candidates",
+                "candidates.csv",
+            ],
+            "weight column",
+        ),
+        (
+            vec![
+                "mclp",
+                "-p",
+                "1",
+                "--radius-m",
+                "100",
+                "--utm",
+                "99Q",
+                "--demand",
+                "demand.csv",
+                "--candidates",
+                "candidates.csv",
+            ],
+            "UTM zone",
+        ),
+    ] {
+        let done = run(&args);
+        let stderr = String::from_utf8_lossy(&done.stderr);
+        assert!(!done.status.success() && stderr.contains(says) && !stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
