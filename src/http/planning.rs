@@ -89,10 +89,6 @@ struct SitesBody {
     crs: Option<String>,
 }
 
-fn body_crs(crs: &Option<String>) -> Result<Crs, AppError> {
-    params::crs(crs)
-}
-
 fn invalid(field: &str, message: impl std::fmt::Display) -> AppError {
     AppError::Unprocessable { code: "invalid_body", message: format!("{field}: {message}") }
 }
@@ -179,7 +175,7 @@ fn candidates(value: &Option<Value>, crs: Crs) -> Result<Candidates, AppError> {
 }
 
 fn siting_request(body: SitesBody) -> Result<(SitingRequest, Crs), AppError> {
-    let crs = body_crs(&body.crs)?;
+    let crs = params::crs(&body.crs)?;
     let request = SitingRequest {
         model: body.model,
         p: body.p,
@@ -226,7 +222,7 @@ struct CoverageResponse<'a> {
     )
 )]
 async fn coverage(State(state): State<AppState>, ApiJson(body): ApiJson<CoverageBody>) -> Result<Response, AppError> {
-    let crs = body_crs(&body.crs)?;
+    let crs = params::crs(&body.crs)?;
     let request = CoverageRequest {
         radius_m: body.radius_m,
         demand: demand(&body.demand, crs)?,

@@ -292,7 +292,7 @@ impl Service {
         check_radius(request.radius_m)?;
         let cells_res = HexResolution::new(request.cells_res)
             .map_err(|e| ServiceError::invalid("invalid_resolution", e.to_string()))?;
-        let demand = self.demand_points(&request.demand, "demand")?;
+        let demand = self.demand_points(&request.demand)?;
         let stations = self.existing_sites(&request.stations)?;
         let catalog = self.catalog();
         let radius_m = request.radius_m;
@@ -302,7 +302,7 @@ impl Service {
     /// Resolves a siting question's sources against the catalog and the live opinions.
     pub fn siting_inputs(&self, request: SitingRequest) -> Result<SitingInputs> {
         check_radius(request.radius_m)?;
-        let demand = self.demand_points(&request.demand, "demand")?;
+        let demand = self.demand_points(&request.demand)?;
         let candidates = match &request.candidates {
             Candidates::Points(points) => points.clone(),
             Candidates::Cells(res) => self.candidate_cells(*res)?,
@@ -347,13 +347,13 @@ impl Service {
         off_thread(move || solve_sites(&inputs, Some(&catalog), &|_| {})).await
     }
 
-    fn demand_points(&self, demand: &Demand, what: &str) -> Result<Vec<DemandPoint>> {
+    fn demand_points(&self, demand: &Demand) -> Result<Vec<DemandPoint>> {
         let points = match demand {
             Demand::Points(points) => {
                 if points.len() > MAX_GIVEN_DEMAND {
                     return Err(unprocessable(
                         "too_large",
-                        format!("{} {what} points given; at most {MAX_GIVEN_DEMAND} (import larger demand with `liaison import demand`)", points.len()),
+                        format!("{} demand points given; at most {MAX_GIVEN_DEMAND} (import larger demand with `liaison import demand`)", points.len()),
                     ));
                 }
                 points.clone()
@@ -576,10 +576,14 @@ fn town_totals(catalog: &Catalog, demand: &[DemandPoint], flags: &[&[bool]]) -> 
             }
         }
     }
-    // `None` sorts first in a BTreeMap: put the demand outside every town last.
-    let mut rows: Vec<TownSums> = towns.into_values().collect();
-    let outside = usize::from(rows.first().is_some_and(|r| r.code.is_none()));
-    rows.rotate_left(outside);
+    outside_last(towns.into_values().collect(), |t| t.code.is_none())
+}
+
+/// Rows taken from a map keyed by `Option<town code>`, where `None` (demand outside every town)
+/// sorts first: with that row moved last.
+fn outside_last<T>(mut rows: Vec<T>, outside: impl Fn(&T) -> bool) -> Vec<T> {
+    let first_is_outside = usize::from(rows.first().is_some_and(outside));
+    rows.rotate_left(first_is_outside);
     rows
 }
 
@@ -872,9 +876,7 @@ impl Service {
                 }
             }
         }
-        let mut towns: Vec<TownComparison> = towns.into_values().collect();
-        let outside = usize::from(towns.first().is_some_and(|t| t.code.is_none()));
-        towns.rotate_left(outside);
+        let towns = outside_last(towns.into_values().collect(), |t: &TownComparison| t.code.is_none());
         let same_demand = a.plan.inputs.demand == b.plan.inputs.demand && a.plan.total_weight == b.plan.total_weight;
         Ok(Comparison {
             a: a.summary(),
