@@ -72,14 +72,22 @@ leader = subprocess.run([BIN, "--db", db, "token", "create", "--role", "leader",
 port = free_port()
 BASE = f"http://127.0.0.1:{port}"
 server = subprocess.Popen([BIN, "--db", db, "serve", "--bind", f"127.0.0.1:{port}", "--reload-secs", "0"],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+                          stdout=subprocess.DEVNULL, env=env)
 try:
-    for _ in range(100):
+    # An empty database loads the sample (with its history of opinions) before listening: seconds
+    # in a debug build, more on a busy machine. Wait for it up to two minutes, and stop at once if
+    # the server exits.
+    deadline = time.monotonic() + 120
+    while True:
         try:
             if call("GET", "/healthz")[0] == 200:
                 break
         except OSError:
             pass
+        if server.poll() is not None:
+            sys.exit(f"the server exited with {server.returncode} before it answered /healthz")
+        if time.monotonic() > deadline:
+            sys.exit("the server did not answer /healthz within 120 s")
         time.sleep(0.1)
 
     # discovery and services, both formats

@@ -41,6 +41,7 @@ const ASSETS: &[Asset] = &[
     Asset { name: "map.js", content_type: JS, body: web_file!("map.js") },
     Asset { name: "mapkit.js", content_type: JS, body: web_file!("mapkit.js") },
     Asset { name: "staff-map.js", content_type: JS, body: web_file!("staff-map.js") },
+    Asset { name: "plan.js", content_type: JS, body: web_file!("plan.js") },
     Asset { name: "map.css", content_type: CSS, body: web_file!("map.css") },
     Asset { name: "favicon.svg", content_type: SVG, body: web_file!("favicon.svg") },
     Asset { name: "pmtiles.js", content_type: JS, body: web_file!("vendor/pmtiles/pmtiles.js") },

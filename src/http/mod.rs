@@ -84,8 +84,10 @@ pub fn app(
     sessions: tower_sessions::SessionManagerLayer<tower_sessions_sqlx_store::SqliteStore>,
 ) -> Router {
     crate::metrics::install();
-    // Only the pages and the staff API look at the login cookie; the public lookups stay lean.
-    let with_sessions = Router::new().merge(pages::router()).merge(staff::router()).layer(sessions);
+    // Only the pages, the staff API and planning (whose scenarios the planner's page saves with its
+    // login) look at the login cookie; the public lookups stay lean.
+    let with_sessions =
+        Router::new().merge(pages::router()).merge(staff::router()).merge(planning::router()).layer(sessions);
     let basemap = basemap::router(state.basemap.as_deref());
     Router::new()
         .merge(basemap)
@@ -97,7 +99,6 @@ pub fn app(
         .merge(batch::router())
         .merge(areas::router())
         .merge(analytics::router())
-        .merge(planning::router())
         .merge(tiles::router())
         .merge(members::router())
         .merge(opinions::router())

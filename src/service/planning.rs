@@ -771,13 +771,20 @@ pub struct Comparison {
     pub same_demand: bool,
 }
 
-fn check_planner(who: &crate::domain::Principal) -> Result<()> {
+/// Whether `who` may plan (save, list, compare scenarios): staff, leaders and administrators.
+pub fn may_plan(who: &crate::domain::Principal) -> bool {
     use crate::domain::Role;
     match who.role {
-        Role::Staff | Role::Leader | Role::Admin => Ok(()),
-        Role::Member | Role::Integrator => {
-            Err(ServiceError::Forbidden("planning scenarios are for staff, leaders and administrators".into()))
-        }
+        Role::Staff | Role::Leader | Role::Admin => true,
+        Role::Member | Role::Integrator => false,
+    }
+}
+
+fn check_planner(who: &crate::domain::Principal) -> Result<()> {
+    if may_plan(who) {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden("planning scenarios are for staff, leaders and administrators".into()))
     }
 }
 

@@ -592,3 +592,163 @@ async fn liaison_plan_reads_the_peers_utm_csv_and_answers_as_the_api_does() {
         assert!(!done.status.success() && stderr.contains(says) && !stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
+
+/// The planner's page in a browser: what it shows at each radius, the sites it proposes and the
+/// comparison of two saved plans equal what the API answers for the same questions.
+#[tokio::test]
+async fn planners_see_coverage_propose_save_and_compare_on_the_plan_page() {
+    use crate::browser::{assert_only_this_server, assert_screenshot, playwright};
+    let app = TestApp::with_sample().await;
+    app.user("li.planner", "leader", None, None).await;
+    let shown = playwright(
+        "plan",
+        &app.base,
+        &[("USERNAME", "li.planner"), ("PASSWORD", "a long enough secret"), ("RADIUS", "1500"), ("P", "3")],
+    )
+    .await;
+
+    // Coverage at the first radius and at the slider's new one, number by number.
+    let (first, moved) = (&shown["first"], &shown["moved"]);
+    assert_eq!((first["radius"].as_f64(), moved["radius"].as_f64()), (Some(1_000.0), Some(1_500.0)), "{shown}");
+    assert!(moved["url"].as_str().unwrap().contains("radius=1500"), "the radius is in the address: {moved}");
+    for c in [first, moved] {
+        let body = json!({ "radius_m": c["radius"], "demand": "population", "cells_res": 8 });
+        let (status, api) = app.post("/api/v1/planning/coverage", &body).await;
+        assert_eq!(status, 200, "{api}");
+        let f = &c["fields"];
+        for field in ["coverage", "covered_weight", "total_weight", "stations"] {
+            assert_eq!(f[field].as_f64(), api[field].as_f64(), "{field} at {}: {c}", c["radius"]);
+        }
+        for field in ["mean_m", "p90_m", "max_m"] {
+            assert_eq!(f[field].as_f64(), api["distance"][field].as_f64(), "{field} at {}", c["radius"]);
+        }
+        let cells = api["uncovered"].as_array().unwrap().len() as f64;
+        assert_eq!((f["uncovered_cells"].as_f64(), c["cellsOnMap"].as_f64()), (Some(cells), Some(cells)));
+        // The towns, least covered first.
+        let mut towns: Vec<(String, f64)> = api["by_town"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| (t["code"].as_str().unwrap_or("").to_owned(), t["coverage"].as_f64().unwrap()))
+            .collect();
+        towns.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let page: Vec<(String, f64)> = c["towns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| (t["code"].as_str().unwrap().to_owned(), t["coverage"].as_f64().unwrap()))
+            .collect();
+        assert_eq!(page.iter().map(|t| t.1).collect::<Vec<_>>(), towns.iter().map(|t| t.1).collect::<Vec<_>>());
+        assert_eq!(page.len(), towns.len());
+    }
+    assert!(
+        moved["fields"]["covered_weight"].as_f64() > first["fields"]["covered_weight"].as_f64(),
+        "a wider radius covers more"
+    );
+
+    // The proposed sites are the API's, in its building order, with the same added demand.
+    for (key, p) in [("planned", 3), ("second", 5)] {
+        let body = json!({ "model": "mclp", "p": p, "radius_m": 1500, "demand": "population",
+                           "candidates": { "h3_res": 8 }, "existing": "stations" });
+        let (status, api) = app.post("/api/v1/planning/sites", &body).await;
+        assert_eq!(status, 200, "{api}");
+        let want: Vec<(&str, f64)> = api["chosen"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["id"].as_str().unwrap(), c["added_weight"].as_f64().unwrap()))
+            .collect();
+        let got: Vec<(&str, f64)> = shown[key]["sites"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["id"].as_str().unwrap(), c["added"].as_f64().unwrap()))
+            .collect();
+        assert_eq!(got, want, "{key}");
+        assert_eq!(got.len(), p);
+    }
+
+    // The comparison of the two saved plans is the API's.
+    let leader = app.token("leader", None).await;
+    let cmp: Value = app
+        .client
+        .get(format!("{}/api/v1/planning/compare?a=A%20plan&b=B%20plan", app.base))
+        .bearer_auth(&leader)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let f = &shown["compared"]["fields"];
+    for side in ["a", "b"] {
+        let s = &cmp[side];
+        assert_eq!(f[format!("{side}-coverage")].as_str().map(|v| v.parse::<f64>().unwrap()), s["coverage"].as_f64());
+        assert_eq!(f[format!("{side}-sites")].as_str(), Some(s["sites"].to_string().as_str()));
+        for (i, site) in cmp[format!("sites_{side}")].as_array().unwrap().iter().enumerate() {
+            let shown_added = f[format!("{side}-site-{}", i + 1)].as_str().unwrap().parse::<f64>().unwrap();
+            assert_eq!(Some(shown_added), site["added_weight"].as_f64(), "{side} site {}", i + 1);
+        }
+    }
+    let gains: Vec<(String, f64, f64)> = cmp["towns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["gain_a"].as_f64().unwrap() > 0.0 || t["gain_b"].as_f64().unwrap() > 0.0)
+        .map(|t| {
+            (t["code"].as_str().unwrap_or("").to_owned(), t["gain_a"].as_f64().unwrap(), t["gain_b"].as_f64().unwrap())
+        })
+        .collect();
+    let shown_gains: Vec<(String, f64, f64)> = shown["compared"]["gains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["code"].as_str().unwrap().to_owned(), t["a"].as_f64().unwrap(), t["b"].as_f64().unwrap()))
+        .collect();
+    assert!(!gains.is_empty(), "some town gains: {cmp}");
+    assert_eq!(shown_gains, gains);
+
+    let en = &shown["english"];
+    assert_eq!((en["lang"].as_str(), en["title"].as_str()), (Some("en"), Some("Station planning")), "{en}");
+    assert_eq!(
+        (en["coverageLabel"].as_str(), en["radius"].as_f64(), en["scenarios"].as_u64()),
+        (Some("Covered"), Some(1_500.0), Some(2))
+    );
+    assert_eq!(shown["fits"], true, "nothing wider than a phone");
+    assert_only_this_server(&shown, &app.base);
+    assert_screenshot(&shown, 20_000);
+}
+
+#[tokio::test]
+async fn the_plan_page_needs_a_planners_login() {
+    let app = TestApp::with_sample().await;
+    let res = app.client.get(format!("{}/plan", app.base)).send().await.unwrap();
+    assert_eq!(res.url().path(), "/login", "no login: to the login page");
+
+    let member = app.state.service.catalog().members()[0].id.to_string();
+    app.user("a.member", "member", None, Some(&member)).await;
+    let client = app.logged_in_client("a.member").await;
+    let res = client.get(format!("{}/plan", app.base)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 403, "members do not plan");
+    assert!(res.text().await.unwrap().contains("<h1>"), "a readable page");
+
+    let station = app.state.service.catalog().stations()[0].id.to_string();
+    app.user("wang.staff", "staff", Some(&station), None).await;
+    let client = app.logged_in_client("wang.staff").await;
+    let res = client.get(format!("{}/plan?lang=en", app.base)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let html = res.text().await.unwrap();
+    for hook in [
+        "id=\"map\"",
+        "id=\"radius\"",
+        "id=\"sites-form\"",
+        "id=\"scenario-rows\"",
+        "plan.js",
+        "id=\"map-config\"",
+        "lang=\"en\"",
+    ] {
+        assert!(html.contains(hook), "{hook} missing");
+    }
+    let inbox = client.get(format!("{}/staff", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(inbox.contains("href=\"/plan\""), "the inbox links to the planner's page");
+}

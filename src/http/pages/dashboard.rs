@@ -224,6 +224,7 @@ fn page(lang: Lang, sel: &Selection, district: &DistrictView) -> Markup {
                     nav {
                         a href="/" { (t(lang, "nav-map")) } " "
                         a href="/list" { (t(lang, "nav-list")) } " "
+                        a href="/plan" { (t(lang, "nav-plan")) } " "
                         a #wall-link href=(view_link(sel, !sel.wall, None)) { (t(lang, if sel.wall { "dash-nav-desk" } else { "dash-nav-wall" })) } " "
                         a #lang-link .lang href=(view_link(sel, sel.wall, Some(&switch_to))) hreflang=(switch_to) { (t(lang, "lang-switch")) }
                     }

@@ -151,7 +151,10 @@ async fn inbox(State(state): State<AppState>, lang: Lang, session: Session) -> R
     );
     let body = html! {
         h1 { (t(lang, "inbox-title")) }
-        p.muted { (summary) " · " a #map-view href="/staff/map" { (t(lang, "inbox-map")) } }
+        p.muted {
+            (summary) " · " a #map-view href="/staff/map" { (t(lang, "inbox-map")) }
+            @if crate::service::planning::may_plan(&who) { " · " a #plan-view href="/plan" { (t(lang, "nav-plan")) } }
+        }
         form method="post" action="/logout" { input type="hidden" name="csrf" value=(csrf); button type="submit" { (t(lang, "logout-button")) } }
         table #inbox {
             thead { tr {

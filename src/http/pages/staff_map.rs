@@ -71,6 +71,8 @@ struct StaffMapConfig {
     limit: usize,
     /// The standard time limit, as the first due date an assignment proposes.
     due_days: u64,
+    /// Whether the login may plan (the header then links to /plan).
+    planner: bool,
 }
 
 #[derive(serde::Serialize)]
@@ -126,6 +128,7 @@ async fn staff_map(State(state): State<AppState>, lang: Lang, session: Session) 
         reply_routes: ReplyRoute::ALL.iter().map(|r| r.code()).collect(),
         limit: 1_000,
         due_days: crate::domain::opinion::DEFAULT_DUE_DAYS,
+        planner: crate::service::planning::may_plan(&who),
     };
     let role = label(lang, "role", who.role.code());
     let who_line = t_args(lang, "staff-map-who", &[("name", who.name.as_str().into()), ("role", role.as_str().into())]);
@@ -157,6 +160,7 @@ fn page(
                         a href="/staff" { (t(lang, "staff-map-table")) }
                         a href="/" { (t(lang, "nav-map")) }
                         a href="/dashboard" { (t(lang, "nav-dashboard")) }
+                        @if config.planner { a href="/plan" { (t(lang, "nav-plan")) } }
                         (super::lang_switch(lang))
                         form.inline method="post" action="/logout" {
                             input type="hidden" name="csrf" value=(csrf);
