@@ -12,8 +12,8 @@
 // Hooks: <body data-state="ready"> once the district and the first coverage are drawn ("error"
 // when they cannot be). #coverage[data-state][data-radius][data-demand] with every number as
 // [data-field][data-value] and #town-rows tr[data-code][data-coverage]; #map[data-uncovered] counts
-// the uncovered cells drawn. #plan-result[data-state][data-count] (sites) with ol[data-sites] >
-// li[data-site-id] in building order; #scenario-rows tr[data-name]; #comparison[data-state] with [data-field] numbers.
+// the uncovered cells drawn. #plan-result[data-state][data-run] (counts proposals) with
+// ol[data-sites] > li[data-site-id] in building order; #scenario-rows tr[data-name]; #comparison[data-state] with [data-field] numbers.
 
 'use strict';
 
@@ -254,6 +254,7 @@
       const out = $('plan-result');
       const request = sitesBody();
       out.dataset.state = 'loading';
+      out.dataset.run = String(Number(out.dataset.run ?? 0) + 1);
       fill(out, el('p', { class: 'muted' }, tr('js-plan-computing')));
       $('plan-button').disabled = true;
       remember({ model: request.model, p: request.p ?? null });
@@ -263,7 +264,6 @@
         });
         lastPlan = { plan, request };
         fill(out, planSummary(plan, request.demand), siteList(plan, request.demand, COLOURS.chosen));
-        out.dataset.count = String(plan.chosen.length);
         drawSites([{ sites: plan.chosen, colour: COLOURS.chosen, prefix: '', radius_m: request.radius_m }]);
         $('save-button').disabled = false;
         out.dataset.state = 'ready';

@@ -1,8 +1,9 @@
 // The planner's page: log in, open /plan, read the coverage at the first radius, move the radius
 // slider by keyboard and read the coverage again, propose sites (MCLP, p = P at resolution-8
-// candidates), save that plan, propose a second one and save it, compare the two, switch to
-// English, and look at the page on a phone. Env: BASE_URL, USERNAME, PASSWORD, RADIUS (the radius
-// the slider should reach), P. Prints what the page showed; the Rust test checks it against the API.
+// candidates), save that plan, propose a second one and save it, propose with the two other aims
+// (LSCP to TARGET %, p-median with p = 2), compare the two saved plans, switch to English, and look
+// at the page on a phone. Env: BASE_URL, USERNAME, PASSWORD, RADIUS (the radius the slider should
+// reach), P, TARGET. Prints what the page showed; the Rust test checks it against the API.
 
 import assert from 'node:assert/strict';
 
@@ -21,11 +22,19 @@ async function coverage(page, radius) {
   }));
 }
 
-/** Proposes `p` sites with the rest of the form as it stands; returns the listed sites in order. */
-async function propose(page, p) {
-  await page.locator('#p').fill(String(p));
+/** Proposes sites with the model's own field (`p`, or LSCP's target in %) and the rest of the form
+ * as it stands; returns the listed sites in order. */
+async function propose(page, model, value) {
+  await page.locator('#model').selectOption(model);
+  await page.locator(model === 'lscp' ? '#target' : '#p').fill(String(value));
+  const before = await page.locator('#plan-result').getAttribute('data-run');
   await page.locator('#plan-button').click();
-  await page.locator(`#plan-result[data-state="ready"][data-count="${p}"]`).waitFor();
+  await page.waitForFunction((b) => {
+    const out = document.getElementById('plan-result');
+    return out.dataset.state !== 'loading' && out.dataset.run !== b;
+  }, before);
+  const failed = await page.evaluate(() => document.querySelector('#plan-result[data-state="error"]')?.textContent);
+  if (failed) throw new Error(`${model} ${value} was refused: ${failed}`);
   return page.evaluate(() => ({
     sites: [...document.querySelectorAll('#plan-result [data-sites] li')].map((li) => ({ id: li.dataset.siteId, added: Number(li.dataset.added) })),
     summary: document.querySelector('#plan-result .summary')?.textContent,
@@ -36,7 +45,7 @@ async function save(page, name) {
   await page.locator('#scenario-name').fill(name);
   await page.locator('#save-button').click();
   await page.locator(`#scenario-rows tr[data-name="${name}"], #status.error`).first().waitFor();
-  const refused = await page.locator('#status.error').textContent().catch(() => null);
+  const refused = await page.evaluate(() => document.querySelector('#status.error')?.textContent);
   if (refused) throw new Error(`saving ${name} was refused: ${refused}`);
 }
 
@@ -62,16 +71,21 @@ await run(async (browser) => {
   const overview = await screenshot(page, 'plan-coverage');
 
   // Propose sites, save, propose another count, save, compare.
-  await page.locator('#model').selectOption('mclp');
-  const planned = await propose(page, Number(env('P')));
+  const planned = await propose(page, 'mclp', Number(env('P')));
   await save(page, 'A plan');
-  const second = await propose(page, Number(env('P')) + 2);
+  const second = await propose(page, 'mclp', Number(env('P')) + 2);
   await save(page, 'B plan');
+  // The other two aims, shown as the API answers them (not saved).
+  const lscp = await propose(page, 'lscp', Number(env('TARGET')));
+  const pmedian = await propose(page, 'pmedian', 2);
+  const pmedianShot = await screenshot(page, 'plan-pmedian');
+  await propose(page, 'mclp', Number(env('P')) + 2);
   const sitesShot = await screenshot(page, 'plan-sites');
   await page.locator('#scenario-rows tr[data-name="A plan"] input[name=a]').check();
   await page.locator('#scenario-rows tr[data-name="B plan"] input[name=b]').check();
   await page.locator('#compare-button').click();
   await page.locator('#comparison[data-state="ready"]').waitFor();
+  await page.locator('#comparison').scrollIntoViewIfNeeded();
   const compared = await page.evaluate(() => ({
     fields: Object.fromEntries([...document.querySelectorAll('#comparison [data-field]')].map((d) => [d.dataset.field, d.dataset.value])),
     gains: [...document.querySelectorAll('#comparison tr[data-gain-a]')].map((tr) => ({ code: tr.dataset.code, a: Number(tr.dataset.gainA), b: Number(tr.dataset.gainB) })),
@@ -108,8 +122,8 @@ await run(async (browser) => {
   assertClean(phone);
 
   return {
-    first, moved, planned, second, compared, english, fits,
+    first, moved, planned, second, lscp, pmedian, compared, english, fits,
     requests: [...new Set([...record(page).requests, ...record(phone).requests])],
-    screenshot: overview, screenshots: [overview, sitesShot, compareShot, phoneShot],
+    screenshot: overview, screenshots: [overview, sitesShot, pmedianShot, compareShot, phoneShot],
   };
 });
