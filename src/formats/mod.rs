@@ -1,8 +1,9 @@
-//! Interchange formats: GeoJSON features and CSV rows, in and out, with the same property names
+//! Interchange formats: GeoJSON features and CSV rows, in and out (and iCalendar feeds out), with the same property names
 //! as the API so that an export re-imports unchanged. Positions in files are in the CRS the caller
 //! names and are converted to WGS84 lon/lat degrees on the way in (and back on the way out).
 
 pub mod geojson;
+pub mod ical;
 pub mod read;
 pub mod records;
 pub mod schema;

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod auth;
 pub mod basemap;
 pub mod batch;
+pub mod calendars;
 pub mod client_ip;
 pub mod error;
 pub mod grids;
@@ -101,6 +102,7 @@ pub fn app(
         .merge(analytics::router())
         .merge(tiles::router())
         .merge(members::router())
+        .merge(calendars::router())
         .merge(opinions::router())
         .merge(open311::router())
         .merge(openapi::router())

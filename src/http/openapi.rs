@@ -7,7 +7,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{analytics, areas, batch, grids, layers, members, opinions, planning, search, staff, stations, tiles};
+use super::{
+    analytics, areas, batch, calendars, grids, layers, members, opinions, planning, search, staff, stations, tiles,
+};
 
 /// The definitions of the numbers, as `crate::analytics` documents them.
 pub const DEFINITIONS: &str = "Numbers for a window [from, to). The submitted group: opinions submitted in the window, in their state now. \
@@ -32,6 +34,7 @@ A rate with a zero denominator is null, never 0. count = open + resolved + rejec
         stations::list,
         stations::nearest,
         stations::one,
+        calendars::station_calendar,
         search::search,
         grids::list,
         grids::at,
@@ -42,6 +45,7 @@ A rate with a zero denominator is null, never 0. count = open + resolved + rejec
         layers::list,
         layers::one,
         members::one,
+        calendars::member_calendar,
         opinions::submit,
         opinions::track,
         opinions::rate,

@@ -11,10 +11,12 @@ use super::views::{self, AreaView, GridAtView, GridRef, MemberDetail, SearchAnsw
 use super::{Result, Service, ServiceError};
 use crate::catalog::{Catalog, GridMiss, StationFilter};
 use crate::domain::names::NameQuery;
-use crate::domain::{AreaLevel, GridId, LonLat, MemberId, StationId};
+use crate::domain::schedule::Session;
+use crate::domain::{AreaLevel, GridId, LonLat, MemberId, Station, StationId};
 use crate::formats::geojson::{Feature, FeatureCollection};
+use crate::formats::ical::{Calendar, Event};
 use crate::formats::records::GridProperties;
-use crate::i18n::Lang;
+use crate::i18n::{t, t_args, Lang};
 use crate::spatial::{BBox, Crs};
 
 /// The longest search query, characters.
@@ -22,6 +24,11 @@ pub const MAX_QUERY_CHARS: usize = 100;
 
 /// The largest radius a within-radius query may ask for, metres.
 pub const MAX_RADIUS_M: f64 = 100_000.0;
+
+/// How far ahead a reception calendar feed lists sessions, days (about six months).
+pub const CALENDAR_DAYS: i64 = 183;
+/// The most events one calendar feed lists.
+pub const CALENDAR_MAX_EVENTS: usize = 500;
 
 /// One catalog snapshot and the time, to answer lookups from.
 pub struct Lookups {
@@ -215,6 +222,90 @@ impl Lookups {
             .filter_map(|hit| views::search_result(&self.catalog, hit, crs))
             .collect();
         Ok(SearchAnswer { query: query.trim().to_owned(), results })
+    }
+
+    /// A station's reception sessions of the coming [`CALENDAR_DAYS`] days as an iCalendar feed,
+    /// each event linking to `link` (the station's page).
+    pub fn station_calendar(&self, id: &str, link: &str) -> Result<Calendar> {
+        let station = StationId::new(id)
+            .ok()
+            .and_then(|id| self.catalog.station(&id))
+            .ok_or_else(|| ServiceError::not_found("station", id))?;
+        let until = self.now + chrono::Duration::days(CALENDAR_DAYS);
+        let events = self
+            .catalog
+            .station_sessions(station, self.now, CALENDAR_MAX_EVENTS)
+            .into_iter()
+            .take_while(|s| s.start < until)
+            .map(|s| self.event(station, &s, link))
+            .collect();
+        let name = t_args(self.lang, "ical-station-calendar", &[("station", station.name.as_str().into())]);
+        Ok(Calendar { name, stamp: self.now, events })
+    }
+
+    /// The sessions where member `id` is on duty in the coming [`CALENDAR_DAYS`] days, at every
+    /// station, as an iCalendar feed; `link(station id)` is each event's address.
+    pub fn member_calendar(&self, id: &str, link: impl Fn(&str) -> String) -> Result<Calendar> {
+        let member = MemberId::new(id)
+            .ok()
+            .and_then(|id| self.catalog.member(&id))
+            .ok_or_else(|| ServiceError::not_found("member", id))?;
+        let until = self.now + chrono::Duration::days(CALENDAR_DAYS);
+        let events = self
+            .catalog
+            .member_sessions(&member.id, self.now, CALENDAR_MAX_EVENTS)
+            .into_iter()
+            .take_while(|s| s.session.start < until)
+            .map(|s| self.event(s.station, &s.session, &link(s.station.id.as_str())))
+            .collect();
+        let name = t_args(self.lang, "ical-member-calendar", &[("member", member.name.as_str().into())]);
+        Ok(Calendar { name, stamp: self.now, events })
+    }
+
+    /// One session as an event: the station, the members on duty and the theme. The UID is the
+    /// station and the session's times, so a station's feed and a member's name the same event
+    /// alike and calendars holding both show it once.
+    fn event(&self, station: &Station, session: &Session, link: &str) -> Event {
+        let on_duty: Vec<&str> =
+            session.members.iter().filter_map(|id| self.catalog.member(id)).map(|m| m.name.as_str()).collect();
+        let mut description = Vec::new();
+        if !on_duty.is_empty() {
+            let names = on_duty.join(&t(self.lang, "list-sep"));
+            description.push(t_args(self.lang, "ical-on-duty", &[("names", names.as_str().into())]));
+        }
+        if let Some(theme) = &session.theme {
+            description.push(t_args(self.lang, "ical-theme", &[("theme", theme.as_str().into())]));
+        }
+        if !station.phone.is_empty() {
+            description.push(t_args(self.lang, "ical-phone", &[("phone", station.phone.as_str().into())]));
+        }
+        let summary = match &session.theme {
+            Some(theme) => t_args(
+                self.lang,
+                "ical-summary-theme",
+                &[("station", station.name.as_str().into()), ("theme", theme.as_str().into())],
+            ),
+            None => t_args(self.lang, "ical-summary", &[("station", station.name.as_str().into())]),
+        };
+        Event {
+            uid: format!(
+                "{}-{}-{}@liaison",
+                station.id,
+                session.start.format("%Y%m%dT%H%M"),
+                session.end.format("%H%M")
+            ),
+            start: session.start,
+            end: session.end,
+            summary,
+            location: [station.name.as_str(), station.address.as_str()]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(" "),
+            description: description.join("\n"),
+            geo: Some(station.location),
+            url: Some(link.to_owned()),
+        }
     }
 
     pub fn member(&self, id: &str, sessions: usize) -> Result<MemberDetail<'_>> {

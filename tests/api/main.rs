@@ -6,6 +6,7 @@ mod analytics;
 mod bad_input;
 mod batch;
 mod browser;
+mod calendars;
 mod dashboard;
 mod grids;
 mod imports;

@@ -197,6 +197,7 @@ js-map-none = None
 js-map-points = Liaison points: { $names }
 js-map-submit-station = Submit an opinion at this station
 js-map-amap = Open in AMap
+js-map-calendar = Add the reception days to my calendar (iCalendar)
 js-map-baidu = Open in Baidu Maps
 js-map-qr-alt = QR code of { $name }
 js-map-qr-caption = Scan to submit an opinion on your phone
@@ -521,3 +522,13 @@ error-no_candidates = There are no candidate sites: { $detail }
 error-invalid_resolution = Unknown resolution: { $detail }
 error-scenario_exists = A scenario of that name exists: choose another name or delete it first.
 error-invalid_name = A scenario's name is 1 to 80 characters, without “/”.
+
+## Reception calendars (iCalendar feeds)
+
+ical-station-calendar = Receptions at { $station }
+ical-member-calendar = { $member }: reception duty
+ical-summary = Reception at { $station }
+ical-summary-theme = Reception at { $station }: { $theme }
+ical-on-duty = On duty: { $names }
+ical-theme = Theme: { $theme }
+ical-phone = Phone: { $phone }

@@ -197,6 +197,7 @@ js-map-none = 暂无
 js-map-points = 联络点：{ $names }
 js-map-submit-station = 在此站提交意见
 js-map-amap = 高德地图导航
+js-map-calendar = 将接待日加入我的日历（iCalendar）
 js-map-baidu = 百度地图导航
 js-map-qr-alt = { $name }的二维码
 js-map-qr-caption = 扫码在手机上提交意见
@@ -521,3 +522,13 @@ error-no_candidates = 没有候选站点：{ $detail }
 error-invalid_resolution = 未知的分辨率：{ $detail }
 error-scenario_exists = 已有同名方案：请换一个名称，或先删除原方案。
 error-invalid_name = 方案名称为 1 至 80 个字符，不能含“/”。
+
+## Reception calendars (iCalendar feeds)
+
+ical-station-calendar = { $station } 接待日
+ical-member-calendar = { $member } 接待值班
+ical-summary = { $station } 接待日
+ical-summary-theme = { $station } 接待日：{ $theme }
+ical-on-duty = 接待代表：{ $names }
+ical-theme = 主题：{ $theme }
+ical-phone = 电话：{ $phone }
