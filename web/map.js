@@ -310,8 +310,9 @@
         ),
         el('h3', {}, tr('js-map-upcoming')),
         sessions.length ? el('ul', { class: 'sessions' }, sessions) : el('p', { class: 'muted' }, tr('js-map-no-reception')),
-        sessions.length ? el('p', {}, el('a', { href: `/api/v1/stations/${encodeURIComponent(p.id)}/calendar.ics?lang=${config.lang}`, 'data-calendar': '' },
-          tr('js-map-calendar'))) : null,
+        sessions.length ? el('p', {},
+          el('a', { href: `/api/v1/stations/${encodeURIComponent(p.id)}/calendar.ics?lang=${config.lang}`, 'data-calendar': '' }, tr('js-map-calendar')),
+          ' · ', el('a', { href: `/s/${encodeURIComponent(p.id)}/notice`, 'data-notice': '' }, tr('js-map-notice'))) : null,
         el('h3', {}, tr('js-map-members', { n: p.members.length })),
         p.members.length
           ? el('ul', { class: 'members' }, p.members.map((m) => el('li', { 'data-member-id': m.id }, memberLine(m))))

@@ -12,7 +12,7 @@ use super::{Result, Service, ServiceError};
 use crate::catalog::{Catalog, GridMiss, StationFilter};
 use crate::domain::names::NameQuery;
 use crate::domain::schedule::Session;
-use crate::domain::{AreaLevel, GridId, LonLat, MemberId, Station, StationId};
+use crate::domain::{AreaLevel, GridId, LonLat, Member, MemberId, Station, StationId};
 use crate::formats::geojson::{Feature, FeatureCollection};
 use crate::formats::ical::{Calendar, Event};
 use crate::formats::records::GridProperties;
@@ -29,6 +29,19 @@ pub const MAX_RADIUS_M: f64 = 100_000.0;
 pub const CALENDAR_DAYS: i64 = 183;
 /// The most events one calendar feed lists.
 pub const CALENDAR_MAX_EVENTS: usize = 500;
+/// How many coming sessions of a station a notice may be asked for.
+pub const NOTICE_SESSIONS: usize = 100;
+
+/// One coming reception session as its printed notice shows it.
+pub struct ReceptionNotice<'a> {
+    pub station: &'a Station,
+    pub town: Option<&'a str>,
+    pub session: Session,
+    /// The members receiving: those the rule names, else the station's members.
+    pub on_duty: Vec<&'a Member>,
+    /// Whether the calendar rule named the members on duty.
+    pub members_named: bool,
+}
 
 /// One catalog snapshot and the time, to answer lookups from.
 pub struct Lookups {
@@ -306,6 +319,29 @@ impl Lookups {
             geo: Some(station.location),
             url: Some(link.to_owned()),
         }
+    }
+
+    /// The notice of one coming reception session of a station (the next one unless `start`
+    /// names another among the next [`NOTICE_SESSIONS`]): who receives, when, on what theme.
+    pub fn reception_notice(&self, id: &str, start: Option<DateTime<FixedOffset>>) -> Result<ReceptionNotice<'_>> {
+        let station = StationId::new(id)
+            .ok()
+            .and_then(|id| self.catalog.station(&id))
+            .ok_or_else(|| ServiceError::not_found("station", id))?;
+        let sessions = self.catalog.station_sessions(station, self.now, NOTICE_SESSIONS);
+        let session = match start {
+            None => sessions.into_iter().next(),
+            Some(at) => sessions.into_iter().find(|s| s.start == at),
+        }
+        .ok_or_else(|| {
+            let when = start.map(|t| format!(" at {}", t.to_rfc3339())).unwrap_or_default();
+            ServiceError::not_found("coming reception session", &format!("{id}{when}"))
+        })?;
+        // A rule that names no one: the station's own members receive.
+        let named: Vec<&Member> = session.members.iter().filter_map(|m| self.catalog.member(m)).collect();
+        let on_duty = if named.is_empty() { self.catalog.members_of_station(&station.id) } else { named };
+        let town = station.town_code.as_ref().and_then(|c| self.catalog.area(c)).map(|a| a.name.as_str());
+        Ok(ReceptionNotice { station, town, members_named: !session.members.is_empty(), on_duty, session })
     }
 
     pub fn member(&self, id: &str, sessions: usize) -> Result<MemberDetail<'_>> {

@@ -94,3 +94,75 @@ async fn unknown_ids_and_languages_are_refused_in_the_error_shape() {
         }
     }
 }
+
+/// The station with the most coming sessions in the next weeks, and those sessions.
+fn busy_station(app: &TestApp) -> (liaison::domain::Station, Vec<liaison::domain::schedule::Session>) {
+    let catalog = app.state.service.catalog();
+    let now = app.state.service.now();
+    catalog
+        .stations()
+        .iter()
+        .map(|s| (s.clone(), catalog.station_sessions(s, now, 3)))
+        .filter(|(_, sessions)| sessions.len() == 3)
+        .max_by_key(|(s, sessions)| {
+            (sessions.iter().any(|x| !x.members.is_empty()), std::cmp::Reverse(s.id.to_string()))
+        })
+        .expect("a station with coming sessions")
+}
+
+#[tokio::test]
+async fn a_reception_notice_names_the_session_its_members_and_prints_on_one_a4_sheet() {
+    let app = TestApp::with_sample().await;
+    let (station, sessions) = busy_station(&app);
+    let catalog = app.state.service.catalog();
+    let on_duty = |s: &liaison::domain::schedule::Session| -> Vec<String> {
+        if s.members.is_empty() {
+            catalog.members_of_station(&station.id).iter().map(|m| m.id.to_string()).collect()
+        } else {
+            s.members.iter().map(|m| m.to_string()).collect()
+        }
+    };
+
+    // The next session by default, another by its start (Shanghai wall time).
+    let (status, html) = app.get_text(&format!("/s/{}/notice", station.id)).await;
+    assert_eq!(status, 200);
+    assert!(html.contains(&format!("data-start=\"{}\"", sessions[0].start.to_rfc3339())), "the next session");
+    assert!(html.contains(&station.name) && html.contains(&format!("/s/{}/qr.svg", station.id)));
+    assert!(html.contains("@page{size:A4"), "laid out for A4");
+    for id in on_duty(&sessions[0]) {
+        assert!(html.contains(&format!("data-member-id=\"{id}\"")), "{id} receives");
+    }
+    if let Some(theme) = &sessions[0].theme {
+        assert!(html.contains(theme.as_str()));
+    }
+    let second = sessions[1].start.format("%Y-%m-%dT%H:%M").to_string();
+    let (status, html) = app.get_text(&format!("/s/{}/notice?start={second}", station.id)).await;
+    assert_eq!(status, 200);
+    assert!(html.contains(&format!("data-start=\"{}\"", sessions[1].start.to_rfc3339())), "the asked session");
+
+    // Readable refusals.
+    for (path, want) in [
+        (format!("/s/{}/notice?start=tomorrow", station.id), 400),
+        (format!("/s/{}/notice?start=2020-01-01T09:00", station.id), 404),
+        ("/s/NO-SUCH/notice".to_owned(), 404),
+    ] {
+        let (status, html) = app.get_text(&path).await;
+        assert_eq!(status, want, "{path}");
+        assert!(html.contains("<h1>") && html.contains("class=\"error\""), "{path}: a readable page");
+    }
+
+    // In a browser: the QR code loads and the notice prints on one A4 sheet.
+    let shown = crate::browser::playwright("notice", &app.base, &[("STATION", &station.id.to_string())]).await;
+    assert_eq!(shown["start"], sessions[0].start.to_rfc3339());
+    assert_eq!(shown["title"], station.name.as_str());
+    let members: Vec<String> =
+        shown["members"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect();
+    assert_eq!(members, on_duty(&sessions[0]));
+    assert!(shown["qrWidth"].as_u64() > Some(0), "the QR code loaded: {shown}");
+    assert_eq!(shown["sheets"], 1, "one sheet: {shown}");
+    // A4 in PDF points: 595.92 × 842.88 (210 × 297 mm).
+    let media: Vec<f64> = shown["mediaBox"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    assert!((media[0] - 595.9).abs() < 2.0 && (media[1] - 842.9).abs() < 2.0, "A4: {media:?}");
+    crate::browser::assert_only_this_server(&shown, &app.base);
+    crate::browser::assert_screenshot(&shown, 10_000);
+}

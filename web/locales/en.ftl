@@ -532,3 +532,19 @@ ical-summary-theme = Reception at { $station }: { $theme }
 ical-on-duty = On duty: { $names }
 ical-theme = Theme: { $theme }
 ical-phone = Phone: { $phone }
+
+## The printed notice of a reception day (/s/{station}/notice)
+
+notice-title = Reception day at { $station }
+notice-kicker = Reception day
+notice-print-hint = Print this page (Ctrl+P) on one A4 sheet for the community board, or share its address.
+notice-theme = Theme: { $theme }
+notice-on-duty = Receiving you
+notice-station-members = The station's members
+notice-no-members = The station's staff will receive you.
+notice-address = Address
+notice-phone = Phone
+notice-hours = Opening hours
+notice-qr = Scan to send your opinion to this station at any time
+notice-bad-start = { $start } is not a time: use e.g. 2026-12-10T14:00.
+js-map-notice = Printable notice of the next reception day

@@ -532,3 +532,19 @@ ical-summary-theme = { $station } 接待日：{ $theme }
 ical-on-duty = 接待代表：{ $names }
 ical-theme = 主题：{ $theme }
 ical-phone = 电话：{ $phone }
+
+## The printed notice of a reception day (/s/{station}/notice)
+
+notice-title = { $station } 接待日通知
+notice-kicker = 接 待 日 通 知
+notice-print-hint = 打印本页（Ctrl+P），一张 A4 纸张贴于社区公告栏，或把网址转发到微信群。
+notice-theme = 主题：{ $theme }
+notice-on-duty = 接待代表
+notice-station-members = 本站代表委员
+notice-no-members = 由联络站工作人员接待。
+notice-address = 地址
+notice-phone = 电话
+notice-hours = 开放时间
+notice-qr = 扫码随时向本站反映意见
+notice-bad-start = “{ $start }”不是有效时间，例如 2026-12-10T14:00。
+js-map-notice = 打印下次接待日通知

@@ -24,6 +24,7 @@ use geo::{BoundingRect, InteriorPoint};
 pub mod citizen;
 pub mod dashboard;
 pub mod map;
+pub mod notice;
 pub mod plan;
 pub mod staff;
 pub mod staff_map;
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .merge(staff_map::router())
         .merge(dashboard::router())
         .merge(plan::router())
+        .merge(notice::router())
 }
 
 const STYLE: &str = "body{font-family:'Noto Sans CJK SC','Noto Sans',sans-serif;max-width:72rem;margin:0 auto;padding:1rem;color:#1f2933}\
