@@ -63,7 +63,7 @@ async fn notice(
             Some(at) => Some(at),
             None => {
                 let message = t_args(lang, "notice-bad-start", &[("start", text.into())]);
-                return error_page(lang, StatusCode::BAD_REQUEST, "error-title-address", &message);
+                return error_page(lang, StatusCode::BAD_REQUEST, "error-title-bad-request", &message);
             }
         },
     };
