@@ -7,7 +7,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{analytics, areas, batch, grids, layers, members, opinions, planning, search, staff, stations, tiles};
+use super::{
+    analytics, areas, batch, grids, layers, members, opinions, planning, search, staff, stations, tiles, warnings,
+};
 
 /// The definitions of the numbers, as `crate::analytics` documents them.
 pub const DEFINITIONS: &str = "Numbers for a window [from, to). The submitted group: opinions submitted in the window, in their state now. \
@@ -48,6 +50,7 @@ A rate with a zero denominator is null, never 0. count = open + resolved + rejec
         analytics::heatmap_handler,
         analytics::stats_handler,
         analytics::area_stats,
+        warnings::warnings,
         planning::coverage,
         planning::sites,
         planning::save_scenario,
@@ -65,6 +68,7 @@ A rate with a zero denominator is null, never 0. count = open + resolved + rejec
         crate::analytics::tally::Metric,
         crate::analytics::GroupBy,
         crate::analytics::Interval,
+        crate::analytics::warnings::WarningLevel,
         analytics::StatsFormat,
         analytics::ChoroplethLevelCode,
         analytics::HeatmapNumbers,
@@ -87,7 +91,7 @@ A rate with a zero denominator is null, never 0. count = open + resolved + rejec
         (name = "areas", description = "Administrative areas"),
         (name = "members", description = "Deputies and CPPCC members"),
         (name = "opinions", description = "The citizens' side of the opinion loop"),
-        (name = "analytics", description = "Leaders' numbers: heatmaps, rankings, trends, choropleths, tiles"),
+        (name = "analytics", description = "Leaders' numbers: heatmaps, rankings, trends, choropleths, tiles, early warnings"),
         (name = "planning", description = "Planners' questions: coverage of the demand by the stations, and where new sites help most"),
         (name = "staff", description = "The working side of the loop (bearer token or web login)"),
     )

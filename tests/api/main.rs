@@ -23,3 +23,4 @@ mod search;
 mod staff;
 mod staff_map;
 mod stations;
+mod warnings;
