@@ -440,4 +440,74 @@ mod tests {
         println!("steady Poisson(λ = {lambda}): {alarms} warnings in {tests} cell-weeks, false-alarm rate {rate:.2e}");
         assert!(rate < ALPHA * 5.0, "{alarms} of {tests}: {rate}");
     }
+
+    /// The warnings of every week of the sample's history (opinions spread evenly over two years,
+    /// so every warning is a false alarm) after its first [`BASELINE_WEEKS`], of `n` opinions: the
+    /// number of warnings and of judged (area, category, week) cells, by level.
+    fn sample_alarms(n: usize) -> Vec<(WarningLevel, usize, usize)> {
+        use crate::sample::history::{history, history_end, HISTORY_DAYS};
+        let catalog = crate::catalog::Catalog::build(crate::sample::generate().into_data());
+        let items = history(&catalog, n);
+        let facts = Facts::build(
+            items.iter().map(|(o, _)| OpinionFact {
+                id: o.id,
+                lon: o.submission.location.lon(),
+                lat: o.submission.location.lat(),
+                category: o.submission.category,
+                status: o.status,
+                rating: None,
+                town: o.routing.town_code.as_ref().map(|c| c.as_str()),
+                grid: o.routing.grid.as_ref().map(|g| g.as_str()),
+                station: None,
+                members: vec![],
+                created: o.created_at.timestamp(),
+                registered: None,
+                replied: None,
+                due: None,
+            }),
+            0,
+        );
+        let end = super::super::local_day(history_end().timestamp());
+        // The first Monday with eight whole weeks of history before it, to the last whole week.
+        let first = monday_of(end - HISTORY_DAYS as i32) + 7 * (BASELINE_WEEKS as i32 + 1);
+        let weeks: Vec<i32> = (0..).map(|w| first + 7 * w).take_while(|&m| m + 7 <= end).collect();
+        let towns = catalog.areas().iter().filter(|a| a.level == crate::domain::AreaLevel::Town).count();
+        [(WarningLevel::Town, towns), (WarningLevel::Grid, catalog.grids().len())]
+            .into_iter()
+            .map(|(level, areas)| {
+                let per_week: Vec<usize> =
+                    weeks.iter().map(|&m| weekly_warnings(&facts, m, level, None).len()).collect();
+                let alarms = per_week.iter().sum();
+                let quiet = per_week.iter().filter(|&&a| a == 0).count();
+                println!(
+                    "{n} opinions, {level:?}: {} weeks judged, {quiet} without a warning, at most {} in one week",
+                    weeks.len(),
+                    per_week.iter().max().unwrap_or(&0)
+                );
+                (level, alarms, weeks.len() * areas * Category::ALL.len())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_samples_steady_history_raises_few_false_alarms() {
+        // 6,000 opinions: the sample `liaison serve` loads by default.
+        for (level, alarms, cells) in sample_alarms(6_000) {
+            let rate = alarms as f64 / cells as f64;
+            println!("sample of 6000 opinions, {level:?}: {alarms} warnings in {cells} cell-weeks ({rate:.2e})");
+            assert!(rate < ALPHA, "{level:?}: {alarms} of {cells}");
+        }
+    }
+
+    /// The same at volumes where cells see several opinions a week (minutes in a debug build).
+    #[test]
+    #[ignore]
+    fn false_alarms_of_larger_steady_histories() {
+        for n in [60_000, 300_000] {
+            for (level, alarms, cells) in sample_alarms(n) {
+                let rate = alarms as f64 / cells as f64;
+                println!("sample of {n} opinions, {level:?}: {alarms} warnings in {cells} cell-weeks ({rate:.2e})");
+            }
+        }
+    }
 }
