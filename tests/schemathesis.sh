@@ -111,7 +111,8 @@ PY
 # succeed, which cannot hold here: some rules are not expressible in a schema and are answered with
 # a documented 4xx: an opinion's place must lie in the service's area (422), `from` must come
 # before `to`, `station`/`town` filters must name known ones (400), lon/lat without radius_m
-# (400), a tile's x and y must be below 2^z (400), a rating needs a replied opinion (409).
+# (400), a tile's x and y must be below 2^z (400), a rating needs a replied opinion (409), a
+# warnings `week` must be a Monday (400).
 run() {
   "$venv/bin/st" --config-file "$tmp/schemathesis.toml" run "$base/api/openapi.json" \
     --checks all --exclude-checks positive_data_acceptance \

@@ -46,6 +46,7 @@ pub mod facts;
 pub mod query;
 pub mod siting;
 pub mod tally;
+pub mod warnings;
 
 pub use facts::{Facts, FactsBuilder};
 pub use query::{Filter, GroupBy, Interval, Window};

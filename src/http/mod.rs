@@ -26,6 +26,7 @@ pub mod session;
 pub mod staff;
 pub mod stations;
 pub mod tiles;
+pub mod warnings;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -100,6 +101,7 @@ pub fn app(
         .merge(batch::router())
         .merge(areas::router())
         .merge(analytics::router())
+        .merge(warnings::router())
         .merge(tiles::router())
         .merge(members::router())
         .merge(calendars::router())

@@ -9,6 +9,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
     analytics, areas, batch, calendars, grids, layers, members, opinions, planning, search, staff, stations, tiles,
+    warnings,
 };
 
 /// The definitions of the numbers, as `crate::analytics` documents them.
@@ -52,6 +53,7 @@ A rate with a zero denominator is null, never 0. count = open + resolved + rejec
         analytics::heatmap_handler,
         analytics::stats_handler,
         analytics::area_stats,
+        warnings::warnings,
         planning::coverage,
         planning::sites,
         planning::save_scenario,
@@ -69,6 +71,7 @@ A rate with a zero denominator is null, never 0. count = open + resolved + rejec
         crate::analytics::tally::Metric,
         crate::analytics::GroupBy,
         crate::analytics::Interval,
+        crate::analytics::warnings::WarningLevel,
         analytics::StatsFormat,
         analytics::ChoroplethLevelCode,
         analytics::HeatmapNumbers,
@@ -91,7 +94,7 @@ A rate with a zero denominator is null, never 0. count = open + resolved + rejec
         (name = "areas", description = "Administrative areas"),
         (name = "members", description = "Deputies and CPPCC members"),
         (name = "opinions", description = "The citizens' side of the opinion loop"),
-        (name = "analytics", description = "Leaders' numbers: heatmaps, rankings, trends, choropleths, tiles"),
+        (name = "analytics", description = "Leaders' numbers: heatmaps, rankings, trends, choropleths, tiles, early warnings"),
         (name = "planning", description = "Planners' questions: coverage of the demand by the stations, and where new sites help most"),
         (name = "staff", description = "The working side of the loop (bearer token or web login)"),
     )

@@ -20,6 +20,7 @@ pub mod planning;
 pub mod privacy;
 pub mod staff;
 pub mod views;
+pub mod warnings;
 
 use std::sync::{Arc, PoisonError, RwLock};
 

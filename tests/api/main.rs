@@ -24,3 +24,4 @@ mod search;
 mod staff;
 mod staff_map;
 mod stations;
+mod warnings;
