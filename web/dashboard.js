@@ -473,8 +473,8 @@
   const district = bounds.length === 4 && bounds.every(Number.isFinite) ? [[bounds[0], bounds[1]], [bounds[2], bounds[3]]] : null;
   const PITCH = wall ? 58 : 50;
   const COLOURS = wall
-    ? { background: '#08111f', town: '#112440', line: '#4e6d93', picked: '#ffb74d' }
-    : { background: '#e9edf1', town: '#ffffff', line: '#7b8794', picked: '#c0392b' };
+    ? { background: '#08111f', town: '#112440', line: '#4e6d93', picked: '#ffb74d', warned: '#ff5252' }
+    : { background: '#e9edf1', town: '#ffffff', line: '#7b8794', picked: '#c0392b', warned: '#d97706' };
 
   /** The map, or null where WebGL is missing: the numbers beside it work regardless. */
   let map = null;
@@ -522,6 +522,14 @@
               type: 'fill-extrusion',
               source: 'hexagons',
               paint: { 'fill-extrusion-color': GREY, 'fill-extrusion-height': 0, 'fill-extrusion-opacity': 0.88 },
+            },
+            // Towns with an early warning this week or last: outlined, under the pick.
+            {
+              id: 'towns-warned',
+              type: 'line',
+              source: 'towns',
+              filter: ['in', ['get', 'code'], ['literal', warnedTowns]],
+              paint: { 'line-color': COLOURS.warned, 'line-width': 3.5 },
             },
             {
               id: 'towns-picked',
@@ -842,6 +850,61 @@
     }
   }
 
+  // ---- early warnings --------------------------------------------------------------------
+
+  /** Towns with a warning this week or last (area codes); the map outlines them. */
+  let warnedTowns = [];
+  /** This week's and last week's town warnings, asked for at once (they need no library). */
+  const warningsAsked = Promise.all(
+    config.warning_weeks.map((week) => getJSON(`/api/v1/warnings?level=town&week=${week}`)),
+  );
+  warningsAsked.catch(() => {});
+
+  /** A warning's town and category; a click shows them on the whole dashboard. */
+  function warningButton(w) {
+    const b = el('button', { type: 'button', class: 'link' }, `${w.area_name ?? w.area} · ${tr(`category-${w.category}`)}`);
+    b.addEventListener('click', () => {
+      $('category').value = w.category;
+      drill({ town: w.area, station: '' });
+    });
+    return b;
+  }
+
+  /** Lists the warnings (this week's first); a click shows that town and category. */
+  async function showWarnings() {
+    const box = $('warnings');
+    const list = $('warning-list');
+    try {
+      const weeks = await warningsAsked;
+      const items = weeks.flatMap((answer, i) => answer.warnings.map((w) => ({ ...w, when: i === 0 ? 'this' : 'last' })));
+      list.replaceChildren(
+        ...items.map((w) =>
+          el(
+            'li',
+            { 'data-area': w.area, 'data-category': w.category, 'data-week': w.week_start, 'data-count': String(w.count) },
+            el('span', { class: `when ${w.when}` }, tr(`js-dash-warning-${w.when}`)),
+            ' ',
+            warningButton(w),
+            ' ',
+            el('span', { class: 'muted' }, tr('js-dash-warning-count', { count: w.count, expected: w.expected.toFixed(1) })),
+          ),
+        ),
+      );
+      if (!items.length) list.append(el('li', { class: 'muted' }, tr('js-dash-warning-none')));
+      warnedTowns = [...new Set(items.map((w) => w.area))];
+      box.dataset.count = String(items.length);
+      box.dataset.state = 'ready';
+      if (map) {
+        await mapLoaded;
+        map.setFilter('towns-warned', ['in', ['get', 'code'], ['literal', warnedTowns]]);
+        mapEl.dataset.warned = warnedTowns.join(',');
+      }
+    } catch (e) {
+      box.dataset.state = 'error';
+      list.replaceChildren(el('li', { class: 'error' }, tr('js-dash-warning-failed', { error: e.message })));
+    }
+  }
+
   $('controls').addEventListener('submit', (e) => {
     e.preventDefault();
     refresh();
@@ -898,5 +961,6 @@
     createMap();
     refresh(early);
     loadCharts();
+    showWarnings();
   });
 })();

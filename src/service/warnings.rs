@@ -78,6 +78,11 @@ impl Warnings {
     }
 }
 
+/// The Monday (Asia/Shanghai) of the week holding `t`: the week warnings are judged by.
+pub fn week_of(t: chrono::DateTime<chrono::FixedOffset>) -> NaiveDate {
+    date_of(monday_of(local_day(t.timestamp())))
+}
+
 impl Service {
     /// The warnings of the week beginning on Monday `week` (default: the week holding now, so far),
     /// for towns or grid areas, of one category or all.
@@ -95,7 +100,7 @@ impl Service {
                 ))
             }
             Some(date) => day_number(date),
-            None => monday_of(local_day(self.now().timestamp())),
+            None => day_number(week_of(self.now())),
         };
         let live = self.facts().clone();
         let warnings = tokio::task::spawn_blocking(move || weekly_warnings(&live.read(), monday, level, category))

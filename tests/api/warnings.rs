@@ -92,3 +92,53 @@ async fn bad_weeks_levels_and_categories_are_400s_in_the_error_shape() {
     let (status, body) = app.get("/api/v1/warnings?week=&level=&category=").await;
     assert_eq!((status, body["warnings"].as_array().map(Vec::len)), (200, Some(0)), "blank is absent: {body}");
 }
+
+#[tokio::test]
+async fn the_dashboard_lists_the_weeks_warnings_outlines_their_towns_and_drills_into_one() {
+    use crate::browser::{assert_only_this_server, assert_screenshot, playwright};
+    let app = TestApp::with_sample().await;
+    let (lon, lat) = (121.5435, 29.8655);
+    submit(&app, 8, "noise", lon, lat).await;
+
+    let shown = playwright("dashboard-warnings", &app.base, &[]).await;
+
+    // This week's warnings, then last week's, as the API lists them.
+    let mut want = Vec::new();
+    for week in ["2026-11-09", "2026-11-02"] {
+        let (status, body) = app.get(&format!("/api/v1/warnings?level=town&week={week}")).await;
+        assert_eq!(status, 200, "{body}");
+        for w in body["warnings"].as_array().unwrap() {
+            want.push((
+                w["area"].as_str().unwrap().to_owned(),
+                w["category"].as_str().unwrap().to_owned(),
+                w["week_start"].as_str().unwrap().to_owned(),
+                w["count"].as_i64().unwrap(),
+            ));
+        }
+    }
+    let listed: Vec<(String, String, String, i64)> = shown["listed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            (
+                w["area"].as_str().unwrap().to_owned(),
+                w["category"].as_str().unwrap().to_owned(),
+                w["week"].as_str().unwrap().to_owned(),
+                w["count"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(listed, want);
+    assert!(listed.iter().any(|w| w.1 == "noise" && w.3 == 8), "the surge is listed: {listed:?}");
+    let mut towns: Vec<&str> = want.iter().map(|w| w.0.as_str()).collect();
+    towns.dedup();
+    let outlined: Vec<&str> = shown["outlined"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(outlined, towns, "the map outlines the warned towns");
+    assert_eq!(
+        (shown["drilled"]["town"].as_str(), shown["drilled"]["category"].as_str()),
+        (Some(want[0].0.as_str()), Some(want[0].1.as_str()))
+    );
+    assert_only_this_server(&shown, &app.base);
+    assert_screenshot(&shown, 20_000);
+}

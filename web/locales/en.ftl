@@ -548,3 +548,12 @@ notice-hours = Opening hours
 notice-qr = Scan to send your opinion to this station at any time
 notice-bad-start = { $start } is not a time: use e.g. 2026-12-10T14:00.
 js-map-notice = Printable notice of the next reception day
+
+## The dashboard's early warnings
+
+dash-warnings = Early warnings
+js-dash-warning-this = This week
+js-dash-warning-last = Last week
+js-dash-warning-count = { $count } opinions, baseline { $expected }
+js-dash-warning-none = No warnings this week or last.
+js-dash-warning-failed = The warnings could not be loaded: { $error }

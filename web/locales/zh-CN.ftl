@@ -548,3 +548,12 @@ notice-hours = 开放时间
 notice-qr = 扫码随时向本站反映意见
 notice-bad-start = “{ $start }”不是有效时间，例如 2026-12-10T14:00。
 js-map-notice = 打印下次接待日通知
+
+## The dashboard's early warnings
+
+dash-warnings = 预警
+js-dash-warning-this = 本周
+js-dash-warning-last = 上周
+js-dash-warning-count = { $count } 条，基线 { $expected }
+js-dash-warning-none = 本周与上周没有预警。
+js-dash-warning-failed = 预警无法加载：{ $error }

@@ -111,6 +111,9 @@ struct DashboardConfig {
     lang: &'static str,
     echarts: String,
     messages: std::collections::BTreeMap<&'static str, String>,
+    /// The Mondays (YYYY-MM-DD, Asia/Shanghai) of this week and the last, whose early warnings
+    /// the page lists.
+    warning_weeks: [String; 2],
 }
 
 /// The page's query: what the controls start with (anything unknown falls back to the default).
@@ -191,10 +194,12 @@ async fn dashboard(
     let p = query.map(|Query(p)| p).unwrap_or_default();
     let catalog = state.service.catalog();
     let view = district_view(&catalog);
-    Html(page(lang, &Selection::from_params(&p, &catalog), &view).into_string())
+    let this_week = crate::service::warnings::week_of(state.service.now());
+    let weeks = [this_week, this_week - chrono::Duration::days(7)].map(|d| d.format("%Y-%m-%d").to_string());
+    Html(page(lang, &Selection::from_params(&p, &catalog), &view, weeks).into_string())
 }
 
-fn page(lang: Lang, sel: &Selection, district: &DistrictView) -> Markup {
+fn page(lang: Lang, sel: &Selection, district: &DistrictView, warning_weeks: [String; 2]) -> Markup {
     let bounds = district.bounds.map(|b| format!("{:.6},{:.6},{:.6},{:.6}", b[0], b[1], b[2], b[3]));
     let mut towns: Vec<&TownLabel> = district.towns.iter().collect();
     towns.sort_by(|a, b| a.code.cmp(&b.code));
@@ -202,6 +207,7 @@ fn page(lang: Lang, sel: &Selection, district: &DistrictView) -> Markup {
         lang: lang.tag(),
         echarts: assets::url("echarts.js"),
         messages: script_messages(lang, &SCRIPT_MESSAGES),
+        warning_weeks,
     };
     let switch_to = t(lang, "lang-switch-tag");
     let csv = t(lang, "dash-csv");
@@ -251,6 +257,11 @@ fn page(lang: Lang, sel: &Selection, district: &DistrictView) -> Markup {
                         div #legend aria-live="polite" {}
                         div #cell-panel hidden {}
                     }
+                    div.side {
+                    section #warnings data-state="loading" aria-live="polite" {
+                        h2 { (t(lang, "dash-warnings")) }
+                        ol #warning-list {}
+                    }
                     section #ranking {
                         h2 { (t(lang, "dash-ranking")) }
                         div.switch role="radiogroup" aria-label=(t(lang, "dash-ranking")) {
@@ -266,6 +277,7 @@ fn page(lang: Lang, sel: &Selection, district: &DistrictView) -> Markup {
                         p.muted {
                             a #ranking-csv href="/api/v1/stats?group_by=town&format=csv" download="ranking.csv" { (csv) }
                         }
+                    }
                     }
                     section.chart-box #trend {
                         h2 { (t(lang, "dash-trend")) }
