@@ -475,7 +475,8 @@ mod tests {
         for lang in Lang::ALL {
             for wall in [false, true] {
                 let sel = Selection { wall, ..Selection::from_params(&DashboardParams::default(), &catalog) };
-                let html = page(lang, &sel, &view).into_string();
+                let weeks = ["2026-11-09".to_owned(), "2026-11-02".to_owned()];
+                let html = page(lang, &sel, &view, weeks).into_string();
                 assert!(!html.contains('⟦'), "{} wall={wall}: a message is missing", lang.tag());
                 assert!(html.contains(&format!(r#"<html lang="{}">"#, lang.tag())));
             }
