@@ -71,10 +71,17 @@ pub enum Command {
     ///   the layer NAME, which is 1-40 of a-z 0-9 _ -): any GeoJSON geometries (or CSV with
     ///   lon/lat or wkt), every property kept and shown when the feature is clicked; `name`
     ///   (or 名称/title) labels it. --title names the layer in the map's switcher.
+    ///
+    /// activities (members' duty activities from paper ledgers; CSV only, added, all or nothing):
+    ///   kind,station,date,start,end,members,visitors,title,notes,river,path,water_class
+    ///   (then optionally observations, opinions). kind: reception | consultation | research |
+    ///   inspection | river_patrol; date YYYY-MM-DD, start/end HH:MM; members and opinions
+    ///   separated by `;`; a river_patrol needs river and path (`lon lat;lon lat;...`, WGS84
+    ///   only), water_class I..V. Any bad row: nothing is written, the first bad lines are named.
     #[command(verbatim_doc_comment)]
     Import {
         /// What the file holds.
-        #[arg(value_parser = ["stations", "members", "grids", "areas", "issues", "layer", "demand"])]
+        #[arg(value_parser = ["stations", "members", "grids", "areas", "issues", "layer", "demand", "activities"])]
         kind: String,
         /// The file to read (for `layer`: the layer's name, then the file).
         file: PathBuf,
@@ -242,6 +249,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 report.updated,
                 started.elapsed().as_secs_f64()
             );
+            Ok(())
+        }
+        Command::Import { kind, file, crs, .. } if kind == "activities" => {
+            anyhow::ensure!(crs == "wgs84", "a ledger's patrol paths are WGS84; --crs does not apply to activities");
+            let service = open_service(&cli.db).await?;
+            let reader = std::fs::File::open(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let written = service
+                .import_activities(std::io::BufReader::new(reader), &format!("import:{}", file.display()))
+                .await
+                .with_context(|| format!("{} was not imported (nothing was written)", file.display()))?;
+            println!("{}: {written} activities written", file.display());
             Ok(())
         }
         Command::Import { kind, file, crs, .. } if kind == "demand" => {

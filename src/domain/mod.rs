@@ -1,6 +1,7 @@
 //! The domain: plain Rust types and rules of liaison, with no HTTP, SQL or async in them.
 
 pub mod access;
+pub mod activity;
 pub mod area;
 pub mod demand;
 pub mod ids;
@@ -14,6 +15,7 @@ pub mod station;
 pub mod vocab;
 
 pub use access::{Principal, Scope};
+pub use activity::{Activity, ActivityError, Patrol};
 pub use area::{check_multipolygon, AdminArea, GeometryError, GridArea};
 pub use demand::{DemandError, DemandPoint};
 pub use ids::{AreaCode, GridId, IdError, MemberId, StationId};
@@ -26,4 +28,7 @@ pub use opinion::{
 };
 pub use schedule::{ReceptionRule, ScheduleError, Session};
 pub use station::{Station, StationError};
-pub use vocab::{AreaLevel, Body, Category, Channel, Level, ReplyRoute, Role, StationKind, Status, VocabError};
+pub use vocab::{
+    ActivityKind, AreaLevel, Body, Category, Channel, Level, ReplyRoute, Role, StationKind, Status, VocabError,
+    WaterClass,
+};

@@ -176,6 +176,28 @@ vocabulary!(
     }
 );
 
+vocabulary!(
+    /// What kind of duty activity (履职活动) members held at a station.
+    ActivityKind, "activity kind" {
+        Reception => "reception", "接待";
+        Consultation => "consultation", "协商";
+        Research => "research", "调研";
+        Inspection => "inspection", "视察";
+        RiverPatrol => "river_patrol", "巡河";
+    }
+);
+
+vocabulary!(
+    /// A surface water quality class of GB 3838-2002, from I (best) to V.
+    WaterClass, "water class" {
+        I => "I", "Ⅰ类";
+        II => "II", "Ⅱ类";
+        III => "III", "Ⅲ类";
+        IV => "IV", "Ⅳ类";
+        V => "V", "Ⅴ类";
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,8 +7,8 @@ use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::domain::{
-    AreaCode, AreaLevel, Body, Category, Channel, GridId, Level, MemberId, ReceptionRule, ReplyRoute, Stars, StationId,
-    StationKind, Status, TrackingCode,
+    ActivityKind, AreaCode, AreaLevel, Body, Category, Channel, GridId, Level, MemberId, ReceptionRule, ReplyRoute,
+    Stars, StationId, StationKind, Status, TrackingCode, WaterClass,
 };
 
 /// A string schema with a description.
@@ -41,6 +41,8 @@ vocabulary_schema! {
     Channel => "How an opinion arrived";
     ReplyRoute => "How an opinion was answered";
     Status => "Where an opinion is in the workflow";
+    ActivityKind => "What kind of duty activity (履职活动) it was: reception (接待), consultation (协商), research (调研), inspection (视察), river_patrol (巡河)";
+    WaterClass => "A surface water quality class of GB 3838-2002, I (best) to V";
 }
 
 macro_rules! id_schema {

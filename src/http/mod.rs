@@ -1,5 +1,6 @@
 //! The HTTP interface: JSON/GeoJSON API under `/api/v1`, server-rendered pages, health.
 
+pub mod activities;
 pub mod analytics;
 pub mod areas;
 pub mod assets;
@@ -86,10 +87,14 @@ pub fn app(
     sessions: tower_sessions::SessionManagerLayer<tower_sessions_sqlx_store::SqliteStore>,
 ) -> Router {
     crate::metrics::install();
-    // Only the pages, the staff API and planning (whose scenarios the planner's page saves with its
+    // Only the pages, the staff API (activities too) and planning (whose scenarios the planner's page saves with its
     // login) look at the login cookie; the public lookups stay lean.
-    let with_sessions =
-        Router::new().merge(pages::router()).merge(staff::router()).merge(planning::router()).layer(sessions);
+    let with_sessions = Router::new()
+        .merge(pages::router())
+        .merge(staff::router())
+        .merge(activities::staff_router())
+        .merge(planning::router())
+        .layer(sessions);
     let basemap = basemap::router(state.basemap.as_deref());
     Router::new()
         .merge(basemap)
@@ -102,6 +107,7 @@ pub fn app(
         .merge(areas::router())
         .merge(analytics::router())
         .merge(warnings::router())
+        .merge(activities::router())
         .merge(tiles::router())
         .merge(members::router())
         .merge(calendars::router())

@@ -8,8 +8,8 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
-    analytics, areas, batch, calendars, grids, layers, members, opinions, planning, search, staff, stations, tiles,
-    warnings,
+    activities, analytics, areas, batch, calendars, grids, layers, members, opinions, planning, search, staff,
+    stations, tiles, warnings,
 };
 
 /// The definitions of the numbers, as `crate::analytics` documents them.
@@ -65,6 +65,8 @@ A rate with a zero denominator is null, never 0. count = open + resolved + rejec
         staff::inbox,
         staff::one,
         staff::transition,
+        activities::list,
+        activities::record,
     ),
     // Schemas that only parameters name (responses and bodies bring their own along).
     components(schemas(
@@ -84,6 +86,8 @@ A rate with a zero denominator is null, never 0. count = open + resolved + rejec
         crate::domain::Status,
         crate::domain::StationId,
         crate::domain::AreaCode,
+        crate::domain::ActivityKind,
+        crate::domain::MemberId,
     )),
     modifiers(&BearerScheme),
     tags(
@@ -96,6 +100,7 @@ A rate with a zero denominator is null, never 0. count = open + resolved + rejec
         (name = "opinions", description = "The citizens' side of the opinion loop"),
         (name = "analytics", description = "Leaders' numbers: heatmaps, rankings, trends, choropleths, tiles, early warnings"),
         (name = "planning", description = "Planners' questions: coverage of the demand by the stations, and where new sites help most"),
+        (name = "activities", description = "Members' duty activities (履职活动): receptions, consultations, research, inspections, river patrols"),
         (name = "staff", description = "The working side of the loop (bearer token or web login)"),
     )
 )]

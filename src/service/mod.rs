@@ -8,6 +8,7 @@
 //! rules live in [`privacy`].
 
 pub mod accounts;
+pub mod activities;
 pub mod analytics;
 pub mod batch;
 pub mod error;

@@ -10,8 +10,8 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use crate::catalog::CatalogData;
 use crate::domain::OpinionFact;
 use crate::domain::{
-    AdminArea, AuditEntry, Category, DemandPoint, GridArea, GridId, LonLat, MapLayer, Member, NewOpinion, Opinion,
-    Principal, Routing, Stars, Station, StationId, Status, TrackingCode,
+    Activity, ActivityKind, AdminArea, AuditEntry, Category, DemandPoint, GridArea, GridId, LonLat, MapLayer, Member,
+    MemberId, NewOpinion, Opinion, Principal, Routing, Stars, Station, StationId, Status, TrackingCode,
 };
 use crate::spatial::BBox;
 
@@ -124,6 +124,25 @@ impl Default for OpinionFilter {
             bbox: None,
             limit: 1_000,
         }
+    }
+}
+
+/// Which activities a listing wants; `None` accepts everything. Dates are inclusive.
+#[derive(Debug, Clone)]
+pub struct ActivityFilter {
+    pub station: Option<StationId>,
+    /// Activities this member was present at.
+    pub member: Option<MemberId>,
+    pub kind: Option<ActivityKind>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Newest first (by date, start time, then id), at most this many.
+    pub limit: usize,
+}
+
+impl Default for ActivityFilter {
+    fn default() -> Self {
+        Self { station: None, member: None, kind: None, from: None, to: None, limit: 1_000 }
     }
 }
 
@@ -241,6 +260,21 @@ pub trait Store: Send + Sync + 'static {
 
     /// Deletes the scenario of this name; false when there was none.
     async fn delete_scenario(&self, name: &str) -> Result<bool, StoreError>;
+
+    /// Adds checked activities (their `id` ignored) in one transaction, stamped with who recorded
+    /// them and when; returns their new ids in order. Either all are written or none is.
+    async fn add_activities(
+        &self,
+        activities: &[Activity],
+        recorded_by: &str,
+        at: DateTime<FixedOffset>,
+    ) -> Result<Vec<i64>, StoreError>;
+
+    /// The activities matching `filter`, newest first.
+    async fn activities(&self, filter: &ActivityFilter) -> Result<Vec<Activity>, StoreError>;
+
+    /// Which of these opinion ids exist.
+    async fn existing_opinions(&self, ids: &[i64]) -> Result<Vec<i64>, StoreError>;
 
     /// Writes a consistent copy of the whole database to the new file `dest`, while other
     /// connections keep reading and writing; [`StoreError::Refused`] when `dest` exists.

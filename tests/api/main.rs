@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod activities;
 mod analytics;
 mod bad_input;
 mod batch;

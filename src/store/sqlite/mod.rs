@@ -10,17 +10,19 @@ use geo::MultiPolygon;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 
+mod activities;
 mod opinions;
 
 use chrono::{DateTime, FixedOffset};
 
 use super::{
-    Batch, FactSink, OpinionFilter, Progress, RecordSource, ScenarioRecord, Store, StoreError, UserRecord, WriteReport,
+    ActivityFilter, Batch, FactSink, OpinionFilter, Progress, RecordSource, ScenarioRecord, Store, StoreError,
+    UserRecord, WriteReport,
 };
 use crate::catalog::CatalogData;
 use crate::domain::{
-    AdminArea, AuditEntry, DemandPoint, GridArea, LayerFeature, LonLat, MapLayer, Member, NewOpinion, Opinion,
-    Principal, ReceptionRule, Routing, Station, TrackingCode,
+    Activity, AdminArea, AuditEntry, DemandPoint, GridArea, LayerFeature, LonLat, MapLayer, Member, NewOpinion,
+    Opinion, Principal, ReceptionRule, Routing, Station, TrackingCode,
 };
 
 /// SQLite store over one database file.
@@ -596,6 +598,23 @@ impl Store for SqliteStore {
                 .fetch_optional(self.pool())
                 .await?;
         row.map(|r| principal_from_row(&r, "api_tokens", "name")).transpose()
+    }
+
+    async fn add_activities(
+        &self,
+        activities: &[Activity],
+        recorded_by: &str,
+        at: DateTime<FixedOffset>,
+    ) -> Result<Vec<i64>, StoreError> {
+        self.add_activities_impl(activities, recorded_by, at).await
+    }
+
+    async fn activities(&self, filter: &ActivityFilter) -> Result<Vec<Activity>, StoreError> {
+        self.activities_impl(filter).await
+    }
+
+    async fn existing_opinions(&self, ids: &[i64]) -> Result<Vec<i64>, StoreError> {
+        self.existing_opinions_impl(ids).await
     }
 
     async fn backup(&self, dest: &Path) -> Result<(), StoreError> {

@@ -1,0 +1,173 @@
+//! Members' activities in SQLite (migration 0007): one row per activity, its members and opinions
+//! in link tables. Dates are `YYYY-MM-DD`, times `HH:MM:SS`; a patrol's path is GeoJSON LineString
+//! text in WGS84 lon/lat degrees.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
+use geo::LineString;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+use super::{corrupt, parse_col, parse_opt, SqliteStore};
+use crate::domain::{Activity, Patrol};
+use crate::store::{ActivityFilter, StoreError};
+
+const T: &str = "activities";
+const TIME: &str = "%H:%M:%S";
+
+fn activity_from_row(row: &SqliteRow) -> Result<Activity, StoreError> {
+    let id: i64 = row.try_get("id")?;
+    let key = id.to_string();
+    let k = key.as_str();
+    let bad = |e: &dyn std::fmt::Display| corrupt(T, k, e);
+    let time = |col: &str| -> Result<Option<NaiveTime>, StoreError> {
+        let text: Option<String> = row.try_get(col)?;
+        text.map(|t| NaiveTime::parse_from_str(&t, TIME).map_err(|e| bad(&format!("{col}: {e}")))).transpose()
+    };
+    let members = row
+        .try_get::<&str, _>("member_ids")?
+        .split(',')
+        .filter(|m| !m.is_empty())
+        .map(|m| m.parse())
+        .collect::<Result<_, _>>()
+        .map_err(|e| bad(&e))?;
+    let opinions = row
+        .try_get::<&str, _>("opinion_ids")?
+        .split(',')
+        .filter(|o| !o.is_empty())
+        .map(|o| o.parse())
+        .collect::<Result<_, _>>()
+        .map_err(|e| bad(&e))?;
+    let river: Option<String> = row.try_get("river")?;
+    let path: Option<String> = row.try_get("path")?;
+    let patrol = match (river, path) {
+        (Some(river), Some(path)) => {
+            let g = geojson::Geometry::from_str(&path).map_err(|e| bad(&e))?;
+            let path = LineString::try_from(g.value).map_err(|e| bad(&e))?;
+            Some(Patrol {
+                river,
+                path,
+                observations: row.try_get::<Option<String>, _>("observations")?.unwrap_or_default(),
+                water_class: parse_opt(row, T, k, "water_class")?,
+            })
+        }
+        _ => None,
+    };
+    let visitors: i64 = row.try_get("visitors")?;
+    Ok(Activity {
+        id,
+        kind: parse_col(row, T, k, "kind")?,
+        station: parse_col(row, T, k, "station_id")?,
+        date: parse_col::<NaiveDate>(row, T, k, "date")?,
+        start: time("start_time")?,
+        end: time("end_time")?,
+        members,
+        visitors: u32::try_from(visitors).map_err(|e| bad(&e))?,
+        title: row.try_get("title")?,
+        notes: row.try_get("notes")?,
+        opinions,
+        patrol,
+    })
+}
+
+impl SqliteStore {
+    pub(super) async fn add_activities_impl(
+        &self,
+        activities: &[Activity],
+        recorded_by: &str,
+        at: DateTime<FixedOffset>,
+    ) -> Result<Vec<i64>, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let mut ids = Vec::with_capacity(activities.len());
+        for a in activities {
+            let patrol = a.patrol.as_ref();
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO activities (kind, station_id, date, start_time, end_time, visitors, title, notes, river,
+                     path, observations, water_class, recorded_at, recorded_by)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            )
+            .bind(a.kind.code())
+            .bind(a.station.as_str())
+            .bind(a.date.to_string())
+            .bind(a.start.map(|t| t.format(TIME).to_string()))
+            .bind(a.end.map(|t| t.format(TIME).to_string()))
+            .bind(i64::from(a.visitors))
+            .bind(&a.title)
+            .bind(&a.notes)
+            .bind(patrol.map(|p| &p.river))
+            .bind(patrol.map(|p| geojson::Geometry::from(&p.path).to_string()))
+            .bind(patrol.map(|p| &p.observations))
+            .bind(patrol.and_then(|p| p.water_class).map(|w| w.code()))
+            .bind(at.to_rfc3339())
+            .bind(recorded_by)
+            .fetch_one(&mut *tx)
+            .await?;
+            for (position, m) in a.members.iter().enumerate() {
+                sqlx::query("INSERT INTO activity_members (activity_id, member_id, position) VALUES (?, ?, ?)")
+                    .bind(id)
+                    .bind(m.as_str())
+                    .bind(position as i64)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for (position, o) in a.opinions.iter().enumerate() {
+                sqlx::query("INSERT INTO activity_opinions (activity_id, opinion_id, position) VALUES (?, ?, ?)")
+                    .bind(id)
+                    .bind(o)
+                    .bind(position as i64)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            ids.push(id);
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    pub(super) async fn activities_impl(&self, f: &ActivityFilter) -> Result<Vec<Activity>, StoreError> {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT a.*,
+                 COALESCE((SELECT group_concat(member_id, ',') FROM
+                     (SELECT member_id FROM activity_members WHERE activity_id = a.id ORDER BY position)), '') AS member_ids,
+                 COALESCE((SELECT group_concat(opinion_id, ',') FROM
+                     (SELECT opinion_id FROM activity_opinions WHERE activity_id = a.id ORDER BY position)), '') AS opinion_ids
+             FROM activities a WHERE 1 = 1",
+        );
+        if let Some(s) = &f.station {
+            q.push(" AND a.station_id = ").push_bind(s.as_str().to_owned());
+        }
+        if let Some(m) = &f.member {
+            q.push(" AND EXISTS (SELECT 1 FROM activity_members am WHERE am.activity_id = a.id AND am.member_id = ")
+                .push_bind(m.as_str().to_owned())
+                .push(")");
+        }
+        if let Some(k) = f.kind {
+            q.push(" AND a.kind = ").push_bind(k.code());
+        }
+        if let Some(d) = f.from {
+            q.push(" AND a.date >= ").push_bind(d.to_string());
+        }
+        if let Some(d) = f.to {
+            q.push(" AND a.date <= ").push_bind(d.to_string());
+        }
+        q.push(" ORDER BY a.date DESC, a.start_time DESC, a.id DESC LIMIT ").push_bind(f.limit as i64);
+        let rows = q.build().fetch_all(self.pool()).await?;
+        rows.iter().map(activity_from_row).collect()
+    }
+
+    pub(super) async fn existing_opinions_impl(&self, ids: &[i64]) -> Result<Vec<i64>, StoreError> {
+        let mut found = Vec::new();
+        for chunk in ids.chunks(500) {
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT id FROM opinions WHERE id IN (");
+            let mut sep = q.separated(", ");
+            for id in chunk {
+                sep.push_bind(*id);
+            }
+            q.push(")");
+            let rows: Vec<i64> = q.build_query_scalar().fetch_all(self.pool()).await?;
+            found.extend(rows);
+        }
+        Ok(found)
+    }
+}
