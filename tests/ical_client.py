@@ -11,36 +11,19 @@ closes with 'N passed, M failed'; exits non-zero on any failure.
 import datetime
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 
 import icalendar
 
+from liaison_server import Checks, serve
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "target", "debug", "liaison")
-SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
-passed, failed = 0, 0
-
-
-def check(name, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print(f"ok   {name}")
-    else:
-        failed += 1
-        print(f"FAIL {name} {detail}")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+checks = Checks()
+check = checks.check
 
 
 def get(path):
@@ -76,25 +59,7 @@ def same_sessions(feed, listed):
 
 tmp = tempfile.mkdtemp()
 db = os.path.join(tmp, "ical.db")
-env = dict(os.environ, RUST_LOG="warn")
-port = free_port()
-BASE = f"http://127.0.0.1:{port}"
-server = subprocess.Popen([BIN, "--db", db, "serve", "--bind", f"127.0.0.1:{port}", "--reload-secs", "0",
-                           "--public-url", "https://liaison.example.gov.cn"], stdout=subprocess.DEVNULL, env=env)
-try:
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if get("/healthz")[0] == 200:
-                break
-        except OSError:
-            pass
-        if server.poll() is not None:
-            sys.exit(f"the server exited with {server.returncode} before it answered /healthz")
-        if time.monotonic() > deadline:
-            sys.exit("the server did not answer /healthz within 120 s")
-        time.sleep(0.1)
-
+with serve(BIN, db, "--reload-secs", "0", "--public-url", "https://liaison.example.gov.cn") as BASE:
     # Stations with reception days: each feed holds the sessions the station's JSON lists.
     _, _, body = get("/api/v1/stations?kind=deputy_liaison_station,member_workstation,liaison_point&limit=1000")
     stations = json.loads(body)["features"]
@@ -151,9 +116,5 @@ try:
           status == 404 and json.loads(body)["error"]["code"], f"{status} {body[:200]}")
     status, _, body = get(f"/api/v1/stations/{stations[0]['properties']['id']}/calendar.ics?lang=xx")
     check("an unknown language is a 400", status == 400, f"{status}")
-finally:
-    server.terminate()
-    server.wait(timeout=20)
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+checks.exit()

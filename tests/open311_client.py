@@ -8,36 +8,21 @@ Prints one line per check and closes with 'N passed, M failed'; exits non-zero o
 """
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
 
+from liaison_server import Checks, serve
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "target", "debug", "liaison")
 PHONE, FIRST, LAST = "13987654321", "晓红", "欧阳"
-passed, failed = 0, 0
-
-
-def check(name, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print(f"ok   {name}")
-    else:
-        failed += 1
-        print(f"FAIL {name} {detail}")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+checks = Checks()
+check = checks.check
 
 
 def call(method, path, form=None):
@@ -69,27 +54,7 @@ token_out = subprocess.run([BIN, "--db", db, "token", "create", "--role", "integ
 API_KEY = token_out.stdout.strip()
 leader = subprocess.run([BIN, "--db", db, "token", "create", "--role", "leader", "--name", "区领导"],
                         capture_output=True, text=True, env=env, check=True).stdout.strip()
-port = free_port()
-BASE = f"http://127.0.0.1:{port}"
-server = subprocess.Popen([BIN, "--db", db, "serve", "--bind", f"127.0.0.1:{port}", "--reload-secs", "0"],
-                          stdout=subprocess.DEVNULL, env=env)
-try:
-    # An empty database loads the sample (with its history of opinions) before listening: seconds
-    # in a debug build, more on a busy machine. Wait for it up to two minutes, and stop at once if
-    # the server exits.
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if call("GET", "/healthz")[0] == 200:
-                break
-        except OSError:
-            pass
-        if server.poll() is not None:
-            sys.exit(f"the server exited with {server.returncode} before it answered /healthz")
-        if time.monotonic() > deadline:
-            sys.exit("the server did not answer /healthz within 120 s")
-        time.sleep(0.1)
-
+with serve(BIN, db, "--reload-secs", "0", env=env) as BASE:
     # discovery and services, both formats
     s, d = get_json("/open311/v2/discovery.json")
     check("discovery.json names GeoReport v2", s == 200 and d["endpoints"][0]["specification"].endswith("GeoReport_v2"), d)
@@ -169,9 +134,5 @@ try:
         f"/open311/v2/requests/{rid}.xml"])
     check("no phone number or name in public answers", PHONE not in public and FIRST not in public and LAST not in public)
     check("no tracking token in public answers", token not in public and token.replace("-", "") not in public)
-finally:
-    server.terminate()
-    server.wait(timeout=10)
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+checks.exit()

@@ -17,20 +17,10 @@ SCHEMATHESIS_VERSION=4.32.5
 # 6.131.0 (within schemathesis' range) describes lambdas from their own lines.
 HYPOTHESIS_VERSION=6.131.0
 EXAMPLES=${EXAMPLES:-60}
-venv=target/venv
 bin=target/debug/liaison
 
-installed() { "$venv/bin/pip" show "$1" 2>/dev/null | grep -qx "Version: $2"; }
-if ! installed schemathesis "$SCHEMATHESIS_VERSION" || ! installed hypothesis "$HYPOTHESIS_VERSION"; then
-  if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
-    echo "installing python3-venv"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
-  fi
-  [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
-  echo "installing schemathesis $SCHEMATHESIS_VERSION into $venv"
-  "$venv/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION" "hypothesis==$HYPOTHESIS_VERSION"
-fi
+. tests/venv.sh
+venv_install "schemathesis==$SCHEMATHESIS_VERSION" "hypothesis==$HYPOTHESIS_VERSION"
 [ -x "$bin" ] || cargo build
 
 tmp=$(mktemp -d)

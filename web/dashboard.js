@@ -854,11 +854,6 @@
 
   /** Towns with a warning this week or last (area codes); the map outlines them. */
   let warnedTowns = [];
-  /** This week's and last week's town warnings, asked for at once (they need no library). */
-  const warningsAsked = Promise.all(
-    config.warning_weeks.map((week) => getJSON(`/api/v1/warnings?level=town&week=${week}`)),
-  );
-  warningsAsked.catch(() => {});
 
   /** A warning's town and category; a click shows them on the whole dashboard. */
   function warningButton(w) {
@@ -875,7 +870,10 @@
     const box = $('warnings');
     const list = $('warning-list');
     try {
-      const weeks = await warningsAsked;
+      // Asked for once the first view's requests are out: the warnings are not on its path.
+      const weeks = await Promise.all(
+        config.warning_weeks.map((week) => getJSON(`/api/v1/warnings?level=town&week=${week}`)),
+      );
       const items = weeks.flatMap((answer, i) => answer.warnings.map((w) => ({ ...w, when: i === 0 ? 'this' : 'last' })));
       list.replaceChildren(
         ...items.map((w) =>

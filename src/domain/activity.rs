@@ -10,6 +10,25 @@ use super::ids::{MemberId, StationId};
 use super::location::{LocationError, LonLat};
 use super::vocab::{ActivityKind, WaterClass};
 
+/// Which activities a listing wants; `None` accepts everything. Dates are inclusive.
+#[derive(Debug, Clone)]
+pub struct ActivityFilter {
+    pub station: Option<StationId>,
+    /// Activities this member was present at.
+    pub member: Option<MemberId>,
+    pub kind: Option<ActivityKind>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Newest first (by date, start time, then id), at most this many.
+    pub limit: usize,
+}
+
+impl Default for ActivityFilter {
+    fn default() -> Self {
+        Self { station: None, member: None, kind: None, from: None, to: None, limit: 1_000 }
+    }
+}
+
 /// The longest title, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;
 /// The longest notes or observations, in characters.

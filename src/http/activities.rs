@@ -13,8 +13,9 @@ use super::auth::Authenticated;
 use super::error::{ApiJson, ApiQuery, AppError, ErrorBody};
 use super::params::{self, trimmed};
 use super::AppState;
+use crate::domain::activity::ActivityFilter;
 use crate::domain::{ActivityKind, MemberId, StationId};
-use crate::service::activities::{ActivityInput, ActivityList, ActivityQuery, ActivityView};
+use crate::service::activities::{ActivityInput, ActivityList, ActivityView};
 
 /// The public listing (no session layer needed).
 pub fn router() -> Router<AppState> {
@@ -72,7 +73,7 @@ where
     )
 )]
 async fn list(State(state): State<AppState>, ApiQuery(p): ApiQuery<ListParams>) -> Result<Response, AppError> {
-    let query = ActivityQuery {
+    let query = ActivityFilter {
         station: id("station", &p.station)?,
         member: id("member", &p.member)?,
         kind: id("kind", &p.kind)?,

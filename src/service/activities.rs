@@ -11,9 +11,8 @@ use serde::{Deserialize, Serialize};
 use super::staff::scope_of;
 use super::{Result, Service, ServiceError};
 use crate::catalog::Catalog;
-use crate::domain::activity::parse_time;
+use crate::domain::activity::{parse_time, ActivityFilter};
 use crate::domain::{Activity, ActivityKind, LonLat, MemberId, Patrol, Principal, Role, StationId, WaterClass};
-use crate::store::ActivityFilter;
 
 /// The CSV header of a ledger file, in this order (`observations` and `opinions` may follow).
 pub const LEDGER_HEADER: [&str; 12] = [
@@ -93,17 +92,6 @@ pub struct LineStringGeometry {
     pub kind: String,
     /// `[lon, lat]` positions, WGS84 degrees.
     pub coordinates: Vec<[f64; 2]>,
-}
-
-/// Which activities a listing wants (ids are checked against the catalog).
-#[derive(Debug, Clone, Default)]
-pub struct ActivityQuery {
-    pub station: Option<StationId>,
-    pub member: Option<MemberId>,
-    pub kind: Option<ActivityKind>,
-    pub from: Option<NaiveDate>,
-    pub to: Option<NaiveDate>,
-    pub limit: usize,
 }
 
 /// A station or member by id, named from the catalog (no name when it no longer has it).
@@ -190,8 +178,7 @@ impl ActivityView {
 /// The geodesic length of a checked path, in metres.
 fn path_length_m(path: &geo::LineString<f64>) -> f64 {
     let points: Vec<LonLat> = path.0.iter().filter_map(|c| LonLat::new(c.x, c.y).ok()).collect();
-    let metres: f64 = points.windows(2).map(|w| crate::spatial::geodesic::geodesic_distance_m(w[0], w[1])).sum();
-    (metres * 10.0).round() / 10.0
+    (crate::spatial::geodesic::path_length_m(&points) * 10.0).round() / 10.0
 }
 
 fn invalid(message: impl Into<String>) -> ServiceError {
@@ -498,7 +485,7 @@ impl Service {
     }
 
     /// The activities matching `q`, newest first; an unknown station or member is a 400.
-    pub async fn activities(&self, q: &ActivityQuery) -> Result<ActivityList> {
+    pub async fn activities(&self, q: &ActivityFilter) -> Result<ActivityList> {
         let catalog = self.catalog();
         if let Some(s) = q.station.as_ref().filter(|s| catalog.station(s).is_none()) {
             return Err(ServiceError::invalid("unknown_station", format!("no station has id {:?}", s.as_str())));
@@ -511,15 +498,7 @@ impl Service {
                 return Err(ServiceError::invalid("invalid_window", format!("from {from} is after to {to}")));
             }
         }
-        let filter = ActivityFilter {
-            station: q.station.clone(),
-            member: q.member.clone(),
-            kind: q.kind,
-            from: q.from,
-            to: q.to,
-            limit: q.limit,
-        };
-        let found = self.store.activities(&filter).await?;
+        let found = self.store.activities(q).await?;
         let activities: Vec<ActivityView> = found.iter().map(|a| ActivityView::new(a, &catalog)).collect();
         Ok(ActivityList { count: activities.len(), activities })
     }

@@ -98,6 +98,22 @@ impl Service {
 }
 
 impl Lookups {
+    /// The station `id`, or a 404 naming it.
+    fn station_by_id(&self, id: &str) -> Result<&Station> {
+        StationId::new(id)
+            .ok()
+            .and_then(|id| self.catalog.station(&id))
+            .ok_or_else(|| ServiceError::not_found("station", id))
+    }
+
+    /// The member `id`, or a 404 naming it.
+    fn member_by_id(&self, id: &str) -> Result<&Member> {
+        MemberId::new(id)
+            .ok()
+            .and_then(|id| self.catalog.member(&id))
+            .ok_or_else(|| ServiceError::not_found("member", id))
+    }
+
     /// The same lookups with labels and reception texts in `lang`.
     pub fn speaking(self, lang: Lang) -> Self {
         Self { lang, ..self }
@@ -163,10 +179,7 @@ impl Lookups {
 
     /// One station with its members, points, town and next `sessions` sessions.
     pub fn station(&self, id: &str, sessions: usize, crs: Crs) -> Result<Feature<'_, StationDetail<'_>>> {
-        let station = StationId::new(id)
-            .ok()
-            .and_then(|id| self.catalog.station(&id))
-            .ok_or_else(|| ServiceError::not_found("station", id))?;
+        let station = self.station_by_id(id)?;
         Ok(views::station_detail(&self.catalog, station, self.now, sessions, crs, self.lang))
     }
 
@@ -240,10 +253,7 @@ impl Lookups {
     /// A station's reception sessions of the coming [`CALENDAR_DAYS`] days as an iCalendar feed,
     /// each event linking to `link` (the station's page).
     pub fn station_calendar(&self, id: &str, link: &str) -> Result<Calendar> {
-        let station = StationId::new(id)
-            .ok()
-            .and_then(|id| self.catalog.station(&id))
-            .ok_or_else(|| ServiceError::not_found("station", id))?;
+        let station = self.station_by_id(id)?;
         let until = self.now + chrono::Duration::days(CALENDAR_DAYS);
         let events = self
             .catalog
@@ -259,10 +269,7 @@ impl Lookups {
     /// The sessions where member `id` is on duty in the coming [`CALENDAR_DAYS`] days, at every
     /// station, as an iCalendar feed; `link(station id)` is each event's address.
     pub fn member_calendar(&self, id: &str, link: impl Fn(&str) -> String) -> Result<Calendar> {
-        let member = MemberId::new(id)
-            .ok()
-            .and_then(|id| self.catalog.member(&id))
-            .ok_or_else(|| ServiceError::not_found("member", id))?;
+        let member = self.member_by_id(id)?;
         let until = self.now + chrono::Duration::days(CALENDAR_DAYS);
         let events = self
             .catalog
@@ -324,10 +331,7 @@ impl Lookups {
     /// The notice of one coming reception session of a station (the next one unless `start`
     /// names another among the next [`NOTICE_SESSIONS`]): who receives, when, on what theme.
     pub fn reception_notice(&self, id: &str, start: Option<DateTime<FixedOffset>>) -> Result<ReceptionNotice<'_>> {
-        let station = StationId::new(id)
-            .ok()
-            .and_then(|id| self.catalog.station(&id))
-            .ok_or_else(|| ServiceError::not_found("station", id))?;
+        let station = self.station_by_id(id)?;
         let sessions = self.catalog.station_sessions(station, self.now, NOTICE_SESSIONS);
         let session = match start {
             None => sessions.into_iter().next(),
@@ -345,10 +349,7 @@ impl Lookups {
     }
 
     pub fn member(&self, id: &str, sessions: usize) -> Result<MemberDetail<'_>> {
-        let member = MemberId::new(id)
-            .ok()
-            .and_then(|id| self.catalog.member(&id))
-            .ok_or_else(|| ServiceError::not_found("member", id))?;
+        let member = self.member_by_id(id)?;
         Ok(views::member_detail(&self.catalog, member, self.now, sessions))
     }
 }

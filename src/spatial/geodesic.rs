@@ -38,6 +38,24 @@ pub fn geodesic_distance_m(a: LonLat, b: LonLat) -> f64 {
     WGS84.inverse(a.lat(), a.lon(), b.lat(), b.lon())
 }
 
+/// The length of a path through `points` (WGS84 lon/lat degrees): the sum of the geodesic
+/// distances between consecutive points, in metres.
+///
+/// # Examples
+///
+/// ```
+/// use liaison::domain::LonLat;
+/// use liaison::spatial::geodesic::{geodesic_distance_m, path_length_m};
+/// let p = |lon, lat| LonLat::new(lon, lat).unwrap();
+/// let (a, b, c) = (p(121.50, 29.80), p(121.51, 29.80), p(121.51, 29.81));
+/// let length = path_length_m(&[a, b, c]);
+/// assert!((length - geodesic_distance_m(a, b) - geodesic_distance_m(b, c)).abs() < 1e-9);
+/// assert_eq!(path_length_m(&[a]), 0.0);
+/// ```
+pub fn path_length_m(points: &[LonLat]) -> f64 {
+    points.windows(2).map(|w| geodesic_distance_m(w[0], w[1])).sum()
+}
+
 /// Earth-centred, earth-fixed position of a point on the ellipsoid surface, metres.
 pub fn ecef(p: LonLat) -> [f64; 3] {
     let (lat, lon) = (p.lat().to_radians(), p.lon().to_radians());

@@ -5,13 +5,14 @@ pub mod sqlite;
 
 use async_trait::async_trait;
 
+use crate::domain::activity::ActivityFilter;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
 use crate::catalog::CatalogData;
 use crate::domain::OpinionFact;
 use crate::domain::{
-    Activity, ActivityKind, AdminArea, AuditEntry, Category, DemandPoint, GridArea, GridId, LonLat, MapLayer, Member,
-    MemberId, NewOpinion, Opinion, Principal, Routing, Stars, Station, StationId, Status, TrackingCode,
+    Activity, AdminArea, AuditEntry, Category, DemandPoint, GridArea, GridId, LonLat, MapLayer, Member, NewOpinion,
+    Opinion, Principal, Routing, Stars, Station, StationId, Status, TrackingCode,
 };
 use crate::spatial::BBox;
 
@@ -124,25 +125,6 @@ impl Default for OpinionFilter {
             bbox: None,
             limit: 1_000,
         }
-    }
-}
-
-/// Which activities a listing wants; `None` accepts everything. Dates are inclusive.
-#[derive(Debug, Clone)]
-pub struct ActivityFilter {
-    pub station: Option<StationId>,
-    /// Activities this member was present at.
-    pub member: Option<MemberId>,
-    pub kind: Option<ActivityKind>,
-    pub from: Option<NaiveDate>,
-    pub to: Option<NaiveDate>,
-    /// Newest first (by date, start time, then id), at most this many.
-    pub limit: usize,
-}
-
-impl Default for ActivityFilter {
-    fn default() -> Self {
-        Self { station: None, member: None, kind: None, from: None, to: None, limit: 1_000 }
     }
 }
 

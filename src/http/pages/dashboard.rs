@@ -200,7 +200,7 @@ async fn dashboard(
 }
 
 fn page(lang: Lang, sel: &Selection, district: &DistrictView, warning_weeks: [String; 2]) -> Markup {
-    let bounds = district.bounds.map(|b| format!("{:.6},{:.6},{:.6},{:.6}", b[0], b[1], b[2], b[3]));
+    let bounds = district.bounds_attr();
     let mut towns: Vec<&TownLabel> = district.towns.iter().collect();
     towns.sort_by(|a, b| a.code.cmp(&b.code));
     let config = DashboardConfig {

@@ -12,8 +12,8 @@ use axum::routing::get;
 use axum::Router;
 use maud::{html, Markup, DOCTYPE};
 
-use super::{district_view, kinds, script_json, KindConfig, TownLabel, KIND_COLOURS};
-use crate::http::{assets, AppState};
+use super::{district_view, kinds, KindConfig, TownLabel, KIND_COLOURS};
+use crate::http::AppState;
 use crate::i18n::{label, script_messages, t, t_args, Lang};
 
 pub fn router() -> Router<AppState> {
@@ -39,7 +39,7 @@ struct MapConfig {
 async fn map_page(State(state): State<AppState>, lang: Lang) -> Html<String> {
     let catalog = state.service.catalog();
     let district = district_view(&catalog);
-    let bounds = district.bounds.map(|b| format!("{:.6},{:.6},{:.6},{:.6}", b[0], b[1], b[2], b[3]));
+    let bounds = district.bounds_attr();
     let counts = (catalog.stations().len(), catalog.members().len(), catalog.grids().len());
     let config = MapConfig {
         lang: lang.tag(),
@@ -65,12 +65,7 @@ fn page(
     html! {
         (DOCTYPE)
         html lang=(lang.tag()) {
-            head {
-                (super::head_meta())
-                title { (t(lang, "map-title")) }
-                link rel="stylesheet" href=(assets::url("maplibre-gl.css"));
-                link rel="stylesheet" href=(assets::url("map.css"));
-            }
+            (super::map_head(&t(lang, "map-title")))
             body.map-page data-state="loading" {
                 header.map-head {
                     h1 { (t(lang, "site-name")) }
@@ -136,12 +131,7 @@ fn page(
                         p #status role="status" aria-live="polite" {}
                     }
                 }
-                script #map-config type="application/json" { (maud::PreEscaped(script_json(config))) }
-                // Deferred, in this order: map.js asks for the data while MapLibre is read.
-                script src=(assets::url("mapkit.js")) defer {}
-                script src=(assets::url("map.js")) defer {}
-                script src=(assets::url("maplibre-gl.js")) defer {}
-                @if config.basemap.is_some() { script src=(assets::url("pmtiles.js")) defer {} }
+                (super::map_scripts(config, "map.js", config.basemap.is_some()))
             }
         }
     }

@@ -235,6 +235,55 @@ pub(super) struct DistrictView {
     pub bounds: Option<[f64; 4]>,
 }
 
+impl DistrictView {
+    /// The extent as a map element's `data-bounds`: `min_lon,min_lat,max_lon,max_lat`.
+    pub fn bounds_attr(&self) -> Option<String> {
+        self.bounds.map(|b| format!("{:.6},{:.6},{:.6},{:.6}", b[0], b[1], b[2], b[3]))
+    }
+}
+
+/// The `<head>` of a map page (`web/mapkit.js`'s pages): MapLibre's and the map pages' styles.
+pub(super) fn map_head(title: &str) -> Markup {
+    html! {
+        head {
+            (head_meta())
+            title { (title) }
+            link rel="stylesheet" href=(crate::http::assets::url("maplibre-gl.css"));
+            link rel="stylesheet" href=(crate::http::assets::url("map.css"));
+        }
+    }
+}
+
+/// A map page's configuration and scripts, deferred in this order: `web/mapkit.js`, the page's
+/// own `script` (which asks for its data while MapLibre is read), MapLibre GL, and the PMTiles
+/// reader when there is a basemap.
+pub(super) fn map_scripts(config: &impl serde::Serialize, script: &str, basemap: bool) -> Markup {
+    use crate::http::assets::url;
+    html! {
+        script #map-config type="application/json" { (maud::PreEscaped(script_json(config))) }
+        script src=(url("mapkit.js")) defer {}
+        script src=(url(script)) defer {}
+        script src=(url("maplibre-gl.js")) defer {}
+        @if basemap { script src=(url("pmtiles.js")) defer {} }
+    }
+}
+
+/// The log-out button of a logged-in page's header.
+pub(super) fn logout_form(lang: Lang, csrf: &str) -> Markup {
+    html! {
+        form.inline method="post" action="/logout" {
+            input type="hidden" name="csrf" value=(csrf);
+            button.link type="submit" { (t(lang, "logout-button")) }
+        }
+    }
+}
+
+/// "name · role" for a logged-in page's header.
+pub(super) fn who_line(lang: Lang, who: &Principal) -> String {
+    let role = label(lang, "role", who.role.code());
+    t_args(lang, "staff-map-who", &[("name", who.name.as_str().into()), ("role", role.as_str().into())])
+}
+
 pub(super) fn district_view(catalog: &Catalog) -> DistrictView {
     let towns: Vec<_> = catalog.areas().iter().filter(|a| a.level == AreaLevel::Town).collect();
     let bounds = towns.iter().filter_map(|a| a.geometry.bounding_rect()).fold(None, |acc: Option<[f64; 4]>, r| {

@@ -13,10 +13,10 @@ use axum::Router;
 use maud::{html, Markup, DOCTYPE};
 use tower_sessions::Session;
 
-use super::{district_view, kinds, page_error, script_json, who, KindConfig, TownLabel};
+use super::{district_view, kinds, page_error, who, KindConfig, TownLabel};
 use crate::http::session::csrf_token;
-use crate::http::{assets, AppState};
-use crate::i18n::{label, script_messages, t, t_args, Lang};
+use crate::http::AppState;
+use crate::i18n::{script_messages, t, t_args, Lang};
 use crate::service::planning::{ScenarioSummary, CANDIDATE_RES};
 
 pub fn router() -> Router<AppState> {
@@ -53,7 +53,7 @@ async fn plan_page(State(state): State<AppState>, lang: Lang, session: Session) 
     };
     let catalog = state.service.catalog();
     let district = district_view(&catalog);
-    let bounds = district.bounds.map(|b| format!("{:.6},{:.6},{:.6},{:.6}", b[0], b[1], b[2], b[3]));
+    let bounds = district.bounds_attr();
     let config = PlanConfig {
         lang: lang.tag(),
         messages: script_messages(lang, &SCRIPT_MESSAGES),
@@ -62,8 +62,7 @@ async fn plan_page(State(state): State<AppState>, lang: Lang, session: Session) 
         basemap: state.basemap.as_ref().map(|b| b.kind),
         scenarios,
     };
-    let role = label(lang, "role", who.role.code());
-    let who_line = t_args(lang, "staff-map-who", &[("name", who.name.as_str().into()), ("role", role.as_str().into())]);
+    let who_line = super::who_line(lang, &who);
     let csrf = csrf_token(&session).await.unwrap_or_default();
     Html(page(lang, bounds, &who_line, &csrf, &config).into_string()).into_response()
 }
@@ -73,12 +72,7 @@ fn page(lang: Lang, bounds: Option<String>, who_line: &str, csrf: &str, config: 
     html! {
         (DOCTYPE)
         html lang=(lang.tag()) {
-            head {
-                (super::head_meta())
-                title { (t(lang, "plan-title")) }
-                link rel="stylesheet" href=(assets::url("maplibre-gl.css"));
-                link rel="stylesheet" href=(assets::url("map.css"));
-            }
+            (super::map_head(&t(lang, "plan-title")))
             body.map-page.plan-page data-state="loading" {
                 header.map-head {
                     h1 { (t(lang, "plan-title")) }
@@ -87,10 +81,7 @@ fn page(lang: Lang, bounds: Option<String>, who_line: &str, csrf: &str, config: 
                         a href="/dashboard" { (t(lang, "nav-dashboard")) }
                         a href="/staff" { (t(lang, "nav-staff")) }
                         (super::lang_switch(lang))
-                        form.inline method="post" action="/logout" {
-                            input type="hidden" name="csrf" value=(csrf);
-                            button.link type="submit" { (t(lang, "logout-button")) }
-                        }
+                        (super::logout_form(lang, csrf))
                     }
                 }
                 noscript { p.error { (t(lang, "plan-noscript")) " " a href="/api/docs" { "/api/docs" } } }
@@ -191,11 +182,7 @@ fn page(lang: Lang, bounds: Option<String>, who_line: &str, csrf: &str, config: 
                         p #status role="status" aria-live="polite" {}
                     }
                 }
-                script #map-config type="application/json" { (maud::PreEscaped(script_json(config))) }
-                script src=(assets::url("mapkit.js")) defer {}
-                script src=(assets::url("plan.js")) defer {}
-                script src=(assets::url("maplibre-gl.js")) defer {}
-                @if config.basemap.is_some() { script src=(assets::url("pmtiles.js")) defer {} }
+                (super::map_scripts(config, "plan.js", config.basemap.is_some()))
             }
         }
     }

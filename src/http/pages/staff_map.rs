@@ -13,11 +13,11 @@ use axum::Router;
 use maud::{html, Markup, DOCTYPE};
 use tower_sessions::Session;
 
-use super::{district_view, kinds, script_json, who, KindConfig, TownLabel};
+use super::{district_view, kinds, who, KindConfig, TownLabel};
 use crate::domain::{Category, ReplyRoute, Role, StationKind, Status};
 use crate::http::session::csrf_token;
-use crate::http::{assets, AppState};
-use crate::i18n::{label, script_messages, t, t_args, Lang};
+use crate::http::AppState;
+use crate::i18n::{label, script_messages, t, Lang};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/staff/map", get(staff_map))
@@ -95,7 +95,7 @@ async fn staff_map(State(state): State<AppState>, lang: Lang, session: Session) 
     };
     let catalog = state.service.catalog();
     let district = district_view(&catalog);
-    let bounds = district.bounds.map(|b| format!("{:.6},{:.6},{:.6},{:.6}", b[0], b[1], b[2], b[3]));
+    let bounds = district.bounds_attr();
     let mut stations: Vec<StationChoice> = match who.role {
         Role::Staff => crate::service::staff::scope_of(&catalog, &who)
             .stations
@@ -130,8 +130,7 @@ async fn staff_map(State(state): State<AppState>, lang: Lang, session: Session) 
         due_days: crate::domain::opinion::DEFAULT_DUE_DAYS,
         planner: crate::service::planning::may_plan(&who),
     };
-    let role = label(lang, "role", who.role.code());
-    let who_line = t_args(lang, "staff-map-who", &[("name", who.name.as_str().into()), ("role", role.as_str().into())]);
+    let who_line = super::who_line(lang, &who);
     let csrf = csrf_token(&session).await.unwrap_or_default();
     Html(page(lang, bounds, &who_line, &csrf, &stations, &config).into_string()).into_response()
 }
@@ -147,12 +146,7 @@ fn page(
     html! {
         (DOCTYPE)
         html lang=(lang.tag()) {
-            head {
-                (super::head_meta())
-                title { (t(lang, "staff-map-title")) }
-                link rel="stylesheet" href=(assets::url("maplibre-gl.css"));
-                link rel="stylesheet" href=(assets::url("map.css"));
-            }
+            (super::map_head(&t(lang, "staff-map-title")))
             body.map-page.staff-map data-state="loading" {
                 header.map-head {
                     h1 { (t(lang, "staff-map-title")) }
@@ -162,10 +156,7 @@ fn page(
                         a href="/dashboard" { (t(lang, "nav-dashboard")) }
                         @if config.planner { a href="/plan" { (t(lang, "nav-plan")) } }
                         (super::lang_switch(lang))
-                        form.inline method="post" action="/logout" {
-                            input type="hidden" name="csrf" value=(csrf);
-                            button.link type="submit" { (t(lang, "logout-button")) }
-                        }
+                        (super::logout_form(lang, csrf))
                     }
                 }
                 noscript {
@@ -214,12 +205,7 @@ fn page(
                         p #status role="status" aria-live="polite" {}
                     }
                 }
-                script #map-config type="application/json" { (maud::PreEscaped(script_json(config))) }
-                // Deferred, in this order: the page's script asks for the data while MapLibre is read.
-                script src=(assets::url("mapkit.js")) defer {}
-                script src=(assets::url("staff-map.js")) defer {}
-                script src=(assets::url("maplibre-gl.js")) defer {}
-                @if config.basemap.is_some() { script src=(assets::url("pmtiles.js")) defer {} }
+                (super::map_scripts(config, "staff-map.js", config.basemap.is_some()))
             }
         }
     }

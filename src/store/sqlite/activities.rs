@@ -10,8 +10,9 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::{corrupt, parse_col, parse_opt, SqliteStore};
+use crate::domain::activity::ActivityFilter;
 use crate::domain::{Activity, Patrol};
-use crate::store::{ActivityFilter, StoreError};
+use crate::store::StoreError;
 
 const T: &str = "activities";
 const TIME: &str = "%H:%M:%S";

@@ -16,8 +16,7 @@ mod opinions;
 use chrono::{DateTime, FixedOffset};
 
 use super::{
-    ActivityFilter, Batch, FactSink, OpinionFilter, Progress, RecordSource, ScenarioRecord, Store, StoreError,
-    UserRecord, WriteReport,
+    Batch, FactSink, OpinionFilter, Progress, RecordSource, ScenarioRecord, Store, StoreError, UserRecord, WriteReport,
 };
 use crate::catalog::CatalogData;
 use crate::domain::{
@@ -609,7 +608,7 @@ impl Store for SqliteStore {
         self.add_activities_impl(activities, recorded_by, at).await
     }
 
-    async fn activities(&self, filter: &ActivityFilter) -> Result<Vec<Activity>, StoreError> {
+    async fn activities(&self, filter: &crate::domain::activity::ActivityFilter) -> Result<Vec<Activity>, StoreError> {
         self.activities_impl(filter).await
     }
 
