@@ -459,6 +459,18 @@ impl Catalog {
         routing
     }
 
+    /// Routes an opinion a citizen addressed to one member (from the member's QR code or the
+    /// station's "on duty today" one): the place still gives the town and grid area; the member
+    /// alone receives it, at their station (the place's station when they have none).
+    pub fn route_to(&self, q: LonLat, member: &Member) -> Routing {
+        let mut routing = self.route_by_place(q);
+        if member.station.is_some() {
+            routing.station = member.station.clone();
+        }
+        routing.members = vec![member.id.clone()];
+        routing
+    }
+
     fn route_by_place(&self, q: LonLat) -> Routing {
         // Only the containing grid matters here: no nearest grid (slow far away) nor neighbour.
         match self.grid_index.containing(q).map(|gi| &self.grids[gi]) {

@@ -458,8 +458,18 @@ async fn serve(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<()> {
         Err(e) => tracing::warn!(error = %e, "cannot raise the open files limit"),
     }
     crate::metrics::install();
+    let duty_rule = match &config.duty_rule {
+        None => Default::default(),
+        Some(path) => std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the duty rule {}", path.display()))?
+            .parse()
+            .with_context(|| format!("the duty rule {} is not valid", path.display()))?,
+    };
     let store = Arc::new(open(db).await?);
-    let service = Service::open(store.clone()).await?.with_submission_limit(config.submissions_per_hour);
+    let service = Service::open(store.clone())
+        .await?
+        .with_submission_limit(config.submissions_per_hour)
+        .with_duty_rule(duty_rule);
     if !config.no_sample && service.load_sample_if_empty(config.sample_opinions).await? {
         tracing::info!("empty database: loaded the Haishu sample");
     }

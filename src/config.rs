@@ -46,7 +46,8 @@ pub struct ServeConfig {
     /// Opinions one client address may submit per hour, all at once if they like; 0: no limit.
     #[arg(long, env = "LIAISON_SUBMISSIONS_PER_HOUR", default_value_t = 30)]
     pub submissions_per_hour: u32,
-    /// How many past opinions the sample brings (two years' worth of the loop).
+    /// How many past opinions the sample brings (two years' worth of the loop), with a year of
+    /// the stations' duty ledger; 0 brings the places alone.
     #[arg(long, env = "LIAISON_SAMPLE_OPINIONS", default_value_t = 6_000)]
     pub sample_opinions: usize,
     /// Send the login cookie over plain HTTP too (development without TLS only; browsers still
@@ -61,6 +62,10 @@ pub struct ServeConfig {
     /// at /basemap.pmtiles with HTTP range requests. Without it the map has no basemap.
     #[arg(long, env = "LIAISON_BASEMAP")]
     pub basemap: Option<std::path::PathBuf>,
+    /// A TOML file of the duty scoring rule (points per reception, patrol, opinion replied on
+    /// time…); without it the shipped rule (src/analytics/duty-rule.toml) applies.
+    #[arg(long, env = "LIAISON_DUTY_RULE")]
+    pub duty_rule: Option<std::path::PathBuf>,
     /// Do not load the Haishu sample into an empty database.
     #[arg(long, env = "LIAISON_NO_SAMPLE")]
     pub no_sample: bool,

@@ -42,6 +42,7 @@
 //!
 //! `count = open + resolved + rejected` always holds.
 
+pub mod duty;
 pub mod facts;
 pub mod query;
 pub mod siting;

@@ -9,6 +9,7 @@ pub mod basemap;
 pub mod batch;
 pub mod calendars;
 pub mod client_ip;
+pub mod duty;
 pub mod error;
 pub mod grids;
 pub mod lang;
@@ -108,6 +109,7 @@ pub fn app(
         .merge(analytics::router())
         .merge(warnings::router())
         .merge(activities::router())
+        .merge(duty::router())
         .merge(tiles::router())
         .merge(members::router())
         .merge(calendars::router())

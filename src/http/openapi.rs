@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
-    activities, analytics, areas, batch, calendars, grids, layers, members, opinions, planning, search, staff,
+    activities, analytics, areas, batch, calendars, duty, grids, layers, members, opinions, planning, search, staff,
     stations, tiles, warnings,
 };
 
@@ -47,6 +47,8 @@ A rate with a zero denominator is null, never 0. count = open + resolved + rejec
         layers::one,
         members::one,
         calendars::member_calendar,
+        duty::table,
+        duty::card,
         opinions::submit,
         opinions::track,
         opinions::rate,

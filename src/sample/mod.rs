@@ -16,6 +16,7 @@
 //! across dependency versions.
 
 pub mod history;
+pub mod ledger;
 pub mod population;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -62,7 +62,10 @@ impl Service {
     }
 
     /// Runs a computation over the facts off the async threads.
-    async fn compute<T: Send + 'static>(&self, work: impl FnOnce(&Facts) -> T + Send + 'static) -> Result<T> {
+    pub(super) async fn compute<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Facts) -> T + Send + 'static,
+    ) -> Result<T> {
         let live = self.facts.clone();
         tokio::task::spawn_blocking(move || work(&live.read()))
             .await

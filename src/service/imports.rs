@@ -73,7 +73,8 @@ impl Service {
     }
 
     /// Loads the Haishu sample when the store has no stations, with a history of `opinions`
-    /// opinions (see [`crate::sample::history`]); true when it did.
+    /// opinions (see [`crate::sample::history`]) and a year of the stations' duty ledger
+    /// ([`crate::sample::ledger`]); with `opinions` 0, the places alone. True when it loaded.
     pub async fn load_sample_if_empty(&self, opinions: usize) -> Result<bool> {
         if self.store.station_count().await? > 0 {
             return Ok(false);
@@ -88,8 +89,11 @@ impl Service {
         ];
         self.store.write(&batches, &|_| {}).await?;
         if opinions > 0 {
-            let history = crate::sample::history::history(&Catalog::build(data), opinions);
+            let catalog = Catalog::build(data);
+            let history = crate::sample::history::history(&catalog, opinions);
             self.store.insert_history(&history).await?;
+            let ledger = crate::sample::ledger::ledger(&catalog);
+            self.store.add_activities(&ledger, "sample", crate::sample::history::history_end()).await?;
         }
         self.reload_if_changed().await?;
         Ok(true)

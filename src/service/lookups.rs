@@ -43,6 +43,17 @@ pub struct ReceptionNotice<'a> {
     pub members_named: bool,
 }
 
+/// Who receives citizens at a station today.
+pub struct OnDuty<'a> {
+    pub station: &'a Station,
+    /// Today's session, if the station has one.
+    pub session: Option<Session>,
+    /// Its members on duty (in term today); empty without a session.
+    pub members: Vec<&'a Member>,
+    /// The next session, when there is none today.
+    pub next: Option<Session>,
+}
+
 /// One catalog snapshot and the time, to answer lookups from.
 pub struct Lookups {
     catalog: Arc<Catalog>,
@@ -341,11 +352,40 @@ impl Lookups {
             let when = start.map(|t| format!(" at {}", t.to_rfc3339())).unwrap_or_default();
             ServiceError::not_found("coming reception session", &format!("{id}{when}"))
         })?;
-        // A rule that names no one: the station's own members receive.
-        let named: Vec<&Member> = session.members.iter().filter_map(|m| self.catalog.member(m)).collect();
-        let on_duty = if named.is_empty() { self.catalog.members_of_station(&station.id) } else { named };
+        let on_duty = self.receiving(station, &session);
         let town = station.town_code.as_ref().and_then(|c| self.catalog.area(c)).map(|a| a.name.as_str());
         Ok(ReceptionNotice { station, town, members_named: !session.members.is_empty(), on_duty, session })
+    }
+
+    /// Who receives at a session: the members its rule names, else the station's own members.
+    fn receiving<'s>(&'s self, station: &'s Station, session: &Session) -> Vec<&'s Member> {
+        let named: Vec<&Member> = session.members.iter().filter_map(|m| self.catalog.member(m)).collect();
+        if named.is_empty() {
+            self.catalog.members_of_station(&station.id)
+        } else {
+            named
+        }
+    }
+
+    /// Who is on duty at a station today, for its "on duty today" QR code: today's session (the
+    /// one under way or coming, else the day's last) with its members in term; without a
+    /// session today, the next one.
+    pub fn on_duty_today(&self, id: &str) -> Result<OnDuty<'_>> {
+        let station = self.station_by_id(id)?;
+        let today = self.now.date_naive();
+        let midnight = today
+            .and_hms_opt(0, 0, 0)
+            .and_then(|t| t.and_local_timezone(self.now.timezone()).single())
+            .unwrap_or(self.now);
+        let sessions = self.catalog.station_sessions(station, midnight, 20);
+        let (todays, later): (Vec<Session>, Vec<Session>) =
+            sessions.into_iter().partition(|s| s.start.date_naive() == today);
+        let session = todays.iter().find(|s| s.end > self.now).or(todays.last()).cloned();
+        let members = session.as_ref().map_or_else(Vec::new, |s| {
+            self.receiving(station, s).into_iter().filter(|m| m.in_term_on(today)).collect()
+        });
+        let next = if session.is_some() { None } else { later.into_iter().next() };
+        Ok(OnDuty { station, session, members, next })
     }
 
     pub fn member(&self, id: &str, sessions: usize) -> Result<MemberDetail<'_>> {

@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod activities;
 pub mod analytics;
 pub mod batch;
+pub mod duty;
 pub mod error;
 pub mod imports;
 pub mod limits;
@@ -56,6 +57,8 @@ pub struct Service {
     clock: RwLock<Clock>,
     submissions: SubmissionLimit,
     logins: LoginLimit,
+    /// How duty records are scored.
+    duty_rule: crate::analytics::duty::ScoringRule,
 }
 
 impl Service {
@@ -73,12 +76,19 @@ impl Service {
             clock: RwLock::new(Clock::System),
             submissions: SubmissionLimit::per_hour(30),
             logins: LoginLimit::default(),
+            duty_rule: Default::default(),
         })
     }
 
     /// Limits submissions to `per_hour` per client (0: no limit).
     pub fn with_submission_limit(mut self, per_hour: u32) -> Self {
         self.submissions = SubmissionLimit::per_hour(per_hour);
+        self
+    }
+
+    /// Scores duty records by `rule` instead of the shipped one.
+    pub fn with_duty_rule(mut self, rule: crate::analytics::duty::ScoringRule) -> Self {
+        self.duty_rule = rule;
         self
     }
 

@@ -12,8 +12,8 @@ use super::privacy::{public_distance_m, Audience};
 use super::{Result, Service, ServiceError};
 use crate::catalog::{Catalog, StationFilter};
 use crate::domain::{
-    AreaCode, AuditEntry, Body, Category, Channel, Event, GridId, LonLat, MemberId, NewOpinion, Opinion, ReplyRoute,
-    Routing, Stars, StationId, Status, TrackingCode,
+    AreaCode, AuditEntry, Body, Category, Channel, Event, GridId, LonLat, Member, MemberId, NewOpinion, Opinion,
+    ReplyRoute, Routing, Stars, StationId, Status, TrackingCode,
 };
 use crate::spatial::{BBox, Crs, LocalPlane};
 use crate::store::{OpinionFilter, StoreError};
@@ -295,6 +295,26 @@ impl Service {
     /// category, and stores it under a fresh tracking code. A citizen's submission counts against
     /// their address's allowance only once it is valid.
     pub async fn submit(&self, from: Submitter, new: NewOpinion) -> Result<Submitted> {
+        self.submit_routed(from, new, None).await
+    }
+
+    /// Submits an opinion addressed to member `to` (their QR code, or the station's "on duty
+    /// today" one): routed to that member alone, at their station. The member must be in term.
+    pub async fn submit_to(&self, from: Submitter, new: NewOpinion, to: &str) -> Result<Submitted> {
+        let catalog = self.catalog();
+        let member = MemberId::new(to).ok().and_then(|id| catalog.member(&id)).ok_or_else(|| {
+            ServiceError::Unprocessable { code: "unknown_member", message: format!("no member has id {to:?}") }
+        })?;
+        if !member.in_term_on(self.now().date_naive()) {
+            return Err(ServiceError::Unprocessable {
+                code: "member_not_in_term",
+                message: format!("{} ({}) is not in term today and cannot receive opinions", member.name, member.id),
+            });
+        }
+        self.submit_routed(from, new, Some(member)).await
+    }
+
+    async fn submit_routed(&self, from: Submitter, new: NewOpinion, to: Option<&Member>) -> Result<Submitted> {
         let catalog = self.catalog();
         in_service_area(&catalog, new.location)?;
         let actor = match &from {
@@ -305,7 +325,10 @@ impl Service {
             Submitter::On(actor) => actor.clone(),
         };
         let duplicates = self.duplicates(new.category, new.location).await?;
-        let routing = catalog.route(new.location, new.category);
+        let routing = match to {
+            Some(member) => catalog.route_to(new.location, member),
+            None => catalog.route(new.location, new.category),
+        };
         let now = self.now();
         let mut tries = 0;
         let opinion = loop {

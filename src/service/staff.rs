@@ -159,11 +159,18 @@ impl Service {
                     return Err(ServiceError::Forbidden(format!("station {s} is not one of yours")));
                 }
             }
-            Role::Member => filter.grids = scope.grids.clone(),
+            Role::Member => {
+                filter.grids = scope.grids.clone();
+                filter.member = who.member.clone();
+            }
             _ => {}
         }
-        if who.role == Role::Staff && filter.stations.is_empty() || who.role == Role::Member && filter.grids.is_empty()
-        {
+        let nothing_in_scope = match who.role {
+            Role::Staff => filter.stations.is_empty(),
+            Role::Member => filter.grids.is_empty() && filter.member.is_none(),
+            _ => false,
+        };
+        if nothing_in_scope {
             return Ok(Vec::new());
         }
         let found = self.store.list_opinions(&filter).await?;

@@ -107,6 +107,8 @@ pub struct OpinionFilter {
     pub category: Option<Category>,
     pub stations: Vec<StationId>,
     pub grids: Vec<GridId>,
+    /// Also (or, without `grids`, only) the opinions routed to this member.
+    pub member: Option<crate::domain::MemberId>,
     /// Open opinions whose due date is before this day.
     pub overdue_on: Option<NaiveDate>,
     pub bbox: Option<BBox>,
@@ -121,6 +123,7 @@ impl Default for OpinionFilter {
             category: None,
             stations: Vec::new(),
             grids: Vec::new(),
+            member: None,
             overdue_on: None,
             bbox: None,
             limit: 1_000,

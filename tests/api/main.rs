@@ -9,6 +9,7 @@ mod batch;
 mod browser;
 mod calendars;
 mod dashboard;
+mod duty;
 mod grids;
 mod imports;
 mod languages;

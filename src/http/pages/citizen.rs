@@ -9,13 +9,13 @@ use axum::Router;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::{error_page, error_text, layout, PageForm, PagePath};
-use crate::domain::{Category, Channel, Contact, NewOpinion, Opinion, Station, StationId, Status};
+use super::{error_page, error_text, layout, session_start, PageForm, PagePath};
+use crate::domain::{Category, Channel, Contact, Member, MemberId, NewOpinion, Opinion, Station, StationId, Status};
 use crate::http::client_ip::ClientIp;
 use crate::http::error::AppError;
 use crate::http::params;
 use crate::http::AppState;
-use crate::i18n::{label, t, Lang};
+use crate::i18n::{label, t, t_args, Lang};
 use crate::service::opinions::Submitter;
 use crate::spatial::Crs;
 
@@ -24,6 +24,10 @@ pub fn router() -> Router<AppState> {
         .route("/submit", get(blank_form).post(submit))
         .route("/s/{station}", get(station_form))
         .route("/s/{station}/qr.svg", get(qr))
+        .route("/s/{station}/duty", get(duty_form))
+        .route("/s/{station}/duty/qr.svg", get(duty_qr))
+        .route("/m/{member}", get(member_form))
+        .route("/m/{member}/qr.svg", get(member_qr))
         .route("/track", get(track_lookup))
         .route("/track/{code}", get(track))
         .route("/track/{code}/rate", post(rate))
@@ -42,25 +46,48 @@ struct SubmitForm {
     anonymous: Option<String>,
     name: Option<String>,
     phone: Option<String>,
+    /// The member the opinion is addressed to (from a member's or the on-duty QR code).
+    member: Option<String>,
 }
 
-fn form_page(
-    lang: Lang,
-    status: StatusCode,
-    form: &SubmitForm,
-    station: Option<&Station>,
-    error: Option<&str>,
-) -> Response {
+/// Where a submit form comes from: a station, and the members it is addressed to (one, or the
+/// members on duty to choose from).
+#[derive(Default)]
+struct Addressed<'a> {
+    station: Option<&'a Station>,
+    members: Vec<&'a Member>,
+    /// Shown above the form (e.g. today's session, or why no one is on duty).
+    note: Option<Markup>,
+}
+
+fn form_page(lang: Lang, status: StatusCode, form: &SubmitForm, to: &Addressed<'_>, error: Option<&str>) -> Response {
     let value = |v: &Option<String>| v.clone().unwrap_or_default();
     let body = html! {
         h1 { (t(lang, "submit-title")) }
-        @if let Some(s) = station {
+        @if let Some(s) = to.station {
             p #station { (t(lang, "submit-from")) strong { (s.name) } " · " (s.address) }
         }
+        @if let Some(note) = &to.note { (note) }
         @if let Some(e) = error { p.error role="alert" { (e) } }
         form method="post" action="/submit" #submit-form {
             input type="hidden" name="station" value=(value(&form.station));
             input type="hidden" name="channel" value=(form.channel.clone().unwrap_or_else(|| "online".into()));
+            @match to.members.as_slice() {
+                [] => {}
+                [one] => {
+                    p #addressee data-member-id=(one.id) { (t(lang, "submit-to")) strong { (one.name) } " · " (member_line(lang, one)) }
+                    input type="hidden" name="member" value=(one.id);
+                }
+                several => {
+                    label { (t(lang, "submit-to-choose"))
+                        select name="member" #addressee-choice {
+                            @for m in several {
+                                option value=(m.id) selected[form.member.as_deref() == Some(m.id.as_str())] { (m.name) " · " (member_line(lang, m)) }
+                            }
+                        }
+                    }
+                }
+            }
             label { (t(lang, "submit-category"))
                 select name="category" required {
                     @for c in Category::ALL {
@@ -89,7 +116,7 @@ async fn blank_form(
 ) -> Response {
     let p = query.map(|Query(p)| p).unwrap_or_default();
     let form = SubmitForm { lon: p.lon, lat: p.lat, ..Default::default() };
-    form_page(lang, StatusCode::OK, &form, None, None)
+    form_page(lang, StatusCode::OK, &form, &Addressed::default(), None)
 }
 
 /// A position handed to the form by a link.
@@ -101,17 +128,79 @@ struct PositionQuery {
 
 async fn station_form(State(state): State<AppState>, lang: Lang, PagePath(id): PagePath<String>) -> Response {
     let catalog = state.service.catalog();
-    let Some(station) = StationId::new(&id).ok().and_then(|id| catalog.station(&id).cloned()) else {
+    let Some(station) = StationId::new(&id).ok().and_then(|id| catalog.station(&id)) else {
         return no_station(lang, &id);
     };
-    let form = SubmitForm {
-        station: Some(station.id.to_string()),
+    let form = form_at(Some(station));
+    form_page(lang, StatusCode::OK, &form, &Addressed { station: Some(station), ..Default::default() }, None)
+}
+
+/// A member's body, level and sector, in one line.
+fn member_line(lang: Lang, m: &Member) -> String {
+    let mut parts = vec![label(lang, "body", m.body.code()), label(lang, "level", m.level.code())];
+    if !m.sector.is_empty() {
+        parts.push(m.sector.clone());
+    }
+    parts.join(" · ")
+}
+
+/// The form prefilled at a station: its position, the QR channel.
+fn form_at(station: Option<&Station>) -> SubmitForm {
+    SubmitForm {
+        station: station.map(|s| s.id.to_string()),
         channel: Some("qr".into()),
-        lon: Some(format!("{:.6}", station.location.lon())),
-        lat: Some(format!("{:.6}", station.location.lat())),
+        lon: station.map(|s| format!("{:.6}", s.location.lon())),
+        lat: station.map(|s| format!("{:.6}", s.location.lat())),
         ..Default::default()
+    }
+}
+
+/// The form addressed to one member (their QR code `/m/{member}`): the opinion goes to them alone.
+async fn member_form(State(state): State<AppState>, lang: Lang, PagePath(id): PagePath<String>) -> Response {
+    let catalog = state.service.catalog();
+    let Some(member) = MemberId::new(&id).ok().and_then(|id| catalog.member(&id)) else {
+        return no_member(lang, &id);
     };
-    form_page(lang, StatusCode::OK, &form, Some(&station), None)
+    let station = member.station.as_ref().and_then(|s| catalog.station(s));
+    let form = SubmitForm { member: Some(member.id.to_string()), ..form_at(station) };
+    let card = html! { p.muted { a href=(format!("/members/{}", member.id)) { (t(lang, "submit-member-card")) } } };
+    form_page(lang, StatusCode::OK, &form, &Addressed { station, members: vec![member], note: Some(card) }, None)
+}
+
+/// The form addressed to whoever is on duty at a station today (its "on duty today" QR code,
+/// printed once): today's members to choose from, or when the next session is.
+async fn duty_form(State(state): State<AppState>, lang: Lang, PagePath(id): PagePath<String>) -> Response {
+    let lookups = state.service.lookups();
+    let duty = match lookups.on_duty_today(&id) {
+        Ok(d) => d,
+        Err(_) => return no_station(lang, &id),
+    };
+    let when =
+        |s: &crate::domain::schedule::Session| format!("{}–{}", session_start(lang, s.start), s.end.format("%H:%M"));
+    let note = html! {
+        @match (&duty.session, &duty.next) {
+            (Some(today), _) if !duty.members.is_empty() => {
+                p #on-duty data-state="on-duty" { (t_args(lang, "duty-today", &[("when", when(today).as_str().into())])) }
+            }
+            (Some(today), _) => {
+                p #on-duty data-state="nobody" { (t_args(lang, "duty-today-nobody", &[("when", when(today).as_str().into())])) }
+            }
+            (None, Some(next)) => {
+                p #on-duty data-state="none-today" { (t_args(lang, "duty-none-today", &[("next", when(next).as_str().into())])) }
+            }
+            (None, None) => {
+                p #on-duty data-state="no-sessions" { (t(lang, "duty-no-sessions")) }
+            }
+        }
+    };
+    let form = form_at(Some(duty.station));
+    let to = Addressed { station: Some(duty.station), members: duty.members.clone(), note: Some(note) };
+    form_page(lang, StatusCode::OK, &form, &to, None)
+}
+
+fn no_member(lang: Lang, id: &str) -> Response {
+    let message = crate::i18n::t_args(lang, "error-no-member", &[("id", id.into())]);
+    error_page(lang, StatusCode::NOT_FOUND, "error-title-no-member", &message)
 }
 
 fn no_station(lang: Lang, id: &str) -> Response {
@@ -154,18 +243,24 @@ async fn submit(
     ClientIp(client): ClientIp,
     PageForm(form): PageForm<SubmitForm>,
 ) -> Response {
-    let station = form
-        .station
-        .as_deref()
-        .and_then(|s| StationId::new(s).ok())
-        .and_then(|s| state.service.catalog().station(&s).cloned());
+    let catalog = state.service.catalog();
+    let station = form.station.as_deref().and_then(|s| StationId::new(s).ok()).and_then(|s| catalog.station(&s));
+    let to = form.member.as_deref().map(str::trim).filter(|m| !m.is_empty());
     let result = match form.checked() {
-        Ok(new) => state.service.submit(Submitter::Citizen(client), new).await.map_err(AppError::from),
+        Ok(new) => match to {
+            Some(member) => state.service.submit_to(Submitter::Citizen(client), new, member).await,
+            None => state.service.submit(Submitter::Citizen(client), new).await,
+        }
+        .map_err(AppError::from),
         Err(e) => Err(e),
     };
     match result {
         Ok(submitted) => Redirect::to(&format!("/track/{}?new=1", submitted.opinion.code)).into_response(),
-        Err(e) => form_page(lang, e.status(), &form, station.as_ref(), Some(&error_text(lang, &e))),
+        Err(e) => {
+            let members = to.and_then(|m| MemberId::new(m).ok()).and_then(|m| catalog.member(&m)).into_iter().collect();
+            let to = Addressed { station, members, note: None };
+            form_page(lang, e.status(), &form, &to, Some(&error_text(lang, &e)))
+        }
     }
 }
 
@@ -300,11 +395,30 @@ async fn rate(
 /// The QR code of a station's submit page, as SVG; the link is on the configured public URL,
 /// never on the Host a request names.
 async fn qr(State(state): State<AppState>, lang: Lang, PagePath(id): PagePath<String>) -> Response {
-    let catalog = state.service.catalog();
-    let Some(station) = StationId::new(&id).ok().and_then(|id| catalog.station(&id).cloned()) else {
-        return no_station(lang, &id);
-    };
-    let url = format!("{}/s/{}", state.public_url, station.id);
+    match StationId::new(&id).ok().and_then(|id| state.service.catalog().station(&id).map(|s| s.id.clone())) {
+        Some(station) => qr_svg(lang, &format!("{}/s/{station}", state.public_url)),
+        None => no_station(lang, &id),
+    }
+}
+
+/// The QR code of a station's "on duty today" page.
+async fn duty_qr(State(state): State<AppState>, lang: Lang, PagePath(id): PagePath<String>) -> Response {
+    match StationId::new(&id).ok().and_then(|id| state.service.catalog().station(&id).map(|s| s.id.clone())) {
+        Some(station) => qr_svg(lang, &format!("{}/s/{station}/duty", state.public_url)),
+        None => no_station(lang, &id),
+    }
+}
+
+/// The QR code of a member's own submit page.
+async fn member_qr(State(state): State<AppState>, lang: Lang, PagePath(id): PagePath<String>) -> Response {
+    match MemberId::new(&id).ok().and_then(|id| state.service.catalog().member(&id).map(|m| m.id.clone())) {
+        Some(member) => qr_svg(lang, &format!("{}/m/{member}", state.public_url)),
+        None => no_member(lang, &id),
+    }
+}
+
+/// A QR code of `url` as SVG.
+fn qr_svg(lang: Lang, url: &str) -> Response {
     match qrcode::QrCode::new(url.as_bytes()) {
         Ok(code) => {
             let svg = code.render::<qrcode::render::svg::Color>().min_dimensions(240, 240).build();

@@ -24,6 +24,7 @@ use geo::{BoundingRect, InteriorPoint};
 pub mod citizen;
 pub mod dashboard;
 pub mod map;
+pub mod member;
 pub mod notice;
 pub mod plan;
 pub mod staff;
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .merge(dashboard::router())
         .merge(plan::router())
         .merge(notice::router())
+        .merge(member::router())
 }
 
 const STYLE: &str = "body{font-family:'Noto Sans CJK SC','Noto Sans',sans-serif;max-width:72rem;margin:0 auto;padding:1rem;color:#1f2933}\

@@ -251,7 +251,23 @@ impl SqliteStore {
             q.push(" AND category = ").push_bind(c.code());
         }
         push_in(&mut q, "station_id", f.stations.iter().map(|s| s.as_str().to_owned()));
-        push_in(&mut q, "grid_id", f.grids.iter().map(|g| g.as_str().to_owned()));
+        match &f.member {
+            None => push_in(&mut q, "grid_id", f.grids.iter().map(|g| g.as_str().to_owned())),
+            Some(m) => {
+                q.push(" AND (");
+                if !f.grids.is_empty() {
+                    q.push("grid_id IN (");
+                    let mut sep = q.separated(", ");
+                    for g in &f.grids {
+                        sep.push_bind(g.as_str().to_owned());
+                    }
+                    q.push(") OR ");
+                }
+                q.push("EXISTS (SELECT 1 FROM json_each(opinions.members) WHERE value = ")
+                    .push_bind(m.as_str().to_owned());
+                q.push("))");
+            }
+        }
         if let Some(day) = f.overdue_on {
             q.push(" AND due_date < ").push_bind(day.to_string());
             q.push(" AND status IN ('registered', 'assigned', 'in_progress')");
