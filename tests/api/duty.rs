@@ -341,3 +341,50 @@ async fn the_on_duty_qr_code_offers_todays_members_or_says_when_the_next_recepti
     let (status, _) = app.get_text("/s/NOWHERE/duty").await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn the_report_card_prints_on_a4_and_the_on_duty_form_works_on_a_phone_in_a_browser() {
+    let app = TestApp::with_sample().await.with_history().await;
+    let (_, table) = app.get("/api/v1/duty?year=2026").await;
+    let best = &table["members"][0];
+    let member = best["member_id"].as_str().unwrap();
+    let (_, card) = app.get(&format!("/api/v1/members/{member}/duty?year=2026")).await;
+    let lookups = app.state.service.lookups();
+    let catalog = app.state.service.catalog();
+    let station = catalog
+        .stations()
+        .iter()
+        .find(|s| lookups.on_duty_today(s.id.as_str()).unwrap().members.len() >= 2)
+        .or_else(|| {
+            catalog.stations().iter().find(|s| !lookups.on_duty_today(s.id.as_str()).unwrap().members.is_empty())
+        })
+        .expect("a station receiving today");
+    let on_duty: Vec<String> =
+        lookups.on_duty_today(station.id.as_str()).unwrap().members.iter().map(|m| m.id.to_string()).collect();
+
+    let shown =
+        crate::browser::playwright("duty", &app.base, &[("MEMBER", member), ("STATION", station.id.as_str())]).await;
+
+    let c = &shown["card"];
+    assert_eq!(c["score"].as_f64(), card["record"]["score"].as_f64(), "{shown}");
+    assert_eq!(c["rank"].as_u64(), card["record"]["rank"].as_u64());
+    let items: Vec<&Value> = card["rule"].as_array().unwrap().iter().map(|r| &r["item"]).collect();
+    assert_eq!(c["items"].as_array().unwrap().iter().collect::<Vec<_>>(), items);
+    assert_eq!(c["activities"].as_u64(), Some(card["activities"].as_array().unwrap().len() as u64));
+    assert!(c["qrWidth"].as_u64() > Some(0), "the QR code loaded: {shown}");
+    assert_eq!(c["lang"], "zh-CN");
+    assert!(c["sheets"].as_u64().is_some_and(|n| (1..=3).contains(&n)), "printable: {shown}");
+    let d = &shown["duty"];
+    assert_eq!(d["state"], "on-duty", "{shown}");
+    let offered: Vec<String> =
+        d["offered"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect();
+    assert_eq!(offered, on_duty);
+    assert_eq!(d["overflow"], false, "no sideways scrolling on a phone");
+    // The opinion went to the member chosen by keyboard (the last on duty).
+    let code = d["code"].as_str().unwrap().parse().unwrap();
+    let stored = liaison::store::Store::opinion_by_code(app.store.as_ref(), &code).await.unwrap().unwrap();
+    assert_eq!(
+        stored.routing.members.iter().map(|m| m.to_string()).collect::<Vec<_>>(),
+        [on_duty.last().unwrap().clone()]
+    );
+}

@@ -781,3 +781,38 @@ async fn a_pmtiles_basemap_is_served_by_range_requests_and_drawn_under_the_map()
     assert!(stderr.contains("is not a PMTiles file"), "{stderr}");
     assert!(!String::from_utf8_lossy(&out.stdout).contains("listening"), "it never listened");
 }
+
+#[tokio::test]
+async fn a_duty_rule_file_scores_the_records_and_a_bad_one_stops_the_start() {
+    let (dir, db) = fresh_db();
+    let rule = dir.path().join("rule.toml");
+    std::fs::write(&rule, "# receptions only\n[reception]\npoints = 10\nmax = 100\n").unwrap();
+    let server = Server::start(&db, &["--sample-opinions", "0", "--duty-rule", rule.to_str().unwrap()]);
+    let table: Value =
+        client().get(format!("{}/api/v1/duty?year=2026", server.base)).send().await.unwrap().json().await.unwrap();
+    let items: Vec<(&str, f64)> = table["rule"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["item"].as_str().unwrap(), r["points"].as_f64().unwrap()))
+        .collect();
+    assert_eq!(items, [("reception", 10.0)], "{table}");
+    for m in table["members"].as_array().unwrap() {
+        let receptions = m["counts"]["reception"].as_f64().unwrap();
+        assert_eq!(m["score"].as_f64(), Some((receptions * 10.0).min(100.0)), "{m}");
+    }
+    drop(server);
+
+    std::fs::write(&rule, "[reception]\npoints = 10\nmax = -5\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_liaison"))
+        .arg("--db")
+        .arg(&db)
+        .args(["serve", "--bind", "127.0.0.1:0", "--duty-rule"])
+        .arg(&rule)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("rule.toml is not valid") && stderr.contains("max must not be negative"), "{stderr}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("listening"), "it never listened");
+}
