@@ -525,6 +525,7 @@
         await mapkit.idle(map);
         setStatus('');
         body.dataset.state = 'ready';
+        $('map-preview')?.remove();
         performance.mark('map-ready');
         const asked = new URL(location.href).searchParams;
         const [lon, lat] = [Number(asked.get('lon')), Number(asked.get('lat'))];

@@ -46,6 +46,23 @@ fn lat_of(y: f64, n: f64) -> f64 {
     (PI * (1.0 - 2.0 * y / n)).sinh().atan().to_degrees()
 }
 
+/// A position in Web Mercator's unit square: x east from 180°W, y south from 85.0511°N, both 0 to
+/// 1 (a whole-world tile at zoom 0). Latitudes beyond ±85.0511° are clamped.
+///
+/// # Examples
+/// ```
+/// use liaison::spatial::tiles::mercator_unit;
+/// assert_eq!(mercator_unit(0.0, 0.0), (0.5, 0.5));
+/// let (x, y) = mercator_unit(121.5, 29.85);
+/// assert!(x > 0.5 && y < 0.5);
+/// ```
+pub fn mercator_unit(lon: f64, lat: f64) -> (f64, f64) {
+    let x = (lon + 180.0) / 360.0;
+    let lat = lat.clamp(-85.051_128_78, 85.051_128_78).to_radians();
+    let y = (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / PI) / 2.0;
+    (x, y)
+}
+
 impl Tile {
     pub fn new(z: u8, x: u32, y: u32) -> Result<Self, TileError> {
         if z > MAX_ZOOM {
@@ -84,9 +101,8 @@ impl Tile {
     /// tile's north-west corner.
     pub fn grid_position(self, lon: f64, lat: f64, extent: u32) -> (i32, i32) {
         let n = self.n();
-        let x = (lon + 180.0) / 360.0 * n;
-        let lat = lat.clamp(-85.051_128_78, 85.051_128_78).to_radians();
-        let y = (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / PI) / 2.0 * n;
+        let (x, y) = mercator_unit(lon, lat);
+        let (x, y) = (x * n, y * n);
         let e = f64::from(extent);
         (((x - f64::from(self.x)) * e).round() as i32, ((y - f64::from(self.y)) * e).round() as i32)
     }

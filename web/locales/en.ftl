@@ -150,6 +150,7 @@ map-title = Liaison stations map
 map-noscript = The map needs JavaScript and WebGL.
 map-noscript-link = Use the station list and nearest-station form instead.
 map-region = Map of the liaison stations: click it to find the nearest stations
+map-preview-alt = Map of the district: its towns and every station by kind
 map-panel = Search and details
 map-search-label = Search stations, towns, grid areas or members (pinyin works)
 map-search-placeholder = e.g. 白云, baiyun, by

@@ -150,6 +150,7 @@ map-title = 代表委员联络站地图
 map-noscript = 地图需要 JavaScript 与 WebGL。
 map-noscript-link = 请改用站点列表与最近站点查询。
 map-region = 联络站地图：点击地图查找最近的站点
+map-preview-alt = 区域地图：各镇街及各类站点
 map-panel = 查找与详情
 map-search-label = 搜索站点、街道、网格或代表（可用拼音）
 map-search-placeholder = 如：白云、baiyun、by

@@ -80,7 +80,10 @@ fn page(
                     p.error { (t(lang, "map-noscript")) " " a href="/list" { (t(lang, "map-noscript-link")) } }
                 }
                 main.map-main {
-                    div #map role="region" aria-label=(t(lang, "map-region")) data-bounds=[bounds] {}
+                    div #map role="region" aria-label=(t(lang, "map-region")) data-bounds=[bounds] {
+                        // The district drawn by the server, shown until the live map has drawn it.
+                        img #map-preview src="/district.svg" alt=(t(lang, "map-preview-alt")) elementtiming="map-preview" fetchpriority="high";
+                    }
                     aside #panel aria-label=(t(lang, "map-panel")) {
                         form #search-form role="search" action="/list" method="get" {
                             label for="search" { (t(lang, "map-search-label")) }
