@@ -15,12 +15,14 @@ pub mod lang;
 pub mod layers;
 pub mod members;
 pub mod metrics;
+pub mod notices;
 pub mod open311;
 pub mod openapi;
 pub mod opinions;
 pub mod pages;
 pub mod params;
 pub mod planning;
+pub mod projects;
 pub mod search;
 pub mod security;
 pub mod session;
@@ -93,6 +95,8 @@ pub fn app(
         .merge(pages::router())
         .merge(staff::router())
         .merge(activities::staff_router())
+        .merge(projects::staff_router())
+        .merge(notices::staff_router())
         .merge(planning::router())
         .layer(sessions);
     let basemap = basemap::router(state.basemap.as_deref());
@@ -108,6 +112,8 @@ pub fn app(
         .merge(analytics::router())
         .merge(warnings::router())
         .merge(activities::router())
+        .merge(projects::router())
+        .merge(notices::router())
         .merge(tiles::router())
         .merge(members::router())
         .merge(calendars::router())

@@ -17,6 +17,7 @@
 
 pub mod history;
 pub mod population;
+pub mod published;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -92,6 +92,9 @@ impl Service {
             self.store.insert_history(&history).await?;
         }
         self.reload_if_changed().await?;
+        let catalog = self.catalog();
+        self.store.add_projects(&crate::sample::published::projects(&catalog), "sample", self.now()).await?;
+        self.store.add_notices(&crate::sample::published::notices(&catalog), "sample", self.now()).await?;
         Ok(true)
     }
 }

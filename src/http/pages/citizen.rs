@@ -50,6 +50,7 @@ fn form_page(
     form: &SubmitForm,
     station: Option<&Station>,
     error: Option<&str>,
+    published: Option<Markup>,
 ) -> Response {
     let value = |v: &Option<String>| v.clone().unwrap_or_default();
     let body = html! {
@@ -77,6 +78,7 @@ fn form_page(
             label.inline { input type="checkbox" name="anonymous" value="true" checked[form.anonymous.is_some()]; " " (t(lang, "submit-anonymous")) }
             button type="submit" { (t(lang, "submit-button")) }
         }
+        @if let Some(p) = published { (p) }
     };
     (status, Html(layout(lang, &t(lang, "submit-title"), body).into_string())).into_response()
 }
@@ -89,7 +91,7 @@ async fn blank_form(
 ) -> Response {
     let p = query.map(|Query(p)| p).unwrap_or_default();
     let form = SubmitForm { lon: p.lon, lat: p.lat, ..Default::default() };
-    form_page(lang, StatusCode::OK, &form, None, None)
+    form_page(lang, StatusCode::OK, &form, None, None, None)
 }
 
 /// A position handed to the form by a link.
@@ -111,7 +113,8 @@ async fn station_form(State(state): State<AppState>, lang: Lang, PagePath(id): P
         lat: Some(format!("{:.6}", station.location.lat())),
         ..Default::default()
     };
-    form_page(lang, StatusCode::OK, &form, Some(&station), None)
+    let published = super::published::of_station(&state, lang, &station.id).await;
+    form_page(lang, StatusCode::OK, &form, Some(&station), None, published)
 }
 
 fn no_station(lang: Lang, id: &str) -> Response {
@@ -165,7 +168,7 @@ async fn submit(
     };
     match result {
         Ok(submitted) => Redirect::to(&format!("/track/{}?new=1", submitted.opinion.code)).into_response(),
-        Err(e) => form_page(lang, e.status(), &form, station.as_ref(), Some(&error_text(lang, &e))),
+        Err(e) => form_page(lang, e.status(), &form, station.as_ref(), Some(&error_text(lang, &e)), None),
     }
 }
 

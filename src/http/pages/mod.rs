@@ -26,6 +26,7 @@ pub mod dashboard;
 pub mod map;
 pub mod notice;
 pub mod plan;
+pub mod published;
 pub mod staff;
 pub mod staff_map;
 
