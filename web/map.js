@@ -628,12 +628,12 @@
       if (!box.checked) return;
       const shown = map.queryRenderedFeatures({ layers: layer.layers });
       item.dataset.rendered = String(new Set(shown.map((f) => f.properties.id)).size);
-      const at = shown.map((f) => f.geometry).find((g) => g.type === 'Point' || g.type === 'LineString');
-      if (at) {
-        const c = at.type === 'Point' ? at.coordinates : at.coordinates[Math.floor(at.coordinates.length / 2)];
-        const px = map.project(c);
-        item.dataset.at = `${Math.round(px.x)},${Math.round(px.y)}`;
-      }
+      // A pixel where a click opens this layer's popup: on a point, or on a line's vertex, that
+      // nothing drawn above it takes.
+      const candidates = shown.flatMap((f) => (f.geometry.type === 'Point' ? [f.geometry.coordinates]
+        : f.geometry.type === 'LineString' ? f.geometry.coordinates : []));
+      const at = candidates.map((c) => map.project(c)).find((px) => layerOf(clicked(px)?.layer.id ?? '') === name);
+      if (at) item.dataset.at = `${Math.round(at.x)},${Math.round(at.y)}`;
       item.dataset.state = 'ready';
     }
 
@@ -725,17 +725,22 @@
 
     // ---- wiring ----------------------------------------------------------------------------------
 
-    map.on('click', (e) => {
-      const project = publishedAt(e.point, true);
-      if (project) return showPublishedFeature(project, e.lngLat);
-      const hit = map.queryRenderedFeatures(e.point, { layers: ['stations'] })[0];
-      if (hit) return openStation(hit.properties.id);
-      const other = publishedAt(e.point, false);
-      if (other) return showPublishedFeature(other, e.lngLat);
+    /** What a click at `point` opens: a project's point (drawn above the stations), a station, another
+     * published feature or an imported one, first found; null for the map itself. */
+    function clicked(point) {
       const imported = [...drawn.values()].flat().filter((id) => !id.endsWith(':label') && map.getLayoutProperty(id, 'visibility') !== 'none');
-      const feature = imported.length ? map.queryRenderedFeatures(e.point, { layers: imported })[0] : null;
-      if (feature) return showFeature(feature, e.lngLat);
-      return locate(e.lngLat.lng, e.lngLat.lat, { fit: false });
+      return publishedAt(point, true)
+        ?? map.queryRenderedFeatures(point, { layers: ['stations'] })[0]
+        ?? publishedAt(point, false)
+        ?? (imported.length ? map.queryRenderedFeatures(point, { layers: imported })[0] : null);
+    }
+
+    map.on('click', (e) => {
+      const f = clicked(e.point);
+      if (!f) return locate(e.lngLat.lng, e.lngLat.lat, { fit: false });
+      if (f.layer.id === 'stations') return openStation(f.properties.id);
+      if (published.has(layerOf(f.layer.id))) return showPublishedFeature(f, e.lngLat);
+      return showFeature(f, e.lngLat);
     });
     geolocate.on('geolocate', (pos) => locate(pos.coords.longitude, pos.coords.latitude));
     geolocate.on('error', (e) => setStatus(tr('js-map-locate-failed', { error: e.message ?? tr('js-map-locate-denied') }), true));

@@ -34,7 +34,8 @@ await run(async (browser) => {
     const at = layers[name].at;
     if (!at) return null;
     const [x, y] = at.split(',').map(Number);
-    await page.evaluate(() => document.querySelector('.maplibregl-popup')?.remove());
+    const close = page.locator('.maplibregl-popup-close-button');
+    if (await close.count()) await close.click();
     await page.locator('#map canvas').click({ position: { x, y } });
     const popup = page.locator(`.published-popup[data-layer="${name}"]`);
     await popup.waitFor({ timeout: 5000 }).catch(() => {});
