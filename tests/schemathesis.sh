@@ -72,7 +72,7 @@ dictionaries = {
     "opinions": [str(i["id"]) for i in seen],
     "lons": [s["geometry"]["coordinates"][0] for s in stations],
     "lats": [s["geometry"]["coordinates"][1] for s in stations],
-    "projects": [str(f["properties"]["id"]) for f in get("/api/v1/projects?limit=20")["features"]],
+    "projects": [f["properties"]["id"] for f in get("/api/v1/projects?limit=20")["features"]],
 }
 operations = {
     "/api/v1/stations/{id}": {"path.id": "stations"},
