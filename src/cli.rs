@@ -78,10 +78,17 @@ pub enum Command {
     ///   inspection | river_patrol; date YYYY-MM-DD, start/end HH:MM; members and opinions
     ///   separated by `;`; a river_patrol needs river and path (`lon lat;lon lat;...`, WGS84
     ///   only), water_class I..V. Any bad row: nothing is written, the first bad lines are named.
+    ///
+    /// projects (livelihood projects 民生实事, published for the whole district; CSV only, added,
+    ///   all or nothing): title,department,budget_yuan,progress,status,year,lon,lat,town,grid,
+    ///   supervisors (then optionally description), in any order. budget in whole yuan; progress
+    ///   0-100; status planned | under_way | completed (empty: from progress); year (empty: this
+    ///   year); a place: lon+lat (WGS84 only), a town's area code and/or a grid id; supervisors'
+    ///   member ids separated by `;`. Progress updates are posted over the API.
     #[command(verbatim_doc_comment)]
     Import {
         /// What the file holds.
-        #[arg(value_parser = ["stations", "members", "grids", "areas", "issues", "layer", "demand", "activities"])]
+        #[arg(value_parser = ["stations", "members", "grids", "areas", "issues", "layer", "demand", "activities", "projects"])]
         kind: String,
         /// The file to read (for `layer`: the layer's name, then the file).
         file: PathBuf,
@@ -260,6 +267,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("{} was not imported (nothing was written)", file.display()))?;
             println!("{}: {written} activities written", file.display());
+            Ok(())
+        }
+        Command::Import { kind, file, crs, .. } if kind == "projects" => {
+            anyhow::ensure!(crs == "wgs84", "a project list's points are WGS84; --crs does not apply to projects");
+            let service = open_service(&cli.db).await?;
+            let reader = std::fs::File::open(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let written = service
+                .import_projects(std::io::BufReader::new(reader), &format!("import:{}", file.display()))
+                .await
+                .with_context(|| format!("{} was not imported (nothing was written)", file.display()))?;
+            println!("{}: {written} projects published", file.display());
             Ok(())
         }
         Command::Import { kind, file, crs, .. } if kind == "demand" => {

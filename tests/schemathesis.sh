@@ -72,6 +72,7 @@ dictionaries = {
     "opinions": [str(i["id"]) for i in seen],
     "lons": [s["geometry"]["coordinates"][0] for s in stations],
     "lats": [s["geometry"]["coordinates"][1] for s in stations],
+    "projects": [f["properties"]["id"] for f in get("/api/v1/projects?limit=20")["features"]],
 }
 operations = {
     "/api/v1/stations/{id}": {"path.id": "stations"},
@@ -84,6 +85,8 @@ operations = {
     "/api/v1/grids/at": {"query.lon": "lons", "query.lat": "lats"},
     "/api/v1/stations/nearest": {"query.lon": "lons", "query.lat": "lats"},
     "/api/v1/issues": {"body.lon": "lons", "body.lat": "lats"},
+    "/api/v1/projects/{id}": {"path.id": "projects"},
+    "/api/v1/staff/projects/{id}/updates": {"path.id": "projects"},
 }
 print("[dictionaries]")
 for name, values in dictionaries.items():

@@ -2,7 +2,10 @@
 // (MapLibre GL), with a locate-me control, a click or a search that finds the nearest stations and
 // one's grid member, a station panel and tracking by code. Fed by the public API only:
 // /api/v1/areas, /api/v1/grids, /api/v1/stations, /api/v1/stations/nearest, /api/v1/grids/at,
-// /api/v1/stations/{id}, /api/v1/search, /api/v1/issues/{code} and /tiles/issues.
+// /api/v1/stations/{id}, /api/v1/search, /api/v1/issues/{code} and /tiles/issues; a station's panel
+// also lists its notices (/api/v1/notices) and projects (/api/v1/projects). The published layers —
+// livelihood projects, river patrols (/api/v1/activities?kind=river_patrol) and this week's early
+// warnings (/api/v1/warnings) — ask for their data only when first switched on.
 //
 // Plain modern JS, no build step, on the district's style and helpers of web/mapkit.js. Nothing is
 // loaded from beyond this server. Positions are WGS84 lon/lat throughout.
@@ -10,7 +13,11 @@
 // Hooks for people and tests alike: <body data-state="ready"> once the district is drawn
 // ("error" when it cannot be); #here gets data-state="ready" with data-lon/data-lat when the
 // nearest stations of a point are listed (ol[data-nearest] > li[data-station-id], nearest first);
-// #station gets data-state="ready" and data-station-id when a station's panel is filled.
+// #station gets data-state="ready" and data-station-id when a station's panel is filled (its
+// notices li[data-notice-id], its projects li[data-project-id]); a published layer's switch
+// li[data-published] gets data-state="ready" with data-features (loaded), data-rendered (on screen)
+// and data-at ("x,y": a pixel of the canvas on its first feature on screen, when it has one); a
+// published feature's popup is .published-popup[data-layer][data-id].
 
 'use strict';
 
@@ -276,8 +283,18 @@
       panel.dataset.state = 'loading';
       panel.dataset.stationId = id;
       try {
-        const f = await getJSON(`/api/v1/stations/${encodeURIComponent(id)}?sessions=6&lang=${config.lang}`, ctl.signal);
-        renderStation(f);
+        const q = encodeURIComponent(id);
+        // The station's published information is a bonus: the panel opens without it.
+        const optional = (answer) => answer.catch((e) => {
+          if (e.name === 'AbortError') throw e;
+          return null;
+        });
+        const [f, notices, projects] = await Promise.all([
+          getJSON(`/api/v1/stations/${q}?sessions=6&lang=${config.lang}`, ctl.signal),
+          optional(getJSON(`/api/v1/notices?station=${q}&active=true&limit=20`, ctl.signal)),
+          optional(getJSON(`/api/v1/projects?station=${q}&limit=50`, ctl.signal)),
+        ]);
+        renderStation(f, notices, projects);
         map.setFilter('stations-picked', ['==', ['get', 'id'], id]);
         if (fly) map.flyTo({ center: f.geometry.coordinates, zoom: Math.max(map.getZoom(), 15), duration: 700 });
         panel.dataset.state = 'ready';
@@ -290,7 +307,40 @@
       }
     }
 
-    function renderStation(f) {
+    /** A project's progress as a small bar and a percentage. */
+    function progressBar(progress) {
+      return el('span', { class: 'progress' }, el('span', { class: 'progress-bar', style: `--p:${progress}%` }),
+        ` ${tr('js-map-project-progress', { progress })}`);
+    }
+
+    /** A project's status as a tag in its colour. */
+    function statusTag(status) {
+      return el('span', { class: 'tag', style: `border-color:${config.published.statuses[status] ?? '#7b8794'}` }, tr(`project-status-${status}`));
+    }
+
+    /** The station's notices in force and its projects (either answer may be missing). */
+    function publishedSections(notices, projects) {
+      return [
+        notices ? [
+          el('h3', {}, tr('js-map-station-notices')),
+          notices.notices.length
+            ? el('ul', { class: 'notices' }, notices.notices.map((n) => el('li', { 'data-notice-id': n.id },
+              el('strong', {}, n.title), el('div', { class: 'notice-body' }, n.body),
+              n.expires ? el('div', { class: 'muted' }, tr('js-map-notice-until', { date: n.expires })) : null)))
+            : el('p', { class: 'muted' }, tr('js-map-station-notices-none')),
+        ] : null,
+        projects ? [
+          el('h3', {}, tr('js-map-station-projects')),
+          projects.features.length
+            ? el('ul', { class: 'projects' }, projects.features.map((pf) => el('li', { 'data-project-id': pf.properties.id },
+              el('button', { type: 'button', class: 'link', onclick: () => showProject(pf) }, pf.properties.title), ' ',
+              statusTag(pf.properties.status), el('div', {}, progressBar(pf.properties.progress)))))
+            : el('p', { class: 'muted' }, tr('js-map-station-projects-none')),
+        ] : null,
+      ];
+    }
+
+    function renderStation(f, notices = null, projects = null) {
       const p = f.properties;
       const kind = kinds.find((k) => k.code === p.kind);
       const sessions = p.next_sessions.map((s) =>
@@ -318,6 +368,7 @@
           ? el('ul', { class: 'members' }, p.members.map((m) => el('li', { 'data-member-id': m.id }, memberLine(m))))
           : el('p', { class: 'muted' }, tr('js-map-none')),
         p.points.length ? el('p', { class: 'muted' }, tr('js-map-points', { names: p.points.map((x) => x.name).join(tr('js-map-names-sep')) })) : null,
+        publishedSections(notices, projects),
         el('div', { class: 'actions' },
           el('a', { class: 'button', href: `/s/${encodeURIComponent(p.id)}` }, tr('js-map-submit-station')),
           el('a', { href: p.map_links.amap, target: '_blank', rel: 'noopener', 'data-app': 'amap' }, tr('js-map-amap')),
@@ -486,15 +537,210 @@
       map.easeTo({ pitch: on ? 55 : 0, bearing: on ? -20 : 0, duration: 800 });
     }
 
+    // ---- published layers: livelihood projects, river patrols, this week's warnings -------------
+
+    const colours = config.published;
+    const byStatus = ['match', ['get', 'status'], ...Object.entries(colours.statuses).flat(), '#7b8794'];
+    const byWater = ['match', ['get', 'water_class'], ...Object.entries(colours.water_classes).flat(), colours.water_classes.none];
+    /** Each published layer once asked for: a promise of its map layer ids, records by feature id
+     * and popup. */
+    const published = new Map();
+
+    /** MapLibre keeps flat properties only: a feature carries its id and what it is drawn by, and
+     * the popups read the whole record. */
+    const slim = (features) => ({ type: 'FeatureCollection', features });
+
+    const LOADERS = {
+      async projects() {
+        const data = await getJSON('/api/v1/projects?limit=1000');
+        map.addSource('projects', { type: 'geojson', data: slim(data.features.map((f) =>
+          ({ type: 'Feature', properties: { id: f.properties.id, status: f.properties.status }, geometry: f.geometry }))) });
+        map.addLayer({ id: 'projects-fill', type: 'fill', source: 'projects', filter: AREAS,
+          paint: { 'fill-color': byStatus, 'fill-opacity': 0.16 } }, 'lines');
+        map.addLayer({ id: 'projects-line', type: 'line', source: 'projects', filter: AREAS,
+          paint: { 'line-color': byStatus, 'line-width': 2.2, 'line-dasharray': [3, 1.5] } }, 'lines');
+        // Above the stations: a project's point is what one clicks there.
+        map.addLayer({ id: 'projects-point', type: 'circle', source: 'projects', filter: POINTS,
+          paint: { 'circle-color': byStatus, 'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, 6, 15, 10],
+            'circle-stroke-color': '#1f2933', 'circle-stroke-width': 2 } }, 'stations-picked');
+        return { layers: ['projects-fill', 'projects-line', 'projects-point'], records: new Map(data.features.map((f) => [f.properties.id, f])), popup: projectPopup };
+      },
+      async patrols() {
+        const { activities } = await getJSON('/api/v1/activities?kind=river_patrol&limit=1000');
+        const patrols = activities.filter((a) => a.patrol?.path);
+        map.addSource('patrols', { type: 'geojson', data: slim(patrols.map((a) =>
+          ({ type: 'Feature', properties: { id: a.id, water_class: a.patrol.water_class ?? 'none' }, geometry: a.patrol.path }))) });
+        map.addLayer({ id: 'patrols-line', type: 'line', source: 'patrols', layout: { 'line-cap': 'round', 'line-join': 'round' },
+          paint: { 'line-color': byWater, 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 3, 15, 6] } }, 'lines');
+        return { layers: ['patrols-line'], records: new Map(patrols.map((a) => [a.id, a])), popup: patrolPopup };
+      },
+      async warnings() {
+        const [towns, grids] = await Promise.all(['town', 'grid'].map((level) => getJSON(`/api/v1/warnings?level=${level}`)));
+        const shapes = {
+          town: new Map((district?.towns.features ?? []).filter((f) => f.properties.level === 'town').map((f) => [f.properties.code, f.geometry])),
+          grid: new Map((district?.grids.features ?? []).map((f) => [f.properties.id, f.geometry])),
+        };
+        const warnings = [...towns.warnings, ...grids.warnings];
+        map.addSource('warnings', { type: 'geojson', data: slim(warnings
+          .map((w, i) => ({ type: 'Feature', properties: { id: i, level: w.level }, geometry: shapes[w.level]?.get(w.area) }))
+          .filter((f) => f.geometry)) });
+        const grid = ['==', ['get', 'level'], 'grid'];
+        map.addLayer({ id: 'warnings-fill', type: 'fill', source: 'warnings',
+          paint: { 'fill-color': colours.warning, 'fill-opacity': ['case', grid, 0.35, 0.15] } }, 'lines');
+        map.addLayer({ id: 'warnings-line', type: 'line', source: 'warnings',
+          paint: { 'line-color': colours.warning, 'line-width': ['case', grid, 1.5, 3] } }, 'lines');
+        const note = document.querySelector('[data-warnings-note]');
+        if (note) note.textContent = warnings.length ? tr('js-map-warnings-some', { n: warnings.length }) : tr('js-map-warnings-none');
+        return { layers: ['warnings-fill', 'warnings-line'], records: new Map(warnings.map((w, i) => [i, w])), popup: warningPopup };
+      },
+    };
+
+    /** Switches the published layer `name` on or off, asking for its data the first time. */
+    async function showPublished(name) {
+      const item = document.querySelector(`#layer-list li[data-published="${name}"]`);
+      const box = item.querySelector('input');
+      if (!published.has(name)) {
+        if (!box.checked) return;
+        item.dataset.state = 'loading';
+        published.set(name, mapkit.loaded(map).then(() => LOADERS[name]()));
+      }
+      let layer;
+      try {
+        layer = await published.get(name);
+      } catch (e) {
+        published.delete(name);
+        item.dataset.state = 'error';
+        box.checked = false;
+        setStatus(tr('js-map-published-failed', { title: item.querySelector('label').textContent.trim(), error: e.message }), true);
+        return;
+      }
+      const on = box.checked;
+      for (const id of layer.layers) map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
+      item.classList.toggle('on', on);
+      item.dataset.features = String(layer.records.size);
+      if (!on) {
+        item.dataset.state = 'hidden';
+        return;
+      }
+      const drawn = mapkit.idle(map);
+      map.triggerRepaint();
+      await drawn;
+      if (!box.checked) return;
+      const shown = map.queryRenderedFeatures({ layers: layer.layers });
+      item.dataset.rendered = String(new Set(shown.map((f) => f.properties.id)).size);
+      // A pixel where a click opens this layer's popup: on a point, or on a line's vertex, that
+      // nothing drawn above it takes.
+      const candidates = shown.flatMap((f) => (f.geometry.type === 'Point' ? [f.geometry.coordinates]
+        : f.geometry.type === 'LineString' ? f.geometry.coordinates : []));
+      const at = candidates.map((c) => map.project(c)).find((px) => layerOf(clicked(px)?.layer.id ?? '') === name);
+      if (at) item.dataset.at = `${Math.round(at.x)},${Math.round(at.y)}`;
+      item.dataset.state = 'ready';
+    }
+
+    /** Which published layer a map layer id belongs to. */
+    const layerOf = (id) => id.split('-')[0];
+
+    /** Rows of a popup's facts, leaving out empty ones. */
+    const facts = (rows) => el('dl', {}, rows.filter(([, v]) => v !== null && v !== undefined && v !== '').flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
+
+    function projectPopup(f) {
+      const p = f.properties;
+      const latest = p.updates.at(-1);
+      const budget = p.budget_yuan === null ? null
+        : tr('js-map-project-budget-value', { wan: +(p.budget_yuan / 1e4).toFixed(2), million: +(p.budget_yuan / 1e6).toFixed(2) });
+      return [
+        el('h3', {}, p.title),
+        el('p', {}, statusTag(p.status), ' ', progressBar(p.progress)),
+        facts([
+          [tr('js-map-project-department'), p.department],
+          [tr('js-map-project-year'), String(p.year)],
+          [tr('js-map-project-budget'), budget],
+          [tr('js-map-project-place'), [p.town?.name, p.grid?.name].filter(Boolean).join(' · ')],
+          [tr('js-map-project-supervisors'), p.supervisors.map((m) => m.name ?? m.id).join(tr('js-map-names-sep'))],
+        ]),
+        p.description ? el('p', {}, p.description) : null,
+        latest ? el('p', { class: 'muted' }, `${tr('js-map-project-latest')}: ${latest.date} ${latest.text}`) : null,
+      ];
+    }
+
+    function patrolPopup(a) {
+      const w = a.patrol.water_class;
+      return [
+        el('h3', {}, tr('js-map-patrol-title', { river: a.patrol.river })),
+        facts([
+          [tr('js-map-patrol-date'), a.date],
+          [tr('js-map-patrol-station'), a.station.name ?? a.station.id],
+          [tr('js-map-patrol-members'), a.members.map((m) => m.name ?? m.id).join(tr('js-map-names-sep'))],
+          [tr('js-map-patrol-length'), formatDistance(a.patrol.length_m)],
+          [tr('js-map-patrol-class'), el('span', { class: 'tag', style: `border-color:${colours.water_classes[w ?? 'none']}` },
+            w ? tr('water-class', { class: w }) : tr('water-class-none'))],
+          [tr('js-map-patrol-observations'), a.patrol.observations],
+        ]),
+      ];
+    }
+
+    function warningPopup(w) {
+      return [
+        el('h3', {}, tr('js-map-warning-title', { area: w.area_name ?? w.area, category: tr(`category-${w.category}`) })),
+        el('p', {}, el('span', { class: 'tag' }, tr(`js-map-warning-level-${w.level}`)), ' ',
+          tr('js-map-warning-count', { count: w.count, expected: w.expected.toFixed(1) })),
+      ];
+    }
+
+    /** The popup of a published feature that was clicked at `at`. */
+    async function showPublishedFeature(f, at) {
+      const name = layerOf(f.layer.id);
+      const layer = await published.get(name);
+      const record = layer.records.get(f.properties.id);
+      if (!record) return;
+      const node = el('div', { class: 'layer-popup published-popup', 'data-layer': name, 'data-id': String(f.properties.id) },
+        layer.popup(record),
+        el('button', { type: 'button', class: 'link', onclick: () => { popup.remove(); locate(at.lng, at.lat); } }, tr('js-map-feature-nearest')));
+      popup.setLngLat(at).setDOMContent(node).addTo(map);
+    }
+
+    /** A project of a station's panel on the map: the layer on, the map at it, its popup open. */
+    async function showProject(pf) {
+      const box = document.querySelector('#layer-list input[data-published="projects"]');
+      if (!box.checked) {
+        box.checked = true;
+        await showPublished('projects');
+      }
+      const positions = (c) => (typeof c[0] === 'number' ? [c] : c.flatMap(positions));
+      const points = positions(pf.geometry.coordinates);
+      const b = new maplibregl.LngLatBounds(points[0], points[0]);
+      for (const c of points) b.extend(c);
+      map.fitBounds(b, { padding: 60, maxZoom: 15, duration: 600 });
+      const center = pf.geometry.type === 'Point' ? { lng: points[0][0], lat: points[0][1] } : b.getCenter();
+      showPublishedFeature({ layer: { id: 'projects-point' }, properties: { id: pf.properties.id } }, center);
+    }
+
+    /** The published feature under a click, if a published layer is on: `first` layers only
+     * (drawn above the stations), or the others. */
+    function publishedAt(point, first) {
+      const ids = (first ? ['projects-point'] : ['patrols-line', 'projects-fill', 'warnings-fill'])
+        .filter((id) => map.getLayer(id) && map.getLayoutProperty(id, 'visibility') !== 'none');
+      return ids.length ? map.queryRenderedFeatures(point, { layers: ids })[0] : null;
+    }
+
     // ---- wiring ----------------------------------------------------------------------------------
 
-    map.on('click', (e) => {
-      const hit = map.queryRenderedFeatures(e.point, { layers: ['stations'] })[0];
-      if (hit) return openStation(hit.properties.id);
+    /** What a click at `point` opens: a project's point (drawn above the stations), a station, another
+     * published feature or an imported one, first found; null for the map itself. */
+    function clicked(point) {
       const imported = [...drawn.values()].flat().filter((id) => !id.endsWith(':label') && map.getLayoutProperty(id, 'visibility') !== 'none');
-      const feature = imported.length ? map.queryRenderedFeatures(e.point, { layers: imported })[0] : null;
-      if (feature) return showFeature(feature, e.lngLat);
-      return locate(e.lngLat.lng, e.lngLat.lat, { fit: false });
+      return publishedAt(point, true)
+        ?? map.queryRenderedFeatures(point, { layers: ['stations'] })[0]
+        ?? publishedAt(point, false)
+        ?? (imported.length ? map.queryRenderedFeatures(point, { layers: imported })[0] : null);
+    }
+
+    map.on('click', (e) => {
+      const f = clicked(e.point);
+      if (!f) return locate(e.lngLat.lng, e.lngLat.lat, { fit: false });
+      if (f.layer.id === 'stations') return openStation(f.properties.id);
+      if (published.has(layerOf(f.layer.id))) return showPublishedFeature(f, e.lngLat);
+      return showFeature(f, e.lngLat);
     });
     geolocate.on('geolocate', (pos) => locate(pos.coords.longitude, pos.coords.latitude));
     geolocate.on('error', (e) => setStatus(tr('js-map-locate-failed', { error: e.message ?? tr('js-map-locate-denied') }), true));
@@ -514,6 +760,9 @@
       track($('track-code').value);
     });
     for (const box of document.querySelectorAll('#layers input[data-layer]')) box.addEventListener('change', applyLayers);
+    for (const box of document.querySelectorAll('#layers input[data-published]')) {
+      box.addEventListener('change', () => showPublished(box.dataset.published));
+    }
     $('tilt').addEventListener('click', () => setTilt($('tilt').getAttribute('aria-pressed') !== 'true'));
 
     (async () => {

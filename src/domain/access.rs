@@ -1,5 +1,5 @@
-//! Who may see and change which opinions. One place for every access rule of the loop; the HTTP
-//! layer asks, the domain answers.
+//! Who may see and change which opinions, and who may publish information to which stations. One
+//! place for every access rule; the HTTP layer asks, the domain answers.
 
 use super::ids::{GridId, MemberId, StationId};
 use super::opinion::{Event, Opinion};
@@ -65,6 +65,44 @@ impl Principal {
     }
 }
 
+/// Where published information (一次发布、全区同步) reaches: a livelihood project or its update
+/// reaches the whole district; a service notice the district, one town, or some stations.
+#[derive(Debug, Clone, Copy)]
+pub enum Reach<'a> {
+    District,
+    Town,
+    Stations(&'a [StationId]),
+}
+
+impl Principal {
+    /// Whether the principal may publish to `reach`; `scope` is theirs (see `Scope`).
+    ///
+    /// | role               | district | a town | stations                                        |
+    /// |--------------------|----------|--------|-------------------------------------------------|
+    /// | admin, leader      | yes      | yes    | yes                                             |
+    /// | staff              | no       | no     | when every one is theirs (station and points)   |
+    /// | member, integrator | no       | no     | no                                              |
+    ///
+    /// # Examples
+    /// ```
+    /// use liaison::domain::access::{Principal, Reach, Scope};
+    /// use liaison::domain::{Role, StationId};
+    /// let own = StationId::new("HS-ST-001").unwrap();
+    /// let staff = Principal { name: "li".into(), role: Role::Staff, station: Some(own.clone()), member: None };
+    /// let scope = Scope { stations: vec![own.clone()], grids: vec![] };
+    /// assert!(staff.may_publish(Reach::Stations(&[own]), &scope));
+    /// assert!(!staff.may_publish(Reach::District, &scope));
+    /// ```
+    pub fn may_publish(&self, reach: Reach<'_>, scope: &Scope) -> bool {
+        match (self.role, reach) {
+            (Role::Admin | Role::Leader, _) => true,
+            (Role::Staff, Reach::Stations(list)) => !list.is_empty() && list.iter().all(|s| scope.stations.contains(s)),
+            (Role::Staff, Reach::District | Reach::Town) => false,
+            (Role::Member | Role::Integrator, _) => false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,5 +150,26 @@ mod tests {
 
         let integrator = who(Role::Integrator, None, None);
         assert!(!integrator.may_read(&o, &own) && !integrator.may_change(&o, &own, &Event::Register));
+    }
+
+    #[test]
+    fn each_role_publishes_where_the_table_says() {
+        let (s1, s2) = (StationId::new("S1").unwrap(), StationId::new("S2").unwrap());
+        let own = Scope { stations: vec![s1.clone()], grids: vec![] };
+        let reaches = [Reach::District, Reach::Town, Reach::Stations(std::slice::from_ref(&s1))];
+        for role in Role::ALL {
+            let p = who(*role, Some("S1"), Some("M1"));
+            let allowed: Vec<bool> = reaches.iter().map(|r| p.may_publish(*r, &own)).collect();
+            let expected = match role {
+                Role::Admin | Role::Leader => [true, true, true],
+                Role::Staff => [false, false, true],
+                Role::Member | Role::Integrator => [false, false, false],
+            };
+            assert_eq!(allowed, expected, "{role}");
+        }
+        let staff = who(Role::Staff, Some("S1"), None);
+        assert!(!staff.may_publish(Reach::Stations(&[s1.clone(), s2]), &own), "one station not theirs");
+        assert!(!staff.may_publish(Reach::Stations(&[]), &own));
+        assert!(!staff.may_publish(Reach::Stations(&[s1]), &Scope::default()), "a staff login without a station");
     }
 }

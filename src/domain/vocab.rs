@@ -198,6 +198,15 @@ vocabulary!(
     }
 );
 
+vocabulary!(
+    /// Where a livelihood project (民生实事) stands; `project::status_for` ties it to progress.
+    ProjectStatus, "project status" {
+        Planned => "planned", "计划中";
+        UnderWay => "under_way", "推进中";
+        Completed => "completed", "已完成";
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

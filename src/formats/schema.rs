@@ -7,8 +7,8 @@ use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::domain::{
-    ActivityKind, AreaCode, AreaLevel, Body, Category, Channel, GridId, Level, MemberId, ReceptionRule, ReplyRoute,
-    Stars, StationId, StationKind, Status, TrackingCode, WaterClass,
+    ActivityKind, AreaCode, AreaLevel, Body, Category, Channel, GridId, Level, MemberId, ProjectStatus, ReceptionRule,
+    ReplyRoute, Stars, StationId, StationKind, Status, TrackingCode, WaterClass,
 };
 
 /// A string schema with a description.
@@ -43,6 +43,7 @@ vocabulary_schema! {
     Status => "Where an opinion is in the workflow";
     ActivityKind => "What kind of duty activity (履职活动) it was: reception (接待), consultation (协商), research (调研), inspection (视察), river_patrol (巡河)";
     WaterClass => "A surface water quality class of GB 3838-2002, I (best) to V";
+    ProjectStatus => "Where a livelihood project (民生实事) stands: planned (0%), under_way (0–99%), completed (100%)";
 }
 
 macro_rules! id_schema {

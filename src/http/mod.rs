@@ -16,12 +16,14 @@ pub mod lang;
 pub mod layers;
 pub mod members;
 pub mod metrics;
+pub mod notices;
 pub mod open311;
 pub mod openapi;
 pub mod opinions;
 pub mod pages;
 pub mod params;
 pub mod planning;
+pub mod projects;
 pub mod search;
 pub mod security;
 pub mod session;
@@ -94,6 +96,8 @@ pub fn app(
         .merge(pages::router())
         .merge(staff::router())
         .merge(activities::staff_router())
+        .merge(projects::staff_router())
+        .merge(notices::staff_router())
         .merge(planning::router())
         .layer(sessions);
     let basemap = basemap::router(state.basemap.as_deref());
@@ -110,6 +114,8 @@ pub fn app(
         .merge(warnings::router())
         .merge(activities::router())
         .merge(duty::router())
+        .merge(projects::router())
+        .merge(notices::router())
         .merge(tiles::router())
         .merge(members::router())
         .merge(calendars::router())

@@ -8,8 +8,8 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
-    activities, analytics, areas, batch, calendars, duty, grids, layers, members, opinions, planning, search, staff,
-    stations, tiles, warnings,
+    activities, analytics, areas, batch, calendars, duty, grids, layers, members, notices, opinions, planning,
+    projects, search, staff, stations, tiles, warnings,
 };
 
 /// The definitions of the numbers, as `crate::analytics` documents them.
@@ -69,6 +69,12 @@ A rate with a zero denominator is null, never 0. count = open + resolved + rejec
         staff::transition,
         activities::list,
         activities::record,
+        projects::list,
+        projects::one,
+        projects::publish,
+        projects::update,
+        notices::list,
+        notices::publish,
     ),
     // Schemas that only parameters name (responses and bodies bring their own along).
     components(schemas(
@@ -90,6 +96,7 @@ A rate with a zero denominator is null, never 0. count = open + resolved + rejec
         crate::domain::AreaCode,
         crate::domain::ActivityKind,
         crate::domain::MemberId,
+        crate::domain::ProjectStatus,
     )),
     modifiers(&BearerScheme),
     tags(
@@ -103,6 +110,7 @@ A rate with a zero denominator is null, never 0. count = open + resolved + rejec
         (name = "analytics", description = "Leaders' numbers: heatmaps, rankings, trends, choropleths, tiles, early warnings"),
         (name = "planning", description = "Planners' questions: coverage of the demand by the stations, and where new sites help most"),
         (name = "activities", description = "Members' duty activities (履职活动): receptions, consultations, research, inspections, river patrols"),
+        (name = "published", description = "Information published once for every station and the map (一次发布、全区同步): livelihood projects (民生实事) and service notices (服务信息)"),
         (name = "staff", description = "The working side of the loop (bearer token or web login)"),
     )
 )]

@@ -18,6 +18,7 @@
 pub mod history;
 pub mod ledger;
 pub mod population;
+pub mod published;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -96,6 +96,9 @@ impl Service {
             self.store.add_activities(&ledger, "sample", crate::sample::history::history_end()).await?;
         }
         self.reload_if_changed().await?;
+        let catalog = self.catalog();
+        self.store.add_projects(&crate::sample::published::projects(&catalog), "sample", self.now()).await?;
+        self.store.add_notices(&crate::sample::published::notices(&catalog), "sample", self.now()).await?;
         Ok(true)
     }
 }

@@ -6,13 +6,15 @@ pub mod sqlite;
 use async_trait::async_trait;
 
 use crate::domain::activity::ActivityFilter;
+use crate::domain::notice::NoticeFilter;
+use crate::domain::project::ProjectFilter;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
 use crate::catalog::CatalogData;
 use crate::domain::OpinionFact;
 use crate::domain::{
     Activity, AdminArea, AuditEntry, Category, DemandPoint, GridArea, GridId, LonLat, MapLayer, Member, NewOpinion,
-    Opinion, Principal, Routing, Stars, Station, StationId, Status, TrackingCode,
+    Notice, Opinion, Principal, Project, Routing, Stars, Station, StationId, Status, TrackingCode,
 };
 use crate::spatial::BBox;
 
@@ -260,6 +262,43 @@ pub trait Store: Send + Sync + 'static {
 
     /// Which of these opinion ids exist.
     async fn existing_opinions(&self, ids: &[i64]) -> Result<Vec<i64>, StoreError>;
+
+    /// Adds checked livelihood projects (their `id` ignored) with their supervisors and updates,
+    /// in one transaction, stamped with who published them and when; returns their new ids in
+    /// order. Either all are written or none is.
+    async fn add_projects(
+        &self,
+        projects: &[Project],
+        published_by: &str,
+        at: DateTime<FixedOffset>,
+    ) -> Result<Vec<i64>, StoreError>;
+
+    /// The projects matching `filter` with their updates, newest year first.
+    async fn projects(&self, filter: &ProjectFilter) -> Result<Vec<Project>, StoreError>;
+
+    /// One project with its updates.
+    async fn project(&self, id: i64) -> Result<Option<Project>, StoreError>;
+
+    /// Saves `project`'s last update with its new progress and status, if nobody added an update
+    /// since it was read (the stored updates are one fewer). Returns false, writing nothing, when
+    /// someone did or the project is gone.
+    async fn add_project_update(
+        &self,
+        project: &Project,
+        recorded_by: &str,
+        at: DateTime<FixedOffset>,
+    ) -> Result<bool, StoreError>;
+
+    /// Adds checked notices (their `id` ignored) in one transaction; returns their new ids in order.
+    async fn add_notices(
+        &self,
+        notices: &[Notice],
+        recorded_by: &str,
+        at: DateTime<FixedOffset>,
+    ) -> Result<Vec<i64>, StoreError>;
+
+    /// The notices matching `filter`, newest publication first.
+    async fn notices(&self, filter: &NoticeFilter) -> Result<Vec<Notice>, StoreError>;
 
     /// Writes a consistent copy of the whole database to the new file `dest`, while other
     /// connections keep reading and writing; [`StoreError::Refused`] when `dest` exists.

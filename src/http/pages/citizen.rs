@@ -58,6 +58,8 @@ struct Addressed<'a> {
     members: Vec<&'a Member>,
     /// Shown above the form (e.g. today's session, or why no one is on duty).
     note: Option<Markup>,
+    /// Shown below the form: the station's notices in force and its projects.
+    published: Option<Markup>,
 }
 
 fn form_page(lang: Lang, status: StatusCode, form: &SubmitForm, to: &Addressed<'_>, error: Option<&str>) -> Response {
@@ -104,6 +106,7 @@ fn form_page(lang: Lang, status: StatusCode, form: &SubmitForm, to: &Addressed<'
             label.inline { input type="checkbox" name="anonymous" value="true" checked[form.anonymous.is_some()]; " " (t(lang, "submit-anonymous")) }
             button type="submit" { (t(lang, "submit-button")) }
         }
+        @if let Some(p) = &to.published { (p) }
     };
     (status, Html(layout(lang, &t(lang, "submit-title"), body).into_string())).into_response()
 }
@@ -132,7 +135,8 @@ async fn station_form(State(state): State<AppState>, lang: Lang, PagePath(id): P
         return no_station(lang, &id);
     };
     let form = form_at(Some(station));
-    form_page(lang, StatusCode::OK, &form, &Addressed { station: Some(station), ..Default::default() }, None)
+    let published = super::published::of_station(&state, lang, &station.id).await;
+    form_page(lang, StatusCode::OK, &form, &Addressed { station: Some(station), published, ..Default::default() }, None)
 }
 
 /// A member's body, level and sector, in one line.
@@ -164,7 +168,13 @@ async fn member_form(State(state): State<AppState>, lang: Lang, PagePath(id): Pa
     let station = member.station.as_ref().and_then(|s| catalog.station(s));
     let form = SubmitForm { member: Some(member.id.to_string()), ..form_at(station) };
     let card = html! { p.muted { a href=(format!("/members/{}", member.id)) { (t(lang, "submit-member-card")) } } };
-    form_page(lang, StatusCode::OK, &form, &Addressed { station, members: vec![member], note: Some(card) }, None)
+    form_page(
+        lang,
+        StatusCode::OK,
+        &form,
+        &Addressed { station, members: vec![member], note: Some(card), ..Default::default() },
+        None,
+    )
 }
 
 /// The form addressed to whoever is on duty at a station today (its "on duty today" QR code,
@@ -194,7 +204,12 @@ async fn duty_form(State(state): State<AppState>, lang: Lang, PagePath(id): Page
         }
     };
     let form = form_at(Some(duty.station));
-    let to = Addressed { station: Some(duty.station), members: duty.members.clone(), note: Some(note) };
+    let to = Addressed {
+        station: Some(duty.station),
+        members: duty.members.clone(),
+        note: Some(note),
+        ..Default::default()
+    };
     form_page(lang, StatusCode::OK, &form, &to, None)
 }
 
@@ -258,7 +273,7 @@ async fn submit(
         Ok(submitted) => Redirect::to(&format!("/track/{}?new=1", submitted.opinion.code)).into_response(),
         Err(e) => {
             let members = to.and_then(|m| MemberId::new(m).ok()).and_then(|m| catalog.member(&m)).into_iter().collect();
-            let to = Addressed { station, members, note: None };
+            let to = Addressed { station, members, ..Default::default() };
             form_page(lang, e.status(), &form, &to, Some(&error_text(lang, &e)))
         }
     }

@@ -12,7 +12,10 @@ use axum::routing::get;
 use axum::Router;
 use maud::{html, Markup, DOCTYPE};
 
+use std::collections::BTreeMap;
+
 use super::{district_view, kinds, KindConfig, TownLabel, KIND_COLOURS};
+use crate::domain::ProjectStatus;
 use crate::http::AppState;
 use crate::i18n::{label, script_messages, t, t_args, Lang};
 
@@ -21,8 +24,49 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The catalogue's messages the script formats itself (see [`script_messages`]).
-const SCRIPT_MESSAGES: [&str; 9] =
-    ["js-map-", "kind-", "level-", "body-", "status-", "category-", "weekday-short-", "month-", "date-"];
+const SCRIPT_MESSAGES: [&str; 11] = [
+    "js-map-",
+    "kind-",
+    "level-",
+    "body-",
+    "status-",
+    "category-",
+    "weekday-short-",
+    "month-",
+    "date-",
+    "project-status-",
+    "water-class",
+];
+
+/// The colours of livelihood projects by status on the map and in its legend.
+const STATUS_COLOURS: [(ProjectStatus, &str); 3] =
+    [(ProjectStatus::Planned, "#a855f7"), (ProjectStatus::UnderWay, "#0891b2"), (ProjectStatus::Completed, "#16a34a")];
+
+/// The colours of river patrols by the water class they judged (GB 3838-2002): blue (I) to red
+/// (V); `none` for a patrol that judged none.
+const WATER_COLOURS: [(&str, &str); 6] =
+    [("I", "#1d4ed8"), ("II", "#0ea5e9"), ("III", "#22c55e"), ("IV", "#f59e0b"), ("V", "#dc2626"), ("none", "#94a3b8")];
+
+/// The colour of towns and grid areas with an early warning this week.
+const WARNING_COLOUR: &str = "#dc2626";
+
+/// The colours the published layers (projects, river patrols, warnings) draw with.
+#[derive(serde::Serialize)]
+struct PublishedColours {
+    statuses: BTreeMap<&'static str, &'static str>,
+    water_classes: BTreeMap<&'static str, &'static str>,
+    warning: &'static str,
+}
+
+impl PublishedColours {
+    fn new() -> Self {
+        Self {
+            statuses: STATUS_COLOURS.iter().map(|(s, c)| (s.code(), *c)).collect(),
+            water_classes: WATER_COLOURS.into_iter().collect(),
+            warning: WARNING_COLOUR,
+        }
+    }
+}
 
 /// What `web/map.js` needs beyond the API: the page's language and its messages, the station
 /// kinds it draws with their colours, and where to write the towns' names.
@@ -34,6 +78,8 @@ struct MapConfig {
     towns: Vec<TownLabel>,
     /// The operator's basemap: `vector` or `raster` tiles at [`crate::http::basemap::PATH`].
     basemap: Option<&'static str>,
+    /// The colours of the published layers.
+    published: PublishedColours,
 }
 
 async fn map_page(State(state): State<AppState>, lang: Lang) -> Html<String> {
@@ -47,6 +93,7 @@ async fn map_page(State(state): State<AppState>, lang: Lang) -> Html<String> {
         messages: script_messages(lang, &SCRIPT_MESSAGES),
         kinds: kinds(lang),
         towns: district.towns,
+        published: PublishedColours::new(),
     };
     Html(page(lang, bounds, counts, &config).into_string())
 }
@@ -126,6 +173,7 @@ fn page(
                                     } }
                                 }
                                 li { label { input type="checkbox" data-layer="opinions"; span.swatch.opinion {} (t(lang, "map-layer-opinions")) } }
+                                (published_layers(lang))
                             }
                             div.row3d {
                                 button #tilt type="button" aria-pressed="false" { (t(lang, "map-tilt")) }
@@ -135,6 +183,39 @@ fn page(
                     }
                 }
                 (super::map_scripts(config, "map.js", config.basemap.is_some()))
+            }
+        }
+    }
+}
+
+/// The switches of the published layers, each with its legend (shown while the layer is on):
+/// livelihood projects by status, river patrols by water class, this week's early warnings.
+/// Their data is asked for only when a layer is first switched on.
+fn published_layers(lang: Lang) -> Markup {
+    html! {
+        li data-published="projects" {
+            label { input type="checkbox" data-published="projects"; span.swatch.project {} (t(lang, "map-layer-projects")) }
+            ul.legend {
+                @for (status, colour) in STATUS_COLOURS {
+                    li { span.swatch.dot style=(format!("background:{colour}")) {} (label(lang, "project-status", status.code())) }
+                }
+            }
+        }
+        li data-published="patrols" {
+            label { input type="checkbox" data-published="patrols"; span.swatch.patrol {} (t(lang, "map-layer-patrols")) }
+            ul.legend {
+                @for (class, colour) in WATER_COLOURS {
+                    li { span.swatch.lines style=(format!("--c:{colour}")) {}
+                        @if class == "none" { (t(lang, "water-class-none")) } @else { (t_args(lang, "water-class", &[("class", class.into())])) }
+                    }
+                }
+            }
+        }
+        li data-published="warnings" {
+            label { input type="checkbox" data-published="warnings"; span.swatch.warning {} (t(lang, "map-layer-warnings")) }
+            ul.legend {
+                li { span.swatch.areas style=(format!("--c:{WARNING_COLOUR}")) {} (t(lang, "map-layer-warning-area")) }
+                li.muted data-warnings-note {}
             }
         }
     }

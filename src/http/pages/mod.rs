@@ -28,6 +28,7 @@ pub mod member;
 pub mod notice;
 pub mod plan;
 pub mod preview;
+pub mod published;
 pub mod staff;
 pub mod staff_map;
 

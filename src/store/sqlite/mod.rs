@@ -12,6 +12,7 @@ use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 
 mod activities;
 mod opinions;
+mod published;
 
 use chrono::{DateTime, FixedOffset};
 
@@ -614,6 +615,51 @@ impl Store for SqliteStore {
 
     async fn existing_opinions(&self, ids: &[i64]) -> Result<Vec<i64>, StoreError> {
         self.existing_opinions_impl(ids).await
+    }
+
+    async fn add_projects(
+        &self,
+        projects: &[crate::domain::Project],
+        published_by: &str,
+        at: DateTime<FixedOffset>,
+    ) -> Result<Vec<i64>, StoreError> {
+        self.add_projects_impl(projects, published_by, at).await
+    }
+
+    async fn projects(
+        &self,
+        filter: &crate::domain::project::ProjectFilter,
+    ) -> Result<Vec<crate::domain::Project>, StoreError> {
+        self.projects_impl(filter).await
+    }
+
+    async fn project(&self, id: i64) -> Result<Option<crate::domain::Project>, StoreError> {
+        self.project_impl(id).await
+    }
+
+    async fn add_project_update(
+        &self,
+        project: &crate::domain::Project,
+        recorded_by: &str,
+        at: DateTime<FixedOffset>,
+    ) -> Result<bool, StoreError> {
+        self.add_project_update_impl(project, recorded_by, at).await
+    }
+
+    async fn add_notices(
+        &self,
+        notices: &[crate::domain::Notice],
+        recorded_by: &str,
+        at: DateTime<FixedOffset>,
+    ) -> Result<Vec<i64>, StoreError> {
+        self.add_notices_impl(notices, recorded_by, at).await
+    }
+
+    async fn notices(
+        &self,
+        filter: &crate::domain::notice::NoticeFilter,
+    ) -> Result<Vec<crate::domain::Notice>, StoreError> {
+        self.notices_impl(filter).await
     }
 
     async fn backup(&self, dest: &Path) -> Result<(), StoreError> {
