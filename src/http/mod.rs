@@ -22,6 +22,7 @@ pub mod opinions;
 pub mod pages;
 pub mod params;
 pub mod planning;
+pub mod rota;
 pub mod search;
 pub mod security;
 pub mod session;
@@ -94,6 +95,7 @@ pub fn app(
         .merge(pages::router())
         .merge(staff::router())
         .merge(activities::staff_router())
+        .merge(rota::router())
         .merge(planning::router())
         .layer(sessions);
     let basemap = basemap::router(state.basemap.as_deref());

@@ -8,8 +8,8 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
-    activities, analytics, areas, batch, calendars, duty, grids, layers, members, opinions, planning, search, staff,
-    stations, tiles, warnings,
+    activities, analytics, areas, batch, calendars, duty, grids, layers, members, opinions, planning, rota, search,
+    staff, stations, tiles, warnings,
 };
 
 /// The definitions of the numbers, as `crate::analytics` documents them.
@@ -69,6 +69,9 @@ A rate with a zero denominator is null, never 0. count = open + resolved + rejec
         staff::transition,
         activities::list,
         activities::record,
+        rota::rota,
+        rota::accept,
+        rota::remove,
     ),
     // Schemas that only parameters name (responses and bodies bring their own along).
     components(schemas(

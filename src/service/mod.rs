@@ -20,6 +20,7 @@ pub mod lookups;
 pub mod opinions;
 pub mod planning;
 pub mod privacy;
+pub mod rota;
 pub mod staff;
 pub mod views;
 pub mod warnings;

@@ -6,6 +6,7 @@ pub mod sqlite;
 use async_trait::async_trait;
 
 use crate::domain::activity::ActivityFilter;
+use crate::domain::rota::AcceptedRota;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
 use crate::catalog::CatalogData;
@@ -260,6 +261,14 @@ pub trait Store: Send + Sync + 'static {
 
     /// Which of these opinion ids exist.
     async fn existing_opinions(&self, ids: &[i64]) -> Result<Vec<i64>, StoreError>;
+
+    /// Stores the members accepted for one session of a station (replacing an earlier acceptance
+    /// of that session) and bumps the catalog version, in one transaction.
+    async fn set_rota(&self, rota: &AcceptedRota) -> Result<(), StoreError>;
+
+    /// Removes the acceptance of one session of a station and bumps the catalog version; false,
+    /// writing nothing, when there was none.
+    async fn delete_rota(&self, station: &StationId, start: DateTime<FixedOffset>) -> Result<bool, StoreError>;
 
     /// Writes a consistent copy of the whole database to the new file `dest`, while other
     /// connections keep reading and writing; [`StoreError::Refused`] when `dest` exists.

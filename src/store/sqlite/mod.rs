@@ -12,6 +12,7 @@ use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 
 mod activities;
 mod opinions;
+mod rotas;
 
 use chrono::{DateTime, FixedOffset};
 
@@ -394,6 +395,7 @@ impl Store for SqliteStore {
             members: members.iter().map(member_from_row).collect::<Result<_, _>>()?,
             grids: grids.iter().map(|r| grid_from_row(r, r.try_get("member_ids")?)).collect::<Result<_, _>>()?,
             areas: areas.iter().map(area_from_row).collect::<Result<_, _>>()?,
+            rotas: self.rotas_impl().await?,
         })
     }
 
@@ -614,6 +616,18 @@ impl Store for SqliteStore {
 
     async fn existing_opinions(&self, ids: &[i64]) -> Result<Vec<i64>, StoreError> {
         self.existing_opinions_impl(ids).await
+    }
+
+    async fn set_rota(&self, rota: &crate::domain::rota::AcceptedRota) -> Result<(), StoreError> {
+        self.set_rota_impl(rota).await
+    }
+
+    async fn delete_rota(
+        &self,
+        station: &crate::domain::StationId,
+        start: DateTime<FixedOffset>,
+    ) -> Result<bool, StoreError> {
+        self.delete_rota_impl(station, start).await
     }
 
     async fn backup(&self, dest: &Path) -> Result<(), StoreError> {
