@@ -22,6 +22,7 @@ mod opinions;
 mod pages;
 mod planning;
 mod probe;
+mod rota;
 mod search;
 mod staff;
 mod staff_map;
