@@ -308,3 +308,166 @@ fn event_present(feed: &str, start: &str) -> bool {
     let stamp = chrono::DateTime::parse_from_rfc3339(start).unwrap().format("%Y%m%dT%H%M%S").to_string();
     feed.contains(&format!("DTSTART;TZID=Asia/Shanghai:{stamp}"))
 }
+
+#[tokio::test]
+async fn the_rota_page_fills_the_boxes_with_the_suggestion_and_saves_without_javascript() {
+    let app = TestApp::with_sample().await;
+    let f = fixture(&app);
+    app.user("clerk", "staff", Some(&f.station), None).await;
+    let client = app.logged_in_client("clerk").await;
+    let page = |path: &str| {
+        let (client, url) = (client.clone(), format!("{}{path}", app.base));
+        async move {
+            let res = client.get(url).send().await.unwrap();
+            (res.status().as_u16(), res.text().await.unwrap())
+        }
+    };
+    let (status, inbox) = page("/staff").await;
+    assert!(status == 200 && inbox.contains("href=\"/staff/rota\""), "the inbox links the rota");
+    let (status, html) = page("/staff/rota?lang=en").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Reception rota") && !html.contains("⟦"), "English messages, none missing");
+    let (_, zh) = page("/staff/rota?lang=zh-CN").await;
+    assert!(zh.contains("接待排班") && !zh.contains("⟦"));
+
+    let staff = app.token("staff", Some(&f.station)).await;
+    let (_, rota) =
+        app.rota_call("GET", &format!("/api/v1/staff/stations/{}/rota", f.station), Some(&staff), None).await;
+    let session = &rota["sessions"][0];
+    let start = session["start"].as_str().unwrap();
+    // The first session's boxes are ticked with the suggestion, and only they.
+    let section = &html[html.find("id=\"session-0\"").unwrap()..html.find("id=\"session-1\"").unwrap()];
+    for m in session["eligible"].as_array().unwrap() {
+        let m = m.as_str().unwrap();
+        let suggested = session["suggested"].as_array().unwrap().iter().any(|s| s["member"]["id"] == m);
+        let at = section.find(&format!("name=\"m.{m}\"")).unwrap_or_else(|| panic!("a box for {m}"));
+        let tag = &section[at..at + section[at..].find('>').unwrap()];
+        assert_eq!(tag.contains("checked"), suggested, "{m}: {tag}");
+    }
+
+    // Saving with no box ticked is refused on the page; then one member is saved.
+    let csrf = {
+        let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
+        html[at..at + html[at..].find('"').unwrap()].to_owned()
+    };
+    let post = |fields: Vec<(String, String)>| {
+        let (client, url) = (client.clone(), format!("{}/staff/rota?lang=en", app.base));
+        async move {
+            let res = client.post(url).form(&fields).send().await.unwrap();
+            (res.status().as_u16(), res.text().await.unwrap())
+        }
+    };
+    let base = vec![
+        ("csrf".to_owned(), csrf.clone()),
+        ("station".to_owned(), f.station.clone()),
+        ("start".to_owned(), start.to_owned()),
+        ("index".to_owned(), "0".to_owned()),
+        ("action".to_owned(), "save".to_owned()),
+    ];
+    let (status, refused) = post(base.clone()).await;
+    assert_eq!(status, 422);
+    assert!(refused.contains("id=\"rota-error\"") && refused.contains("at least one member"), "{refused}");
+    let chosen = session["eligible"][0].as_str().unwrap().to_owned();
+    let mut fields = base.clone();
+    fields.push((format!("m.{chosen}"), "on".to_owned()));
+    let (status, saved) = post(fields).await;
+    assert_eq!(status, 200, "redirected to the rota");
+    assert!(saved.contains(&format!("data-members=\"{chosen}\"")), "the session shows what is accepted");
+    let (_, notice) = app.get_text(&format!("/s/{}/notice?start={}", f.station, start.replace('+', "%2B"))).await;
+    assert!(notice.contains(&format!("data-member-id=\"{chosen}\"")));
+    // Back to the calendar's members.
+    let mut fields = base.clone();
+    fields.retain(|(k, _)| k != "action");
+    fields.push(("action".to_owned(), "reset".to_owned()));
+    let (status, reset) = post(fields).await;
+    assert_eq!(status, 200);
+    let section = &reset[reset.find("id=\"session-0\"").unwrap()..];
+    assert!(section.starts_with("id=\"session-0\" data-start") && section.contains("data-accepted=\"false\""));
+
+    // A leader reads any station's rota, chosen in a form, without the forms to change it.
+    app.user("boss", "leader", None, None).await;
+    let leader = app.logged_in_client("boss").await;
+    let html = leader.get(format!("{}/staff/rota", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("id=\"rota-station\"") && !html.contains("session-0"), "first a station to pick");
+    let html = leader
+        .get(format!("{}/staff/rota?station={}", app.base, f.station))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("id=\"session-0\"") && !html.contains("class=\"rota-form\""), "read only");
+}
+
+#[tokio::test]
+async fn a_browser_changes_a_sessions_members_on_the_rota_page_and_the_notice_names_them() {
+    let app = TestApp::with_sample().await;
+    let f = fixture(&app);
+    app.user("clerk", "staff", Some(&f.station), None).await;
+    // Education opinions rise in the station's grid, so the page has a reason to show.
+    for _ in 0..8 {
+        let (status, body) = app.post("/api/v1/issues", &opinion("education", f.point.0, f.point.1)).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let staff = app.token("staff", Some(&f.station)).await;
+    let (_, rota) =
+        app.rota_call("GET", &format!("/api/v1/staff/stations/{}/rota", f.station), Some(&staff), None).await;
+    let session = &rota["sessions"][0];
+    let suggested: Vec<String> = session["suggested"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["member"]["id"].as_str().unwrap().to_owned())
+        .collect();
+    // Two members the suggestion leaves out.
+    let chosen: Vec<String> = session["eligible"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .filter(|m| !suggested.contains(m))
+        .take(2)
+        .collect();
+    assert_eq!(chosen.len(), 2, "{session}");
+    let shown = crate::browser::playwright(
+        "rota",
+        &app.base,
+        &[
+            ("USERNAME", "clerk"),
+            ("PASSWORD", "a long enough secret"),
+            ("CHOOSE", &chosen.join(",")),
+            ("STATION", &f.station),
+        ],
+    )
+    .await;
+    let strings = |v: &Value| -> Vec<String> {
+        let mut s: Vec<String> = v.as_array().unwrap().iter().map(|x| x.as_str().unwrap().to_owned()).collect();
+        s.sort();
+        s
+    };
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    assert!(shown["title"].as_str().unwrap().contains(rota["station_name"].as_str().unwrap()), "{shown}");
+    assert_eq!(shown["before"]["start"], session["start"]);
+    assert_eq!(strings(&shown["before"]["checked"]), sorted(suggested.clone()), "the boxes start with the suggestion");
+    assert_eq!(strings(&shown["before"]["suggested"]), sorted(suggested), "{shown}");
+    assert!(shown["cleared"].as_array().unwrap().is_empty(), "Space unticked them: {shown}");
+    assert_eq!(shown["trends"], json!(["education"]), "{shown}");
+    let reasons = shown["before"]["reasons"].as_array().unwrap();
+    assert!(reasons[0].as_str().unwrap().starts_with("教育类意见上升：近 4 周 8 件"), "{reasons:?}");
+    assert_eq!(strings(&shown["ticked"]), sorted(chosen.clone()));
+    assert_eq!(shown["after"]["accepted"], true, "{shown}");
+    assert_eq!(strings(&shown["after"]["acceptedMembers"]), sorted(chosen.clone()));
+    assert_eq!(strings(&shown["after"]["checked"]), sorted(chosen.clone()), "the boxes now show what is accepted");
+    assert_eq!(strings(&shown["onDuty"]), sorted(chosen.clone()), "the notice names them");
+
+    let (_, now) =
+        app.rota_call("GET", &format!("/api/v1/staff/stations/{}/rota", f.station), Some(&staff), None).await;
+    assert_eq!(ids(&now["sessions"][0]["accepted"]["members"]).len(), 2);
+    assert_eq!(now["sessions"][0]["accepted"]["decided_by"], "staff:clerk");
+    crate::browser::assert_only_this_server(&shown, &app.base);
+    crate::browser::assert_screenshot(&shown, 20_000);
+}

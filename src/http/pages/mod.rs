@@ -27,6 +27,7 @@ pub mod map;
 pub mod member;
 pub mod notice;
 pub mod plan;
+pub mod rota;
 pub mod staff;
 pub mod staff_map;
 
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .merge(plan::router())
         .merge(notice::router())
         .merge(member::router())
+        .merge(rota::router())
 }
 
 const STYLE: &str = "body{font-family:'Noto Sans CJK SC','Noto Sans',sans-serif;max-width:72rem;margin:0 auto;padding:1rem;color:#1f2933}\
