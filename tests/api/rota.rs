@@ -471,3 +471,32 @@ async fn a_browser_changes_a_sessions_members_on_the_rota_page_and_the_notice_na
     crate::browser::assert_only_this_server(&shown, &app.base);
     crate::browser::assert_screenshot(&shown, 20_000);
 }
+
+#[tokio::test]
+async fn receptions_in_the_ledger_over_the_last_90_days_send_a_member_down_the_suggestions() {
+    let app = TestApp::with_sample().await;
+    let f = fixture(&app);
+    let staff = app.token("staff", Some(&f.station)).await;
+    let path = format!("/api/v1/staff/stations/{}/rota?sessions=1&k=1", f.station);
+    let (_, before) = app.rota_call("GET", &path, Some(&staff), None).await;
+    let first = before["sessions"][0]["suggested"][0]["member"]["id"].as_str().unwrap().to_owned();
+    let receptions = |rota: &Value, id: &str| {
+        rota["candidates"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap()["receptions"].as_u64().unwrap()
+    };
+    assert_eq!(receptions(&before, &first), 0);
+
+    // Two receptions in the last 90 days count; one of last spring does not.
+    for date in ["2026-09-10", "2026-11-05", "2026-03-02"] {
+        let body = json!({
+            "kind": "reception", "station": f.station, "date": date, "start": "14:00", "end": "17:00",
+            "members": [first], "visitors": 5, "title": "代表接待日",
+        });
+        let (status, answer) = app.rota_call("POST", "/api/v1/staff/activities", Some(&staff), Some(body)).await;
+        assert_eq!(status, 201, "{answer}");
+    }
+    let (_, after) = app.rota_call("GET", &path, Some(&staff), None).await;
+    assert_eq!(receptions(&after, &first), 2);
+    let now_first = &after["sessions"][0]["suggested"][0];
+    assert_ne!(now_first["member"]["id"], first.as_str(), "{now_first}");
+    assert_eq!(now_first["reasons"][0], json!({ "kind": "fewest_receptions", "receptions": 0 }));
+}
