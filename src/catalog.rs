@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
 use crate::domain::names::{NameKey, NameMatch, NameQuery};
+use crate::domain::rota::AcceptedRota;
 use crate::domain::schedule::{self, Session};
 use crate::domain::{
     AdminArea, AreaCode, AreaLevel, Body, Category, DemandPoint, GridArea, GridId, Level, LonLat, MapLayer, Member,
@@ -25,6 +26,8 @@ pub struct CatalogData {
     pub layers: Vec<MapLayer>,
     /// The planning demand (residents by community), by id.
     pub demand: Vec<DemandPoint>,
+    /// The members staff accepted for single sessions, replacing the rule's members there.
+    pub rotas: Vec<AcceptedRota>,
 }
 
 /// How close to a grid edge (metres) a point must be for the answer to name the neighbour too.
@@ -122,6 +125,8 @@ pub struct Catalog {
     names: Vec<(NameKey, Named)>,
     layers: Vec<MapLayer>,
     demand: Vec<DemandPoint>,
+    /// Accepted rotas by station and session start.
+    rotas: HashMap<(StationId, DateTime<FixedOffset>), AcceptedRota>,
 }
 
 /// What a searchable name belongs to, by position in the catalog's slices.
@@ -196,7 +201,7 @@ impl Catalog {
         data.areas.sort_by(|a, b| a.code.cmp(&b.code));
         data.layers.sort_by(|a, b| a.name.cmp(&b.name));
         data.demand.sort_by(|a, b| a.id.cmp(&b.id));
-        let CatalogData { stations, members, grids, areas, layers, demand } = data;
+        let CatalogData { stations, members, grids, areas, layers, demand, rotas } = data;
 
         let station_pos = positions(&stations, |s| &s.id);
         let member_pos = positions(&members, |m| &m.id);
@@ -238,6 +243,7 @@ impl Catalog {
         let towns: Vec<usize> = (0..areas.len()).filter(|&i| areas[i].level == AreaLevel::Town).collect();
         let town_index = PolygonIndex::build(towns.iter().map(|&i| areas[i].geometry.clone()).collect());
         let names = search_names(&stations, &station_pos, &towns, &areas, &grids, &members);
+        let rotas = rotas.into_iter().map(|r| ((r.station.clone(), r.start), r)).collect();
 
         Self {
             stations,
@@ -260,6 +266,7 @@ impl Catalog {
             names,
             layers,
             demand,
+            rotas,
         }
     }
 
@@ -492,13 +499,38 @@ impl Catalog {
         }
     }
 
-    /// The next `n` reception sessions of a station.
+    /// The next `n` reception sessions of a station, with the members staff accepted for a
+    /// session in place of the rule's ([`Catalog::rota`]).
     pub fn station_sessions(&self, station: &Station, now: DateTime<FixedOffset>, n: usize) -> Vec<Session> {
+        let mut sessions = self.rule_sessions(station, now, n);
+        for s in &mut sessions {
+            if let Some(rota) = self.rota(&station.id, s.start) {
+                s.members.clone_from(&rota.members);
+            }
+        }
+        sessions
+    }
+
+    /// The next `n` reception sessions of a station as its calendar rules give them, accepted
+    /// rotas left out.
+    pub fn rule_sessions(&self, station: &Station, now: DateTime<FixedOffset>, n: usize) -> Vec<Session> {
         schedule::next_sessions(&station.reception, now, n)
     }
 
+    /// The members staff accepted for the session of station `id` starting at `start`, if any.
+    pub fn rota(&self, id: &StationId, start: DateTime<FixedOffset>) -> Option<&AcceptedRota> {
+        self.rotas.get(&(id.clone(), start))
+    }
+
+    /// Every accepted rota naming member `id`, in no order.
+    fn rotas_naming<'a>(&'a self, id: &'a MemberId) -> impl Iterator<Item = &'a AcceptedRota> + 'a {
+        self.rotas.values().filter(move |r| r.members.contains(id))
+    }
+
     /// The next `n` sessions where member `id` is on duty, over all stations, soonest first;
-    /// none outside the member's term.
+    /// none outside the member's term. Accepted rotas decide who is on duty at their sessions:
+    /// they add the member to sessions of rules that do not name them, and take them off
+    /// sessions whose rota leaves them out.
     pub fn member_sessions(&self, id: &MemberId, now: DateTime<FixedOffset>, n: usize) -> Vec<StationSession<'_>> {
         let Some(&mi) = self.member_pos.get(id) else { return Vec::new() };
         let member = &self.members[mi];
@@ -513,12 +545,40 @@ impl Catalog {
             .flat_map(|&si| {
                 let station = &self.stations[si];
                 let rules: Vec<_> = station.reception.iter().filter(|r| r.members.contains(id)).cloned().collect();
-                schedule::next_sessions(&rules, from, n)
+                // Rotas may take the member off some of these sessions: look that much further.
+                let off = self.rotas.values().filter(|r| r.station == station.id && !r.members.contains(id)).count();
+                schedule::next_sessions(&rules, from, n.saturating_add(off))
                     .into_iter()
                     .map(move |session| StationSession { station, session })
             })
-            .filter(|x| member.in_term_on(x.session.start.date_naive()))
             .collect();
+        // Sessions staff gave the member by an accepted rota (the rule's session, rota members).
+        // (A session lies within one day: older rotas are over.)
+        for rota in self.rotas_naming(id).filter(|r| r.start + chrono::Duration::days(1) > from) {
+            let Some(&si) = self.station_pos.get(&rota.station) else { continue };
+            let station = &self.stations[si];
+            let day_start = rota
+                .start
+                .date_naive()
+                .and_hms_opt(0, 0, 0)
+                .and_then(|t| t.and_local_timezone(schedule::shanghai()).single());
+            let Some(day_start) = day_start else { continue };
+            let same_day = schedule::next_sessions(&station.reception, day_start.max(from), 64);
+            if let Some(session) =
+                same_day.into_iter().take_while(|s| s.start <= rota.start).find(|s| s.start == rota.start)
+            {
+                if !all.iter().any(|x| x.station.id == station.id && x.session.start == session.start) {
+                    all.push(StationSession { station, session });
+                }
+            }
+        }
+        // An accepted rota decides who receives at its session, for the rule's members too.
+        for x in &mut all {
+            if let Some(rota) = self.rota(&x.station.id, x.session.start) {
+                x.session.members.clone_from(&rota.members);
+            }
+        }
+        all.retain(|x| x.session.members.contains(id) && member.in_term_on(x.session.start.date_naive()));
         all.sort_by(|a, b| a.session.start.cmp(&b.session.start).then(a.station.id.cmp(&b.station.id)));
         all.truncate(n);
         all
@@ -586,5 +646,42 @@ mod tests {
         assert!(dates("ENDED").is_empty());
         assert_eq!(dates("LATER"), ["2027-01-04", "2027-01-11", "2027-01-18"]);
         assert_eq!(dates("NOW"), ["2026-11-16", "2026-11-23"], "the last day of a term counts");
+    }
+
+    #[test]
+    fn an_accepted_rota_decides_who_receives_at_its_session_only() {
+        let station = Station {
+            reception: vec!["weekly mon 09:00-11:00 members=A".parse().unwrap()],
+            ..crate::domain::station::tests::station("S1", StationKind::DeputyLiaisonStation)
+        };
+        let members = vec![member("A", (2022, 1, 1), (2027, 1, 1)), member("B", (2022, 1, 1), (2027, 1, 1))];
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap();
+        let rota = AcceptedRota {
+            station: StationId::new("S1").unwrap(),
+            start: at("2026-11-23T09:00:00+08:00"),
+            members: vec![MemberId::new("B").unwrap()],
+            decided_by: "staff:x".into(),
+            decided_at: at("2026-11-12T10:00:00+08:00"),
+        };
+        let catalog =
+            Catalog::build(CatalogData { stations: vec![station], members, rotas: vec![rota], ..Default::default() });
+        let now = at("2026-11-12T10:00:00+08:00");
+        let s1 = catalog.station(&StationId::new("S1").unwrap()).unwrap();
+        let on_duty: Vec<String> = catalog
+            .station_sessions(s1, now, 3)
+            .iter()
+            .map(|s| format!("{} {}", s.start.date_naive(), s.members.iter().map(|m| m.as_str()).collect::<String>()))
+            .collect();
+        assert_eq!(on_duty, ["2026-11-16 A", "2026-11-23 B", "2026-11-30 A"]);
+        assert!(catalog.rule_sessions(s1, now, 3).iter().all(|s| s.members == [MemberId::new("A").unwrap()]));
+        let dates = |id: &str| -> Vec<String> {
+            catalog
+                .member_sessions(&MemberId::new(id).unwrap(), now, 3)
+                .iter()
+                .map(|x| x.session.start.date_naive().to_string())
+                .collect()
+        };
+        assert_eq!(dates("A"), ["2026-11-16", "2026-11-30", "2026-12-07"], "A is off the accepted session");
+        assert_eq!(dates("B"), ["2026-11-23"], "B receives at the accepted session only");
     }
 }

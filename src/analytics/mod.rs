@@ -45,6 +45,7 @@
 pub mod duty;
 pub mod facts;
 pub mod query;
+pub mod rota;
 pub mod siting;
 pub mod tally;
 pub mod warnings;

@@ -12,6 +12,7 @@ pub mod names;
 pub mod notice;
 pub mod opinion;
 pub mod project;
+pub mod rota;
 pub mod schedule;
 pub mod station;
 pub mod vocab;

@@ -24,6 +24,7 @@ pub mod pages;
 pub mod params;
 pub mod planning;
 pub mod projects;
+pub mod rota;
 pub mod search;
 pub mod security;
 pub mod session;
@@ -98,6 +99,7 @@ pub fn app(
         .merge(activities::staff_router())
         .merge(projects::staff_router())
         .merge(notices::staff_router())
+        .merge(rota::router())
         .merge(planning::router())
         .layer(sessions);
     let basemap = basemap::router(state.basemap.as_deref());

@@ -9,7 +9,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
     activities, analytics, areas, batch, calendars, duty, grids, layers, members, notices, opinions, planning,
-    projects, search, staff, stations, tiles, warnings,
+    projects, rota, search, staff, stations, tiles, warnings,
 };
 
 /// The definitions of the numbers, as `crate::analytics` documents them.
@@ -75,6 +75,9 @@ A rate with a zero denominator is null, never 0. count = open + resolved + rejec
         projects::update,
         notices::list,
         notices::publish,
+        rota::rota,
+        rota::accept,
+        rota::remove,
     ),
     // Schemas that only parameters name (responses and bodies bring their own along).
     components(schemas(

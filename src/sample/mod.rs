@@ -57,7 +57,15 @@ impl Sample {
     /// The sample as the catalog is built from it (no imported map layers).
     pub fn into_data(self) -> crate::catalog::CatalogData {
         let Sample { areas, stations, members, grids, population } = self;
-        crate::catalog::CatalogData { stations, members, grids, areas, layers: Vec::new(), demand: population }
+        crate::catalog::CatalogData {
+            stations,
+            members,
+            grids,
+            areas,
+            layers: Vec::new(),
+            demand: population,
+            ..Default::default()
+        }
     }
 }
 

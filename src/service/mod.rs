@@ -22,6 +22,7 @@ pub mod opinions;
 pub mod planning;
 pub mod privacy;
 pub mod projects;
+pub mod rota;
 pub mod staff;
 pub mod views;
 pub mod warnings;

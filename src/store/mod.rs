@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use crate::domain::activity::ActivityFilter;
 use crate::domain::notice::NoticeFilter;
 use crate::domain::project::ProjectFilter;
+use crate::domain::rota::AcceptedRota;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
 use crate::catalog::CatalogData;
@@ -299,6 +300,14 @@ pub trait Store: Send + Sync + 'static {
 
     /// The notices matching `filter`, newest publication first.
     async fn notices(&self, filter: &NoticeFilter) -> Result<Vec<Notice>, StoreError>;
+
+    /// Stores the members accepted for one session of a station (replacing an earlier acceptance
+    /// of that session) and bumps the catalog version, in one transaction.
+    async fn set_rota(&self, rota: &AcceptedRota) -> Result<(), StoreError>;
+
+    /// Removes the acceptance of one session of a station and bumps the catalog version; false,
+    /// writing nothing, when there was none.
+    async fn delete_rota(&self, station: &StationId, start: DateTime<FixedOffset>) -> Result<bool, StoreError>;
 
     /// Writes a consistent copy of the whole database to the new file `dest`, while other
     /// connections keep reading and writing; [`StoreError::Refused`] when `dest` exists.

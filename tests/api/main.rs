@@ -24,6 +24,7 @@ mod pages;
 mod planning;
 mod probe;
 mod projects;
+mod rota;
 mod search;
 mod staff;
 mod staff_map;

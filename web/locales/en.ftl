@@ -648,3 +648,36 @@ js-map-station-notices-none = No service notices at present.
 js-map-station-projects-none = No livelihood projects here at present.
 js-map-notice-until = until { $date }
 js-map-published-failed = { $title } could not be loaded: { $error }
+
+## The reception rota (/staff/rota)
+
+inbox-rota = Reception rota
+rota-title = Reception rota
+rota-heading = Reception rota · { $station }
+rota-station = Station
+rota-show = Show
+rota-no-station = Your login names no station: ask an administrator to attach it to your station.
+rota-explain = Suggested: members whose occupation or sector speaks for a category of opinions rising in the station's area (or for the session's theme) first, then those who received least lately. Tick the members who will receive and save: the printed notice and the calendars follow.
+rota-trends = Rising in the station's area (last 4 weeks)
+rota-no-trend = No category of opinions is rising in the station's area.
+rota-trend = { $category }: { $recent } opinions in 4 weeks (usually { $expected })
+rota-rule = The calendar names: { $names }
+rota-rule-none = The calendar names no one: the station's members receive.
+rota-accepted = Accepted: { $names } (by { $by }, { $at })
+rota-not-accepted = Nothing accepted yet: the calendar's members receive.
+rota-suggested = Suggested
+rota-no-candidates = No member is in term that day.
+rota-choose = Who receives
+rota-candidate = { $occupation }, { $n } receptions lately
+rota-accept = Accept
+rota-save = Save
+rota-reset = Back to the calendar's members
+rota-field-occupation = occupation
+rota-field-sector = sector
+rota-reason-rising = { $category } opinions rising: { $recent } in 4 weeks (usually { $expected }); “{ $word }” in their { $field }
+rota-reason-theme = The session's theme concerns { $category }; “{ $word }” in their { $field }
+rota-reason-fewest = Among those who received least lately ({ $n } receptions)
+error-invalid_rota = The members could not be saved: { $detail }
+error-unknown_member = The members could not be saved: { $detail }
+error-member_not_at_station = The members could not be saved: { $detail }
+error-member_out_of_term = The members could not be saved: { $detail }

@@ -648,3 +648,36 @@ js-map-station-notices-none = 暂无服务信息。
 js-map-station-projects-none = 暂无本地民生实事。
 js-map-notice-until = 有效期至 { $date }
 js-map-published-failed = { $title }无法加载：{ $error }
+
+## The reception rota (/staff/rota)
+
+inbox-rota = 接待排班
+rota-title = 接待排班
+rota-heading = 接待排班 · { $station }
+rota-station = 联络站
+rota-show = 查看
+rota-no-station = 您的账号未关联联络站，请管理员关联后再排班。
+rota-explain = 建议规则：职业或界别对应本站片区近期上升的意见类别（或接待主题）的代表委员优先，其次是近期接待次数最少的。勾选接待人员并保存后，接待公告和日历将随之更新。
+rota-trends = 本站片区上升的意见类别（近 4 周）
+rota-no-trend = 本站片区暂无明显上升的意见类别。
+rota-trend = { $category }：近 4 周 { $recent } 件（平常约 { $expected } 件）
+rota-rule = 日程安排：{ $names }
+rota-rule-none = 日程未指定代表：由本站代表委员接待。
+rota-accepted = 已确定：{ $names }（{ $by }，{ $at }）
+rota-not-accepted = 尚未确定：按日程安排的代表接待。
+rota-suggested = 建议人选
+rota-no-candidates = 当天没有在任的代表委员。
+rota-choose = 接待人员
+rota-candidate = { $occupation }，近期接待 { $n } 次
+rota-accept = 采纳
+rota-save = 保存
+rota-reset = 恢复日程安排
+rota-field-occupation = 职业
+rota-field-sector = 界别
+rota-reason-rising = { $category }类意见上升：近 4 周 { $recent } 件（平常约 { $expected } 件），{ $field }含“{ $word }”
+rota-reason-theme = 接待主题涉及{ $category }，{ $field }含“{ $word }”
+rota-reason-fewest = 近期接待较少（{ $n } 次）
+error-invalid_rota = 无法保存接待人员：{ $detail }
+error-unknown_member = 无法保存接待人员：{ $detail }
+error-member_not_at_station = 无法保存接待人员：{ $detail }
+error-member_out_of_term = 无法保存接待人员：{ $detail }

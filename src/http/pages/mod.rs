@@ -29,6 +29,7 @@ pub mod notice;
 pub mod plan;
 pub mod preview;
 pub mod published;
+pub mod rota;
 pub mod staff;
 pub mod staff_map;
 
@@ -44,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .merge(notice::router())
         .merge(member::router())
         .merge(preview::router())
+        .merge(rota::router())
 }
 
 const STYLE: &str = "body{font-family:'Noto Sans CJK SC','Noto Sans',sans-serif;max-width:72rem;margin:0 auto;padding:1rem;color:#1f2933}\

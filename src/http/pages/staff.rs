@@ -11,7 +11,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::{error_text, layout, page_error, who, PageForm, PagePath};
-use crate::domain::{Principal, ReplyRoute, Status};
+use crate::domain::{Principal, ReplyRoute, Role, Status};
 use crate::http::client_ip::ClientIp;
 use crate::http::error::AppError;
 use crate::http::session::{check_csrf, csrf_token, log_in, log_out};
@@ -154,6 +154,7 @@ async fn inbox(State(state): State<AppState>, lang: Lang, session: Session) -> R
         p.muted {
             (summary) " · " a #map-view href="/staff/map" { (t(lang, "inbox-map")) }
             @if crate::service::planning::may_plan(&who) { " · " a #plan-view href="/plan" { (t(lang, "nav-plan")) } }
+            @if matches!(who.role, Role::Staff | Role::Admin | Role::Leader) { " · " a #rota-view href="/staff/rota" { (t(lang, "inbox-rota")) } }
         }
         form method="post" action="/logout" { input type="hidden" name="csrf" value=(csrf); button type="submit" { (t(lang, "logout-button")) } }
         table #inbox {

@@ -13,6 +13,7 @@ use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 mod activities;
 mod opinions;
 mod published;
+mod rotas;
 
 use chrono::{DateTime, FixedOffset};
 
@@ -395,6 +396,7 @@ impl Store for SqliteStore {
             members: members.iter().map(member_from_row).collect::<Result<_, _>>()?,
             grids: grids.iter().map(|r| grid_from_row(r, r.try_get("member_ids")?)).collect::<Result<_, _>>()?,
             areas: areas.iter().map(area_from_row).collect::<Result<_, _>>()?,
+            rotas: self.rotas_impl().await?,
         })
     }
 
@@ -660,6 +662,18 @@ impl Store for SqliteStore {
         filter: &crate::domain::notice::NoticeFilter,
     ) -> Result<Vec<crate::domain::Notice>, StoreError> {
         self.notices_impl(filter).await
+    }
+
+    async fn set_rota(&self, rota: &crate::domain::rota::AcceptedRota) -> Result<(), StoreError> {
+        self.set_rota_impl(rota).await
+    }
+
+    async fn delete_rota(
+        &self,
+        station: &crate::domain::StationId,
+        start: DateTime<FixedOffset>,
+    ) -> Result<bool, StoreError> {
+        self.delete_rota_impl(station, start).await
     }
 
     async fn backup(&self, dest: &Path) -> Result<(), StoreError> {
