@@ -35,7 +35,7 @@
     return el(
       'span',
       { class: 'member' },
-      el('strong', {}, m.name ?? m.id),
+      el('a', { href: `/members/${encodeURIComponent(m.id)}`, title: tr('js-map-member-card'), 'data-member-card': '' }, el('strong', {}, m.name ?? m.id)),
       ' ',
       el('span', { class: 'tag' }, [m.level && tr(`level-${m.level}`), m.body && tr(`body-${m.body}`)].filter(Boolean).join(' ')),
       m.sector ? el('span', { class: 'muted' }, ` ${m.sector}`) : null,
@@ -362,7 +362,8 @@
         sessions.length ? el('ul', { class: 'sessions' }, sessions) : el('p', { class: 'muted' }, tr('js-map-no-reception')),
         sessions.length ? el('p', {},
           el('a', { href: `/api/v1/stations/${encodeURIComponent(p.id)}/calendar.ics?lang=${config.lang}`, 'data-calendar': '' }, tr('js-map-calendar')),
-          ' · ', el('a', { href: `/s/${encodeURIComponent(p.id)}/notice`, 'data-notice': '' }, tr('js-map-notice'))) : null,
+          ' · ', el('a', { href: `/s/${encodeURIComponent(p.id)}/notice`, 'data-notice': '' }, tr('js-map-notice')),
+          ' · ', el('a', { href: `/s/${encodeURIComponent(p.id)}/duty`, 'data-duty': '' }, tr('js-map-duty'))) : null,
         el('h3', {}, tr('js-map-members', { n: p.members.length })),
         p.members.length
           ? el('ul', { class: 'members' }, p.members.map((m) => el('li', { 'data-member-id': m.id }, memberLine(m))))

@@ -8,11 +8,14 @@ use std::collections::HashSet;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::opinions::Submitter;
 use super::staff::scope_of;
 use super::{Result, Service, ServiceError};
 use crate::catalog::Catalog;
 use crate::domain::activity::{parse_time, ActivityFilter};
-use crate::domain::{Activity, ActivityKind, LonLat, MemberId, Patrol, Principal, Role, StationId, WaterClass};
+use crate::domain::{
+    Activity, ActivityKind, LonLat, MemberId, NewOpinion, Patrol, Principal, Role, StationId, WaterClass,
+};
 
 /// The CSV header of a ledger file, in this order (`observations` and `opinions` may follow).
 pub const LEDGER_HEADER: [&str; 12] = [
@@ -362,7 +365,7 @@ impl<'a> LedgerRow<'a> {
 }
 
 /// A ledger's path: `lon lat;lon lat;…`, WGS84 degrees.
-fn parse_path(text: &str) -> Result<Vec<[f64; 2]>, String> {
+pub fn parse_path(text: &str) -> Result<Vec<[f64; 2]>, String> {
     text.split(';')
         .map(str::trim)
         .filter(|p| !p.is_empty())
@@ -381,6 +384,19 @@ impl Service {
     /// liaison points (anywhere when their login names no station); members, leaders and
     /// integrations may not. Members, station and opinions must exist.
     pub async fn record_activity(&self, who: &Principal, input: &ActivityInput) -> Result<ActivityView> {
+        self.record_activity_taking(who, input, Vec::new()).await
+    }
+
+    /// Records one activity as [`Service::record_activity`] does, with the opinions citizens
+    /// gave at it (`taken_down`, e.g. at a reception): each enters the loop as a submission by
+    /// `who` and is listed with the activity. The activity is checked before any opinion is
+    /// filed, so a refused record files none.
+    pub async fn record_activity_taking(
+        &self,
+        who: &Principal,
+        input: &ActivityInput,
+        taken_down: Vec<NewOpinion>,
+    ) -> Result<ActivityView> {
         match who.role {
             Role::Admin | Role::Staff => {}
             other => {
@@ -400,6 +416,12 @@ impl Service {
         }
         if let Some(missing) = self.missing_opinions(&activity.opinions).await?.first() {
             return Err(unknown("unknown_opinion", format!("unknown opinion {missing}")));
+        }
+        for new in taken_down {
+            let filed = self.submit(Submitter::On(who.actor()), new).await?;
+            if !activity.opinions.contains(&filed.opinion.id) {
+                activity.opinions.push(filed.opinion.id);
+            }
         }
         let ids = self.store.add_activities(std::slice::from_ref(&activity), &who.actor(), self.now()).await?;
         activity.id = ids.first().copied().ok_or_else(|| ServiceError::Internal("no id for the activity".into()))?;

@@ -309,3 +309,82 @@ async fn listing_filters_agree_with_a_brute_force_filter_over_everything() {
         assert_eq!(error_code(status, &body, 400), code, "{path}");
     }
 }
+
+#[tokio::test]
+async fn staff_record_a_reception_on_the_ledger_form_and_the_opinions_taken_down_enter_the_loop() {
+    let app = TestApp::with_sample().await;
+    let (station, m1, m2) = app.station_with_members(0);
+    app.user("ledger.staff", "staff", Some(&station), None).await;
+    let client = app.logged_in_client("ledger.staff").await;
+    let page = client.get(format!("{}/staff/activities/new", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&format!("name=\"m.{m1}\"")) && page.contains(&format!("name=\"m.{m2}\"")), "{page}");
+    let csrf = crate::logins::csrf_in(&page, "/staff/activities/new");
+    let before = app.stored_activities().await;
+    let post = |form: Vec<(String, String)>| {
+        let client = client.clone();
+        let url = format!("{}/staff/activities/new", app.base);
+        async move {
+            let res = client.post(url).form(&form).send().await.unwrap();
+            (res.status().as_u16(), res.text().await.unwrap())
+        }
+    };
+    let field = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+    let base = vec![
+        field("csrf", &csrf),
+        field("station", &station),
+        field("kind", "reception"),
+        field("date", "2026-11-12"),
+        field("start", "09:00"),
+        field("end", "11:30"),
+        field(&format!("m.{m1}"), "on"),
+        field(&format!("m.{m2}"), "on"),
+        field("visitors", "9"),
+        field("title", "代表接待日"),
+        field("o0.category", "parking"),
+        field("o0.title", "小区停车难"),
+        field("o0.text", "晚上车位不够，车停到消防通道上。"),
+        field("o2.category", "elderly"),
+        field("o2.title", "老年食堂"),
+        field("o2.text", "希望社区开办老年食堂。"),
+    ];
+
+    // A reception dated tomorrow is refused with the reason, and files no opinion.
+    let opinions_before: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM opinions").fetch_one(app.store.pool()).await.unwrap();
+    let mut tomorrow = base.clone();
+    tomorrow[4] = field("date", "2026-11-13");
+    let (status, page) = post(tomorrow).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("2026-11-13") && page.contains("老年食堂"), "the reason, and the form kept: {page}");
+    let opinions_after: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM opinions").fetch_one(app.store.pool()).await.unwrap();
+    assert_eq!((opinions_before, app.stored_activities().await), (opinions_after, before));
+
+    let (status, page) = post(base).await;
+
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("id=\"recorded\""), "{page}");
+    assert_eq!(app.stored_activities().await, before + 1);
+    let listed = app.activities(&format!("station={station}&from=2026-11-12&to=2026-11-12")).await;
+    let a = listed.iter().find(|a| a["title"] == "代表接待日").unwrap();
+    assert_eq!(
+        (a["visitors"].as_u64(), a["start"].as_str(), a["end"].as_str()),
+        (Some(9), Some("09:00"), Some("11:30"))
+    );
+    let ids: Vec<i64> = a["opinions"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+    assert_eq!(ids.len(), 2, "{a}");
+    for id in ids {
+        assert!(page.contains(&format!("data-opinion-id=\"{id}\"")), "{page}");
+        let o = liaison::store::Store::opinion_by_id(app.store.as_ref(), id).await.unwrap().unwrap();
+        assert_eq!(o.submission.channel, liaison::domain::Channel::Visit);
+        assert_eq!(o.status, liaison::domain::Status::Submitted);
+        let catalog = app.state.service.catalog();
+        let at = catalog.station(&station.parse().unwrap()).unwrap().location;
+        assert_eq!(o.submission.location, at, "taken down at the station");
+        assert_eq!(o.routing, catalog.route(at, o.submission.category), "routed by the station's place");
+    }
+    // Another station is not this staff member's.
+    let (other, _, _) = app.station_with_members(5);
+    let res = client.get(format!("{}/staff/activities/new?station={other}", app.base)).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+}

@@ -49,7 +49,7 @@ impl TestApp {
 }
 
 /// The CSRF token in a page's hidden form field.
-fn csrf_in(html: &str, page: &str) -> String {
+pub fn csrf_in(html: &str, page: &str) -> String {
     let at = html.find("name=\"csrf\" value=\"").unwrap_or_else(|| panic!("no CSRF field on {page}")) + 19;
     html[at..at + html[at..].find('"').unwrap()].to_owned()
 }

@@ -549,6 +549,8 @@ notice-hours = Opening hours
 notice-qr = Scan to send your opinion to this station at any time
 notice-bad-start = { $start } is not a time: use e.g. 2026-12-10T14:00.
 js-map-notice = Printable notice of the next reception day
+js-map-duty = Write to today's member on duty
+js-map-member-card = Duty record
 
 ## The dashboard's early warnings
 
@@ -681,3 +683,30 @@ error-invalid_rota = The members could not be saved: { $detail }
 error-unknown_member = The members could not be saved: { $detail }
 error-member_not_at_station = The members could not be saved: { $detail }
 error-member_out_of_term = The members could not be saved: { $detail }
+
+## The station's ledger form (/staff/activities/new)
+inbox-ledger = Record an activity
+ledger-title = Record a duty activity
+ledger-back = Back to the inbox
+ledger-station = Station
+ledger-pick = Show its members
+ledger-kind = Kind
+ledger-date = Date
+ledger-start = From
+ledger-end = To
+ledger-members = Members present
+ledger-no-members = This station has no members.
+ledger-visitors = Citizens who came
+ledger-subject = Title
+ledger-notes = Notes
+ledger-patrol = River patrol (only for a patrol)
+ledger-river = River
+ledger-path = Way walked: "lon lat" positions (WGS84) separated by ";"
+ledger-observations = What was seen
+ledger-water-class = Water class (GB 3838-2002)
+ledger-opinions = Opinions taken down
+ledger-opinions-hint = Each one filled in enters the opinion loop at this station (channel: visit) and is listed with the activity. Leave the rest empty.
+ledger-opinion-category = Opinion { $n }: category
+ledger-record = Record
+ledger-recorded = Recorded: { $title } ({ $date }).
+ledger-filed = Opinions filed:

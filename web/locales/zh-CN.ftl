@@ -549,6 +549,8 @@ notice-hours = 开放时间
 notice-qr = 扫码随时向本站反映意见
 notice-bad-start = “{ $start }”不是有效时间，例如 2026-12-10T14:00。
 js-map-notice = 打印下次接待日通知
+js-map-duty = 向今日值班代表委员反映
+js-map-member-card = 履职档案
 
 ## The dashboard's early warnings
 
@@ -681,3 +683,30 @@ error-invalid_rota = 无法保存接待人员：{ $detail }
 error-unknown_member = 无法保存接待人员：{ $detail }
 error-member_not_at_station = 无法保存接待人员：{ $detail }
 error-member_out_of_term = 无法保存接待人员：{ $detail }
+
+## 履职活动登记（/staff/activities/new）
+inbox-ledger = 登记履职活动
+ledger-title = 登记履职活动
+ledger-back = 返回待办
+ledger-station = 站点
+ledger-pick = 显示该站代表委员
+ledger-kind = 类型
+ledger-date = 日期
+ledger-start = 开始
+ledger-end = 结束
+ledger-members = 参加的代表委员
+ledger-no-members = 该站暂无代表委员。
+ledger-visitors = 来访群众人数
+ledger-subject = 主题
+ledger-notes = 记录
+ledger-patrol = 巡河（仅巡河填写）
+ledger-river = 河道
+ledger-path = 巡河路线：以“;”分隔的“经度 纬度”（WGS84）
+ledger-observations = 巡查情况
+ledger-water-class = 水质类别（GB 3838-2002）
+ledger-opinions = 收集的意见
+ledger-opinions-hint = 每填写一条，即以“来访”渠道进入本站意见办理流程，并记入本次活动。其余留空。
+ledger-opinion-category = 意见 { $n }：类别
+ledger-record = 登记
+ledger-recorded = 已登记：{ $title }（{ $date }）。
+ledger-filed = 已转办意见：

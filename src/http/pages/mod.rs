@@ -23,6 +23,7 @@ use geo::{BoundingRect, InteriorPoint};
 
 pub mod citizen;
 pub mod dashboard;
+pub mod ledger;
 pub mod map;
 pub mod member;
 pub mod notice;
@@ -46,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .merge(member::router())
         .merge(preview::router())
         .merge(rota::router())
+        .merge(ledger::router())
 }
 
 const STYLE: &str = "body{font-family:'Noto Sans CJK SC','Noto Sans',sans-serif;max-width:72rem;margin:0 auto;padding:1rem;color:#1f2933}\

@@ -155,6 +155,7 @@ async fn inbox(State(state): State<AppState>, lang: Lang, session: Session) -> R
             (summary) " · " a #map-view href="/staff/map" { (t(lang, "inbox-map")) }
             @if crate::service::planning::may_plan(&who) { " · " a #plan-view href="/plan" { (t(lang, "nav-plan")) } }
             @if matches!(who.role, Role::Staff | Role::Admin | Role::Leader) { " · " a #rota-view href="/staff/rota" { (t(lang, "inbox-rota")) } }
+            @if matches!(who.role, Role::Staff | Role::Admin) { " · " a #ledger-view href="/staff/activities/new" { (t(lang, "inbox-ledger")) } }
         }
         form method="post" action="/logout" { input type="hidden" name="csrf" value=(csrf); button type="submit" { (t(lang, "logout-button")) } }
         table #inbox {
