@@ -57,12 +57,10 @@ fn page(
     fields: &Fields,
     csrf: &str,
     outcome: Option<Markup>,
-    today: &str,
 ) -> Markup {
     let v = |name: &str| fields.get(name).cloned().unwrap_or_default();
     let members = catalog.members_of_station(&station.id);
     let chosen_kind = fields.get("kind").map(String::as_str).unwrap_or("reception");
-    let date = fields.get("date").cloned().unwrap_or_else(|| today.to_owned());
     html! {
         h1 { (t(lang, "ledger-title")) }
         p.muted { a href="/staff" { (t(lang, "ledger-back")) } }
@@ -88,7 +86,7 @@ fn page(
                     }
                 }
             }
-            label { (t(lang, "ledger-date")) input type="date" name="date" required value=(date); }
+            label { (t(lang, "ledger-date")) input type="date" name="date" required value=(v("date")); }
             label { (t(lang, "ledger-start")) input type="time" name="start" value=(v("start")); }
             label { (t(lang, "ledger-end")) input type="time" name="end" value=(v("end")); }
             fieldset #ledger-members {
@@ -138,6 +136,11 @@ fn page(
     }
 }
 
+/// A blank form's fields: dated today.
+fn today(state: &AppState) -> Fields {
+    Fields::from([("date".to_owned(), state.service.now().date_naive().to_string())])
+}
+
 /// The station a request asks for among `who`'s, else their first.
 fn station_for<'c>(catalog: &'c Catalog, who: &Principal, asked: Option<&str>) -> Result<&'c Station, AppError> {
     let mine = stations(catalog, who);
@@ -168,8 +171,7 @@ async fn blank(State(state): State<AppState>, lang: Lang, session: Session, Quer
         Err(e) => return page_error(lang, e),
     };
     let csrf = csrf_token(&session).await.unwrap_or_default();
-    let today = state.service.now().date_naive().to_string();
-    let body = page(lang, &catalog, &who, station, &Fields::new(), &csrf, None, &today);
+    let body = page(lang, &catalog, &who, station, &today(&state), &csrf, None);
     Html(layout(lang, &t(lang, "ledger-title"), body).into_string()).into_response()
 }
 
@@ -247,15 +249,14 @@ async fn record(
         Err(e) => Err(e),
     };
     let csrf = csrf_token(&session).await.unwrap_or_default();
-    let today = state.service.now().date_naive().to_string();
     let (status, fields, outcome) = match result {
-        Ok(view) => (StatusCode::OK, Fields::new(), recorded(lang, &view)),
+        Ok(view) => (StatusCode::OK, today(&state), recorded(lang, &view)),
         Err(e) => {
             let message = error_text(lang, &e);
             (e.status(), fields, html! { p.error role="alert" { (message) } })
         }
     };
-    let body = page(lang, &catalog, &who, station, &fields, &csrf, Some(outcome), &today);
+    let body = page(lang, &catalog, &who, station, &fields, &csrf, Some(outcome));
     (status, Html(layout(lang, &t(lang, "ledger-title"), body).into_string())).into_response()
 }
 
