@@ -10,6 +10,7 @@ pub mod location;
 pub mod member;
 pub mod names;
 pub mod opinion;
+pub mod photo;
 pub mod schedule;
 pub mod station;
 pub mod vocab;

@@ -600,3 +600,18 @@ duty-item-opinion_received = Opinions received
 duty-item-replied_on_time = Replied on time
 duty-item-replied_late = Replied late or not at all
 duty-item-rating = Citizens' rating (stars above 3)
+
+# Photos of opinions (the submit form, the tracking page, the staff issue page)
+photos-title = Photos
+photos-alt = A photo the citizen added
+photos-none = No photos.
+photo-status-pending = Waiting for approval
+photo-status-approved = Public
+photo-status-rejected = Not public
+photo-approve = Approve
+photo-reject = Reject
+submit-photos = Photos (JPEG, PNG or WebP; up to 3, at most 10 MB each)
+submit-photos-hint = Staff see your photos at once, the public only once staff approve them. Location and camera data are removed from every photo.
+error-photos-failed = The opinion was submitted, but a photo was not taken: { $detail } Add photos later with your tracking code.
+event-photo_approve = Photo approved
+event-photo_reject = Photo not made public

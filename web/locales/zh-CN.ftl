@@ -600,3 +600,18 @@ duty-item-opinion_received = 收到意见
 duty-item-replied_on_time = 按期答复
 duty-item-replied_late = 逾期或未答复
 duty-item-rating = 群众评价（均分高于 3 星的星数）
+
+# 意见照片（提交表单、查询页、工作人员办理页）
+photos-title = 照片
+photos-alt = 群众上传的照片
+photos-none = 没有照片。
+photo-status-pending = 待审核
+photo-status-approved = 已公开
+photo-status-rejected = 不予公开
+photo-approve = 通过
+photo-reject = 不予公开
+submit-photos = 照片（JPEG、PNG 或 WebP；最多 3 张，每张不超过 10 MB）
+submit-photos-hint = 工作人员可立即看到您的照片，经审核通过后才对公众显示。照片中的位置和相机信息会被删除。
+error-photos-failed = 意见已提交，但有照片未能上传：{ $detail } 可稍后凭查询码补充照片。
+event-photo_approve = 照片审核通过
+event-photo_reject = 照片不予公开

@@ -10,13 +10,14 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::{error_page, error_text, layout, session_start, PageForm, PagePath};
-use crate::domain::{Category, Channel, Contact, Member, MemberId, NewOpinion, Opinion, Station, StationId, Status};
+use crate::domain::{Category, Channel, Contact, Member, MemberId, NewOpinion, Station, StationId, Status};
 use crate::http::client_ip::ClientIp;
 use crate::http::error::AppError;
 use crate::http::params;
 use crate::http::AppState;
 use crate::i18n::{label, t, t_args, Lang};
 use crate::service::opinions::Submitter;
+use crate::service::photos::photo_url;
 use crate::spatial::Crs;
 
 pub fn router() -> Router<AppState> {
@@ -305,11 +306,11 @@ struct TrackParams {
 fn track_page(
     lang: Lang,
     catalog: &crate::catalog::Catalog,
-    o: &Opinion,
-    history: &[crate::domain::AuditEntry],
+    tracked: &crate::service::opinions::Tracked,
     new: bool,
     error: Option<&str>,
 ) -> Markup {
+    let (o, history) = (&tracked.opinion, &tracked.history);
     let station = o.routing.station.as_ref().and_then(|s| catalog.station(s));
     html! {
         h1 { (t(lang, "opinion-title")) }
@@ -324,6 +325,14 @@ fn track_page(
             @if let Some(d) = &o.department { tr { th { (t(lang, "opinion-department")) } td { (d) } } }
             @if let Some(r) = &o.reply { tr { th { (t(lang, "opinion-reply")) } td #reply { (r) } } }
             @if let Some(r) = o.rating { tr { th { (t(lang, "opinion-rating")) } td { (r.get()) " / 5" } } }
+        }
+        @if !tracked.photos.is_empty() {
+            h2 { (t(lang, "photos-title")) }
+            p #photos { @for p in &tracked.photos {
+                a href=(photo_url(&p.hash, false)) {
+                    img src=(photo_url(&p.hash, true)) alt=(t(lang, "photos-alt")) loading="lazy" style="max-width:160px;margin:0 .4rem .4rem 0";
+                }
+            } }
         }
         h2 { (t(lang, "opinion-history")) }
         ol #history { @for e in history { li { (e.at.format("%Y-%m-%d %H:%M")) " " (event_label(lang, &e.event)) } } }
@@ -349,7 +358,7 @@ async fn track(
 ) -> Response {
     match state.service.track(&code).await {
         Ok(t) => {
-            let page = track_page(lang, &state.service.catalog(), &t.opinion, &t.history, p.new.is_some(), None);
+            let page = track_page(lang, &state.service.catalog(), &t, p.new.is_some(), None);
             Html(layout(lang, &crate::i18n::t(lang, "opinion-title"), page).into_string()).into_response()
         }
         Err(e) => {
@@ -381,8 +390,7 @@ async fn rate(
             match state.service.track(&code).await {
                 Ok(t) => {
                     let message = error_text(lang, &e);
-                    let page =
-                        track_page(lang, &state.service.catalog(), &t.opinion, &t.history, false, Some(&message));
+                    let page = track_page(lang, &state.service.catalog(), &t, false, Some(&message));
                     (e.status(), Html(layout(lang, &crate::i18n::t(lang, "opinion-title"), page).into_string()))
                         .into_response()
                 }
