@@ -155,19 +155,53 @@ impl Service {
         if let Submitter::Citizen(client) = from {
             self.submissions.check(client)?;
         }
-        let processed = {
-            let _permit = PHOTO_WORK.acquire().await.map_err(|e| ServiceError::Internal(format!("photo work: {e}")))?;
-            tokio::task::spawn_blocking(move || photo::process(&upload))
-                .await
-                .map_err(|e| ServiceError::Internal(format!("photo processing: {e}")))??
+        let processed = process(upload).await?;
+        self.store_photo(opinion.id, &processed).await
+    }
+
+    /// Submits an opinion (to member `to`, if given: see [`Service::submit_to`]) with the photos
+    /// of the citizen's form. Every photo is processed first: if one is refused, so is the whole
+    /// submission, and nothing is stored.
+    pub async fn submit_with_photos(
+        &self,
+        from: Submitter,
+        new: crate::domain::NewOpinion,
+        to: Option<&str>,
+        uploads: Vec<Vec<u8>>,
+    ) -> Result<super::opinions::Submitted> {
+        if uploads.len() > photo::MAX_PHOTOS_PER_OPINION {
+            return Err(ServiceError::Unprocessable { code: "too_many_photos", message: too_many().to_string() });
+        }
+        if !uploads.is_empty() {
+            self.files()?;
+        }
+        let mut processed = Vec::with_capacity(uploads.len());
+        for upload in uploads {
+            processed.push(process(upload).await?);
+        }
+        let submitted = match to {
+            Some(member) => self.submit_to(from, new, member).await?,
+            None => self.submit(from, new).await?,
         };
+        for p in &processed {
+            match self.store_photo(submitted.opinion.id, p).await {
+                // The same picture chosen twice is stored once.
+                Ok(_) | Err(ServiceError::Conflict { code: "duplicate_photo", .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(submitted)
+    }
+
+    /// Writes a processed photo's files, then its row.
+    async fn store_photo(&self, opinion_id: i64, processed: &photo::ProcessedPhoto) -> Result<Photo> {
         let files = self.files()?;
         files
-            .write(&processed)
+            .write(processed)
             .await
             .map_err(|e| ServiceError::Internal(format!("cannot write photo into {}: {e}", files.dir().display())))?;
         let row = NewPhoto {
-            opinion_id: opinion.id,
+            opinion_id,
             hash: &processed.hash,
             width: processed.width,
             height: processed.height,
@@ -216,6 +250,11 @@ impl Service {
         self.tracked(opinion).await
     }
 
+    /// Whether `who` may approve or reject the photos of `opinion` (for the staff page's buttons).
+    pub fn may_moderate_photos(&self, who: &Principal, opinion: &crate::domain::Opinion) -> bool {
+        who.may_moderate_photos(opinion, &super::staff::scope_of(&self.catalog(), who))
+    }
+
     /// The file of the photo named `hash`: to anyone once approved (on any opinion that has
     /// it), before that only to someone who may read an opinion that has it. Anything else is
     /// not found, so that the public cannot tell a pending photo from none.
@@ -253,6 +292,15 @@ impl Service {
             Err(e) => Err(ServiceError::Internal(format!("cannot read photo {hash}: {e}"))),
         }
     }
+}
+
+/// Processes an upload off the async threads, a few at a time.
+async fn process(upload: Vec<u8>) -> Result<photo::ProcessedPhoto> {
+    let _permit = PHOTO_WORK.acquire().await.map_err(|e| ServiceError::Internal(format!("photo work: {e}")))?;
+    tokio::task::spawn_blocking(move || photo::process(&upload))
+        .await
+        .map_err(|e| ServiceError::Internal(format!("photo processing: {e}")))?
+        .map_err(ServiceError::from)
 }
 
 impl Tracked {

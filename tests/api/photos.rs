@@ -334,3 +334,102 @@ async fn staff_of_another_station_see_no_unapproved_photo() {
     let (status, _, _) = app.fetch("/photos/not-a-hash.jpg", None).await;
     assert_eq!(status, 400);
 }
+
+/// Posts the submit form as a browser does with files chosen: multipart, `photos` as the file
+/// input's parts. Returns the status and where it redirects to (or the page).
+async fn submit_form_with(app: &TestApp, fields: &[(&str, &str)], photos: Vec<(&str, Vec<u8>)>) -> (u16, String) {
+    let mut form = reqwest::multipart::Form::new();
+    for (name, value) in fields {
+        form = form.text(name.to_string(), value.to_string());
+    }
+    for (file_name, bytes) in photos {
+        form = form.part("photo", reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()));
+    }
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let res = client.post(format!("{}/submit", app.base)).multipart(form).send().await.unwrap();
+    let status = res.status().as_u16();
+    match res.headers().get("location").map(|l| l.to_str().unwrap().to_owned()) {
+        Some(location) => (status, location),
+        None => (status, res.text().await.unwrap()),
+    }
+}
+
+#[tokio::test]
+async fn the_form_takes_photos_and_staff_approve_them_on_the_issue_page() {
+    let app = TestApp::with_sample().await;
+    let (_, form) = app.get_text("/submit").await;
+    assert!(
+        form.contains(r#"enctype="multipart/form-data""#) && form.contains(r#"type="file" name="photo""#),
+        "{form}"
+    );
+    let fields = [
+        ("category", "roads"),
+        ("title", "路面塌陷"),
+        ("text", "人行道上有一个坑"),
+        ("lon", "121.5435"),
+        ("lat", "29.8655"),
+        ("channel", "online"),
+        ("name", "张小明"),
+    ];
+    let opinions = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM opinions").fetch_one(app.store.pool()).await.unwrap()
+    };
+    let before = opinions().await;
+
+    // One file that is not an image refuses the whole submission: nothing is stored.
+    let (status, page) =
+        submit_form_with(&app, &fields, vec![("a.jpg", jpeg(50, 50, 1)), ("notes.jpg", b"plain text".to_vec())]).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("路面塌陷"), "the form comes back filled in");
+    assert_eq!((opinions().await, app.photo_rows().await, app.photo_files().len()), (before, 0, 0));
+    let four = (1..=4).map(|i| ("p.jpg", jpeg(30, 30, i))).collect();
+    let (status, _) = submit_form_with(&app, &fields, four).await;
+    assert_eq!((status, opinions().await), (422, before));
+
+    // Two photos and an empty file input (what a browser sends when a second input is left empty).
+    let photos = vec![("a.jpg", with_gps(&jpeg(800, 600, 2))), ("b.png", jpeg(600, 800, 3)), ("", Vec::new())];
+    let (status, location) = submit_form_with(&app, &fields, photos).await;
+    assert_eq!(status, 303, "{location}");
+    let code = location.trim_start_matches("/track/").trim_end_matches("?new=1").to_owned();
+    assert_eq!(app.photo_rows().await, 2);
+    // Without photos the form still works, multipart or not.
+    let (status, _) = submit_form_with(&app, &fields, Vec::new()).await;
+    assert_eq!(status, 303);
+
+    // Staff of the station see both on the issue page and approve one with its button.
+    let (_, tracked) = app.get(&format!("/api/v1/issues/{code}")).await;
+    let station = tracked["routing"]["station"]["id"].as_str().unwrap();
+    app.user("wang.li", "staff", Some(station), None).await;
+    let staff = app.logged_in_client("wang.li").await;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM opinions WHERE tracking_code = ?")
+        .bind(code.replace('-', ""))
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    let page = staff.get(format!("{}/staff/issues/{id}", app.base)).send().await.unwrap().text().await.unwrap();
+    assert_eq!(page.matches(r#"data-field="photo-status" data-value="pending""#).count(), 2, "{page}");
+    let at = page.find(r#"action="/staff/issues/"#).unwrap();
+    let action = &page[at + 8..at + 8 + page[at + 8..].find('"').unwrap()];
+    assert!(action.contains("/photos/"), "{action}");
+    let at = page.find(r#"name="csrf" value=""#).unwrap() + 19;
+    let csrf = &page[at..at + page[at..].find('"').unwrap()];
+    let res = staff
+        .post(format!("{}{action}", app.base))
+        .form(&[("csrf", csrf), ("decision", "approve")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let page = res.text().await.unwrap();
+    assert_eq!(page.matches(r#"data-value="approved""#).count(), 1, "{page}");
+    assert!(page.contains("照片审核通过"), "the decision is in the history: {page}");
+    // The staff page's images load with the login cookie alone.
+    let thumb = page.split(r#"img src=""#).nth(1).map(|s| &s[..s.find('"').unwrap()]).unwrap().to_owned();
+    assert_eq!(staff.get(format!("{}{thumb}", app.base)).send().await.unwrap().status().as_u16(), 200);
+
+    let (_, tracked) = app.get(&format!("/api/v1/issues/{code}")).await;
+    assert_eq!(tracked["photos"].as_array().unwrap().len(), 1, "{tracked}");
+    let (_, served, bytes) = app.fetch(tracked["photos"][0]["url"].as_str().unwrap(), None).await;
+    assert_eq!(served["content-type"], "image/jpeg");
+    assert!(!has_exif_marker(&bytes), "the form's photos lose their EXIF too");
+}

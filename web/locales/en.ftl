@@ -612,6 +612,5 @@ photo-approve = Approve
 photo-reject = Reject
 submit-photos = Photos (JPEG, PNG or WebP; up to 3, at most 10 MB each)
 submit-photos-hint = Staff see your photos at once, the public only once staff approve them. Location and camera data are removed from every photo.
-error-photos-failed = The opinion was submitted, but a photo was not taken: { $detail } Add photos later with your tracking code.
 event-photo_approve = Photo approved
 event-photo_reject = Photo not made public

@@ -612,6 +612,5 @@ photo-approve = 通过
 photo-reject = 不予公开
 submit-photos = 照片（JPEG、PNG 或 WebP；最多 3 张，每张不超过 10 MB）
 submit-photos-hint = 工作人员可立即看到您的照片，经审核通过后才对公众显示。照片中的位置和相机信息会被删除。
-error-photos-failed = 意见已提交，但有照片未能上传：{ $detail } 可稍后凭查询码补充照片。
 event-photo_approve = 照片审核通过
 event-photo_reject = 照片不予公开
