@@ -269,7 +269,7 @@ impl Service {
             let mut readable = false;
             for p in &rows {
                 if let Some(o) = self.store.opinion_by_id(p.opinion_id).await? {
-                    if who.role != crate::domain::Role::Integrator && who.may_read(&o, &scope) {
+                    if who.may_read(&o, &scope) {
                         readable = true;
                         break;
                     }
