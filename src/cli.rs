@@ -487,7 +487,8 @@ async fn serve(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<()> {
     let service = Service::open(store.clone())
         .await?
         .with_submission_limit(config.submissions_per_hour)
-        .with_duty_rule(duty_rule);
+        .with_duty_rule(duty_rule)
+        .with_photo_files(crate::store::PhotoFiles::new(config.photo_dir_beside(&db.db)));
     if !config.no_sample && service.load_sample_if_empty(config.sample_opinions).await? {
         tracing::info!("empty database: loaded the Haishu sample");
     }

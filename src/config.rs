@@ -66,6 +66,11 @@ pub struct ServeConfig {
     /// time…); without it the shipped rule (src/analytics/duty-rule.toml) applies.
     #[arg(long, env = "LIAISON_DUTY_RULE")]
     pub duty_rule: Option<std::path::PathBuf>,
+    /// The directory citizens' photos are kept in (files named by their SHA-256; back it up with
+    /// the database). Default: beside the database, named after it: `liaison.db` keeps them in
+    /// `liaison-photos/`.
+    #[arg(long, env = "LIAISON_PHOTO_DIR")]
+    pub photo_dir: Option<PathBuf>,
     /// Do not load the Haishu sample into an empty database.
     #[arg(long, env = "LIAISON_NO_SAMPLE")]
     pub no_sample: bool,
@@ -92,6 +97,28 @@ pub struct ServeConfig {
     /// Seconds between sweeps that delete expired login sessions from the database.
     #[arg(long, env = "LIAISON_SESSION_SWEEP_SECS", default_value_t = 600)]
     pub session_sweep_secs: u64,
+}
+
+impl ServeConfig {
+    /// Where photos are kept: `--photo-dir`, else `<database file stem>-photos` beside the
+    /// database.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use clap::Parser;
+    /// use liaison::cli::Cli;
+    /// # use std::path::Path;
+    /// let cli = Cli::parse_from(["liaison", "--db", "/srv/data/haishu.db", "serve"]);
+    /// let liaison::cli::Command::Serve(serve) = cli.command else { unreachable!() };
+    /// assert_eq!(serve.photo_dir_beside(&cli.db.db), Path::new("/srv/data/haishu-photos"));
+    /// ```
+    pub fn photo_dir_beside(&self, db: &std::path::Path) -> PathBuf {
+        self.photo_dir.clone().unwrap_or_else(|| {
+            let stem = db.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "liaison".into());
+            db.with_file_name(format!("{stem}-photos"))
+        })
+    }
 }
 
 /// A network in CIDR notation, or one address (a /32 or /128).

@@ -52,6 +52,16 @@ impl Principal {
         }
     }
 
+    /// Whether the principal may approve or reject the opinion's photos: staff of its station and
+    /// admins, who also move it along the loop.
+    pub fn may_moderate_photos(&self, opinion: &Opinion, scope: &Scope) -> bool {
+        match self.role {
+            Role::Admin => true,
+            Role::Staff => self.may_read(opinion, scope),
+            Role::Leader | Role::Member | Role::Integrator => false,
+        }
+    }
+
     /// Whether the principal may cause `event` on this opinion (the workflow decides separately
     /// whether the event may happen now). Citizens rate and the system auto-closes; nobody else.
     pub fn may_change(&self, opinion: &Opinion, scope: &Scope, event: &Event) -> bool {
@@ -171,5 +181,20 @@ mod tests {
         assert!(!staff.may_publish(Reach::Stations(&[s1.clone(), s2]), &own), "one station not theirs");
         assert!(!staff.may_publish(Reach::Stations(&[]), &own));
         assert!(!staff.may_publish(Reach::Stations(&[s1]), &Scope::default()), "a staff login without a station");
+    }
+
+    #[test]
+    fn staff_of_the_station_and_admins_moderate_photos() {
+        let mut o = opinion();
+        o.routing.station = Some(StationId::new("S1").unwrap());
+        o.routing.members = vec![MemberId::new("M1").unwrap()];
+        let own = Scope { stations: vec![StationId::new("S1").unwrap()], grids: Vec::new() };
+        let other = Scope { stations: vec![StationId::new("S2").unwrap()], grids: Vec::new() };
+        assert!(who(Role::Staff, Some("S1"), None).may_moderate_photos(&o, &own));
+        assert!(!who(Role::Staff, Some("S2"), None).may_moderate_photos(&o, &other));
+        assert!(who(Role::Admin, None, None).may_moderate_photos(&o, &other));
+        assert!(!who(Role::Leader, None, None).may_moderate_photos(&o, &own), "leaders oversee");
+        assert!(!who(Role::Member, None, Some("M1")).may_moderate_photos(&o, &own), "members read but do not moderate");
+        assert!(!who(Role::Integrator, None, None).may_moderate_photos(&o, &own));
     }
 }

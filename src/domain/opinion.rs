@@ -711,6 +711,13 @@ impl Opinion {
         self.version += 1;
         Ok(AuditEntry { at, actor: actor.to_owned(), from, to, event: event.code().to_owned(), note })
     }
+
+    /// A history line for something done to the opinion that does not move it along the loop
+    /// (staff approving one of its photos, say): `event` is not an [`Event`], [`transition`] is not
+    /// asked, and the status stays what it is (`from` and `to` are both the current one).
+    pub fn remark(&self, event: &str, note: String, actor: &str, at: DateTime<FixedOffset>) -> AuditEntry {
+        AuditEntry { at, actor: actor.to_owned(), from: self.status, to: self.status, event: event.to_owned(), note }
+    }
 }
 
 #[cfg(test)]
@@ -1111,6 +1118,18 @@ pub(crate) mod tests {
             Opinion::submitted(TrackingCode::from_random(42), submission, Routing::default(), at, "citizen");
         o.id = 1;
         o
+    }
+
+    #[test]
+    fn a_remark_keeps_the_status_and_the_version() {
+        let mut o = opinion();
+        o.apply(&Event::Register, "staff:li", o.created_at).unwrap();
+        let entry = o.remark("photo_approve", "photo 7".into(), "staff:li", o.created_at);
+        assert_eq!(
+            (entry.from, entry.to, entry.event.as_str()),
+            (Status::Registered, Status::Registered, "photo_approve")
+        );
+        assert_eq!((o.status, o.version), (Status::Registered, 2), "nothing of the opinion changes");
     }
 
     #[test]

@@ -146,6 +146,7 @@ impl From<ServiceError> for AppError {
             ServiceError::Forbidden(m) => AppError::Forbidden(m),
             ServiceError::Conflict { code, message } => AppError::Conflict { code, message },
             ServiceError::TooMany { retry_after_secs } => AppError::TooMany { retry_after_secs },
+            ServiceError::TooLarge { message, .. } => AppError::TooLarge(message),
             e @ (ServiceError::Store(_) | ServiceError::Internal(_)) => AppError::Internal(e.to_string()),
         }
     }

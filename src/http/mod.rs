@@ -22,6 +22,7 @@ pub mod openapi;
 pub mod opinions;
 pub mod pages;
 pub mod params;
+pub mod photos;
 pub mod planning;
 pub mod projects;
 pub mod rota;
@@ -85,6 +86,16 @@ pub const BODY_PAUSE: Duration = Duration::from_secs(10);
 /// How long any request may take, body included, before it is answered with a 503.
 pub const REQUEST_DEADLINE: Duration = Duration::from_secs(30);
 
+/// How long a request that may carry photos (up to 10 MB each, from a phone) may take.
+pub const UPLOAD_DEADLINE: Duration = Duration::from_secs(180);
+
+/// Whether a request may carry photos: an upload, or the citizen's form.
+fn carries_photos(request: &Request) -> bool {
+    let path = request.uri().path();
+    request.method() == axum::http::Method::POST
+        && (path == "/submit" || (path.starts_with("/api/v1/issues/") && path.ends_with("/photos")))
+}
+
 /// The whole application router, with web sessions from `sessions`.
 pub fn app(
     state: AppState,
@@ -101,6 +112,7 @@ pub fn app(
         .merge(notices::staff_router())
         .merge(rota::router())
         .merge(planning::router())
+        .merge(photos::session_router())
         .layer(sessions);
     let basemap = basemap::router(state.basemap.as_deref());
     Router::new()
@@ -122,6 +134,7 @@ pub fn app(
         .merge(members::router())
         .merge(calendars::router())
         .merge(opinions::router())
+        .merge(photos::router())
         .merge(open311::router())
         .merge(openapi::router())
         .merge(assets::router())
@@ -151,12 +164,13 @@ async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, AppError
     Ok(Json(state.service.health().await?))
 }
 
-/// Middleware: answers a request that takes longer than [`REQUEST_DEADLINE`] with a 503, as
-/// JSON under `/api/` and as an error page elsewhere.
+/// Middleware: answers a request that takes longer than [`REQUEST_DEADLINE`] (with photos:
+/// [`UPLOAD_DEADLINE`]) with a 503, as JSON under `/api/` and as an error page elsewhere.
 async fn deadline(request: Request, next: Next) -> Response {
     let api = request.uri().path().starts_with("/api/");
     let lang = lang::negotiate(request.uri(), request.headers());
-    match tokio::time::timeout(REQUEST_DEADLINE, next.run(request)).await {
+    let limit = if carries_photos(&request) { UPLOAD_DEADLINE } else { REQUEST_DEADLINE };
+    match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
         Err(_) if api => AppError::Timeout.into_response(),
         Err(_) => pages::error_page(

@@ -14,8 +14,9 @@ use serde_json::{json, Map, Value};
 
 use super::AppState;
 use crate::domain::schedule::shanghai;
-use crate::domain::{Category, Channel, Contact, LonLat, NewOpinion, Opinion, Role, Status};
-use crate::service::opinions::{RequestQuery, Submitter};
+use crate::domain::{Category, Channel, Contact, LonLat, NewOpinion, Role, Status};
+use crate::service::opinions::{PublicRequest, RequestQuery, Submitter};
+use crate::service::photos::photo_url;
 use crate::service::privacy::Audience;
 use crate::service::ServiceError;
 
@@ -115,6 +116,7 @@ impl From<ServiceError> for Problem {
             ServiceError::Unauthenticated { .. } | ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
             ServiceError::Conflict { .. } => StatusCode::CONFLICT,
             ServiceError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ServiceError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ServiceError::Store(_) | ServiceError::Internal(_) => {
                 tracing::error!(error = %e, "open311");
                 return Problem(StatusCode::INTERNAL_SERVER_ERROR, "internal error; it has been logged".into());
@@ -163,7 +165,9 @@ fn time(t: DateTime<FixedOffset>) -> String {
 }
 
 /// A request as Open311 lists it (public).
-fn request_view(state: &AppState, o: &Opinion) -> Value {
+fn request_view(state: &AppState, request: &PublicRequest) -> Value {
+    let o = &request.opinion;
+    let media_url = request.photo.as_ref().map(|h| format!("{}{}", state.public_url, photo_url(h, false)));
     let catalog = state.service.catalog();
     let (position, _) = Audience::Public.position(o);
     let (long, lat) = (position.lon(), position.lat());
@@ -190,7 +194,7 @@ fn request_view(state: &AppState, o: &Opinion) -> Value {
         "zipcode": Value::Null,
         "lat": lat,
         "long": long,
-        "media_url": Value::Null,
+        "media_url": media_url,
     })
 }
 
@@ -270,7 +274,7 @@ async fn list_requests(state: &AppState, q: &[(String, String)]) -> Result<Value
         })
         .transpose()?;
     let found = state.service.public_requests(&filter).await?;
-    Ok(found.iter().map(|o| request_view(state, o)).collect())
+    Ok(found.iter().map(|r| request_view(state, r)).collect())
 }
 
 async fn top_post(

@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
-    activities, analytics, areas, batch, calendars, duty, grids, layers, members, notices, opinions, planning,
+    activities, analytics, areas, batch, calendars, duty, grids, layers, members, notices, opinions, photos, planning,
     projects, rota, search, staff, stations, tiles, warnings,
 };
 
@@ -52,6 +52,9 @@ A rate with a zero denominator is null, never 0. count = open + resolved + rejec
         opinions::submit,
         opinions::track,
         opinions::rate,
+        photos::upload,
+        photos::full,
+        photos::thumb,
         analytics::heatmap_handler,
         analytics::stats_handler,
         analytics::area_stats,
@@ -67,6 +70,7 @@ A rate with a zero denominator is null, never 0. count = open + resolved + rejec
         staff::inbox,
         staff::one,
         staff::transition,
+        photos::decide,
         activities::list,
         activities::record,
         projects::list,

@@ -131,7 +131,7 @@ async fn transition(
 }
 
 /// An opinion as `who` sees it on the staff side, with the statuses they may move it to next.
-fn staff_view(state: &AppState, who: &Principal, tracked: &Tracked) -> Response {
+pub(super) fn staff_view(state: &AppState, who: &Principal, tracked: &Tracked) -> Response {
     let catalog = state.service.catalog();
     let mut view = tracked.view(&catalog, audience(who), Crs::Wgs84);
     view.next = Some(state.service.next_statuses(who, &tracked.opinion));

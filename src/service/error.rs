@@ -31,6 +31,9 @@ pub enum ServiceError {
     /// The change conflicts with the opinion's state or with someone else's change (HTTP 409).
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// The upload is larger than the use case accepts (HTTP 413).
+    #[error("{message}")]
+    TooLarge { code: &'static str, message: String },
     /// Too many attempts from one client; try again after this many seconds (HTTP 429).
     #[error("too many attempts; try again in {retry_after_secs} s")]
     TooMany { retry_after_secs: u64 },

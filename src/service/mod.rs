@@ -19,6 +19,7 @@ pub mod live;
 pub mod lookups;
 pub mod notices;
 pub mod opinions;
+pub mod photos;
 pub mod planning;
 pub mod privacy;
 pub mod projects;
@@ -62,6 +63,8 @@ pub struct Service {
     logins: LoginLimit,
     /// How duty records are scored.
     duty_rule: crate::analytics::duty::ScoringRule,
+    /// Where photos of opinions are kept (`--photo-dir`).
+    photo_files: Option<crate::store::PhotoFiles>,
 }
 
 impl Service {
@@ -80,6 +83,7 @@ impl Service {
             submissions: SubmissionLimit::per_hour(30),
             logins: LoginLimit::default(),
             duty_rule: Default::default(),
+            photo_files: None,
         })
     }
 

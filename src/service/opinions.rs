@@ -179,6 +179,9 @@ pub struct OpinionView<'a> {
     #[schema(value_type = Option<String>)]
     pub registered_at: Option<Option<String>>,
     pub history: Vec<Step<'a>>,
+    /// Photos the citizen added: for the public the approved ones only; for staff all of them,
+    /// with their status.
+    pub photos: Vec<super::photos::PhotoView>,
     /// staff: the statuses the caller may move it to now ([`super::Service::next_statuses`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<Vec<Status>>,
@@ -189,6 +192,8 @@ pub struct OpinionView<'a> {
 pub struct Tracked {
     pub opinion: Opinion,
     pub history: Vec<AuditEntry>,
+    /// Every photo of the opinion; [`Tracked::public`] keeps the approved ones.
+    pub photos: Vec<crate::domain::photo::Photo>,
 }
 
 impl Tracked {
@@ -239,6 +244,12 @@ impl Tracked {
                         note: detail.then_some(e.note.as_str()),
                     }
                 })
+                .collect(),
+            photos: self
+                .photos
+                .iter()
+                .filter(|p| staff || p.status == crate::domain::photo::PhotoStatus::Approved)
+                .map(|p| super::photos::PhotoView::new(p, staff))
                 .collect(),
             next: None,
         }
@@ -389,15 +400,17 @@ impl Service {
         })
     }
 
-    /// The opinion with this tracking code and its history.
+    /// The opinion with this tracking code, its history and its approved photos, as the public
+    /// may see them ([`Tracked::public`]).
     pub async fn track(&self, raw_code: &str) -> Result<Tracked> {
         let opinion = self.opinion_by_code(raw_code).await?;
-        self.tracked(opinion).await
+        Ok(self.tracked(opinion).await?.public())
     }
 
     pub(super) async fn tracked(&self, opinion: Opinion) -> Result<Tracked> {
         let history = self.store.history(opinion.id).await?;
-        Ok(Tracked { opinion, history })
+        let photos = self.store.photos(opinion.id).await?;
+        Ok(Tracked { opinion, history, photos })
     }
 
     /// The citizen rates the reply (1–2 stars reopen it). `version`, when given, is the one the
@@ -415,7 +428,7 @@ impl Service {
         }
         let event = Event::Rate { stars: Stars::new(stars)?, comment: comment.unwrap_or_default().to_owned() };
         let opinion = self.change(opinion, &event, "citizen").await?;
-        self.tracked(opinion).await
+        Ok(self.tracked(opinion).await?.public())
     }
 
     /// Applies `event` to `opinion` and saves it, unless someone changed it since it was read:
@@ -457,25 +470,41 @@ pub struct RequestQuery {
     pub end: Option<chrono::DateTime<chrono::FixedOffset>>,
 }
 
+/// An opinion for a public listing, with its first approved photo, if any.
+#[derive(Debug)]
+pub struct PublicRequest {
+    pub opinion: Opinion,
+    pub photo: Option<crate::domain::photo::PhotoHash>,
+}
+
 impl Service {
     /// Opinions for a public listing, newest first, at most 1,000; render them with
     /// [`Audience::Public`].
-    pub async fn public_requests(&self, q: &RequestQuery) -> Result<Vec<Opinion>> {
+    pub async fn public_requests(&self, q: &RequestQuery) -> Result<Vec<PublicRequest>> {
         let filter =
             OpinionFilter { statuses: q.statuses.clone(), category: q.category, limit: 1_000, ..Default::default() };
-        Ok(self
+        let found: Vec<Opinion> = self
             .store
             .list_opinions(&filter)
             .await?
             .into_iter()
             .filter(|o| q.ids.as_ref().is_none_or(|ids| ids.contains(&o.id)))
             .filter(|o| q.start.is_none_or(|t| o.created_at >= t) && q.end.is_none_or(|t| o.created_at <= t))
-            .collect())
+            .collect();
+        self.with_public_photos(found).await
     }
 
     /// One opinion by its public numeric id, for a public view.
-    pub async fn public_request(&self, id: i64) -> Result<Option<Opinion>> {
-        Ok(self.store.opinion_by_id(id).await?)
+    pub async fn public_request(&self, id: i64) -> Result<Option<PublicRequest>> {
+        let found = self.store.opinion_by_id(id).await?.into_iter().collect();
+        Ok(self.with_public_photos(found).await?.pop())
+    }
+
+    async fn with_public_photos(&self, opinions: Vec<Opinion>) -> Result<Vec<PublicRequest>> {
+        let ids: Vec<i64> = opinions.iter().map(|o| o.id).collect();
+        let mut photos: std::collections::HashMap<i64, crate::domain::photo::PhotoHash> =
+            self.store.first_approved_photos(&ids).await?.into_iter().collect();
+        Ok(opinions.into_iter().map(|opinion| PublicRequest { photo: photos.remove(&opinion.id), opinion }).collect())
     }
 }
 

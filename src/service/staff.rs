@@ -205,7 +205,7 @@ impl Service {
     }
 
     /// The opinion with this id, if `who` may read it, with the scope that decided.
-    async fn readable(&self, who: &Principal, id: &str) -> Result<(Opinion, Scope)> {
+    pub(super) async fn readable(&self, who: &Principal, id: &str) -> Result<(Opinion, Scope)> {
         require_loop_role(who)?;
         let not_found = || ServiceError::NotFound { code: "not_found", message: format!("no opinion with id {id:?}") };
         let id: i64 = id.trim().parse().map_err(|_| not_found())?;

@@ -1,6 +1,7 @@
 //! Persistence. `Store` is the one interface the rest of the service sees; each backend has its
 //! own implementation and migrations folder, applied at start-up. SQL lives only in this module.
 
+pub mod photo_files;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -12,6 +13,7 @@ use crate::domain::rota::AcceptedRota;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
 use crate::catalog::CatalogData;
+use crate::domain::photo::{Photo, PhotoHash, PhotoStatus};
 use crate::domain::OpinionFact;
 use crate::domain::{
     Activity, AdminArea, AuditEntry, Category, DemandPoint, GridArea, GridId, LonLat, MapLayer, Member, NewOpinion,
@@ -19,6 +21,7 @@ use crate::domain::{
 };
 use crate::spatial::BBox;
 
+pub use photo_files::PhotoFiles;
 pub use sqlite::SqliteStore;
 
 /// A failure of the storage layer.
@@ -152,6 +155,17 @@ pub struct UserRecord {
     pub disabled: bool,
     /// Grows whenever the password changes or the login is disabled.
     pub credential_version: i64,
+}
+
+/// A photo to record for an opinion, its file already written.
+#[derive(Debug, Clone)]
+pub struct NewPhoto<'a> {
+    pub opinion_id: i64,
+    pub hash: &'a crate::domain::photo::PhotoHash,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: u64,
+    pub at: DateTime<FixedOffset>,
 }
 
 /// Called with the number of records written so far.
@@ -308,6 +322,23 @@ pub trait Store: Send + Sync + 'static {
     /// Removes the acceptance of one session of a station and bumps the catalog version; false,
     /// writing nothing, when there was none.
     async fn delete_rota(&self, station: &StationId, start: DateTime<FixedOffset>) -> Result<bool, StoreError>;
+
+    /// Records a pending photo of an opinion, unless the opinion has `max` photos already (then
+    /// `None`, writing nothing); [`StoreError::Duplicate`] when it has this very photo.
+    async fn insert_photo(&self, photo: &NewPhoto<'_>, max: usize) -> Result<Option<Photo>, StoreError>;
+
+    /// An opinion's photos, oldest first, whatever their status.
+    async fn photos(&self, opinion_id: i64) -> Result<Vec<Photo>, StoreError>;
+
+    /// Every photo row naming this file (one file can belong to several opinions).
+    async fn photos_by_hash(&self, hash: &PhotoHash) -> Result<Vec<Photo>, StoreError>;
+
+    /// For those of these opinions that have an approved photo: the oldest approved one's hash.
+    async fn first_approved_photos(&self, opinion_ids: &[i64]) -> Result<Vec<(i64, PhotoHash)>, StoreError>;
+
+    /// Moves `photo` to `to` and adds `entry` to its opinion's history, in one transaction, if its
+    /// status is still `photo.status`; false, writing nothing, when someone decided first.
+    async fn decide_photo(&self, photo: &Photo, to: PhotoStatus, entry: &AuditEntry) -> Result<bool, StoreError>;
 
     /// Writes a consistent copy of the whole database to the new file `dest`, while other
     /// connections keep reading and writing; [`StoreError::Refused`] when `dest` exists.

@@ -122,7 +122,14 @@ async fn a_browser_renders_the_submitted_form_with_nearest_stations_and_grid() {
 async fn a_browser_shows_the_prefilled_submit_form_of_a_station() {
     let app = TestApp::with_sample().await;
     let station = app.state.service.catalog().stations()[0].clone();
-    let shown = playwright("submit-form", &app.base, &[("STATION", &station.id.to_string())]).await;
+    // The citizen attaches a photo (a JPEG from a phone) and submits.
+    let photo = tempfile::Builder::new().suffix(".jpg").tempfile().unwrap();
+    image::RgbImage::from_fn(1200, 900, |x, y| image::Rgb([(x / 5) as u8, (y / 4) as u8, 90]))
+        .save_with_format(photo.path(), image::ImageFormat::Jpeg)
+        .unwrap();
+    let env = [("STATION", station.id.to_string()), ("PHOTO", photo.path().display().to_string())];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let shown = playwright("submit-form", &app.base, &env).await;
 
     assert!(shown["station"].as_str().is_some_and(|s| s.contains(&station.name)), "the station is named: {shown}");
     let fields = &shown["fields"];
@@ -134,6 +141,16 @@ async fn a_browser_shows_the_prefilled_submit_form_of_a_station() {
     }
     let codes: Vec<&str> = Category::ALL.iter().map(|c| c.code()).collect();
     assert_eq!(strings(&shown["categories"]), codes, "every category can be chosen");
+    let tracked = shown["tracked"].as_str().unwrap_or_else(|| panic!("submitted: {shown}"));
+    let code = tracked.trim_start_matches("/track/").replace('-', "");
+    let photos: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT p.width, p.status FROM photos p JOIN opinions o ON o.id = p.opinion_id WHERE o.tracking_code = ?",
+    )
+    .bind(&code)
+    .fetch_all(app.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(photos, [(1200, "pending".to_owned())], "the form's photo is stored, pending: {tracked}");
 
     assert_only_this_server(&shown, &app.base);
     assert_screenshot(&shown, 10_000);

@@ -68,7 +68,11 @@ impl TestApp {
     async fn serve(dir: tempfile::TempDir, sample: bool, per_hour: u32) -> Self {
         let db_path = dir.path().join("liaison.db");
         let store = Arc::new(SqliteStore::open(&db_path).await.unwrap());
-        let service = Service::open(store.clone()).await.unwrap().with_submission_limit(per_hour);
+        let service = Service::open(store.clone())
+            .await
+            .unwrap()
+            .with_submission_limit(per_hour)
+            .with_photo_files(liaison::store::PhotoFiles::new(dir.path().join("liaison-photos")));
         if sample {
             assert!(service.load_sample_if_empty(0).await.unwrap());
         }

@@ -21,6 +21,7 @@ mod openapi;
 mod operations;
 mod opinions;
 mod pages;
+mod photos;
 mod planning;
 mod probe;
 mod projects;

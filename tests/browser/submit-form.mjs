@@ -1,6 +1,8 @@
 // A station's QR-code link (/s/{id}) opens the opinion form prefilled with the station and its
-// position. Env: BASE_URL, STATION. Prints {station, fields: {name: value}, categories: [code],
-// screenshot}; the Rust test compares it with the catalog.
+// position; with PHOTO (a file's path) set, the citizen types an opinion, attaches the photo and
+// submits. Env: BASE_URL, STATION, PHOTO (optional). Prints {station, fields: {name: value},
+// categories: [code], screenshot, tracked (the page reached after submitting, with PHOTO)}; the
+// Rust test compares it with the catalog and the store.
 
 import assert from 'node:assert/strict';
 
@@ -24,6 +26,17 @@ await run(async (browser) => {
     };
   });
   const shot = await screenshot(page, 'submit-form');
+  let tracked = null;
+  if (process.env.PHOTO) {
+    await page.locator('input[name=title]').fill('路灯不亮');
+    await page.locator('textarea[name=text]').fill('小区门口的路灯坏了一周，晚上很黑。');
+    await page.locator('input[name=photo]').setInputFiles(process.env.PHOTO);
+    await Promise.all([
+      page.waitForURL((u) => u.pathname.startsWith('/track/')),
+      page.locator('#submit-form button[type=submit]').click(),
+    ]);
+    tracked = new URL(page.url()).pathname;
+  }
   assertClean(page);
-  return { ...shown, screenshot: shot, requests: record(page).requests };
+  return { ...shown, screenshot: shot, tracked, requests: record(page).requests };
 });

@@ -710,3 +710,17 @@ ledger-opinion-category = Opinion { $n }: category
 ledger-record = Record
 ledger-recorded = Recorded: { $title } ({ $date }).
 ledger-filed = Opinions filed:
+
+# Photos of opinions (the submit form, the tracking page, the staff issue page)
+photos-title = Photos
+photos-alt = A photo the citizen added
+photos-none = No photos.
+photo-status-pending = Waiting for approval
+photo-status-approved = Public
+photo-status-rejected = Not public
+photo-approve = Approve
+photo-reject = Reject
+submit-photos = Photos (JPEG, PNG or WebP; up to 3, at most 10 MB each)
+submit-photos-hint = Staff see your photos at once, the public only once staff approve them. Location and camera data are removed from every photo.
+event-photo_approve = Photo approved
+event-photo_reject = Photo not made public

@@ -710,3 +710,17 @@ ledger-opinion-category = 意见 { $n }：类别
 ledger-record = 登记
 ledger-recorded = 已登记：{ $title }（{ $date }）。
 ledger-filed = 已转办意见：
+
+# 意见照片（提交表单、查询页、工作人员办理页）
+photos-title = 照片
+photos-alt = 群众上传的照片
+photos-none = 没有照片。
+photo-status-pending = 待审核
+photo-status-approved = 已公开
+photo-status-rejected = 不予公开
+photo-approve = 通过
+photo-reject = 不予公开
+submit-photos = 照片（JPEG、PNG 或 WebP；最多 3 张，每张不超过 10 MB）
+submit-photos-hint = 工作人员可立即看到您的照片，经审核通过后才对公众显示。照片中的位置和相机信息会被删除。
+event-photo_approve = 照片审核通过
+event-photo_reject = 照片不予公开

@@ -1,7 +1,7 @@
 //! The citizen's pages, without JavaScript: submit an opinion (prefilled from a station's QR-code
 //! link `/s/{station_id}`), track it by code, rate the reply; and the station's QR code as SVG.
 
-use axum::extract::{Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -10,18 +10,20 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::{error_page, error_text, layout, session_start, PageForm, PagePath};
-use crate::domain::{Category, Channel, Contact, Member, MemberId, NewOpinion, Opinion, Station, StationId, Status};
+use crate::domain::{Category, Channel, Contact, Member, MemberId, NewOpinion, Station, StationId, Status};
 use crate::http::client_ip::ClientIp;
 use crate::http::error::AppError;
 use crate::http::params;
+use crate::http::photos as photo_api;
 use crate::http::AppState;
 use crate::i18n::{label, t, t_args, Lang};
 use crate::service::opinions::Submitter;
+use crate::service::photos::photo_url;
 use crate::spatial::Crs;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/submit", get(blank_form).post(submit))
+        .route("/submit", post(submit).layer(DefaultBodyLimit::max(MAX_SUBMIT_BODY_BYTES)).get(blank_form))
         .route("/s/{station}", get(station_form))
         .route("/s/{station}/qr.svg", get(qr))
         .route("/s/{station}/duty", get(duty_form))
@@ -71,7 +73,7 @@ fn form_page(lang: Lang, status: StatusCode, form: &SubmitForm, to: &Addressed<'
         }
         @if let Some(note) = &to.note { (note) }
         @if let Some(e) = error { p.error role="alert" { (e) } }
-        form method="post" action="/submit" #submit-form {
+        form method="post" action="/submit" enctype="multipart/form-data" #submit-form {
             input type="hidden" name="station" value=(value(&form.station));
             input type="hidden" name="channel" value=(form.channel.clone().unwrap_or_else(|| "online".into()));
             @match to.members.as_slice() {
@@ -104,6 +106,8 @@ fn form_page(lang: Lang, status: StatusCode, form: &SubmitForm, to: &Addressed<'
             label { (t(lang, "submit-name")) input type="text" name="name" maxlength="50" value=(value(&form.name)); }
             label { (t(lang, "submit-phone")) input type="tel" name="phone" maxlength="30" value=(value(&form.phone)); }
             label.inline { input type="checkbox" name="anonymous" value="true" checked[form.anonymous.is_some()]; " " (t(lang, "submit-anonymous")) }
+            label { (t(lang, "submit-photos")) input type="file" name="photo" accept="image/jpeg,image/png,image/webp" multiple; }
+            p.muted #photos-hint { (t(lang, "submit-photos-hint")) }
             button type="submit" { (t(lang, "submit-button")) }
         }
         @if let Some(p) = &to.published { (p) }
@@ -252,21 +256,68 @@ impl SubmitForm {
     }
 }
 
+/// The most a submission may carry: the fields and three photos of at most 10 MB.
+const MAX_SUBMIT_BODY_BYTES: usize =
+    crate::domain::photo::MAX_PHOTOS_PER_OPINION * crate::domain::photo::MAX_UPLOAD_BYTES + 64 * 1024;
+
+/// The submit form as browsers send it: `multipart/form-data` with the photos chosen (empty file
+/// inputs send no bytes), or URL-encoded without photos (older links and scripts).
+struct SubmitRequest {
+    form: SubmitForm,
+    photos: Vec<Vec<u8>>,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for SubmitRequest {
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Response> {
+        let lang = crate::http::lang::negotiate(req.uri(), req.headers());
+        let multipart = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
+        if !multipart {
+            let PageForm(form) = PageForm::<SubmitForm>::from_request(req, state).await?;
+            return Ok(SubmitRequest { form, photos: Vec::new() });
+        }
+        let refused = |e: AppError| error_page(lang, e.status(), "error-title-form", &error_text(lang, &e));
+        let mut body = Multipart::from_request(req, state)
+            .await
+            .map_err(|e| error_page(lang, StatusCode::BAD_REQUEST, "error-title-form", &e.body_text()))?;
+        let mut fields = serde_json::Map::new();
+        let mut photos = Vec::new();
+        while let Some(field) = body.next_field().await.map_err(|e| refused(photo_api::multipart_error(e)))? {
+            let name = field.name().unwrap_or_default().to_owned();
+            if name == "photo" {
+                let bytes = photo_api::read_file(field).await.map_err(refused)?;
+                if !bytes.is_empty() {
+                    photos.push(bytes);
+                }
+            } else {
+                let text = field.text().await.map_err(|e| refused(photo_api::multipart_error(e)))?;
+                fields.insert(name, text.into());
+            }
+        }
+        let form = serde_json::from_value(fields.into())
+            .map_err(|e| error_page(lang, StatusCode::BAD_REQUEST, "error-title-form", &e.to_string()))?;
+        Ok(SubmitRequest { form, photos })
+    }
+}
+
 async fn submit(
     State(state): State<AppState>,
     lang: Lang,
     ClientIp(client): ClientIp,
-    PageForm(form): PageForm<SubmitForm>,
+    SubmitRequest { form, photos }: SubmitRequest,
 ) -> Response {
     let catalog = state.service.catalog();
     let station = form.station.as_deref().and_then(|s| StationId::new(s).ok()).and_then(|s| catalog.station(&s));
     let to = form.member.as_deref().map(str::trim).filter(|m| !m.is_empty());
     let result = match form.checked() {
-        Ok(new) => match to {
-            Some(member) => state.service.submit_to(Submitter::Citizen(client), new, member).await,
-            None => state.service.submit(Submitter::Citizen(client), new).await,
+        Ok(new) => {
+            state.service.submit_with_photos(Submitter::Citizen(client), new, to, photos).await.map_err(AppError::from)
         }
-        .map_err(AppError::from),
         Err(e) => Err(e),
     };
     match result {
@@ -320,11 +371,11 @@ struct TrackParams {
 fn track_page(
     lang: Lang,
     catalog: &crate::catalog::Catalog,
-    o: &Opinion,
-    history: &[crate::domain::AuditEntry],
+    tracked: &crate::service::opinions::Tracked,
     new: bool,
     error: Option<&str>,
 ) -> Markup {
+    let (o, history) = (&tracked.opinion, &tracked.history);
     let station = o.routing.station.as_ref().and_then(|s| catalog.station(s));
     html! {
         h1 { (t(lang, "opinion-title")) }
@@ -339,6 +390,14 @@ fn track_page(
             @if let Some(d) = &o.department { tr { th { (t(lang, "opinion-department")) } td { (d) } } }
             @if let Some(r) = &o.reply { tr { th { (t(lang, "opinion-reply")) } td #reply { (r) } } }
             @if let Some(r) = o.rating { tr { th { (t(lang, "opinion-rating")) } td { (r.get()) " / 5" } } }
+        }
+        @if !tracked.photos.is_empty() {
+            h2 { (t(lang, "photos-title")) }
+            p #photos { @for p in &tracked.photos {
+                a href=(photo_url(&p.hash, false)) {
+                    img src=(photo_url(&p.hash, true)) alt=(t(lang, "photos-alt")) loading="lazy" style="max-width:160px;margin:0 .4rem .4rem 0";
+                }
+            } }
         }
         h2 { (t(lang, "opinion-history")) }
         ol #history { @for e in history { li { (e.at.format("%Y-%m-%d %H:%M")) " " (event_label(lang, &e.event)) } } }
@@ -364,7 +423,7 @@ async fn track(
 ) -> Response {
     match state.service.track(&code).await {
         Ok(t) => {
-            let page = track_page(lang, &state.service.catalog(), &t.opinion, &t.history, p.new.is_some(), None);
+            let page = track_page(lang, &state.service.catalog(), &t, p.new.is_some(), None);
             Html(layout(lang, &crate::i18n::t(lang, "opinion-title"), page).into_string()).into_response()
         }
         Err(e) => {
@@ -396,8 +455,7 @@ async fn rate(
             match state.service.track(&code).await {
                 Ok(t) => {
                     let message = error_text(lang, &e);
-                    let page =
-                        track_page(lang, &state.service.catalog(), &t.opinion, &t.history, false, Some(&message));
+                    let page = track_page(lang, &state.service.catalog(), &t, false, Some(&message));
                     (e.status(), Html(layout(lang, &crate::i18n::t(lang, "opinion-title"), page).into_string()))
                         .into_response()
                 }

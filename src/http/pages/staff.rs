@@ -11,6 +11,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::{error_text, layout, page_error, who, PageForm, PagePath};
+use crate::domain::photo::{PhotoDecision, PhotoStatus};
 use crate::domain::{Principal, ReplyRoute, Role, Status};
 use crate::http::client_ip::ClientIp;
 use crate::http::error::AppError;
@@ -18,6 +19,7 @@ use crate::http::session::{check_csrf, csrf_token, log_in, log_out};
 use crate::http::AppState;
 use crate::i18n::{has, label, t, t_args, Lang};
 use crate::service::opinions::Tracked;
+use crate::service::photos::photo_url;
 use crate::service::staff::{InboxQuery, TransitionRequest};
 
 pub fn router() -> Router<AppState> {
@@ -26,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/staff", get(inbox))
         .route("/staff/issues/{id}", get(issue).post(move_on))
+        .route("/staff/issues/{id}/photos/{photo_id}", post(decide_photo))
 }
 
 /// The label of `code` under `prefix` if the catalogue has one, else `code` as it is.
@@ -180,16 +183,32 @@ async fn inbox(State(state): State<AppState>, lang: Lang, session: Session) -> R
     Html(layout(lang, &t(lang, "inbox-title"), body).into_string()).into_response()
 }
 
+/// What the viewer may do with the opinion on its page.
+struct May {
+    /// The statuses they may move it to.
+    next: Vec<Status>,
+    /// Whether they may approve or reject its photos.
+    moderate_photos: bool,
+}
+
+fn may(state: &AppState, who: &Principal, tracked: &Tracked) -> May {
+    May {
+        next: state.service.next_statuses(who, &tracked.opinion),
+        moderate_photos: state.service.may_moderate_photos(who, &tracked.opinion),
+    }
+}
+
 fn issue_page(
     lang: Lang,
     catalog: &crate::catalog::Catalog,
     who: &Principal,
     tracked: &Tracked,
-    next: &[Status],
+    may: &May,
     csrf: &str,
     error: Option<&str>,
 ) -> Markup {
     let (o, history) = (&tracked.opinion, &tracked.history);
+    let (next, moderate) = (&may.next, may.moderate_photos);
     let audience = crate::service::staff::audience(who);
     let station =
         o.routing.station.as_ref().and_then(|s| catalog.station(s)).map(|s| s.name.clone()).unwrap_or_default();
@@ -207,6 +226,21 @@ fn issue_page(
             @if let Some(d) = &o.department { tr { th { (t(lang, "issue-department")) } td { (d) " · " (o.due.map(|d| d.to_string()).unwrap_or_default()) } } }
             @if let Some(r) = &o.reply { tr { th { (t(lang, "issue-reply")) } td { (r) } } }
         }
+        h2 { (t(lang, "photos-title")) }
+        @if tracked.photos.is_empty() { p.muted #no-photos { (t(lang, "photos-none")) } }
+        ul #photos { @for p in &tracked.photos {
+            li data-photo-id=(p.id) data-field="photo-status" data-value=(p.status.code()) {
+                a href=(photo_url(&p.hash, false)) { img src=(photo_url(&p.hash, true)) alt=(t(lang, "photos-alt")) loading="lazy" style="max-width:160px;vertical-align:middle"; }
+                " " (label(lang, "photo-status", p.status.code()))
+                @if moderate {
+                    form method="post" action=(format!("/staff/issues/{}/photos/{}", o.id, p.id)) style="display:inline-flex" {
+                        input type="hidden" name="csrf" value=(csrf);
+                        @if p.status != PhotoStatus::Approved { button type="submit" name="decision" value="approve" { (t(lang, "photo-approve")) } }
+                        @if p.status != PhotoStatus::Rejected { button type="submit" name="decision" value="reject" { (t(lang, "photo-reject")) } }
+                    }
+                }
+            }
+        } }
         h2 { (t(lang, "issue-move")) }
         @if next.is_empty() { p.muted #no-next { (t(lang, "issue-no-next")) } }
         @else {
@@ -250,8 +284,7 @@ async fn issue(
         Err(e) => return page_error(lang, e.into()),
     };
     let csrf = csrf_token(&session).await.unwrap_or_default();
-    let next = state.service.next_statuses(&who, &tracked.opinion);
-    let page = issue_page(lang, &state.service.catalog(), &who, &tracked, &next, &csrf, None);
+    let page = issue_page(lang, &state.service.catalog(), &who, &tracked, &may(&state, &who, &tracked), &csrf, None);
     Html(layout(lang, &t(lang, "issue-move"), page).into_string()).into_response()
 }
 
@@ -304,13 +337,44 @@ async fn move_on(
                 Ok(t) => {
                     let csrf = csrf_token(&session).await.unwrap_or_default();
                     let message = error_text(lang, &e);
-                    let next = state.service.next_statuses(&who, &t.opinion);
-                    let page = issue_page(lang, &state.service.catalog(), &who, &t, &next, &csrf, Some(&message));
+                    let may = may(&state, &who, &t);
+                    let page = issue_page(lang, &state.service.catalog(), &who, &t, &may, &csrf, Some(&message));
                     (e.status(), Html(layout(lang, &crate::i18n::t(lang, "issue-move"), page).into_string()))
                         .into_response()
                 }
                 Err(e) => page_error(lang, e.into()),
             }
         }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct PhotoForm {
+    csrf: Option<String>,
+    decision: String,
+}
+
+/// Staff approve or reject a photo from the issue page, then see the page again.
+async fn decide_photo(
+    State(state): State<AppState>,
+    lang: Lang,
+    session: Session,
+    PagePath((id, photo_id)): PagePath<(String, String)>,
+    PageForm(form): PageForm<PhotoForm>,
+) -> Response {
+    let who = match who(lang, &state, &session).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    if let Err(e) = check_csrf(&session, form.csrf.as_deref()).await {
+        return page_error(lang, e);
+    }
+    let decision = match form.decision.parse::<PhotoDecision>() {
+        Ok(d) => d,
+        Err(message) => return page_error(lang, AppError::bad("invalid_decision", message)),
+    };
+    match state.service.decide_photo(&who, &id, &photo_id, decision).await {
+        Ok(t) => Redirect::to(&format!("/staff/issues/{}#photos", t.opinion.id)).into_response(),
+        Err(e) => page_error(lang, e.into()),
     }
 }

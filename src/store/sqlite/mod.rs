@@ -12,15 +12,18 @@ use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 
 mod activities;
 mod opinions;
+mod photos;
 mod published;
 mod rotas;
 
 use chrono::{DateTime, FixedOffset};
 
 use super::{
-    Batch, FactSink, OpinionFilter, Progress, RecordSource, ScenarioRecord, Store, StoreError, UserRecord, WriteReport,
+    Batch, FactSink, NewPhoto, OpinionFilter, Progress, RecordSource, ScenarioRecord, Store, StoreError, UserRecord,
+    WriteReport,
 };
 use crate::catalog::CatalogData;
+use crate::domain::photo::{Photo, PhotoHash, PhotoStatus};
 use crate::domain::{
     Activity, AdminArea, AuditEntry, DemandPoint, GridArea, LayerFeature, LonLat, MapLayer, Member, NewOpinion,
     Opinion, Principal, ReceptionRule, Routing, Station, TrackingCode,
@@ -674,6 +677,29 @@ impl Store for SqliteStore {
         start: DateTime<FixedOffset>,
     ) -> Result<bool, StoreError> {
         self.delete_rota_impl(station, start).await
+    }
+
+    async fn insert_photo(&self, photo: &NewPhoto<'_>, max: usize) -> Result<Option<Photo>, StoreError> {
+        self.insert_photo_impl(photo, max).await.map_err(|e| match e {
+            StoreError::Database(db) => unique_as_duplicate(db, || format!("photo {} of this opinion", photo.hash)),
+            other => other,
+        })
+    }
+
+    async fn photos(&self, opinion_id: i64) -> Result<Vec<Photo>, StoreError> {
+        self.photos_impl(opinion_id).await
+    }
+
+    async fn photos_by_hash(&self, hash: &PhotoHash) -> Result<Vec<Photo>, StoreError> {
+        self.photos_by_hash_impl(hash).await
+    }
+
+    async fn first_approved_photos(&self, opinion_ids: &[i64]) -> Result<Vec<(i64, PhotoHash)>, StoreError> {
+        self.first_approved_photos_impl(opinion_ids).await
+    }
+
+    async fn decide_photo(&self, photo: &Photo, to: PhotoStatus, entry: &AuditEntry) -> Result<bool, StoreError> {
+        self.decide_photo_impl(photo, to, entry).await
     }
 
     async fn backup(&self, dest: &Path) -> Result<(), StoreError> {

@@ -77,7 +77,7 @@ fn entry_from_row(row: &SqliteRow) -> Result<AuditEntry, StoreError> {
     })
 }
 
-async fn insert_entry(
+pub(super) async fn insert_entry(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
     opinion_id: i64,
     e: &AuditEntry,
