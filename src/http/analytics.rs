@@ -163,13 +163,7 @@ async fn stats_handler(
 ) -> Result<Response, AppError> {
     let by: Option<GroupBy> = choice("group_by", &p.group_by, "town, station, member, grid, category")?;
     let interval: Option<Interval> = choice("interval", &p.interval, "day, week, month")?;
-    let csv = match trimmed(&p.format) {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(other) => {
-            return Err(AppError::bad("invalid_parameter", format!("format must be json or csv, got {other:?}")))
-        }
-    };
+    let csv = params::wants_csv(&p.format)?;
     let stats = state.service.stats(&p.filter.selection()?, by, interval).await?;
     if csv {
         let text = stats_csv(&stats.rows()).map_err(AppError::internal)?;

@@ -10,7 +10,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 
 use super::error::{ApiPath, ApiQuery, AppError, ErrorBody};
-use super::params::trimmed;
+use super::params::{self, trimmed};
 use super::AppState;
 use crate::domain::{Body, MemberId};
 use crate::service::duty::{DutyCardView, DutyTable, DutyTableView};
@@ -70,13 +70,7 @@ async fn table(State(state): State<AppState>, ApiQuery(p): ApiQuery<TableParams>
     let body = trimmed(&p.body)
         .map(|s| s.parse::<Body>().map_err(|e| AppError::bad("invalid_parameter", format!("body: {e}"))))
         .transpose()?;
-    let csv = match trimmed(&p.format) {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(other) => {
-            return Err(AppError::bad("invalid_parameter", format!("format must be json or csv, got {other:?}")))
-        }
-    };
+    let csv = params::wants_csv(&p.format)?;
     let table = state.service.duty_table(year(&p.year)?, body).await?;
     if csv {
         let text = duty_csv(&table).map_err(AppError::internal)?;

@@ -216,3 +216,12 @@ impl AnalyticsParams {
         })
     }
 }
+
+/// `format=json` (the default) or `format=csv`: whether CSV was asked for.
+pub fn wants_csv(v: &Option<String>) -> Result<bool, AppError> {
+    match trimmed(v) {
+        None | Some("json") => Ok(false),
+        Some("csv") => Ok(true),
+        Some(other) => Err(AppError::bad("invalid_parameter", format!("format must be json or csv, got {other:?}"))),
+    }
+}

@@ -443,24 +443,7 @@ impl Service {
     /// rows by line. Answers how many activities were written, in one transaction.
     pub async fn import_activities<R: std::io::Read>(&self, reader: R, recorded_by: &str) -> Result<usize> {
         let file_error = |m: String| ServiceError::invalid("invalid_file", m);
-        let mut csv = csv::ReaderBuilder::new().flexible(false).from_reader(reader);
-        let header = csv.headers().map_err(|e| file_error(format!("line 1: {e}")))?.clone();
-        let names: Vec<&str> = header.iter().map(|h| h.trim().trim_start_matches('\u{feff}')).collect();
-        if let Some(extra) = names.iter().find(|n| !LEDGER_HEADER.contains(n) && !LEDGER_OPTIONAL.contains(n)) {
-            return Err(file_error(format!(
-                "line 1: unknown column {extra:?}; the header is {} (then optionally {})",
-                LEDGER_HEADER.join(","),
-                LEDGER_OPTIONAL.join(",")
-            )));
-        }
-        if let Some(missing) = LEDGER_HEADER.iter().find(|c| !names.contains(c)) {
-            return Err(file_error(format!(
-                "line 1: missing column {missing}; the header is {}",
-                LEDGER_HEADER.join(",")
-            )));
-        }
-        let columns: Vec<Option<usize>> =
-            LEDGER_HEADER.iter().chain(&LEDGER_OPTIONAL).map(|c| names.iter().position(|n| n == c)).collect();
+        let (mut csv, columns) = super::imports::csv_with_columns(reader, &LEDGER_HEADER, &LEDGER_OPTIONAL)?;
         let catalog = self.catalog();
         let today = self.now().date_naive();
         let mut problems = Vec::new();

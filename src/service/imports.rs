@@ -102,3 +102,30 @@ impl Service {
         Ok(true)
     }
 }
+
+/// Opens a CSV file whose header holds every `required` column and maybe some `optional` ones, in
+/// any order (a byte-order mark is ignored): the reader, at the first row, and each column's
+/// index in `required` then `optional` order (`None` for an optional one that is absent). A
+/// header with an unknown or a missing column is refused naming it.
+pub(super) fn csv_with_columns<R: std::io::Read>(
+    reader: R,
+    required: &[&str],
+    optional: &[&str],
+) -> Result<(csv::Reader<R>, Vec<Option<usize>>)> {
+    let file_error = |m: String| ServiceError::invalid("invalid_file", m);
+    let mut csv = csv::ReaderBuilder::new().flexible(false).from_reader(reader);
+    let header = csv.headers().map_err(|e| file_error(format!("line 1: {e}")))?.clone();
+    let names: Vec<&str> = header.iter().map(|h| h.trim().trim_start_matches('\u{feff}')).collect();
+    if let Some(extra) = names.iter().find(|n| !required.contains(n) && !optional.contains(n)) {
+        return Err(file_error(format!(
+            "line 1: unknown column {extra:?}; the header is {} (then optionally {})",
+            required.join(","),
+            optional.join(",")
+        )));
+    }
+    if let Some(missing) = required.iter().find(|c| !names.contains(c)) {
+        return Err(file_error(format!("line 1: missing column {missing}; the header is {}", required.join(","))));
+    }
+    let columns = required.iter().chain(optional).map(|c| names.iter().position(|n| n == c)).collect();
+    Ok((csv, columns))
+}

@@ -482,24 +482,7 @@ impl Service {
     /// error names the first bad rows by line. Answers how many projects were published.
     pub async fn import_projects<R: std::io::Read>(&self, reader: R, published_by: &str) -> Result<usize> {
         let file_error = |m: String| ServiceError::invalid("invalid_file", m);
-        let mut csv = csv::ReaderBuilder::new().flexible(false).from_reader(reader);
-        let header = csv.headers().map_err(|e| file_error(format!("line 1: {e}")))?.clone();
-        let names: Vec<&str> = header.iter().map(|h| h.trim().trim_start_matches('\u{feff}')).collect();
-        if let Some(extra) = names.iter().find(|n| !PROJECTS_HEADER.contains(n) && !PROJECTS_OPTIONAL.contains(n)) {
-            return Err(file_error(format!(
-                "line 1: unknown column {extra:?}; the header is {} (then optionally {})",
-                PROJECTS_HEADER.join(","),
-                PROJECTS_OPTIONAL.join(",")
-            )));
-        }
-        if let Some(missing) = PROJECTS_HEADER.iter().find(|c| !names.contains(c)) {
-            return Err(file_error(format!(
-                "line 1: missing column {missing}; the header is {}",
-                PROJECTS_HEADER.join(",")
-            )));
-        }
-        let columns: Vec<Option<usize>> =
-            PROJECTS_HEADER.iter().chain(&PROJECTS_OPTIONAL).map(|c| names.iter().position(|n| n == c)).collect();
+        let (mut csv, columns) = super::imports::csv_with_columns(reader, &PROJECTS_HEADER, &PROJECTS_OPTIONAL)?;
         let catalog = self.catalog();
         let today = self.now().date_naive();
         let mut problems = Vec::new();
