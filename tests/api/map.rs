@@ -65,6 +65,8 @@ async fn a_located_citizen_sees_the_nearest_stations_their_grid_member_and_finds
     assert_eq!(shown["grids"].as_u64(), Some(catalog.grids().len() as u64), "every grid is drawn");
     assert!(shown["ready_ms"].as_f64().is_some_and(|ms| ms > 0.0), "the page marks when it is ready: {shown}");
     eprintln!("map ready after {} ms (debug build, test server)", shown["ready_ms"]);
+    assert_eq!(shown["preview_left"], false, "the live map replaced the server's drawing: {shown}");
+    assert!(shown["preview_ms"].as_f64().is_some_and(|ms| ms > 0.0), "the drawing was painted first: {shown}");
 
     // Located: the nearest stations in the API's order, with the API's distances.
     let located = &shown["located"];
@@ -181,4 +183,22 @@ async fn a_citizen_submits_from_a_point_on_the_map_and_tracks_it_there() {
 
     assert_only_this_server(&shown, &app.base);
     assert_screenshot(&shown, 20_000);
+}
+
+#[tokio::test]
+async fn the_map_page_carries_the_districts_drawing_for_its_first_paint() {
+    let app = TestApp::with_sample().await;
+    let (status, html) = app.get_text("/").await;
+    assert_eq!(status, 200);
+    let at = html.find("id=\"map-preview\"").expect("the drawing is in the page");
+    let tag = &html[html[..at].rfind('<').unwrap()..at + html[at..].find('>').unwrap()];
+    let src = tag.split("src=\"").nth(1).unwrap().split('"').next().unwrap();
+    let svg = percent_encoding::percent_decode_str(src.strip_prefix("data:image/svg+xml,").expect(src))
+        .decode_utf8()
+        .unwrap();
+    let catalog = app.state.service.catalog();
+    for town in catalog.areas().iter().filter(|a| a.level == liaison::domain::AreaLevel::Town) {
+        assert!(svg.contains(&format!(">{}</text>", town.name)), "{} is labelled", town.name);
+    }
+    assert!(svg.starts_with("<svg ") && svg.ends_with("</svg>"));
 }

@@ -21,6 +21,13 @@ await run(async (browser) => {
     stations: Number(document.getElementById('map').dataset.stations),
     grids: Number(document.getElementById('map').dataset.grids),
     lang: document.documentElement.lang,
+    // The server's drawing of the district was the first paint and is gone once the map is drawn.
+    preview_left: document.getElementById('map-preview') !== null,
+  }));
+  drawn.preview_ms = await page.evaluate(() => new Promise((resolve) => {
+    new PerformanceObserver((list) => resolve(list.getEntries().find((e) => e.identifier === 'map-preview')?.renderTime ?? null))
+      .observe({ type: 'element', buffered: true });
+    setTimeout(() => resolve(null), 3000);
   }));
   const overview = await screenshot(page, 'map-overview');
 

@@ -95,13 +95,15 @@ async fn map_page(State(state): State<AppState>, lang: Lang) -> Html<String> {
         towns: district.towns,
         published: PublishedColours::new(),
     };
-    Html(page(lang, bounds, counts, &config).into_string())
+    let preview = super::preview::data_url(&catalog);
+    Html(page(lang, bounds, counts, preview.as_deref(), &config).into_string())
 }
 
 fn page(
     lang: Lang,
     bounds: Option<String>,
     (stations, members, grids): (usize, usize, usize),
+    preview: Option<&str>,
     config: &MapConfig,
 ) -> Markup {
     let counts = t_args(
@@ -128,8 +130,11 @@ fn page(
                 }
                 main.map-main {
                     div #map role="region" aria-label=(t(lang, "map-region")) data-bounds=[bounds] {
-                        // The district drawn by the server, shown until the live map has drawn it.
-                        img #map-preview src="/district.svg" alt=(t(lang, "map-preview-alt")) elementtiming="map-preview" fetchpriority="high";
+                        // The district drawn by the server (in the HTML: it paints with the page), shown
+                        // until the live map has drawn it.
+                        @if let Some(src) = preview {
+                            img #map-preview src=(src) alt=(t(lang, "map-preview-alt")) elementtiming="map-preview";
+                        }
                     }
                     aside #panel aria-label=(t(lang, "map-panel")) {
                         form #search-form role="search" action="/list" method="get" {

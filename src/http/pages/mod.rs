@@ -45,7 +45,6 @@ pub fn router() -> Router<AppState> {
         .merge(plan::router())
         .merge(notice::router())
         .merge(member::router())
-        .merge(preview::router())
         .merge(rota::router())
         .merge(ledger::router())
 }

@@ -1,29 +1,20 @@
-//! `/district.svg`: the district as the citizen's map first shows it (towns, the district's
+//! The district as the citizen's map first shows it (towns, the district's
 //! outline, every station by kind, the towns' names), drawn here as SVG in the same Web Mercator
 //! projection and colours, so that `/` shows the map at its first paint while MapLibre (WebGL, on
-//! the CPU where there is no GPU) starts; `web/map.js` removes it once the live map is drawn.
+//! the CPU where there is no GPU) starts: the page carries it as a `data:` URL; `web/map.js`
+//! removes it once the live map is drawn.
 //!
 //! Input positions are WGS84 lon/lat degrees; the SVG's user units are Web Mercator scaled to
 //! [`WIDTH`] across the district's extent (y down), shapes simplified to half a unit.
 
 use std::fmt::Write;
 
-use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use geo::{Coord, LineString, MultiPolygon, Simplify};
 
 use super::{district_view, KIND_COLOURS};
 use crate::catalog::Catalog;
 use crate::domain::AreaLevel;
-use crate::http::AppState;
 use crate::spatial::tiles::mercator_unit;
-
-pub fn router() -> Router<AppState> {
-    Router::new().route("/district.svg", get(district_svg))
-}
 
 /// User units across the district's extent (about the map's width in pixels on a desk).
 pub const WIDTH: f64 = 1000.0;
@@ -117,21 +108,16 @@ pub fn svg(catalog: &Catalog) -> Option<String> {
     Some(out)
 }
 
-/// The district's SVG, revalidated by the catalog's version (it changes only with the places).
-async fn district_svg(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let etag = format!("\"district-{}\"", state.service.catalog_version());
-    if headers.get(header::IF_NONE_MATCH).is_some_and(|v| v.as_bytes() == etag.as_bytes()) {
-        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
-    }
-    let catalog = state.service.catalog();
-    let Some(svg) = svg(&catalog) else { return StatusCode::NOT_FOUND.into_response() };
-    let mut res = ([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response();
-    let h = res.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    if let Ok(v) = HeaderValue::from_str(&etag) {
-        h.insert(header::ETAG, v);
-    }
-    res
+/// What a data: URL must encode of an SVG: `%`, `#`, quotes, angle brackets, spaces and controls
+/// (and every byte beyond ASCII).
+const DATA_URL: &percent_encoding::AsciiSet =
+    &percent_encoding::CONTROLS.add(b' ').add(b'"').add(b'#').add(b'%').add(b'<').add(b'>');
+
+/// The SVG as a `data:` URL, for the map page to carry in its HTML: it paints with the page,
+/// without a request of its own.
+pub fn data_url(catalog: &Catalog) -> Option<String> {
+    let svg = svg(catalog)?;
+    Some(format!("data:image/svg+xml,{}", percent_encoding::utf8_percent_encode(&svg, DATA_URL)))
 }
 
 #[cfg(test)]
