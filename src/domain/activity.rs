@@ -6,7 +6,7 @@
 use chrono::{NaiveDate, NaiveTime};
 use geo::LineString;
 
-use super::ids::{MemberId, StationId};
+use super::ids::{AreaCode, MemberId, StationId};
 use super::location::{LocationError, LonLat};
 use super::vocab::{ActivityKind, WaterClass};
 
@@ -14,6 +14,8 @@ use super::vocab::{ActivityKind, WaterClass};
 #[derive(Debug, Clone)]
 pub struct ActivityFilter {
     pub station: Option<StationId>,
+    /// Activities at the stations of this town (its area code).
+    pub town: Option<AreaCode>,
     /// Activities this member was present at.
     pub member: Option<MemberId>,
     pub kind: Option<ActivityKind>,
@@ -25,7 +27,7 @@ pub struct ActivityFilter {
 
 impl Default for ActivityFilter {
     fn default() -> Self {
-        Self { station: None, member: None, kind: None, from: None, to: None, limit: 1_000 }
+        Self { station: None, town: None, member: None, kind: None, from: None, to: None, limit: 1_000 }
     }
 }
 
@@ -39,6 +41,10 @@ pub const MAX_RIVER_CHARS: usize = 100;
 pub const MAX_MEMBERS: usize = 100;
 /// The most points a patrol path may have.
 pub const MAX_PATH_POINTS: usize = 10_000;
+/// The most photo references one patrol may keep.
+pub const MAX_PATROL_PHOTOS: usize = 20;
+/// The longest photo reference, in characters.
+pub const MAX_PHOTO_REF_CHARS: usize = 500;
 
 /// A river patrol (巡河): which river, the way walked, what was seen and the water class judged.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,6 +54,9 @@ pub struct Patrol {
     pub path: LineString<f64>,
     pub observations: String,
     pub water_class: Option<WaterClass>,
+    /// References to the photos taken (the river chief's app, this server's `/photos/…`): absolute
+    /// `http(s)://` URLs or paths on this server, at most [`MAX_PATROL_PHOTOS`].
+    pub photos: Vec<String>,
 }
 
 /// One duty activity at a station on a day.
@@ -113,6 +122,10 @@ pub enum ActivityError {
     LongPath(usize),
     #[error("patrol path point {index}: {error}")]
     BadPoint { index: usize, error: LocationError },
+    #[error("a patrol keeps at most {MAX_PATROL_PHOTOS} photo references, got {0}")]
+    TooManyPhotos(usize),
+    #[error("photo reference {index} must be an http(s):// URL or a path on this server (/…) of at most {MAX_PHOTO_REF_CHARS} characters without spaces, got {got:?}")]
+    BadPhotoRef { index: usize, got: String },
 }
 
 fn check_len(field: &'static str, text: &str, max: usize) -> Result<(), ActivityError> {
@@ -124,14 +137,15 @@ fn check_len(field: &'static str, text: &str, max: usize) -> Result<(), Activity
 }
 
 impl Patrol {
-    /// Checks the river's name and the path: 2 to [`MAX_PATH_POINTS`] valid WGS84 points, not all
-    /// at one place.
+    /// Checks the river's name, the path (2 to [`MAX_PATH_POINTS`] valid WGS84 points, not all at
+    /// one place) and the photo references.
     ///
     /// # Examples
     /// ```
     /// use liaison::domain::Patrol;
     /// let patrol = |path: Vec<(f64, f64)>| Patrol {
     ///     river: "南塘河".into(), path: path.into(), observations: String::new(), water_class: None,
+    ///     photos: vec!["https://hz.example.cn/p/1.jpg".into()],
     /// }.checked();
     /// assert!(patrol(vec![(121.53, 29.86), (121.54, 29.87)]).is_ok());
     /// assert!(patrol(vec![(121.53, 29.86)]).is_err());
@@ -153,6 +167,17 @@ impl Patrol {
         let first = self.path.0.first();
         if n < 2 || self.path.0.iter().all(|c| Some(c) == first) {
             return Err(ActivityError::ShortPath(n));
+        }
+        if self.photos.len() > MAX_PATROL_PHOTOS {
+            return Err(ActivityError::TooManyPhotos(self.photos.len()));
+        }
+        for (index, r) in self.photos.iter().enumerate() {
+            let scheme =
+                r.starts_with("https://") || r.starts_with("http://") || (r.starts_with('/') && !r.starts_with("//"));
+            let clean = !r.chars().any(|c| c.is_whitespace() || c.is_control());
+            if !scheme || !clean || r.chars().count() > MAX_PHOTO_REF_CHARS {
+                return Err(ActivityError::BadPhotoRef { index, got: r.clone() });
+            }
         }
         Ok(self)
     }
@@ -274,7 +299,22 @@ pub(crate) mod tests {
             path: vec![(121.53, 29.86), (121.535, 29.862), (121.54, 29.865)].into(),
             observations: "河面有漂浮物".into(),
             water_class: Some(WaterClass::III),
+            photos: vec!["https://hz.example.cn/p/1.jpg".into(), "/photos/ab.jpg".into()],
         }
+    }
+
+    #[test]
+    fn photo_references_are_web_addresses_or_paths_here() {
+        let with = |photos: Vec<&str>| {
+            let p = Patrol { photos: photos.into_iter().map(String::from).collect(), ..patrol() };
+            Activity { patrol: Some(p), ..river_patrol() }.checked(day(5))
+        };
+        assert!(with(vec!["http://a.cn/x.jpg", "https://a.cn/y.jpg", "/photos/z.jpg"]).is_ok());
+        for bad in ["javascript:alert(1)", "//evil.example/x.jpg", "ftp://a.cn/x", "https://a.cn/x y.jpg", ""] {
+            assert!(matches!(with(vec![bad]), Err(ActivityError::BadPhotoRef { index: 0, .. })), "{bad:?}");
+        }
+        let many = vec!["/p.jpg"; MAX_PATROL_PHOTOS + 1];
+        assert_eq!(with(many), Err(ActivityError::TooManyPhotos(MAX_PATROL_PHOTOS + 1)));
     }
 
     fn river_patrol() -> Activity {

@@ -14,7 +14,7 @@ use super::error::{ApiJson, ApiQuery, AppError, ErrorBody};
 use super::params::{self, trimmed};
 use super::AppState;
 use crate::domain::activity::ActivityFilter;
-use crate::domain::{ActivityKind, MemberId, StationId};
+use crate::domain::{ActivityKind, AreaCode, MemberId, StationId};
 use crate::service::activities::{ActivityInput, ActivityList, ActivityView};
 
 /// The public listing (no session layer needed).
@@ -33,6 +33,9 @@ struct ListParams {
     /// Only activities at this station (an unknown id is a 400).
     #[param(value_type = Option<StationId>)]
     station: Option<String>,
+    /// Only activities at the stations of this town (its area code; an unknown one is a 400).
+    #[param(value_type = Option<AreaCode>)]
+    town: Option<String>,
     /// Only activities this member was present at (an unknown id is a 400).
     #[param(value_type = Option<MemberId>)]
     member: Option<String>,
@@ -75,6 +78,7 @@ where
 async fn list(State(state): State<AppState>, ApiQuery(p): ApiQuery<ListParams>) -> Result<Response, AppError> {
     let query = ActivityFilter {
         station: id("station", &p.station)?,
+        town: id("town", &p.town)?,
         member: id("member", &p.member)?,
         kind: id("kind", &p.kind)?,
         from: params::date("from", &p.from)?,

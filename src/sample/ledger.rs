@@ -177,6 +177,7 @@ pub fn ledger(catalog: &Catalog) -> Vec<Activity> {
                     path: patrol_path(&mut rng, station),
                     observations: (*rng.pick(&SIGHTINGS)).to_owned(),
                     water_class: Some(class),
+                    photos: Vec::new(),
                 });
                 out.push(a);
             }

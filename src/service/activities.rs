@@ -13,11 +13,12 @@ use super::staff::scope_of;
 use super::{Result, Service, ServiceError};
 use crate::catalog::Catalog;
 use crate::domain::activity::{parse_time, ActivityFilter};
+use crate::domain::AreaLevel;
 use crate::domain::{
     Activity, ActivityKind, LonLat, MemberId, NewOpinion, Patrol, Principal, Role, StationId, WaterClass,
 };
 
-/// The CSV header of a ledger file, in this order (`observations` and `opinions` may follow).
+/// The CSV header of a ledger file, in this order (`observations`, `opinions` and `photos` may follow).
 pub const LEDGER_HEADER: [&str; 12] = [
     "kind",
     "station",
@@ -33,7 +34,7 @@ pub const LEDGER_HEADER: [&str; 12] = [
     "water_class",
 ];
 /// Columns a ledger file may add after the required ones.
-const LEDGER_OPTIONAL: [&str; 2] = ["observations", "opinions"];
+const LEDGER_OPTIONAL: [&str; 3] = ["observations", "opinions", "photos"];
 /// How many bad rows a refused import names.
 const MAX_REPORTED: usize = 10;
 
@@ -84,6 +85,9 @@ pub struct PatrolInput {
     pub observations: String,
     #[schema(value_type = Option<WaterClass>)]
     pub water_class: Option<String>,
+    /// References to the photos taken: http(s):// URLs or paths on this server (at most 20).
+    #[serde(default)]
+    pub photos: Vec<String>,
 }
 
 /// A GeoJSON LineString, WGS84 `[lon, lat]` degrees.
@@ -113,6 +117,8 @@ pub struct PatrolView {
     pub length_m: f64,
     pub observations: String,
     pub water_class: Option<WaterClass>,
+    /// References to the photos taken.
+    pub photos: Vec<String>,
 }
 
 /// An activity as answered.
@@ -172,6 +178,7 @@ impl ActivityView {
                 },
                 length_m: path_length_m(&p.path),
                 observations: p.observations.clone(),
+                photos: p.photos.clone(),
                 water_class: p.water_class,
             }),
         }
@@ -219,6 +226,7 @@ struct PatrolDraft<'a> {
     path: Option<Vec<[f64; 2]>>,
     observations: &'a str,
     water_class: Option<&'a str>,
+    photos: Vec<&'a str>,
 }
 
 /// `Some` of the trimmed text when it is not blank.
@@ -252,7 +260,7 @@ impl Draft<'_> {
         }
         let patrol = match &self.patrol {
             None => None,
-            Some(PatrolDraft { river, path, observations, water_class }) => {
+            Some(PatrolDraft { river, path, observations, water_class, photos }) => {
                 let path = path.as_ref().ok_or_else(|| invalid("a patrol needs a path"))?;
                 let water_class = given(*water_class)
                     .map(|c| c.parse::<WaterClass>().map_err(|e| invalid(format!("water_class: {e}"))))
@@ -261,6 +269,7 @@ impl Draft<'_> {
                     river: river.trim().to_owned(),
                     path: path.iter().map(|&[x, y]| (x, y)).collect::<Vec<_>>().into(),
                     observations: observations.trim().to_owned(),
+                    photos: photos.iter().map(|p| p.trim().to_owned()).collect(),
                     water_class,
                 })
             }
@@ -300,6 +309,7 @@ impl ActivityInput {
                     path,
                     observations: &p.observations,
                     water_class: p.water_class.as_deref(),
+                    photos: p.photos.iter().map(String::as_str).collect(),
                 })
             }
         };
@@ -342,11 +352,12 @@ impl<'a> LedgerRow<'a> {
             .map(|o| o.parse::<i64>().map_err(|_| format!("opinion id must be a number, got {o:?}")))
             .collect::<Result<_, _>>()?;
         let (river, path) = (self.cell(9), self.cell(10));
-        let patrol = if river.is_empty() && path.is_empty() && self.cell(11).is_empty() && self.cell(12).is_empty() {
+        let (class, observations, photos) = (self.cell(11), self.cell(12), self.cell(14));
+        let patrol = if [river, path, class, observations, photos].iter().all(|c| c.is_empty()) {
             None
         } else {
             let points = if path.is_empty() { None } else { Some(parse_path(path)?) };
-            Some(PatrolDraft { river, path: points, observations: self.cell(12), water_class: Some(self.cell(11)) })
+            Some(PatrolDraft { river, path: points, observations, water_class: Some(class), photos: list(photos) })
         };
         Ok(Draft {
             kind: self.cell(0),
@@ -497,6 +508,9 @@ impl Service {
         }
         if let Some(m) = q.member.as_ref().filter(|m| catalog.member(m).is_none()) {
             return Err(ServiceError::invalid("unknown_member", format!("no member has id {:?}", m.as_str())));
+        }
+        if let Some(t) = q.town.as_ref().filter(|t| catalog.area(t).is_none_or(|a| a.level != AreaLevel::Town)) {
+            return Err(ServiceError::invalid("unknown_town", format!("no town has area code {:?}", t.as_str())));
         }
         if let (Some(from), Some(to)) = (q.from, q.to) {
             if from > to {

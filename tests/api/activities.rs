@@ -55,6 +55,7 @@ fn patrol(station: &str, member: &str) -> Value {
             "river": "南塘河",
             "path": { "type": "LineString", "coordinates": [[121.531, 29.861], [121.535, 29.8625], [121.54, 29.865]] },
             "observations": "河面少量漂浮物，已通知保洁", "water_class": "III",
+            "photos": ["https://hzz.example.gov.cn/photos/2026/1103-01.jpg", "/photos/ab12.jpg"],
         },
     })
 }
@@ -108,9 +109,17 @@ async fn a_river_patrol_with_a_path_and_class_iii_round_trips() {
     assert_eq!(p["path"], sent["patrol"]["path"]);
     assert_eq!(p["water_class"], "III");
     assert_eq!(p["observations"], sent["patrol"]["observations"]);
+    assert_eq!(p["photos"], sent["patrol"]["photos"]);
     let length = p["length_m"].as_f64().unwrap();
     assert!((800.0..1200.0).contains(&length), "about 1 km walked: {length}");
     assert_eq!(app.activities("kind=river_patrol").await, vec![recorded]);
+
+    // A photo reference that is not a web address or a path here is refused.
+    let mut bad = patrol(&station, &m1);
+    bad["patrol"]["photos"] = serde_json::json!(["javascript:alert(1)"]);
+    let (status, body) = app.post_as(&token, "/api/v1/staff/activities", &bad).await;
+    assert_eq!(error_code(status, &body, 422), "invalid_activity", "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("photo reference 0"), "{body}");
 }
 
 #[tokio::test]
@@ -387,4 +396,26 @@ async fn staff_record_a_reception_on_the_ledger_form_and_the_opinions_taken_down
     let (other, _, _) = app.station_with_members(5);
     let res = client.get(format!("{}/staff/activities/new?station={other}", app.base)).send().await.unwrap();
     assert_eq!(res.status(), 403);
+}
+
+#[tokio::test]
+async fn activities_list_by_town_as_the_stations_towns_say() {
+    let app = TestApp::with_sample().await;
+    let catalog = app.state.service.catalog();
+    let (station, m1, m2) = app.station_with_members(0);
+    let (other, o1, _) = app.station_with_members(3);
+    let token = app.token("admin", None).await;
+    for (s, members) in [(&station, vec![m1.as_str(), m2.as_str()]), (&other, vec![o1.as_str()])] {
+        let (status, body) =
+            app.post_as(&token, "/api/v1/staff/activities", &reception(s, &members, "2026-11-05")).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let town_of = |id: &str| catalog.station(&id.parse().unwrap()).unwrap().town_code.clone().unwrap().to_string();
+    let town = town_of(&station);
+    let listed = app.activities(&format!("town={town}")).await;
+    let want: Vec<&String> = [&station, &other].into_iter().filter(|s| town_of(s) == town).collect();
+    assert_eq!(listed.len(), want.len(), "{listed:?}");
+    assert!(listed.iter().all(|a| town_of(a["station"]["id"].as_str().unwrap()) == town));
+    let (status, body) = app.get("/api/v1/activities?town=999999999").await;
+    assert_eq!(error_code(status, &body, 400), "unknown_town", "{body}");
 }

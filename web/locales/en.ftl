@@ -724,3 +724,4 @@ submit-photos = Photos (JPEG, PNG or WebP; up to 3, at most 10 MB each)
 submit-photos-hint = Staff see your photos at once, the public only once staff approve them. Location and camera data are removed from every photo.
 event-photo_approve = Photo approved
 event-photo_reject = Photo not made public
+ledger-photos = Photos taken: their addresses (https://… or /photos/…), one a line

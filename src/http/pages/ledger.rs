@@ -105,6 +105,7 @@ fn page(
                 label { (t(lang, "ledger-river")) input type="text" name="river" maxlength="100" value=(v("river")); }
                 label { (t(lang, "ledger-path")) textarea name="path" rows="2" placeholder="121.531 29.861; 121.540 29.865" { (v("path")) } }
                 label { (t(lang, "ledger-observations")) input type="text" name="observations" maxlength="5000" value=(v("observations")); }
+                label { (t(lang, "ledger-photos")) textarea name="photos" rows="2" placeholder="https://…/1.jpg" { (v("photos")) } }
                 label { (t(lang, "ledger-water-class"))
                     select name="water_class" {
                         option value="" { "—" }
@@ -194,6 +195,7 @@ fn read(fields: &Fields, station: &Station) -> Result<(ActivityInput, Vec<NewOpi
             path: path.map(|coordinates| LineStringGeometry { kind: "LineString".into(), coordinates }),
             observations: f("observations"),
             water_class: opt("water_class"),
+            photos: f("photos").split_whitespace().map(str::to_owned).collect(),
         })
     } else {
         None

@@ -51,6 +51,7 @@ fn activity_from_row(row: &SqliteRow) -> Result<Activity, StoreError> {
                 path,
                 observations: row.try_get::<Option<String>, _>("observations")?.unwrap_or_default(),
                 water_class: parse_opt(row, T, k, "water_class")?,
+                photos: serde_json::from_str(&row.try_get::<String, _>("photos")?).map_err(|e| bad(&e))?,
             })
         }
         _ => None,
@@ -85,8 +86,8 @@ impl SqliteStore {
             let patrol = a.patrol.as_ref();
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO activities (kind, station_id, date, start_time, end_time, visitors, title, notes, river,
-                     path, observations, water_class, recorded_at, recorded_by)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                     path, observations, water_class, photos, recorded_at, recorded_by)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             )
             .bind(a.kind.code())
             .bind(a.station.as_str())
@@ -100,6 +101,7 @@ impl SqliteStore {
             .bind(patrol.map(|p| geojson::Geometry::from(&p.path).to_string()))
             .bind(patrol.map(|p| &p.observations))
             .bind(patrol.and_then(|p| p.water_class).map(|w| w.code()))
+            .bind(serde_json::to_string(&patrol.map_or(&[][..], |p| &p.photos[..])).unwrap_or_else(|_| "[]".to_owned()))
             .bind(at.to_rfc3339())
             .bind(recorded_by)
             .fetch_one(&mut *tx)
@@ -137,6 +139,10 @@ impl SqliteStore {
         );
         if let Some(s) = &f.station {
             q.push(" AND a.station_id = ").push_bind(s.as_str().to_owned());
+        }
+        if let Some(t) = &f.town {
+            q.push(" AND a.station_id IN (SELECT id FROM stations WHERE town_code = ").push_bind(t.as_str().to_owned());
+            q.push(")");
         }
         if let Some(m) = &f.member {
             q.push(" AND EXISTS (SELECT 1 FROM activity_members am WHERE am.activity_id = a.id AND am.member_id = ")
