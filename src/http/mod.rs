@@ -11,6 +11,7 @@ pub mod calendars;
 pub mod client_ip;
 pub mod duty;
 pub mod error;
+pub mod feeds;
 pub mod grids;
 pub mod lang;
 pub mod layers;
@@ -133,6 +134,7 @@ pub fn app(
         .merge(tiles::router())
         .merge(members::router())
         .merge(calendars::router())
+        .merge(feeds::router())
         .merge(opinions::router())
         .merge(photos::router())
         .merge(open311::router())

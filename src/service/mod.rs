@@ -13,6 +13,7 @@ pub mod analytics;
 pub mod batch;
 pub mod duty;
 pub mod error;
+pub mod feeds;
 pub mod imports;
 pub mod limits;
 pub mod live;

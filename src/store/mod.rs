@@ -112,6 +112,8 @@ pub struct OpinionFilter {
     pub statuses: Vec<Status>,
     pub category: Option<Category>,
     pub stations: Vec<StationId>,
+    /// Only opinions routed to this town (township or subdistrict).
+    pub town: Option<crate::domain::AreaCode>,
     pub grids: Vec<GridId>,
     /// Also (or, without `grids`, only) the opinions routed to this member.
     pub member: Option<crate::domain::MemberId>,
@@ -128,6 +130,7 @@ impl Default for OpinionFilter {
             statuses: Vec::new(),
             category: None,
             stations: Vec::new(),
+            town: None,
             grids: Vec::new(),
             member: None,
             overdue_on: None,

@@ -724,3 +724,10 @@ submit-photos = Photos (JPEG, PNG or WebP; up to 3, at most 10 MB each)
 submit-photos-hint = Staff see your photos at once, the public only once staff approve them. Location and camera data are removed from every photo.
 event-photo_approve = Photo approved
 event-photo_reject = Photo not made public
+
+## Atom feeds of public updates (src/service/feeds.rs)
+atom-station-feed = Opinions at { $name }
+atom-town-feed = Opinions in { $name }
+atom-category-feed = Opinions: { $name }
+atom-entry-status = Status: { $status }
+atom-entry-reply = Reply: { $reply }

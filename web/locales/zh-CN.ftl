@@ -724,3 +724,10 @@ submit-photos = 照片（JPEG、PNG 或 WebP；最多 3 张，每张不超过 10
 submit-photos-hint = 工作人员可立即看到您的照片，经审核通过后才对公众显示。照片中的位置和相机信息会被删除。
 event-photo_approve = 照片审核通过
 event-photo_reject = 照片不予公开
+
+## Atom feeds of public updates (src/service/feeds.rs)
+atom-station-feed = { $name }的群众意见
+atom-town-feed = { $name }的群众意见
+atom-category-feed = 群众意见：{ $name }
+atom-entry-status = 状态：{ $status }
+atom-entry-reply = 答复：{ $reply }

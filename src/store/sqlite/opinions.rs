@@ -251,6 +251,9 @@ impl SqliteStore {
             q.push(" AND category = ").push_bind(c.code());
         }
         push_in(&mut q, "station_id", f.stations.iter().map(|s| s.as_str().to_owned()));
+        if let Some(t) = &f.town {
+            q.push(" AND town_code = ").push_bind(t.as_str().to_owned());
+        }
         match &f.member {
             None => push_in(&mut q, "grid_id", f.grids.iter().map(|g| g.as_str().to_owned())),
             Some(m) => {
