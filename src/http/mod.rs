@@ -34,6 +34,7 @@ pub mod staff;
 pub mod stations;
 pub mod tiles;
 pub mod warnings;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -135,6 +136,7 @@ pub fn app(
         .merge(members::router())
         .merge(calendars::router())
         .merge(feeds::router())
+        .merge(webhooks::router())
         .merge(opinions::router())
         .merge(photos::router())
         .merge(open311::router())

@@ -28,6 +28,7 @@ pub mod rota;
 pub mod staff;
 pub mod views;
 pub mod warnings;
+pub mod webhooks;
 
 use std::sync::{Arc, PoisonError, RwLock};
 

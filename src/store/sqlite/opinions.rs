@@ -178,6 +178,7 @@ impl SqliteStore {
         let seq = take_seq(&mut tx, 1).await?;
         opinion.id = insert_row(&mut tx, &opinion, seq).await?;
         insert_entry(&mut tx, opinion.id, &entry).await?;
+        super::outbox::write_events(&mut tx, &crate::domain::outbox::on_created(&opinion)).await?;
         tx.commit().await?;
         Ok(opinion)
     }
@@ -224,6 +225,7 @@ impl SqliteStore {
             return Ok(false);
         }
         insert_entry(&mut tx, o.id, entry).await?;
+        super::outbox::write_events(&mut tx, &crate::domain::outbox::on_change(o, entry)).await?;
         tx.commit().await?;
         Ok(true)
     }
