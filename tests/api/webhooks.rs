@@ -315,3 +315,70 @@ async fn only_administrators_manage_webhooks_and_bad_registrations_are_refused()
     let (_, listed) = send(&app.client, reqwest::Method::GET, hooks, &admin, None).await;
     assert_eq!(listed, json!([]));
 }
+
+#[tokio::test]
+async fn each_change_of_the_loop_queues_its_events_with_the_change_and_they_go_out_in_order() {
+    let app = TestApp::with_sample().await;
+    let admin = app.token("admin", None).await;
+    let receiver = Receiver::start(0).await;
+    let hooks = format!("{}/api/v1/admin/webhooks", app.base);
+    let events = ["opinion.status_changed", "opinion.replied", "opinion.rated"];
+    let body = json!({ "url": receiver.url, "events": events, "secret": SECRET });
+    let (status, hook) = send(&app.client, reqwest::Method::POST, hooks.clone(), &admin, Some(body)).await;
+    assert_eq!(status, 201, "{hook}");
+
+    let (_, created) = app.post("/api/v1/issues", &opinion("parking", 121.5435, 29.8655)).await;
+    let (id, code) = (created["id"].as_i64().unwrap(), created["tracking_code"].as_str().unwrap().to_owned());
+    let staff = app.token("staff", created["routing"]["station"]["id"].as_str()).await;
+    let steps = [
+        json!({ "to": "registered", "version": 1 }),
+        json!({ "to": "assigned", "version": 2, "department": "区交警大队", "due": "2026-11-30" }),
+        json!({ "to": "in_progress", "version": 3 }),
+        json!({ "to": "replied", "version": 4, "reply_route": "direct_answer", "reply": "已增设禁停标志" }),
+    ];
+    let transitions = format!("{}/api/v1/staff/issues/{id}/transitions", app.base);
+    for step in steps {
+        let (s, o) = send(&app.client, reqwest::Method::POST, transitions.clone(), &staff, Some(step)).await;
+        assert_eq!(s, 200, "{o}");
+    }
+    let (s, o) = app.post(&format!("/api/v1/issues/{code}/rating"), &json!({ "stars": 5 })).await;
+    assert_eq!(s, 200, "{o}");
+
+    // Written with the changes, before any worker runs; the submission itself was not wanted.
+    let log_url = format!("{hooks}/{}/deliveries", hook["id"]);
+    let (_, log) = send(&app.client, reqwest::Method::GET, log_url, &admin, None).await;
+    let queued: Vec<&str> = log.as_array().unwrap().iter().rev().map(|d| d["event_type"].as_str().unwrap()).collect();
+    let expected = [
+        "opinion.status_changed",
+        "opinion.status_changed",
+        "opinion.status_changed",
+        "opinion.replied",
+        "opinion.status_changed",
+        "opinion.rated",
+        "opinion.status_changed",
+    ];
+    assert_eq!(queued, expected);
+
+    let sender = liaison::outbound::HttpSender::new(Duration::from_secs(10)).unwrap();
+    let policy = liaison::service::webhooks::OutboxPolicy::default();
+    let worker = tokio::spawn(liaison::cli::deliver_outbox(
+        app.state.service.clone(),
+        sender,
+        policy,
+        Duration::from_millis(20),
+    ));
+    eventually("seven events arrive", || {
+        let n = receiver.received().len();
+        async move { n == 7 }
+    })
+    .await;
+    worker.abort();
+    let got = receiver.received();
+    assert_eq!(got.iter().map(|r| r.event.as_str()).collect::<Vec<_>>(), expected);
+    let reply: Value = serde_json::from_str(&got[3].body).unwrap();
+    assert_eq!(reply["change"], json!({ "event": "reply", "from": "in_progress", "to": "replied" }));
+    assert_eq!(reply["opinion"]["reply"], "已增设禁停标志");
+    let rated: Value = serde_json::from_str(&got[5].body).unwrap();
+    assert_eq!((rated["opinion"]["rating"].as_i64(), rated["opinion"]["status"].as_str()), (Some(5), Some("closed")));
+    assert!(got.iter().all(|r| verifies(&r.signature, &r.body, SECRET)));
+}
