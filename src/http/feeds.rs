@@ -63,7 +63,7 @@ fn encoded(s: &str) -> String {
     get,
     path = "/feeds/stations/{file}",
     tag = "feeds",
-    params(("file" = String, Path, description = "The station's id followed by .atom"), FeedParams),
+    params(("file" = String, Path, description = "The station's id followed by .atom", example = "HS-ST-001.atom"), FeedParams),
     responses(
         (status = 200, description = "The feed", content_type = "application/atom+xml", body = String),
         (status = 400, description = "An unknown language", body = ErrorBody),
@@ -84,7 +84,7 @@ async fn station_feed(
     get,
     path = "/feeds/towns/{file}",
     tag = "feeds",
-    params(("file" = String, Path, description = "The town's area code followed by .atom"), FeedParams),
+    params(("file" = String, Path, description = "The town's area code followed by .atom", example = "330203001.atom"), FeedParams),
     responses(
         (status = 200, description = "The feed", content_type = "application/atom+xml", body = String),
         (status = 400, description = "An unknown language", body = ErrorBody),
@@ -105,7 +105,7 @@ async fn town_feed(
     get,
     path = "/feeds/categories/{file}",
     tag = "feeds",
-    params(("file" = String, Path, description = "The category's code (e.g. roads) followed by .atom"), FeedParams),
+    params(("file" = String, Path, description = "The category's code (e.g. roads) followed by .atom", example = "roads.atom"), FeedParams),
     responses(
         (status = 200, description = "The feed", content_type = "application/atom+xml", body = String),
         (status = 400, description = "An unknown language", body = ErrorBody),
