@@ -3,7 +3,7 @@
 # Python, then schemathesis over the whole OpenAPI document. Installs what the browser tests need
 # when missing: Debian's Chromium, CJK fonts, Node.js and npm, and Playwright's driver
 # (playwright-core, at the version tests/browser/package-lock.json locks; it downloads no browser);
-# and schemathesis and icalendar (from PyPI) into target/venv.
+# and schemathesis, icalendar and feedparser (from PyPI) into target/venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
@@ -43,3 +43,5 @@ python3 tests/open311_client.py target/debug/liaison
 tests/schemathesis.sh
 # Reception calendars parsed by Python's icalendar, as phones' calendars read them (tests/ical.sh).
 tests/ical.sh
+# Atom feeds of public updates parsed by Python's feedparser, as feed readers read them (tests/atom.sh).
+tests/atom.sh

@@ -509,6 +509,12 @@ async fn serve(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<()> {
         chores.spawn(reload_on_change(service.clone(), Duration::from_secs(config.reload_secs)));
     }
     chores.spawn(auto_close(service.clone(), config.auto_close_days));
+    if config.outbox_poll_ms > 0 {
+        let sender = crate::outbound::HttpSender::new(Duration::from_secs(config.webhook_timeout_secs.max(1)))?;
+        let mut policy = crate::service::webhooks::OutboxPolicy::default();
+        policy.retry.base = Duration::from_millis(config.outbox_backoff_ms.max(1));
+        chores.spawn(deliver_outbox(service.clone(), sender, policy, Duration::from_millis(config.outbox_poll_ms)));
+    }
     // A basemap that cannot be drawn stops the start, before anyone is told where to connect.
     let basemap = config.basemap.as_deref().map(crate::http::basemap::Basemap::open).transpose()?;
     if let Some(b) = &basemap {
@@ -572,6 +578,27 @@ async fn auto_close(service: Arc<Service>, days: u32) {
             Ok(n) => tracing::info!(closed = n, days, "closed unrated replies"),
             Err(e) => tracing::warn!(error = %e, "auto-close failed"),
         }
+    }
+}
+
+/// Delivers due webhook events (the transactional outbox), looking every `every`; a round that
+/// found work looks again at once.
+pub async fn deliver_outbox(
+    service: Arc<Service>,
+    sender: impl crate::service::webhooks::WebhookSender,
+    policy: crate::service::webhooks::OutboxPolicy,
+    every: Duration,
+) {
+    loop {
+        match service.deliver_due(&sender, &policy).await {
+            Ok(round) if round.delivered + round.failed > 0 => {
+                tracing::debug!(delivered = round.delivered, failed = round.failed, "outbox round");
+                continue;
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "outbox delivery failed"),
+        }
+        tokio::time::sleep(every).await;
     }
 }
 

@@ -71,6 +71,17 @@ pub struct ServeConfig {
     /// `liaison-photos/`.
     #[arg(long, env = "LIAISON_PHOTO_DIR")]
     pub photo_dir: Option<PathBuf>,
+    /// Milliseconds between looks at the outbox for webhook events to deliver; 0 turns delivery
+    /// off (events still queue up, to be delivered by the next process that delivers).
+    #[arg(long, env = "LIAISON_OUTBOX_POLL_MS", default_value_t = 1_000)]
+    pub outbox_poll_ms: u64,
+    /// Milliseconds before the first retry of a failed webhook delivery, doubled after each further
+    /// failure up to an hour apart, for a day.
+    #[arg(long, env = "LIAISON_OUTBOX_BACKOFF_MS", default_value_t = 30_000)]
+    pub outbox_backoff_ms: u64,
+    /// Seconds a webhook receiver has to answer.
+    #[arg(long, env = "LIAISON_WEBHOOK_TIMEOUT_SECS", default_value_t = 10)]
+    pub webhook_timeout_secs: u64,
     /// Do not load the Haishu sample into an empty database.
     #[arg(long, env = "LIAISON_NO_SAMPLE")]
     pub no_sample: bool,

@@ -16,6 +16,7 @@ pub mod http;
 pub mod i18n;
 pub mod import;
 pub mod metrics;
+pub mod outbound;
 pub mod sample;
 pub mod server;
 pub mod service;

@@ -21,6 +21,8 @@ pub const ANALYTICS_REFRESH: &str = "liaison_analytics_refresh_seconds";
 pub const CATALOG_VERSION: &str = "liaison_catalog_version";
 /// Records written by `liaison import` (a counter; the process that imports exports it).
 pub const IMPORT_RECORDS: &str = "liaison_import_records";
+/// Webhook delivery attempts, labelled `outcome`: delivered, retry or gave_up.
+pub const WEBHOOK_ATTEMPTS: &str = "liaison_webhook_attempts_total";
 /// Connections open now.
 pub const OPEN_CONNECTIONS: &str = "liaison_open_connections";
 
@@ -76,6 +78,12 @@ fn describe() {
     ::metrics::describe_gauge!(CATALOG_VERSION, "Reference data change number the catalog was built from");
     ::metrics::describe_counter!(IMPORT_RECORDS, "Records written by imports in this process");
     ::metrics::describe_gauge!(OPEN_CONNECTIONS, "Open client connections");
+    ::metrics::describe_counter!(WEBHOOK_ATTEMPTS, "Webhook delivery attempts, by outcome");
+}
+
+/// Records one webhook delivery attempt: `delivered`, `retry` or `gave_up`.
+pub fn webhook_attempt(outcome: &'static str) {
+    ::metrics::counter!(WEBHOOK_ATTEMPTS, "outcome" => outcome).increment(1);
 }
 
 /// Records one answered request. `route` must be a route pattern or `unmatched`, never a raw

@@ -11,6 +11,7 @@ pub mod member;
 pub mod names;
 pub mod notice;
 pub mod opinion;
+pub mod outbox;
 pub mod photo;
 pub mod project;
 pub mod rota;

@@ -2,6 +2,7 @@
 //! as the API so that an export re-imports unchanged. Positions in files are in the CRS the caller
 //! names and are converted to WGS84 lon/lat degrees on the way in (and back on the way out).
 
+pub mod atom;
 pub mod geojson;
 pub mod ical;
 pub mod read;

@@ -11,6 +11,7 @@ pub mod calendars;
 pub mod client_ip;
 pub mod duty;
 pub mod error;
+pub mod feeds;
 pub mod grids;
 pub mod lang;
 pub mod layers;
@@ -33,6 +34,7 @@ pub mod staff;
 pub mod stations;
 pub mod tiles;
 pub mod warnings;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -133,6 +135,8 @@ pub fn app(
         .merge(tiles::router())
         .merge(members::router())
         .merge(calendars::router())
+        .merge(feeds::router())
+        .merge(webhooks::router())
         .merge(opinions::router())
         .merge(photos::router())
         .merge(open311::router())

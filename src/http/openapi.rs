@@ -8,8 +8,8 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
-    activities, analytics, areas, batch, calendars, duty, grids, layers, members, notices, opinions, photos, planning,
-    projects, rota, search, staff, stations, tiles, warnings,
+    activities, analytics, areas, batch, calendars, duty, feeds, grids, layers, members, notices, opinions, photos,
+    planning, projects, rota, search, staff, stations, tiles, warnings, webhooks,
 };
 
 /// The definitions of the numbers, as `crate::analytics` documents them.
@@ -47,6 +47,9 @@ A rate with a zero denominator is null, never 0. count = open + resolved + rejec
         layers::one,
         members::one,
         calendars::member_calendar,
+        feeds::station_feed,
+        feeds::town_feed,
+        feeds::category_feed,
         duty::table,
         duty::card,
         opinions::submit,
@@ -82,6 +85,11 @@ A rate with a zero denominator is null, never 0. count = open + resolved + rejec
         rota::rota,
         rota::accept,
         rota::remove,
+        webhooks::register,
+        webhooks::list,
+        webhooks::remove,
+        webhooks::deliveries,
+        webhooks::replay,
     ),
     // Schemas that only parameters name (responses and bodies bring their own along).
     components(schemas(
@@ -119,6 +127,8 @@ A rate with a zero denominator is null, never 0. count = open + resolved + rejec
         (name = "activities", description = "Members' duty activities (履职活动): receptions, consultations, research, inspections, river patrols"),
         (name = "published", description = "Information published once for every station and the map (一次发布、全区同步): livelihood projects (民生实事) and service notices (服务信息)"),
         (name = "staff", description = "The working side of the loop (bearer token or web login)"),
+        (name = "admin", description = "Administration: webhooks that receive the opinion loop's events, signed, with a delivery log"),
+        (name = "feeds", description = "Atom feeds (RFC 4287) of public updates on opinions, per station, town or category"),
     )
 )]
 pub struct ApiDoc;

@@ -13,6 +13,7 @@ pub mod analytics;
 pub mod batch;
 pub mod duty;
 pub mod error;
+pub mod feeds;
 pub mod imports;
 pub mod limits;
 pub mod live;
@@ -27,6 +28,7 @@ pub mod rota;
 pub mod staff;
 pub mod views;
 pub mod warnings;
+pub mod webhooks;
 
 use std::sync::{Arc, PoisonError, RwLock};
 

@@ -112,6 +112,8 @@ pub struct OpinionFilter {
     pub statuses: Vec<Status>,
     pub category: Option<Category>,
     pub stations: Vec<StationId>,
+    /// Only opinions routed to this town (township or subdistrict).
+    pub town: Option<crate::domain::AreaCode>,
     pub grids: Vec<GridId>,
     /// Also (or, without `grids`, only) the opinions routed to this member.
     pub member: Option<crate::domain::MemberId>,
@@ -128,6 +130,7 @@ impl Default for OpinionFilter {
             statuses: Vec::new(),
             category: None,
             stations: Vec::new(),
+            town: None,
             grids: Vec::new(),
             member: None,
             overdue_on: None,
@@ -343,4 +346,98 @@ pub trait Store: Send + Sync + 'static {
     /// Writes a consistent copy of the whole database to the new file `dest`, while other
     /// connections keep reading and writing; [`StoreError::Refused`] when `dest` exists.
     async fn backup(&self, dest: &std::path::Path) -> Result<(), StoreError>;
+
+    /// Registers a webhook.
+    async fn add_webhook(
+        &self,
+        url: &str,
+        events: &[crate::domain::outbox::EventType],
+        secret: &str,
+        by: &str,
+    ) -> Result<WebhookRecord, StoreError>;
+
+    /// The webhooks not deleted, oldest first.
+    async fn webhooks(&self) -> Result<Vec<WebhookRecord>, StoreError>;
+
+    /// Deletes a webhook (its undelivered events are no longer attempted); false if there is none.
+    async fn delete_webhook(&self, id: i64) -> Result<bool, StoreError>;
+
+    /// Takes up to `limit` outbox rows due at `now` for delivery, oldest first, and leases them
+    /// until `lease_until` (a worker that dies mid-delivery leaves them due again then).
+    async fn claim_outbox(
+        &self,
+        now: DateTime<chrono::Utc>,
+        lease_until: DateTime<chrono::Utc>,
+        limit: usize,
+    ) -> Result<Vec<DueDelivery>, StoreError>;
+
+    /// Logs one delivery attempt of outbox row `id` and what follows from it, in one transaction.
+    async fn finish_attempt(&self, id: i64, attempt: &AttemptRecord, outcome: AttemptOutcome)
+        -> Result<(), StoreError>;
+
+    /// A webhook's deliveries, newest first, each with its attempts.
+    async fn deliveries(&self, webhook_id: i64, limit: usize) -> Result<Vec<DeliveryRecord>, StoreError>;
+
+    /// Makes delivery `id` of the webhook due again at `now` (delivered or not); false if the
+    /// webhook has no such delivery.
+    async fn replay_delivery(&self, webhook_id: i64, id: i64, now: DateTime<chrono::Utc>) -> Result<bool, StoreError>;
+}
+
+/// A registered webhook.
+#[derive(Debug, Clone)]
+pub struct WebhookRecord {
+    pub id: i64,
+    pub url: String,
+    pub events: Vec<crate::domain::outbox::EventType>,
+    pub secret: String,
+    pub created_at: DateTime<chrono::Utc>,
+    pub created_by: String,
+}
+
+/// An outbox row claimed for delivery, with where it goes.
+#[derive(Debug, Clone)]
+pub struct DueDelivery {
+    pub id: i64,
+    pub webhook_id: i64,
+    pub event_id: String,
+    pub event_type: String,
+    /// The JSON body, exactly as it is sent and signed.
+    pub payload: String,
+    /// Attempts made so far.
+    pub attempts: u32,
+    pub created_at: DateTime<chrono::Utc>,
+    pub url: String,
+    pub secret: String,
+}
+
+/// One delivery attempt as the log keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttemptRecord {
+    pub at: DateTime<chrono::Utc>,
+    /// The receiver's HTTP status, if it answered.
+    pub status: Option<u16>,
+    pub error: Option<String>,
+    pub duration_ms: u64,
+}
+
+/// What an attempt leads to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    Delivered,
+    RetryAt(DateTime<chrono::Utc>),
+    GiveUp,
+}
+
+/// One outbox row of a webhook, with its attempts.
+#[derive(Debug, Clone)]
+pub struct DeliveryRecord {
+    pub id: i64,
+    pub event_id: String,
+    pub event_type: String,
+    pub created_at: DateTime<chrono::Utc>,
+    pub attempts: u32,
+    pub next_attempt_at: Option<DateTime<chrono::Utc>>,
+    pub delivered_at: Option<DateTime<chrono::Utc>>,
+    pub last_error: Option<String>,
+    pub log: Vec<AttemptRecord>,
 }

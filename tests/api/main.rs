@@ -31,3 +31,4 @@ mod staff;
 mod staff_map;
 mod stations;
 mod warnings;
+mod webhooks;

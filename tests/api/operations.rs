@@ -17,10 +17,10 @@ use crate::helpers::TestApp;
 use crate::opinions::opinion;
 
 /// The real binary serving a database file, its stderr captured in a file beside it.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     addr: SocketAddr,
-    base: String,
+    pub(crate) base: String,
     log: PathBuf,
 }
 
@@ -29,7 +29,7 @@ const START_DEADLINE: Duration = Duration::from_secs(90);
 
 impl Server {
     /// Runs `liaison --db DB [global] serve --bind 127.0.0.1:0 [args]` and waits for its address.
-    fn start(db: &Path, args: &[&str]) -> Self {
+    pub(crate) fn start(db: &Path, args: &[&str]) -> Self {
         Self::start_with(db, &[], args)
     }
 
@@ -70,13 +70,13 @@ impl Server {
         Server { child, addr, base: format!("http://{addr}"), log }
     }
 
-    fn signal(&self, sig: libc::c_int) {
+    pub(crate) fn signal(&self, sig: libc::c_int) {
         // SAFETY: kill(2) with our own child's pid, which we have not waited for yet.
         assert_eq!(unsafe { libc::kill(self.child.id() as libc::pid_t, sig) }, 0);
     }
 
     /// Waits for the process to end, at most `deadline`; panics (after killing it) past that.
-    fn wait(&mut self, deadline: Duration) -> ExitStatus {
+    pub(crate) fn wait(&mut self, deadline: Duration) -> ExitStatus {
         let started = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -117,7 +117,7 @@ fn rand_suffix() -> u32 {
 }
 
 /// A database file in a fresh folder.
-fn fresh_db() -> (tempfile::TempDir, PathBuf) {
+pub(crate) fn fresh_db() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("liaison.db");
     (dir, db)

@@ -188,6 +188,7 @@ async fn no_public_endpoint_reveals_contacts_names_or_exact_positions() {
         "/open311/v2/requests.json",
         "/open311/v2/requests.xml",
         "/open311/v2/services.json",
+        "/feeds/categories/property.atom",
     ]
     .iter()
     .map(|p| p.to_string())

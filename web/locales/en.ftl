@@ -725,3 +725,11 @@ submit-photos-hint = Staff see your photos at once, the public only once staff a
 event-photo_approve = Photo approved
 event-photo_reject = Photo not made public
 ledger-photos = Photos taken: their addresses (https://… or /photos/…), one a line
+
+
+## Atom feeds of public updates (src/service/feeds.rs)
+atom-station-feed = Opinions at { $name }
+atom-town-feed = Opinions in { $name }
+atom-category-feed = Opinions: { $name }
+atom-entry-status = Status: { $status }
+atom-entry-reply = Reply: { $reply }

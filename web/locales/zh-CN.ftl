@@ -725,3 +725,11 @@ submit-photos-hint = 工作人员可立即看到您的照片，经审核通过�
 event-photo_approve = 照片审核通过
 event-photo_reject = 照片不予公开
 ledger-photos = 现场照片：照片地址（https://… 或 /photos/…），每行一个
+
+
+## Atom feeds of public updates (src/service/feeds.rs)
+atom-station-feed = { $name }的群众意见
+atom-town-feed = { $name }的群众意见
+atom-category-feed = 群众意见：{ $name }
+atom-entry-status = 状态：{ $status }
+atom-entry-reply = 答复：{ $reply }

@@ -12,6 +12,7 @@ use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 
 mod activities;
 mod opinions;
+mod outbox;
 mod photos;
 mod published;
 mod rotas;
@@ -716,6 +717,50 @@ impl Store for SqliteStore {
         // itself refuses a file that appeared meanwhile and is not empty.
         sqlx::query("VACUUM INTO ?").bind(name).execute(self.pool()).await?;
         Ok(())
+    }
+
+    async fn add_webhook(
+        &self,
+        url: &str,
+        events: &[crate::domain::outbox::EventType],
+        secret: &str,
+        by: &str,
+    ) -> Result<crate::store::WebhookRecord, StoreError> {
+        self.add_webhook_impl(url, events, secret, by).await
+    }
+
+    async fn webhooks(&self) -> Result<Vec<crate::store::WebhookRecord>, StoreError> {
+        self.webhooks_impl().await
+    }
+
+    async fn delete_webhook(&self, id: i64) -> Result<bool, StoreError> {
+        self.delete_webhook_impl(id).await
+    }
+
+    async fn claim_outbox(
+        &self,
+        now: DateTime<chrono::Utc>,
+        lease_until: DateTime<chrono::Utc>,
+        limit: usize,
+    ) -> Result<Vec<crate::store::DueDelivery>, StoreError> {
+        self.claim_outbox_impl(now, lease_until, limit).await
+    }
+
+    async fn finish_attempt(
+        &self,
+        id: i64,
+        attempt: &crate::store::AttemptRecord,
+        outcome: crate::store::AttemptOutcome,
+    ) -> Result<(), StoreError> {
+        self.finish_attempt_impl(id, attempt, outcome).await
+    }
+
+    async fn deliveries(&self, webhook_id: i64, limit: usize) -> Result<Vec<crate::store::DeliveryRecord>, StoreError> {
+        self.deliveries_impl(webhook_id, limit).await
+    }
+
+    async fn replay_delivery(&self, webhook_id: i64, id: i64, now: DateTime<chrono::Utc>) -> Result<bool, StoreError> {
+        self.replay_delivery_impl(webhook_id, id, now).await
     }
 }
 

@@ -178,6 +178,7 @@ impl SqliteStore {
         let seq = take_seq(&mut tx, 1).await?;
         opinion.id = insert_row(&mut tx, &opinion, seq).await?;
         insert_entry(&mut tx, opinion.id, &entry).await?;
+        super::outbox::write_events(&mut tx, &crate::domain::outbox::on_created(&opinion)).await?;
         tx.commit().await?;
         Ok(opinion)
     }
@@ -224,6 +225,7 @@ impl SqliteStore {
             return Ok(false);
         }
         insert_entry(&mut tx, o.id, entry).await?;
+        super::outbox::write_events(&mut tx, &crate::domain::outbox::on_change(o, entry)).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -251,6 +253,9 @@ impl SqliteStore {
             q.push(" AND category = ").push_bind(c.code());
         }
         push_in(&mut q, "station_id", f.stations.iter().map(|s| s.as_str().to_owned()));
+        if let Some(t) = &f.town {
+            q.push(" AND town_code = ").push_bind(t.as_str().to_owned());
+        }
         match &f.member {
             None => push_in(&mut q, "grid_id", f.grids.iter().map(|g| g.as_str().to_owned())),
             Some(m) => {
