@@ -35,8 +35,6 @@ pub const LEDGER_HEADER: [&str; 12] = [
 ];
 /// Columns a ledger file may add after the required ones.
 const LEDGER_OPTIONAL: [&str; 3] = ["observations", "opinions", "photos"];
-/// How many bad rows a refused import names.
-const MAX_REPORTED: usize = 10;
 
 /// An activity to record, as the API's JSON body carries it.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -453,32 +451,14 @@ impl Service {
     /// is checked first; if any is bad, nothing is written and the error names the first bad
     /// rows by line. Answers how many activities were written, in one transaction.
     pub async fn import_activities<R: std::io::Read>(&self, reader: R, recorded_by: &str) -> Result<usize> {
-        let file_error = |m: String| ServiceError::invalid("invalid_file", m);
-        let (mut csv, columns) = super::imports::csv_with_columns(reader, &LEDGER_HEADER, &LEDGER_OPTIONAL)?;
         let catalog = self.catalog();
         let today = self.now().date_naive();
-        let mut problems = Vec::new();
-        let mut rows: Vec<(u64, Activity)> = Vec::new();
-        let mut record = csv::StringRecord::new();
-        loop {
-            let line = csv.position().line();
-            match csv.read_record(&mut record) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(e) => {
-                    // A broken row (wrong number of fields, bad UTF-8) stops the reading.
-                    problems.push(format!("line {}: {e}", e.position().map_or(line, |p| p.line())));
-                    break;
-                }
-            }
-            let line = record.position().map_or(line, |p| p.line());
-            let row = LedgerRow { record: &record, columns: &columns };
-            let checked = row.draft().and_then(|d| d.activity(&catalog, today).map_err(|e| e.to_string()));
-            match checked {
-                Ok(a) => rows.push((line, a)),
-                Err(m) => problems.push(format!("line {line}: {m}")),
-            }
-        }
+        let (rows, mut problems) =
+            super::imports::csv_rows(reader, &LEDGER_HEADER, &LEDGER_OPTIONAL, |record, columns| {
+                LedgerRow { record, columns }
+                    .draft()
+                    .and_then(|d| d.activity(&catalog, today).map_err(|e| e.to_string()))
+            })?;
         let wanted: Vec<i64> = rows.iter().flat_map(|(_, a)| a.opinions.iter().copied()).collect();
         let missing: HashSet<i64> = self.missing_opinions(&wanted).await?.into_iter().collect();
         for (line, a) in &rows {
@@ -487,13 +467,7 @@ impl Service {
             }
         }
         if !problems.is_empty() {
-            problems.sort_by_key(|p| line_of(p));
-            let total = problems.len();
-            let mut message = problems.into_iter().take(MAX_REPORTED).collect::<Vec<_>>().join("\n");
-            if total > MAX_REPORTED {
-                message.push_str(&format!("\n… and {} more bad rows", total - MAX_REPORTED));
-            }
-            return Err(file_error(message));
+            return Err(super::imports::bad_rows(problems));
         }
         let activities: Vec<Activity> = rows.into_iter().map(|(_, a)| a).collect();
         let ids = self.store.add_activities(&activities, recorded_by, self.now()).await?;
@@ -523,11 +497,6 @@ impl Service {
     }
 }
 
-/// The line number a problem starts with (`line N: …`), for ordering.
-fn line_of(problem: &str) -> u64 {
-    problem.strip_prefix("line ").and_then(|r| r.split(':').next()).and_then(|n| n.parse().ok()).unwrap_or(0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -537,11 +506,5 @@ mod tests {
         assert_eq!(parse_path("121.5 29.8; 121.6 29.9").unwrap(), vec![[121.5, 29.8], [121.6, 29.9]]);
         assert!(parse_path("121.5,29.8").is_err());
         assert!(parse_path("121.5 29.8 3").is_err());
-    }
-
-    #[test]
-    fn problems_are_ordered_by_line() {
-        assert_eq!(line_of("line 12: unknown member X"), 12);
-        assert_eq!(line_of("whatever"), 0);
     }
 }

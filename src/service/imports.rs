@@ -107,7 +107,7 @@ impl Service {
 /// any order (a byte-order mark is ignored): the reader, at the first row, and each column's
 /// index in `required` then `optional` order (`None` for an optional one that is absent). A
 /// header with an unknown or a missing column is refused naming it.
-pub(super) fn csv_with_columns<R: std::io::Read>(
+fn csv_with_columns<R: std::io::Read>(
     reader: R,
     required: &[&str],
     optional: &[&str],
@@ -128,4 +128,74 @@ pub(super) fn csv_with_columns<R: std::io::Read>(
     }
     let columns = required.iter().chain(optional).map(|c| names.iter().position(|n| n == c)).collect();
     Ok((csv, columns))
+}
+
+/// How many bad rows a refused file names.
+const MAX_REPORTED: usize = 10;
+
+/// The good rows of a file with their line numbers, and the problems of the bad ones.
+pub(super) type Rows<T> = (Vec<(u64, T)>, Vec<String>);
+
+/// Every row of a CSV file with the header [`csv_with_columns`] checks, parsed by `parse` (given
+/// the row and each column's index): the good rows with their line numbers, and one problem
+/// `line N: …` per bad row. A broken row (wrong number of fields, bad UTF-8) stops the reading.
+pub(super) fn csv_rows<R: std::io::Read, T>(
+    reader: R,
+    required: &[&str],
+    optional: &[&str],
+    parse: impl Fn(&csv::StringRecord, &[Option<usize>]) -> Result<T, String>,
+) -> Result<Rows<T>> {
+    let (mut csv, columns) = csv_with_columns(reader, required, optional)?;
+    let (mut rows, mut problems) = (Vec::new(), Vec::new());
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line = csv.position().line();
+        match csv.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                problems.push(format!("line {}: {e}", e.position().map_or(line, |p| p.line())));
+                break;
+            }
+        }
+        let line = record.position().map_or(line, |p| p.line());
+        match parse(&record, &columns) {
+            Ok(t) => rows.push((line, t)),
+            Err(m) => problems.push(format!("line {line}: {m}")),
+        }
+    }
+    Ok((rows, problems))
+}
+
+/// The line number a problem starts with (`line N: …`), for ordering; 0 without one.
+fn line_of(problem: &str) -> u64 {
+    problem.strip_prefix("line ").and_then(|r| r.split(':').next()).and_then(|n| n.parse().ok()).unwrap_or(0)
+}
+
+/// The error of a refused file: its first [`MAX_REPORTED`] problems by line, and how many more.
+pub(super) fn bad_rows(mut problems: Vec<String>) -> ServiceError {
+    problems.sort_by_key(|p| line_of(p));
+    let total = problems.len();
+    let mut message = problems.into_iter().take(MAX_REPORTED).collect::<Vec<_>>().join("\n");
+    if total > MAX_REPORTED {
+        message.push_str(&format!("\n… and {} more bad rows", total - MAX_REPORTED));
+    }
+    ServiceError::invalid("invalid_file", message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_file_names_its_first_bad_rows_by_line() {
+        assert_eq!(line_of("line 12: unknown member X"), 12);
+        assert_eq!(line_of("whatever"), 0);
+        let problems: Vec<String> = (1..=12).rev().map(|n| format!("line {n}: bad")).collect();
+        let message = bad_rows(problems).to_string();
+        let lines: Vec<&str> = message.lines().collect();
+        assert_eq!(lines.len(), MAX_REPORTED + 1);
+        assert_eq!((lines[0], lines[9]), ("line 1: bad", "line 10: bad"));
+        assert_eq!(lines[10], "… and 2 more bad rows");
+    }
 }

@@ -25,8 +25,6 @@ pub const PROJECTS_HEADER: [&str; 11] =
     ["title", "department", "budget_yuan", "progress", "status", "year", "lon", "lat", "town", "grid", "supervisors"];
 /// Columns a project list may add.
 const PROJECTS_OPTIONAL: [&str; 1] = ["description"];
-/// How many bad rows a refused import names.
-const MAX_REPORTED: usize = 10;
 
 /// A project to publish, as the API's JSON body carries it.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -481,42 +479,20 @@ impl Service {
     /// positions WGS84). Every row is checked first; if any is bad, nothing is written and the
     /// error names the first bad rows by line. Answers how many projects were published.
     pub async fn import_projects<R: std::io::Read>(&self, reader: R, published_by: &str) -> Result<usize> {
-        let file_error = |m: String| ServiceError::invalid("invalid_file", m);
-        let (mut csv, columns) = super::imports::csv_with_columns(reader, &PROJECTS_HEADER, &PROJECTS_OPTIONAL)?;
         let catalog = self.catalog();
         let today = self.now().date_naive();
-        let mut problems = Vec::new();
-        let mut projects = Vec::new();
-        let mut record = csv::StringRecord::new();
-        loop {
-            let line = csv.position().line();
-            match csv.read_record(&mut record) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(e) => {
-                    problems.push(format!("line {}: {e}", e.position().map_or(line, |p| p.line())));
-                    break;
-                }
-            }
-            let line = record.position().map_or(line, |p| p.line());
-            let rec = &record;
-            let cell = |i: usize| columns[i].and_then(|c| rec.get(c)).unwrap_or("").trim();
-            match row_draft(&cell).and_then(|d| d.project(&catalog, today).map_err(|e| e.to_string())) {
-                Ok(p) => projects.push(p),
-                Err(m) => problems.push(format!("line {line}: {m}")),
-            }
-        }
-        if projects.is_empty() && problems.is_empty() {
+        let (rows, mut problems) =
+            super::imports::csv_rows(reader, &PROJECTS_HEADER, &PROJECTS_OPTIONAL, |record, columns| {
+                let cell = |i: usize| columns[i].and_then(|c| record.get(c)).unwrap_or("").trim();
+                row_draft(&cell).and_then(|d| d.project(&catalog, today).map_err(|e| e.to_string()))
+            })?;
+        if rows.is_empty() && problems.is_empty() {
             problems.push("the file has no projects".into());
         }
         if !problems.is_empty() {
-            let total = problems.len();
-            let mut message = problems.into_iter().take(MAX_REPORTED).collect::<Vec<_>>().join("\n");
-            if total > MAX_REPORTED {
-                message.push_str(&format!("\n… and {} more bad rows", total - MAX_REPORTED));
-            }
-            return Err(file_error(message));
+            return Err(super::imports::bad_rows(problems));
         }
+        let projects: Vec<Project> = rows.into_iter().map(|(_, p)| p).collect();
         Ok(self.store.add_projects(&projects, published_by, self.now()).await?.len())
     }
 }
