@@ -281,7 +281,7 @@ impl SqliteStore {
             q.push(" AND lon BETWEEN ").push_bind(b.min_lon).push(" AND ").push_bind(b.max_lon);
             q.push(" AND lat BETWEEN ").push_bind(b.min_lat).push(" AND ").push_bind(b.max_lat);
         }
-        q.push(" ORDER BY id DESC LIMIT ").push_bind(f.limit as i64);
+        q.push(" ORDER BY id DESC LIMIT ").push_bind(i64::try_from(f.limit).unwrap_or(i64::MAX));
         let rows = q.build().fetch_all(self.pool()).await?;
         rows.iter().map(opinion_from_row).collect()
     }

@@ -202,7 +202,7 @@ impl SqliteStore {
         if let Some(y) = f.year {
             q.push(" AND p.year = ").push_bind(i64::from(y));
         }
-        q.push(" ORDER BY p.year DESC, p.id LIMIT ").push_bind(f.limit as i64);
+        q.push(" ORDER BY p.year DESC, p.id LIMIT ").push_bind(i64::try_from(f.limit).unwrap_or(i64::MAX));
         let rows = q.build().fetch_all(self.pool()).await?;
         let ids: Vec<i64> = rows.iter().map(|r| r.try_get("id")).collect::<Result<_, _>>()?;
         let mut updates = self.updates_of(&ids).await?;
@@ -325,7 +325,7 @@ impl SqliteStore {
             q.push("(n.published <= ").push_bind(today.clone());
             q.push(" AND (n.expires IS NULL OR n.expires >= ").push_bind(today).push("))");
         }
-        q.push(" ORDER BY n.published DESC, n.id DESC LIMIT ").push_bind(f.limit as i64);
+        q.push(" ORDER BY n.published DESC, n.id DESC LIMIT ").push_bind(i64::try_from(f.limit).unwrap_or(i64::MAX));
         let rows = q.build().fetch_all(self.pool()).await?;
         rows.iter().map(notice_from_row).collect()
     }
