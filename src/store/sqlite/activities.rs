@@ -158,7 +158,8 @@ impl SqliteStore {
         if let Some(d) = f.to {
             q.push(" AND a.date <= ").push_bind(d.to_string());
         }
-        q.push(" ORDER BY a.date DESC, a.start_time DESC, a.id DESC LIMIT ").push_bind(i64::try_from(f.limit).unwrap_or(i64::MAX));
+        q.push(" ORDER BY a.date DESC, a.start_time DESC, a.id DESC LIMIT ")
+            .push_bind(i64::try_from(f.limit).unwrap_or(i64::MAX));
         let rows = q.build().fetch_all(self.pool()).await?;
         rows.iter().map(activity_from_row).collect()
     }
