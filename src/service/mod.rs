@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod activities;
 pub mod analytics;
 pub mod batch;
+pub mod dashboard;
 pub mod duty;
 pub mod error;
 pub mod feeds;
