@@ -61,6 +61,8 @@ pub struct Service {
     catalog_version: std::sync::atomic::AtomicI64,
     store: Arc<dyn Store>,
     facts: Arc<LiveFacts>,
+    /// Recent analytics answers, while the facts stay the same.
+    answers: Arc<analytics::Answers>,
     clock: RwLock<Clock>,
     submissions: SubmissionLimit,
     logins: LoginLimit,
@@ -82,6 +84,7 @@ impl Service {
             catalog_version: version.into(),
             store,
             facts: Arc::default(),
+            answers: Arc::default(),
             clock: RwLock::new(Clock::System),
             submissions: SubmissionLimit::per_hour(30),
             logins: LoginLimit::default(),
