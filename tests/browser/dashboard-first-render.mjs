@@ -3,7 +3,7 @@
 // cards, ranking, charts and the map drawn and idle). Each run is a fresh browser context, so
 // nothing is cached; no request is routed through this script (which would pause each one), and
 // a request leaving the host still fails the run. Env: BASE_URL, RUNS (default 5), QUERY (the page's query, default none),
-// WIDTH and HEIGHT (default 1280×1000). Prints {runs: [{ready_ms, first_paint_ms, map_paint_ms,
+// WIDTH and HEIGHT (default 1280×1000), COLD=1 for questions the server has not answered before. Prints {runs: [{ready_ms, first_paint_ms, map_paint_ms,
 // kpi_paint_ms, dom_content_loaded_ms, requests: [{url, ms, bytes}]}], median_ready_ms and the
 // medians of the paints}; run by benches/dashboard.sh.
 
@@ -16,7 +16,10 @@ const viewport = { width: Number(process.env.WIDTH || 1280), height: Number(proc
 await run(async (browser) => {
   const results = [];
   for (let i = 0; i < runs; i += 1) {
-    const page = await openPage(browser, `${baseUrl()}/dashboard${query}`, { viewport, intercept: process.env.INTERCEPT === '1' });
+    // COLD=1: a window start before every opinion, a different day each run, so that the server
+    // remembers no answer from an earlier run (the numbers are the same).
+    const cold = process.env.COLD === '1' ? `${query ? '&' : '?'}from=2000-01-${String(i + 1).padStart(2, '0')}` : '';
+    const page = await openPage(browser, `${baseUrl()}/dashboard${query}${cold}`, { viewport, intercept: process.env.INTERCEPT === '1' });
     await waitReady(page, 120_000);
     results.push(
       await page.evaluate(() => {
