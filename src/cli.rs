@@ -34,7 +34,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the API and pages; an empty database gets the Haishu sample first.
-    Serve(#[command(flatten)] ServeConfig),
+    Serve(#[command(flatten)] Box<ServeConfig>),
     /// Import a GeoJSON or CSV file, all or nothing, upserting by id (areas: by code).
     ///
     /// GeoJSON: a FeatureCollection, a bare array of Features (DataV/AMap files) or one Feature.

@@ -6,6 +6,8 @@ use std::fmt;
 
 /// The longest e-mail address (RFC 5321's path limit).
 pub const MAX_EMAIL_CHARS: usize = 254;
+/// The longest phone number as typed, spaces and dashes included.
+pub const MAX_PHONE_CHARS: usize = 30;
 
 /// How a notice reaches the citizen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -157,8 +159,11 @@ fn email_shaped(e: &str) -> bool {
 }
 
 /// The digits of a phone number (a leading `+` kept), if it has 5 to 20 and nothing but spaces
-/// and dashes besides.
+/// and dashes besides, in at most [`MAX_PHONE_CHARS`].
 fn normal_phone(p: &str) -> Option<String> {
+    if p.chars().count() > MAX_PHONE_CHARS {
+        return None;
+    }
     let (plus, rest) = match p.strip_prefix('+') {
         Some(rest) => ("+", rest),
         None => ("", p),
@@ -190,7 +195,14 @@ mod tests {
         {
             assert!(matches!(Follow::checked(Some(e), None), Err(FollowError::BadEmail(_))), "{e}");
         }
-        for p in ["1234", "138 0000 1111 2222 3333 44", "+86 (138) 0000", "电话13800001111", "++8613800001111"] {
+        for p in [
+            "1234",
+            "138 0000 1111 2222 3333 44",
+            "+86 (138) 0000",
+            "电话13800001111",
+            "++8613800001111",
+            "1 3 8 0 0 0 0 1 1 1 1 2 2 2 2 3",
+        ] {
             assert!(matches!(Follow::checked(None, Some(p)), Err(FollowError::BadPhone(_))), "{p}");
         }
         let long = format!("{}@example.cn", "a".repeat(250));

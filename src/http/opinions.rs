@@ -53,18 +53,19 @@ struct FollowBody {
     #[schema(max_length = 30, example = "13812345678")]
     phone: Option<String>,
     /// The language of the notices: `zh-CN` (default) or `en`.
-    #[schema(max_length = 20, example = "en")]
+    #[schema(pattern = "^(zh-CN|en)$", example = "en")]
     lang: Option<String>,
 }
 
 impl FollowBody {
     fn checked(&self) -> Result<Following, AppError> {
         let follow = Follow::checked(self.email.as_deref(), self.phone.as_deref()).map_err(invalid)?;
-        let lang = match self.lang.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+        let lang = match self.lang.as_deref() {
             None => Lang::default(),
-            Some(tag) => {
-                Lang::parse(tag).ok_or_else(|| invalid(format!("follow.lang: {tag:?} is neither zh-CN nor en")))?
-            }
+            Some(tag) => Lang::ALL
+                .into_iter()
+                .find(|l| l.tag() == tag)
+                .ok_or_else(|| invalid(format!("follow.lang: {tag:?} is neither zh-CN nor en")))?,
         };
         Ok(Following { follow, lang })
     }

@@ -53,10 +53,13 @@ async fn app_sending(config: NoticeConfig) -> (TestApp, PathBuf) {
     (app, dir)
 }
 
+/// One call of the gateway: its query's pairs and its headers.
+type Call = (Vec<(String, String)>, HeaderMap);
+
 /// An SMS gateway on port 0 that keeps each request's query and headers and answers `{"code":"OK"}`.
 #[derive(Clone, Default)]
 struct Gateway {
-    got: Arc<Mutex<Vec<(Vec<(String, String)>, HeaderMap)>>>,
+    got: Arc<Mutex<Vec<Call>>>,
 }
 
 impl Gateway {
@@ -77,7 +80,7 @@ impl Gateway {
         base
     }
 
-    fn messages(&self) -> Vec<(Vec<(String, String)>, HeaderMap)> {
+    fn messages(&self) -> Vec<Call> {
         self.got.lock().unwrap().clone()
     }
 }
