@@ -375,3 +375,22 @@ async fn webhooks_to_private_addresses_are_refused_unless_the_operator_allows_th
     let (status, answer) = send(&app, reqwest::Method::POST, "/api/v1/admin/webhooks", &admin, Some(body)).await;
     assert_eq!(status, 201, "{answer}");
 }
+
+#[tokio::test]
+async fn a_citizen_reading_in_english_follows_from_the_form_and_is_written_to_in_english() {
+    let (app, dir) = app_sending(NoticeConfig { notice_dir: Some("notices".into()), ..config() }).await;
+    let shown = crate::browser::playwright("follow-form", &app.base, &[("EMAIL", EMAIL)]).await;
+    crate::browser::assert_screenshot(&shown, 20_000);
+    assert_eq!(shown["legend"], "Tell me how it goes (optional)", "{shown}");
+    assert_eq!(shown["fields"], json!(["follow_email", "follow_phone"]), "{shown}");
+    let code = shown["tracked"].as_str().unwrap();
+    let (_, tracked) = app.get(&format!("/api/v1/issues/{code}")).await;
+    let id = app.state.service.opinion_by_code(code).await.unwrap().id;
+    let staff = app.token("staff", tracked["routing"]["station"]["id"].as_str()).await;
+    move_to(&app, id, &staff, json!({ "to": "registered", "version": 1 })).await;
+    assert_eq!(round(&app).await, (1, 0));
+    let written = files(&dir);
+    let eml = written[0].1.replace("\r\n ", " ").replace("\n ", " ");
+    assert!(eml.contains(&format!("To: {EMAIL}")), "{eml}");
+    assert!(eml.contains(&format!("Subject: Your opinion has been registered (tracking code {code})")), "{eml}");
+}
