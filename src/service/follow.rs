@@ -210,7 +210,8 @@ impl Service {
             let message = self.message(&n, &d);
             let sent_at = Utc::now();
             let started = Instant::now();
-            let error = n.sender.send(&message).await.err();
+            // Servers echo the address in their refusals: keep it out of the log and the outbox.
+            let error = n.sender.send(&message).await.err().map(|e| e.replace(&d.address, "<address>"));
             let duration_ms = started.elapsed().as_millis() as u64;
             let outcome = if error.is_none() {
                 round.delivered += 1;

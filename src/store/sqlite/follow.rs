@@ -136,23 +136,21 @@ impl SqliteStore {
 
     pub(super) async fn stop_following_impl(&self, token: &str, at: DateTime<Utc>) -> Result<bool, StoreError> {
         let mut tx = self.pool().begin().await?;
-        let known: i64 = sqlx::query_scalar("SELECT count(*) FROM opinion_followers WHERE token = ?")
-            .bind(token)
-            .fetch_one(&mut *tx)
-            .await?;
-        if known == 0 {
-            return Ok(false);
-        }
-        sqlx::query("UPDATE opinion_followers SET stopped_at = ? WHERE token = ? AND stopped_at IS NULL")
+        // A write first (see claim_outbox); it matches every address of the token, stopped or not.
+        let known = sqlx::query("UPDATE opinion_followers SET stopped_at = coalesce(stopped_at, ?) WHERE token = ?")
             .bind(stamp(at))
             .bind(token)
             .execute(&mut *tx)
-            .await?;
+            .await?
+            .rows_affected();
+        if known == 0 {
+            return Ok(false);
+        }
         // What is queued and not sent is given up, so that the outbox shows nothing waiting.
         sqlx::query(
             "UPDATE outbox SET next_attempt_at = NULL, last_error = 'unsubscribed'
              WHERE kind = 'notice' AND delivered_at IS NULL AND next_attempt_at IS NOT NULL
-               AND CAST(target AS INTEGER) IN (SELECT id FROM opinion_followers WHERE token = ?)",
+               AND target IN (SELECT CAST(id AS TEXT) FROM opinion_followers WHERE token = ?)",
         )
         .bind(token)
         .execute(&mut *tx)
