@@ -15,6 +15,7 @@ pub mod dashboard;
 pub mod duty;
 pub mod error;
 pub mod feeds;
+pub mod follow;
 pub mod imports;
 pub mod limits;
 pub mod live;
@@ -70,6 +71,10 @@ pub struct Service {
     duty_rule: crate::analytics::duty::ScoringRule,
     /// Where photos of opinions are kept (`--photo-dir`).
     photo_files: Option<crate::store::PhotoFiles>,
+    /// How notices reach citizens who follow their opinion; none without a sender.
+    notices: Option<follow::Notices>,
+    /// Whether webhooks may point at private, loopback or link-local addresses.
+    private_webhooks: bool,
 }
 
 impl Service {
@@ -90,6 +95,8 @@ impl Service {
             logins: LoginLimit::default(),
             duty_rule: Default::default(),
             photo_files: None,
+            notices: None,
+            private_webhooks: false,
         })
     }
 
@@ -102,6 +109,13 @@ impl Service {
     /// Scores duty records by `rule` instead of the shipped one.
     pub fn with_duty_rule(mut self, rule: crate::analytics::duty::ScoringRule) -> Self {
         self.duty_rule = rule;
+        self
+    }
+
+    /// Lets webhooks point at private, loopback and link-local addresses (refused by default,
+    /// so that an administrator's token cannot reach the server's own network).
+    pub fn with_private_webhooks(mut self, allow: bool) -> Self {
+        self.private_webhooks = allow;
         self
     }
 

@@ -37,18 +37,26 @@ impl TestApp {
 
     async fn start(sample: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        Self::serve(dir, sample, 0).await
+        Self::serve(dir, sample, 0, |s| s).await
     }
 
     /// A server on the sample that accepts `per_hour` submissions from one address.
     pub async fn with_submission_limit(per_hour: u32) -> Self {
-        Self::serve(tempfile::tempdir().unwrap(), true, per_hour).await
+        Self::serve(tempfile::tempdir().unwrap(), true, per_hour, |s| s).await
+    }
+
+    /// A server on the sample whose service `setup` configures further (notice senders, the
+    /// webhook guard), given the test's temporary directory.
+    pub async fn with_service(setup: impl FnOnce(Service, &std::path::Path) -> Service) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().to_owned();
+        Self::serve(dir, true, 0, |s| setup(s, &path)).await
     }
 
     /// Stops serving and starts a new server, with a new store, on the same database file.
     pub async fn restart(self) -> Self {
         self.store.pool().close().await;
-        Self::serve(self._dir, false, 0).await
+        Self::serve(self._dir, false, 0, |s| s).await
     }
 
     /// A bearer token for `role` (and `station`), as `liaison token create` makes it.
@@ -64,15 +72,23 @@ impl TestApp {
         token
     }
 
-    /// `per_hour` submissions from one address (0: no limit, as tests submit a lot).
-    async fn serve(dir: tempfile::TempDir, sample: bool, per_hour: u32) -> Self {
+    /// `per_hour` submissions from one address (0: no limit, as tests submit a lot). Webhooks may
+    /// point at 127.0.0.1, where the tests' receivers listen, unless `setup` says otherwise.
+    async fn serve(
+        dir: tempfile::TempDir,
+        sample: bool,
+        per_hour: u32,
+        setup: impl FnOnce(Service) -> Service,
+    ) -> Self {
         let db_path = dir.path().join("liaison.db");
         let store = Arc::new(SqliteStore::open(&db_path).await.unwrap());
         let service = Service::open(store.clone())
             .await
             .unwrap()
             .with_submission_limit(per_hour)
-            .with_photo_files(liaison::store::PhotoFiles::new(dir.path().join("liaison-photos")));
+            .with_photo_files(liaison::store::PhotoFiles::new(dir.path().join("liaison-photos")))
+            .with_private_webhooks(true);
+        let service = setup(service);
         if sample {
             assert!(service.load_sample_if_empty(0).await.unwrap());
         }

@@ -733,3 +733,25 @@ atom-town-feed = Opinions in { $name }
 atom-category-feed = Opinions: { $name }
 atom-entry-status = Status: { $status }
 atom-entry-reply = Reply: { $reply }
+
+## Following an opinion: the submit form's fields, the notices sent (src/service/follow.rs) and the unsubscribe page
+follow-legend = Tell me how it goes (optional)
+follow-email = E-mail
+follow-phone = Mobile number (SMS)
+follow-hint = We tell you when your opinion is registered, replied to and closed, with a link to rate the reply. Your address is never shown, and every notice has a link to stop them.
+notice-subject-registered = Your opinion has been registered (tracking code { $code })
+notice-subject-replied = Your opinion has a reply (tracking code { $code })
+notice-subject-closed = Your opinion has been closed (tracking code { $code })
+notice-subject-rejected = Your opinion was not accepted (tracking code { $code })
+notice-registered = [Liaison station] Your opinion (tracking code { $code }) has been registered; we will work on it soon.
+notice-replied = [Liaison station] Your opinion (tracking code { $code }) has a reply.
+notice-closed = [Liaison station] Your opinion (tracking code { $code }) has been closed.
+notice-rejected = [Liaison station] Your opinion (tracking code { $code }) was not accepted; the reason is on its page.
+notice-rate = Read the reply and rate it: { $link }
+notice-link = See how it stands: { $link }
+notice-stop = Stop these notices: { $stop }
+unsubscribe-title = Stop notices
+unsubscribe-question = Stop the notices about this opinion?
+unsubscribe-button = Stop notices
+unsubscribe-done = Done: you will get no more notices about this opinion.
+unsubscribe-unknown = Cannot stop the notices

@@ -733,3 +733,25 @@ atom-town-feed = { $name }的群众意见
 atom-category-feed = 群众意见：{ $name }
 atom-entry-status = 状态：{ $status }
 atom-entry-reply = 答复：{ $reply }
+
+## Following an opinion: the submit form's fields, the notices sent (src/service/follow.rs) and the unsubscribe page
+follow-legend = 办理进度通知（可选）
+follow-email = 电子邮箱
+follow-phone = 手机号码（短信）
+follow-hint = 意见受理、答复、办结时我们会通知您，并附评价链接。联系方式不公开，每条通知都可退订。
+notice-subject-registered = 您的意见已受理（查询码 { $code }）
+notice-subject-replied = 您的意见已答复（查询码 { $code }）
+notice-subject-closed = 您的意见已办结（查询码 { $code }）
+notice-subject-rejected = 您的意见未予受理（查询码 { $code }）
+notice-registered = 【人大代表联络站】您提交的意见（查询码 { $code }）已受理，我们会尽快办理。
+notice-replied = 【人大代表联络站】您提交的意见（查询码 { $code }）已答复。
+notice-closed = 【人大代表联络站】您提交的意见（查询码 { $code }）已办结。
+notice-rejected = 【人大代表联络站】您提交的意见（查询码 { $code }）未予受理，原因见办理进度。
+notice-rate = 查看答复并评价：{ $link }
+notice-link = 查看办理进度：{ $link }
+notice-stop = 退订通知：{ $stop }
+unsubscribe-title = 退订通知
+unsubscribe-question = 不再接收这条意见的办理进度通知？
+unsubscribe-button = 退订
+unsubscribe-done = 已退订：您不会再收到这条意见的通知。
+unsubscribe-unknown = 无法退订
