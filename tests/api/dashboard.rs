@@ -489,7 +489,7 @@ async fn without_javascript_the_dashboard_shows_the_apis_numbers_charts_and_ever
     assert!(first["scope"].is_null());
     assert_ranking("towns", &first["ranking"], "town", &towns, "resolution_rate", true);
     assert_charts(&app, &first["charts"], "", "town", Drawer::Server).await;
-    assert_map_image(&views[0]["map"], &heatmap, "hexagons");
+    assert_map_image(&views[0]["map"], &heatmap, "hexagons", false);
     assert_eq!(first["state"]["state"], "loading", "no script marked the page ready");
 
     // The drilled town: its own cards, its stations ranked by reply time (shortest first), the
@@ -503,14 +503,14 @@ async fn without_javascript_the_dashboard_shows_the_apis_numbers_charts_and_ever
     assert_kpis("town", &drilled["scope"], &rows(&scope)[0]);
     assert_ranking("stations", &drilled["ranking"], "station", &stations, "reply_hours_median", false);
     assert_charts(&app, &drilled["charts"], &in_town, "station", Drawer::Server).await;
-    assert_map_image(&views[1]["map"], &areas, "towns");
+    assert_map_image(&views[1]["map"], &areas, "towns", true);
 
     // The wall screen: members ranked by opinions, coarser hexagons coloured by count.
     let (_, members) = app.get("/api/v1/stats?group_by=member").await;
     let (_, coarse) = app.get("/api/v1/heatmap?res=7&metric=count&numbers=value").await;
     let wall = &views[2]["view"];
     assert_ranking("members", &wall["ranking"], "member", &members, "count", true);
-    assert_map_image(&views[2]["map"], &coarse, "coarse hexagons");
+    assert_map_image(&views[2]["map"], &coarse, "coarse hexagons", false);
     assert_eq!(wall["width"]["page"], wall["width"]["viewport"], "the wall screen fits 1920 px");
 
     for shot in shown["screenshots"].as_array().unwrap() {
@@ -520,8 +520,9 @@ async fn without_javascript_the_dashboard_shows_the_apis_numbers_charts_and_ever
 
 /// The map image (`{complete, width, height, shown, src}`: a `data:` URL of an SVG) drew every
 /// feature of `collection` (GeoJSON with `value`s): the first path the towns, then one path per
-/// colour; features without a value in the grey path, the rest coloured.
-fn assert_map_image(map: &Value, collection: &Value, what: &str) {
+/// colour; features without a value in the grey path, the rest coloured; `outlined`: whether a
+/// chosen town is outlined.
+fn assert_map_image(map: &Value, collection: &Value, what: &str, outlined: bool) {
     assert_eq!(map["complete"], true, "{what}: the image loaded");
     assert!(map["width"].as_f64().unwrap() > 0.0 && map["shown"][0].as_f64().unwrap() > 100.0, "{what}: {map}");
     let src = map["src"].as_str().unwrap();
@@ -538,6 +539,9 @@ fn assert_map_image(map: &Value, collection: &Value, what: &str) {
         })
         .collect();
     let rings = |d: &str| d.matches('z').count();
+    // After the towns: the shapes, then the chosen town's outline (no fill).
+    type Paths<'a> = Vec<(&'a str, &'a str)>;
+    let (outlines, shapes): (Paths, Paths) = paths[1..].iter().partition(|(fill, _)| *fill == "none");
     let features = collection["features"].as_array().unwrap();
     let ring_count = |f: &Value| -> usize {
         match f["geometry"]["type"].as_str().unwrap() {
@@ -549,12 +553,13 @@ fn assert_map_image(map: &Value, collection: &Value, what: &str) {
         features.iter().partition(|f| f["properties"]["value"].is_null());
     // The ramp's colours are written rgb(…), the grey of "too few opinions" as #rrggbb.
     let drawn = |ramp: bool| -> usize {
-        paths[1..].iter().filter(|(fill, _)| fill.starts_with("rgb(") == ramp).map(|(_, d)| rings(d)).sum()
+        shapes.iter().filter(|(fill, _)| fill.starts_with("rgb(") == ramp).map(|(_, d)| rings(d)).sum()
     };
     let (drawn_grey, drawn_coloured) = (drawn(false), drawn(true));
     assert_eq!(drawn_grey, grey.iter().map(|f| ring_count(f)).sum::<usize>(), "{what}: grey shapes");
     assert_eq!(drawn_coloured, coloured.iter().map(|f| ring_count(f)).sum::<usize>(), "{what}: coloured shapes");
     assert!(!coloured.is_empty(), "{what}: something to colour");
+    assert_eq!(outlines.len(), usize::from(outlined), "{what}: the chosen town's outline");
 }
 
 // ---- the page in each language ----------------------------------------------------------------

@@ -344,6 +344,7 @@ fn drawn(lang: Lang, sel: &Selection, catalog: &Catalog, district: &DistrictView
         map_image(&MapImage {
             bounds,
             towns,
+            picked: picked_town,
             shapes: &n.map,
             kind: Kind::of(metric.field),
             better: metric.better,

@@ -378,6 +378,8 @@ pub(super) struct MapImage<'a> {
     /// lon/lat min, max.
     pub bounds: [f64; 4],
     pub towns: Vec<&'a MultiPolygon<f64>>,
+    /// The chosen town, outlined over the shapes.
+    pub picked: Option<&'a MultiPolygon<f64>>,
     pub shapes: &'a [MapShape],
     pub kind: Kind,
     pub better: &'a str,
@@ -442,6 +444,12 @@ pub(super) fn map_image(m: &MapImage) -> Option<String> {
     for (i, d) in paths.iter().enumerate().filter(|(_, d)| !d.is_empty()) {
         let colour = if i == STEPS { grey.to_owned() } else { step_colour(&stops, i) };
         let _ = write!(out, r#"<path fill="{colour}" fill-opacity=".88" d="{d}"/>"#);
+    }
+    if let Some(town) = m.picked {
+        let colour = if m.wall { "#ffb74d" } else { "#c0392b" };
+        let _ = write!(out, r#"<path fill="none" stroke="{colour}" stroke-width="5" stroke-linejoin="round" d=""#);
+        rings(&p, town, &mut out);
+        out.push_str("\"/>");
     }
     out.push_str("</svg>");
     Some(svg_data_url(&out))
