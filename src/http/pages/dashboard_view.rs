@@ -420,7 +420,7 @@ pub(super) fn map_image(m: &MapImage) -> Option<String> {
     let mut out = String::with_capacity(256 * 1024);
     let _ = write!(
         out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w:.0} {h:.0}" preserveAspectRatio="xMidYMid meet"><path fill="{town}" fill-opacity=".8" stroke="{line}" stroke-width="2" stroke-linejoin="round" d=""#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w:.0} {h:.0}" preserveAspectRatio="xMidYMid meet"><path fill="{town}" fill-opacity=".8" stroke="{line}" stroke-width="1.2" vector-effect="non-scaling-stroke" stroke-linejoin="round" d=""#
     );
     for t in &m.towns {
         rings(&p, t, &mut out);
@@ -447,7 +447,10 @@ pub(super) fn map_image(m: &MapImage) -> Option<String> {
     }
     if let Some(town) = m.picked {
         let colour = if m.wall { "#ffb74d" } else { "#c0392b" };
-        let _ = write!(out, r#"<path fill="none" stroke="{colour}" stroke-width="5" stroke-linejoin="round" d=""#);
+        let _ = write!(
+            out,
+            r#"<path fill="none" stroke="{colour}" stroke-width="3" vector-effect="non-scaling-stroke" stroke-linejoin="round" d=""#
+        );
         rings(&p, town, &mut out);
         out.push_str("\"/>");
     }
