@@ -2,6 +2,7 @@
 //! own implementation and migrations folder, applied at start-up. SQL lives only in this module.
 
 pub mod photo_files;
+pub(crate) mod rows;
 pub mod sqlite;
 
 use async_trait::async_trait;
