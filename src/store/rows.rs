@@ -18,7 +18,7 @@ use crate::domain::project::ProjectPlace;
 use crate::domain::rota::AcceptedRota;
 use crate::domain::{
     Activity, AdminArea, AuditEntry, Contact, DemandPoint, GridArea, LayerFeature, LonLat, MapLayer, Member, MemberId,
-    NewOpinion, Notice, NoticeScope, Opinion, Patrol, Principal, Project, ProjectUpdate, ReceptionRule, Routing, Stars,
+    NewOpinion, Notice, NoticeScope, Opinion, OpinionFact, Patrol, Principal, Project, ProjectUpdate, ReceptionRule, Routing, Stars,
     Station, TrackingCode,
 };
 use crate::store::{AttemptRecord, WebhookRecord};
@@ -354,7 +354,7 @@ fn digits(b: &[u8]) -> Option<i64> {
 
 /// Unix seconds of a stored time. The form the stores write, `2026-11-22T09:30:00+08:00`, is
 /// read directly (loading millions of opinions); anything else goes through chrono.
-pub(crate) fn unix_seconds(text: &str) -> Option<i64> {
+fn unix_seconds(text: &str) -> Option<i64> {
     let b = text.as_bytes();
     if b.len() == 25 && b[4] == b'-' && b[7] == b'-' && b[10] == b'T' && b[13] == b':' && b[16] == b':' && b[22] == b':'
     {
@@ -374,7 +374,7 @@ pub(crate) fn unix_seconds(text: &str) -> Option<i64> {
 }
 
 /// Days since 1970-01-01 of a stored `YYYY-MM-DD` date.
-pub(crate) fn day_of(text: &str) -> Option<i32> {
+fn day_of(text: &str) -> Option<i32> {
     let b = text.as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
@@ -385,6 +385,40 @@ pub(crate) fn day_of(text: &str) -> Option<i32> {
 /// The columns an opinion fact is read from, in this order.
 pub(crate) const FACT_COLUMNS: &str = "id, lon, lat, category, status, rating, town_code, grid_id, station_id, members, \
                                        created_at, registered_at, replied_at, due_date";
+
+/// An opinion fact from a row of [`FACT_COLUMNS`]: its id, lon, lat and rating, and `text(i)`
+/// the text of the `i`-th column (`None` for NULL), borrowed from the row.
+pub(crate) fn fact_from_columns<'r>(
+    id: i64,
+    lon: f64,
+    lat: f64,
+    rating: Option<i64>,
+    text: impl Fn(usize) -> Result<Option<&'r str>, StoreError>,
+) -> Result<OpinionFact<'r>, StoreError> {
+    let bad = |col: &str, e: &dyn std::fmt::Display| corrupt(OPINIONS, &id.to_string(), format!("{col}: {e}"));
+    let time = |i: usize, col: &str| -> Result<Option<i64>, StoreError> {
+        text(i)?.map(|t| unix_seconds(t).ok_or_else(|| bad(col, &"not an RFC 3339 time"))).transpose()
+    };
+    let category = text(3)?.unwrap_or_default();
+    let status = text(4)?.unwrap_or_default();
+    let members = text(9)?.unwrap_or("[]");
+    Ok(OpinionFact {
+        id,
+        lon,
+        lat,
+        category: category.parse().map_err(|e| bad("category", &e))?,
+        status: status.parse().map_err(|e| bad("status", &e))?,
+        rating: rating.map(|r| r as u8),
+        town: text(6)?,
+        grid: text(7)?,
+        station: text(8)?,
+        members: serde_json::from_str(members).map_err(|e| bad("members", &e))?,
+        created: time(10, "created_at")?.ok_or_else(|| bad("created_at", &"missing"))?,
+        registered: time(11, "registered_at")?,
+        replied: time(12, "replied_at")?,
+        due: text(13)?.map(|d| day_of(d).ok_or_else(|| bad("due_date", &d))).transpose()?,
+    })
+}
 
 /// A tracking code derived from `code` for the `attempt`-th retry after a collision: as
 /// unguessable as the original, which was random.

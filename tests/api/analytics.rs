@@ -9,7 +9,6 @@ use liaison::domain::{
     AuditEntry, Category, Channel, Contact, Event, LonLat, NewOpinion, Opinion, ReplyRoute, Stars, Status, TrackingCode,
 };
 use liaison::spatial::hexagons::{cell_of, centre, HexResolution};
-use liaison::store::Store;
 use serde_json::{json, Value};
 use sqlx::Row;
 
@@ -83,10 +82,10 @@ struct Stored {
 }
 
 async fn stored(app: &TestApp) -> Vec<Stored> {
-    let rows = sqlx::query("SELECT * FROM opinions").fetch_all(app.store.pool()).await.unwrap();
-    let time = |r: &sqlx::sqlite::SqliteRow, c: &str| r.get::<Option<String>, _>(c).map(|s| t(&s));
+    let rows = sqlx::query("SELECT * FROM opinions").fetch_all(app.pool()).await.unwrap();
+    let time = |r: &sqlx::any::AnyRow, c: &str| r.get::<Option<String>, _>(c).map(|s| t(&s));
     // Analytics bins every opinion by its public (~100 m) position, never the exact one.
-    let public = |r: &sqlx::sqlite::SqliteRow| LonLat::new(r.get("lon"), r.get("lat")).unwrap().public();
+    let public = |r: &sqlx::any::AnyRow| LonLat::new(r.get("lon"), r.get("lat")).unwrap().public();
     rows.iter()
         .map(|r| Stored {
             lon: public(r).lon(),
@@ -314,7 +313,7 @@ async fn heatmaps_equal_a_brute_force_over_random_opinions() {
 
 /// A SQL computation of stats per town over the stored opinions (the ground truth).
 async fn sql_town_stats(app: &TestApp, from: &str, to: &str, today: NaiveDate) -> BTreeMap<Option<String>, Value> {
-    let pool = app.store.pool();
+    let pool = app.pool();
     let window = "unixepoch(created_at) >= unixepoch(?1) AND unixepoch(created_at) < unixepoch(?2)";
     let main = sqlx::query(&format!(
         "SELECT town_code, count(*) AS count,
@@ -426,7 +425,7 @@ async fn stats_equal_sql_over_the_same_database() {
     )
     .bind(from)
     .bind(to)
-    .fetch_all(app.store.pool())
+    .fetch_all(app.pool())
     .await
     .unwrap();
     let got: Vec<(String, i64)> = monthly["rows"]
@@ -494,9 +493,9 @@ async fn the_numbers_follow_every_write_of_a_hand_made_loop() {
     to(ids[0], json!({ "to": "rejected", "version": 1, "note": "不属于受理范围" })).await;
     to(ids[1], json!({ "to": "registered", "version": 1 })).await;
     to(ids[1], json!({ "to": "replied", "version": 2, "reply_route": "direct_answer", "reply": "已答复" })).await;
-    let code1 = sqlx::query_scalar::<_, String>("SELECT tracking_code FROM opinions WHERE id = ?")
+    let code1 = sqlx::query_scalar::<_, String>("SELECT tracking_code FROM opinions WHERE id = $1")
         .bind(ids[1])
-        .fetch_one(app.store.pool())
+        .fetch_one(app.pool())
         .await
         .unwrap();
     let (s, b) = app.post(&format!("/api/v1/issues/{code1}/rating"), &json!({ "stars": 5 })).await;

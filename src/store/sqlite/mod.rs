@@ -222,6 +222,14 @@ async fn write_batch(
 
 #[async_trait]
 impl Store for SqliteStore {
+    fn pool_handle(&self) -> super::Pool {
+        super::Pool::Sqlite(self.pool.clone())
+    }
+
+    async fn close(&self) {
+        SqliteStore::close(self).await
+    }
+
     async fn load(&self) -> Result<CatalogData, StoreError> {
         let stations = sqlx::query("SELECT * FROM stations ORDER BY id").fetch_all(&self.pool).await?;
         let members = sqlx::query("SELECT * FROM members ORDER BY id").fetch_all(&self.pool).await?;

@@ -6,7 +6,7 @@ use sqlx::{QueryBuilder, Sqlite};
 use super::SqliteStore;
 use crate::domain::{AuditEntry, NewOpinion, Opinion, OpinionFact, Routing, TrackingCode};
 use crate::store::rows::{
-    corrupt, day_of, entry_from_row, members_text, opinion_from_row, rederived, unix_seconds, FACT_COLUMNS,
+    corrupt, entry_from_row, fact_from_columns, members_text, opinion_from_row, rederived, FACT_COLUMNS,
 };
 use crate::store::{FactSink, OpinionFilter, OpinionRecord, Progress, RecordSource, StoreError, WriteReport};
 
@@ -224,33 +224,12 @@ impl SqliteStore {
 /// One row of `FACT_COLUMNS` as a fact, borrowing its texts from the row.
 fn fact_from_row<'r>(row: &'r rusqlite::Row<'_>) -> Result<OpinionFact<'r>, StoreError> {
     let id: i64 = row.get(0)?;
-    let bad = |col: &str, e: &dyn std::fmt::Display| corrupt(T, &id.to_string(), format!("{col}: {e}"));
     let text = |i: usize| -> Result<Option<&'r str>, StoreError> {
-        row.get_ref(i)?.as_str_or_null().map_err(|e| bad(FACT_COLUMNS.split(", ").nth(i).unwrap_or("?"), &e))
+        row.get_ref(i)?.as_str_or_null().map_err(|e| {
+            corrupt(T, &id.to_string(), format!("{}: {e}", FACT_COLUMNS.split(", ").nth(i).unwrap_or("?")))
+        })
     };
-    let time = |i: usize, col: &str| -> Result<Option<i64>, StoreError> {
-        text(i)?.map(|t| unix_seconds(t).ok_or_else(|| bad(col, &"not an RFC 3339 time"))).transpose()
-    };
-    let category = text(3)?.unwrap_or_default();
-    let status = text(4)?.unwrap_or_default();
-    let rating: Option<i64> = row.get(5)?;
-    let members = text(9)?.unwrap_or("[]");
-    Ok(OpinionFact {
-        id,
-        lon: row.get(1)?,
-        lat: row.get(2)?,
-        category: category.parse().map_err(|e| bad("category", &e))?,
-        status: status.parse().map_err(|e| bad("status", &e))?,
-        rating: rating.map(|r| r as u8),
-        town: text(6)?,
-        grid: text(7)?,
-        station: text(8)?,
-        members: serde_json::from_str(members).map_err(|e| bad("members", &e))?,
-        created: time(10, "created_at")?.ok_or_else(|| bad("created_at", &"missing"))?,
-        registered: time(11, "registered_at")?,
-        replied: time(12, "replied_at")?,
-        due: text(13)?.map(|d| day_of(d).ok_or_else(|| bad("due_date", &d))).transpose()?,
-    })
+    fact_from_columns(id, row.get(1)?, row.get(2)?, row.get(5)?, text)
 }
 
 /// Rows per INSERT of a bulk import. One statement for many rows matters: SQLite builds a small
