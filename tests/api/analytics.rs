@@ -311,20 +311,36 @@ async fn heatmaps_equal_a_brute_force_over_random_opinions() {
     assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_parameter")), "{body}");
 }
 
+/// Unix seconds of a stored time (or time text expression) in the SQL of the test's backend.
+fn epoch(app: &TestApp, expr: &str) -> String {
+    match app.pg {
+        None => format!("unixepoch({expr})"),
+        Some(_) => format!("CAST(extract(epoch FROM CAST({expr} AS timestamptz)) AS DOUBLE PRECISION)"),
+    }
+}
+
+/// How many rows meet `cond`, in SQL both backends accept.
+fn count_if(cond: &str) -> String {
+    format!("sum(CASE WHEN {cond} THEN 1 ELSE 0 END)")
+}
+
 /// A SQL computation of stats per town over the stored opinions (the ground truth).
 async fn sql_town_stats(app: &TestApp, from: &str, to: &str, today: NaiveDate) -> BTreeMap<Option<String>, Value> {
     let pool = app.pool();
-    let window = "unixepoch(created_at) >= unixepoch(?1) AND unixepoch(created_at) < unixepoch(?2)";
+    let window = format!("{} >= {} AND {} < {}", epoch(app, "created_at"), epoch(app, "$1"), epoch(app, "created_at"), epoch(app, "$2"));
     let main = sqlx::query(&format!(
         "SELECT town_code, count(*) AS count,
-             sum(status IN ('submitted', 'registered', 'assigned', 'in_progress')) AS open,
-             sum(status IN ('registered', 'assigned', 'in_progress') AND due_date < ?3) AS overdue,
-             sum(status = 'rejected') AS rejected,
-             sum(status NOT IN ('submitted', 'rejected')) AS registered,
-             sum(status IN ('replied', 'closed')) AS resolved,
-             count(rating) AS rated, coalesce(sum(rating >= 4), 0) AS satisfied, avg(rating) AS mean_rating,
-             sum(registered_at IS NOT NULL AND replied_at IS NOT NULL) AS replied
-         FROM opinions WHERE {window} GROUP BY town_code"
+             {} AS open, {} AS overdue, {} AS rejected, {} AS registered, {} AS resolved,
+             count(rating) AS rated, coalesce({}, 0) AS satisfied,
+             CAST(avg(rating) AS DOUBLE PRECISION) AS mean_rating, {} AS replied
+         FROM opinions WHERE {window} GROUP BY town_code",
+        count_if("status IN ('submitted', 'registered', 'assigned', 'in_progress')"),
+        count_if("status IN ('registered', 'assigned', 'in_progress') AND due_date < $3"),
+        count_if("status = 'rejected'"),
+        count_if("status NOT IN ('submitted', 'rejected')"),
+        count_if("status IN ('replied', 'closed')"),
+        count_if("rating >= 4"),
+        count_if("registered_at IS NOT NULL AND replied_at IS NOT NULL"),
     ))
     .bind(from)
     .bind(to)
@@ -349,14 +365,19 @@ async fn sql_town_stats(app: &TestApp, from: &str, to: &str, today: NaiveDate) -
             }),
         );
     }
-    let due = sqlx::query(
-        "SELECT town_code, count(*) AS due, sum(replied_at IS NOT NULL AND substr(replied_at, 1, 10) <= due_date) AS on_time
+    let due_day = format!("due_date || 'T00:00:00+08:00'");
+    let due = sqlx::query(&format!(
+        "SELECT town_code, count(*) AS due, {} AS on_time
          FROM opinions
-         WHERE due_date IS NOT NULL AND due_date < ?3 AND status NOT IN ('submitted', 'rejected')
-             AND unixepoch(due_date || 'T00:00:00+08:00') >= unixepoch(?1)
-             AND unixepoch(due_date || 'T00:00:00+08:00') < unixepoch(?2)
+         WHERE due_date IS NOT NULL AND due_date < $3 AND status NOT IN ('submitted', 'rejected')
+             AND {} >= {} AND {} < {}
          GROUP BY town_code",
-    )
+        count_if("replied_at IS NOT NULL AND substr(replied_at, 1, 10) <= due_date"),
+        epoch(app, &due_day),
+        epoch(app, "$1"),
+        epoch(app, &due_day),
+        epoch(app, "$2"),
+    ))
     .bind(from)
     .bind(to)
     .bind(today.to_string())
@@ -371,8 +392,10 @@ async fn sql_town_stats(app: &TestApp, from: &str, to: &str, today: NaiveDate) -
         e["reply_rate"] = json!(ok as f64 / d as f64);
     }
     let hours = sqlx::query(&format!(
-        "SELECT town_code, (unixepoch(replied_at) - unixepoch(registered_at)) / 3600.0 AS h FROM opinions
-         WHERE {window} AND registered_at IS NOT NULL AND replied_at IS NOT NULL"
+        "SELECT town_code, CAST(({} - {}) / 3600.0 AS DOUBLE PRECISION) AS h FROM opinions
+         WHERE {window} AND registered_at IS NOT NULL AND replied_at IS NOT NULL",
+        epoch(app, "replied_at"),
+        epoch(app, "registered_at"),
     ))
     .bind(from)
     .bind(to)
@@ -419,10 +442,14 @@ async fn stats_equal_sql_over_the_same_database() {
 
     // Monthly counts equal SQL's grouping by month; the periods add up to the whole.
     let (_, monthly) = app.get("/api/v1/stats?interval=month&from=2025-08-01&to=2026-09-30").await;
-    let sql: Vec<(String, i64)> = sqlx::query_as(
+    let sql: Vec<(String, i64)> = sqlx::query_as(&format!(
         "SELECT substr(created_at, 1, 7) || '-01', count(*) FROM opinions
-         WHERE unixepoch(created_at) >= unixepoch(?1) AND unixepoch(created_at) < unixepoch(?2) GROUP BY 1 ORDER BY 1",
-    )
+         WHERE {} >= {} AND {} < {} GROUP BY 1 ORDER BY 1",
+        epoch(&app, "created_at"),
+        epoch(&app, "$1"),
+        epoch(&app, "created_at"),
+        epoch(&app, "$2"),
+    ))
     .bind(from)
     .bind(to)
     .fetch_all(app.pool())

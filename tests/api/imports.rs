@@ -429,7 +429,8 @@ async fn sample_issues_import_and_give_the_same_numbers_as_sql() {
     app.state.service.refresh().await.unwrap();
     // Per-town counts, rated and resolved as SQL counts them.
     let sql: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
-        "SELECT town_code, count(*), sum(status IN ('replied', 'closed')), count(rating), sum(status = 'rejected')
+        "SELECT town_code, count(*), sum(CASE WHEN status IN ('replied', 'closed') THEN 1 ELSE 0 END), count(rating),
+             sum(CASE WHEN status = 'rejected' THEN 1 ELSE 0 END)
          FROM opinions WHERE town_code IS NOT NULL GROUP BY town_code ORDER BY town_code",
     )
     .fetch_all(app.pool())

@@ -298,7 +298,8 @@ impl Store for PgStore {
     }
 
     async fn opinion_by_id(&self, id: i64) -> Result<Option<Opinion>, StoreError> {
-        self.opinion_where("id", &id.to_string()).await
+        let row = sqlx::query("SELECT * FROM opinions WHERE id = $1").bind(id).fetch_optional(self.pool()).await?;
+        row.as_ref().map(super::rows::opinion_from_row).transpose()
     }
 
     async fn save_change(&self, opinion: &Opinion, entry: &AuditEntry) -> Result<bool, StoreError> {

@@ -139,7 +139,7 @@ impl PgStore {
     }
 
     pub(super) async fn project_impl(&self, id: i64) -> Result<Option<Project>, StoreError> {
-        let row = sqlx::query(&format!("{PROJECT_SELECT} AND p.id = ?")).bind(id).fetch_optional(self.pool()).await?;
+        let row = sqlx::query(&format!("{PROJECT_SELECT} AND p.id = $1")).bind(id).fetch_optional(self.pool()).await?;
         let Some(row) = row else { return Ok(None) };
         let updates = self.updates_of(&[id]).await?.remove(&id).unwrap_or_default();
         project_from_row(&row, updates).map(Some)
