@@ -116,15 +116,75 @@ impl PgStore {
         Ok(opinion)
     }
 
+    /// Copies the opinions and their histories in (`COPY … FROM STDIN`), with ids taken from
+    /// the opinions' sequence beforehand, in order.
     pub(super) async fn insert_history_impl(&self, items: &[(Opinion, Vec<AuditEntry>)]) -> Result<(), StoreError> {
+        if items.is_empty() {
+            return Ok(());
+        }
         let mut tx = self.pool().begin().await?;
         let first = take_seq(&mut tx, items.len() as i64).await?;
-        for (seq, (opinion, entries)) in (first..).zip(items) {
-            let id = insert_row(&mut tx, opinion, seq).await?;
+        let mut ids: Vec<i64> =
+            sqlx::query_scalar("SELECT nextval(pg_get_serial_sequence('opinions', 'id')) FROM generate_series(1, $1)")
+                .bind(items.len() as i64)
+                .fetch_all(&mut *tx)
+                .await?;
+        ids.sort_unstable();
+        let (mut opinions, mut events) = (CopyText::default(), CopyText::default());
+        let time = |t: Option<DateTime<FixedOffset>>| t.map(|t| t.to_rfc3339());
+        for ((seq, id), (o, entries)) in (first..).zip(&ids).zip(items) {
+            let new = &o.submission;
+            opinions
+                .field(Some(&id.to_string()))
+                .field(Some(o.code.as_str()))
+                .field(Some(new.category.code()))
+                .field(Some(&new.title))
+                .field(Some(&new.text))
+                .field(Some(&new.location.lon().to_string()))
+                .field(Some(&new.location.lat().to_string()))
+                .field(Some(new.channel.code()))
+                .field(Some(if new.anonymous { "1" } else { "0" }))
+                .field(new.contact.name.as_deref())
+                .field(new.contact.phone.as_deref())
+                .field(Some(o.status.code()))
+                .field(Some(&o.version.to_string()))
+                .field(o.routing.town_code.as_ref().map(|c| c.as_str()))
+                .field(o.routing.grid.as_ref().map(|g| g.as_str()))
+                .field(o.routing.station.as_ref().map(|s| s.as_str()))
+                .field(Some(&members_text(&o.routing)))
+                .field(o.department.as_deref())
+                .field(o.due.map(|d| d.to_string()).as_deref())
+                .field(o.reply_route.map(|r| r.code()))
+                .field(o.reply.as_deref())
+                .field(o.rating.map(|r| r.get().to_string()).as_deref())
+                .field(o.rating_comment.as_deref())
+                .field(Some(&o.created_at.to_rfc3339()))
+                .field(time(o.registered_at).as_deref())
+                .field(time(o.replied_at).as_deref())
+                .field(time(o.closed_at).as_deref())
+                .field(Some(&seq.to_string()))
+                .end_row();
             for e in entries {
-                insert_entry(&mut tx, id, e).await?;
+                events
+                    .field(Some(&id.to_string()))
+                    .field(Some(&e.at.to_rfc3339()))
+                    .field(Some(&e.actor))
+                    .field(Some(e.from.code()))
+                    .field(Some(e.to.code()))
+                    .field(Some(&e.event))
+                    .field(Some(&e.note))
+                    .end_row();
             }
         }
+        copy_in(
+            &mut tx,
+            "opinions (id, tracking_code, category, title, body, lon, lat, channel, anonymous, contact_name,
+                 contact_phone, status, version, town_code, grid_id, station_id, members, department, due_date,
+                 reply_route, reply, rating, rating_comment, created_at, registered_at, replied_at, closed_at, seq)",
+            opinions,
+        )
+        .await?;
+        copy_in(&mut tx, "opinion_events (opinion_id, at, actor, from_status, to_status, event, note)", events).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -227,56 +287,79 @@ const IMPORT_COLUMNS: &str = "n, tracking_code, category, title, lon, lat, statu
                               members, due_date, rating, created_at, registered_at, replied_at, closed_at, seq, \
                               external_id";
 
-/// Appends one field of COPY's text format: `\N` for NULL, with backslash, tab, newline and
-/// carriage return escaped.
-fn copy_field(out: &mut String, value: Option<&str>) {
-    if !out.is_empty() && !out.ends_with('\n') {
-        out.push('\t');
-    }
-    let Some(v) = value else {
-        out.push_str("\\N");
-        return;
-    };
-    for c in v.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c => out.push(c),
+/// Rows in COPY's text format: fields separated by tabs, `\N` for NULL, and backslash, tab,
+/// newline and carriage return escaped.
+#[derive(Default)]
+struct CopyText {
+    out: String,
+    in_row: bool,
+}
+
+impl CopyText {
+    fn field(&mut self, value: Option<&str>) -> &mut Self {
+        if self.in_row {
+            self.out.push('\t');
         }
+        self.in_row = true;
+        let Some(v) = value else {
+            self.out.push_str("\\N");
+            return self;
+        };
+        for c in v.chars() {
+            match c {
+                '\\' => self.out.push_str("\\\\"),
+                '\t' => self.out.push_str("\\t"),
+                '\n' => self.out.push_str("\\n"),
+                '\r' => self.out.push_str("\\r"),
+                c => self.out.push(c),
+            }
+        }
+        self
     }
+
+    fn end_row(&mut self) {
+        self.out.push('\n');
+        self.in_row = false;
+    }
+}
+
+/// Sends `rows` to `COPY {target} FROM STDIN` (text format).
+async fn copy_in(conn: &mut sqlx::PgConnection, target: &str, rows: CopyText) -> Result<(), sqlx::Error> {
+    let mut copy = conn.copy_in_raw(&format!("COPY {target} FROM STDIN")).await?;
+    copy.send(rows.out.into_bytes()).await?;
+    copy.finish().await?;
+    Ok(())
 }
 
 /// `records` in COPY's text format for the import table, numbered from change number `seq`;
 /// on the `attempt`-th retry after a tracking-code collision, with codes derived afresh.
-fn copy_rows(records: &[OpinionRecord], seq: i64, attempt: u32) -> String {
-    let mut out = String::with_capacity(records.len() * 256);
+fn copy_rows(records: &[OpinionRecord], seq: i64, attempt: u32) -> CopyText {
+    let mut rows = CopyText::default();
     let time = |t: Option<DateTime<FixedOffset>>| t.map(|t| t.to_rfc3339());
     for (n, (r, seq)) in records.iter().zip(seq..).enumerate() {
         let code = if attempt == 0 { r.code.clone() } else { rederived(&r.code, attempt) };
-        copy_field(&mut out, Some(&n.to_string()));
-        copy_field(&mut out, Some(code.as_str()));
-        copy_field(&mut out, Some(r.category.code()));
-        copy_field(&mut out, Some(r.category.label_zh()));
-        copy_field(&mut out, Some(&r.location.lon().to_string()));
-        copy_field(&mut out, Some(&r.location.lat().to_string()));
-        copy_field(&mut out, Some(r.status.code()));
-        copy_field(&mut out, r.routing.town_code.as_ref().map(|c| c.as_str()));
-        copy_field(&mut out, r.routing.grid.as_ref().map(|g| g.as_str()));
-        copy_field(&mut out, r.routing.station.as_ref().map(|s| s.as_str()));
-        copy_field(&mut out, Some(&members_text(&r.routing)));
-        copy_field(&mut out, r.due.map(|d| d.to_string()).as_deref());
-        copy_field(&mut out, r.rating.map(|s| s.get().to_string()).as_deref());
-        copy_field(&mut out, Some(&r.created_at.to_rfc3339()));
-        copy_field(&mut out, time(r.registered_at).as_deref());
-        copy_field(&mut out, time(r.replied_at).as_deref());
-        copy_field(&mut out, time(r.closed_at).as_deref());
-        copy_field(&mut out, Some(&seq.to_string()));
-        copy_field(&mut out, Some(&r.external_id));
-        out.push('\n');
+        rows.field(Some(&n.to_string()))
+            .field(Some(code.as_str()))
+            .field(Some(r.category.code()))
+            .field(Some(r.category.label_zh()))
+            .field(Some(&r.location.lon().to_string()))
+            .field(Some(&r.location.lat().to_string()))
+            .field(Some(r.status.code()))
+            .field(r.routing.town_code.as_ref().map(|c| c.as_str()))
+            .field(r.routing.grid.as_ref().map(|g| g.as_str()))
+            .field(r.routing.station.as_ref().map(|s| s.as_str()))
+            .field(Some(&members_text(&r.routing)))
+            .field(r.due.map(|d| d.to_string()).as_deref())
+            .field(r.rating.map(|s| s.get().to_string()).as_deref())
+            .field(Some(&r.created_at.to_rfc3339()))
+            .field(time(r.registered_at).as_deref())
+            .field(time(r.replied_at).as_deref())
+            .field(time(r.closed_at).as_deref())
+            .field(Some(&seq.to_string()))
+            .field(Some(&r.external_id))
+            .end_row();
     }
-    out
+    rows
 }
 
 /// Splits `records` into runs of at most `max` in which no external id repeats: an upsert of
@@ -392,9 +475,7 @@ async fn upsert_run(
     attempt: u32,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("TRUNCATE import_opinions").execute(&mut **tx).await?;
-    let mut copy = tx.copy_in_raw(&format!("COPY import_opinions ({IMPORT_COLUMNS}) FROM STDIN")).await?;
-    copy.send(copy_rows(run, seq, attempt).into_bytes()).await?;
-    copy.finish().await?;
+    copy_in(tx, &format!("import_opinions ({IMPORT_COLUMNS})"), copy_rows(run, seq, attempt)).await?;
     sqlx::query(
         "INSERT INTO opinions (tracking_code, category, title, body, lon, lat, channel, anonymous, status, version,
              town_code, grid_id, station_id, members, due_date, rating, created_at, registered_at, replied_at,
