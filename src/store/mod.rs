@@ -65,7 +65,8 @@ impl<'a> Location<'a> {
         if location.starts_with("postgres://") || location.starts_with("postgresql://") {
             Location::Postgres(location)
         } else {
-            let path = location.strip_prefix("sqlite://").or_else(|| location.strip_prefix("sqlite:")).unwrap_or(location);
+            let path =
+                location.strip_prefix("sqlite://").or_else(|| location.strip_prefix("sqlite:")).unwrap_or(location);
             Location::Sqlite(std::path::Path::new(path))
         }
     }

@@ -18,8 +18,8 @@ use crate::domain::project::ProjectPlace;
 use crate::domain::rota::AcceptedRota;
 use crate::domain::{
     Activity, AdminArea, AuditEntry, Contact, DemandPoint, GridArea, LayerFeature, LonLat, MapLayer, Member, MemberId,
-    NewOpinion, Notice, NoticeScope, Opinion, OpinionFact, Patrol, Principal, Project, ProjectUpdate, ReceptionRule, Routing, Stars,
-    Station, TrackingCode,
+    NewOpinion, Notice, NoticeScope, Opinion, OpinionFact, Patrol, Principal, Project, ProjectUpdate, ReceptionRule,
+    Routing, Stars, Station, TrackingCode,
 };
 use crate::store::{AttemptRecord, WebhookRecord};
 
@@ -30,7 +30,10 @@ pub(crate) trait ColumnValue:
 }
 
 impl<T> ColumnValue for T where
-    T: for<'r> sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite> + for<'r> sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>
+    T: for<'r> sqlx::Decode<'r, Sqlite>
+        + sqlx::Type<Sqlite>
+        + for<'r> sqlx::Decode<'r, Postgres>
+        + sqlx::Type<Postgres>
 {
 }
 
@@ -251,7 +254,11 @@ pub(crate) fn scenario_from_row(row: &impl Columns) -> Result<ScenarioRecord, St
     })
 }
 
-pub(crate) fn principal_from_row(row: &impl Columns, table: &'static str, name_col: &str) -> Result<Principal, StoreError> {
+pub(crate) fn principal_from_row(
+    row: &impl Columns,
+    table: &'static str,
+    name_col: &str,
+) -> Result<Principal, StoreError> {
     let name: String = row.col(name_col)?;
     Ok(Principal {
         role: parse_col(row, table, &name, "role")?,
@@ -267,8 +274,7 @@ const OPINIONS: &str = "opinions";
 
 fn opinion_time(row: &impl Columns, id: &str, col: &str) -> Result<Option<DateTime<FixedOffset>>, StoreError> {
     let text: Option<String> = row.col(col)?;
-    text.map(|t| DateTime::parse_from_rfc3339(&t).map_err(|e| corrupt(OPINIONS, id, format!("{col}: {e}"))))
-        .transpose()
+    text.map(|t| DateTime::parse_from_rfc3339(&t).map_err(|e| corrupt(OPINIONS, id, format!("{col}: {e}")))).transpose()
 }
 
 /// The responsible members of a routing as stored: a JSON array of ids.
@@ -383,7 +389,8 @@ fn day_of(text: &str) -> Option<i32> {
 }
 
 /// The columns an opinion fact is read from, in this order.
-pub(crate) const FACT_COLUMNS: &str = "id, lon, lat, category, status, rating, town_code, grid_id, station_id, members, \
+pub(crate) const FACT_COLUMNS: &str =
+    "id, lon, lat, category, status, rating, town_code, grid_id, station_id, members, \
                                        created_at, registered_at, replied_at, due_date";
 
 /// An opinion fact from a row of [`FACT_COLUMNS`]: its id, lon, lat and rating, and `text(i)`

@@ -327,7 +327,13 @@ fn count_if(cond: &str) -> String {
 /// A SQL computation of stats per town over the stored opinions (the ground truth).
 async fn sql_town_stats(app: &TestApp, from: &str, to: &str, today: NaiveDate) -> BTreeMap<Option<String>, Value> {
     let pool = app.pool();
-    let window = format!("{} >= {} AND {} < {}", epoch(app, "created_at"), epoch(app, "$1"), epoch(app, "created_at"), epoch(app, "$2"));
+    let window = format!(
+        "{} >= {} AND {} < {}",
+        epoch(app, "created_at"),
+        epoch(app, "$1"),
+        epoch(app, "created_at"),
+        epoch(app, "$2")
+    );
     let main = sqlx::query(&format!(
         "SELECT town_code, count(*) AS count,
              {} AS open, {} AS overdue, {} AS rejected, {} AS registered, {} AS resolved,
@@ -365,7 +371,7 @@ async fn sql_town_stats(app: &TestApp, from: &str, to: &str, today: NaiveDate) -
             }),
         );
     }
-    let due_day = format!("due_date || 'T00:00:00+08:00'");
+    let due_day = "due_date || 'T00:00:00+08:00'";
     let due = sqlx::query(&format!(
         "SELECT town_code, count(*) AS due, {} AS on_time
          FROM opinions
@@ -373,9 +379,9 @@ async fn sql_town_stats(app: &TestApp, from: &str, to: &str, today: NaiveDate) -
              AND {} >= {} AND {} < {}
          GROUP BY town_code",
         count_if("replied_at IS NOT NULL AND substr(replied_at, 1, 10) <= due_date"),
-        epoch(app, &due_day),
+        epoch(app, due_day),
         epoch(app, "$1"),
-        epoch(app, &due_day),
+        epoch(app, due_day),
         epoch(app, "$2"),
     ))
     .bind(from)

@@ -85,7 +85,8 @@ async fn a_bad_row_rejects_the_whole_file_naming_row_and_field() {
     let err = import_files(store.as_ref(), &[(Kind::Grids, grid.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap_err();
     assert!(err.to_string().starts_with("feature 2, field \"members\": unknown member \"M404\""), "{err}");
     let degenerate = grid.replacen("[121.6,29.8],[121.6,29.9],", "[121.6,29.8],", 1);
-    let err = import_files(store.as_ref(), &[(Kind::Grids, degenerate.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap_err();
+    let err =
+        import_files(store.as_ref(), &[(Kind::Grids, degenerate.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap_err();
     assert!(err.to_string().starts_with("feature 1, field \"geometry\""), "{err}");
     assert!(store.load().await.unwrap().grids.is_empty());
 }
@@ -93,10 +94,12 @@ async fn a_bad_row_rejects_the_whole_file_naming_row_and_field() {
 #[tokio::test]
 async fn reimporting_upserts_by_id() {
     let (_dir, store) = fresh_store().await;
-    let first = import_files(store.as_ref(), &[(Kind::Stations, STATIONS_CSV.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap();
+    let first =
+        import_files(store.as_ref(), &[(Kind::Stations, STATIONS_CSV.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap();
     assert_eq!((first.inserted, first.updated), (3, 0));
     let changed = STATIONS_CSV.replace("乙站", "乙站（新址）").replace("121.51,29.81", "121.515,29.815");
-    let again = import_files(store.as_ref(), &[(Kind::Stations, changed.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap();
+    let again =
+        import_files(store.as_ref(), &[(Kind::Stations, changed.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap();
     assert_eq!((again.inserted, again.updated), (0, 3));
     let data = store.load().await.unwrap();
     assert_eq!(data.stations.len(), 3);
@@ -420,8 +423,7 @@ async fn a_bad_issue_row_stops_the_import_naming_line_and_column() {
 async fn sample_issues_import_and_give_the_same_numbers_as_sql() {
     let app = TestApp::with_sample().await;
     let dir = tempfile::tempdir().unwrap();
-    let out =
-        liaison_on(&app).args(["sample-data", "--issues", "3000", "--out"]).arg(dir.path()).output().unwrap();
+    let out = liaison_on(&app).args(["sample-data", "--issues", "3000", "--out"]).arg(dir.path()).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let file = dir.path().join("issues.csv");
     let out = liaison_on(&app).args(["import", "issues"]).arg(&file).output().unwrap();

@@ -371,9 +371,8 @@ async fn the_form_takes_photos_and_staff_approve_them_on_the_issue_page() {
         ("channel", "online"),
         ("name", "张小明"),
     ];
-    let opinions = || async {
-        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM opinions").fetch_one(app.pool()).await.unwrap()
-    };
+    let opinions =
+        || async { sqlx::query_scalar::<_, i64>("SELECT count(*) FROM opinions").fetch_one(app.pool()).await.unwrap() };
     let before = opinions().await;
 
     // One file that is not an image refuses the whole submission: nothing is stored.

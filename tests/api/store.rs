@@ -55,7 +55,10 @@ async fn of_two_concurrent_changes_from_one_version_exactly_one_is_saved() {
 #[tokio::test]
 async fn two_workers_claiming_at_once_take_each_due_delivery_once() {
     let (_db, store) = fresh_store().await;
-    store.add_webhook("https://receiver.example/hook", &[EventType::OpinionCreated], "secret", "admin:t").await.unwrap();
+    store
+        .add_webhook("https://receiver.example/hook", &[EventType::OpinionCreated], "secret", "admin:t")
+        .await
+        .unwrap();
     for n in 0..40 {
         submit(&store, n, fixed_now()).await;
     }
@@ -107,7 +110,11 @@ async fn a_bulk_import_keeps_odd_characters_and_the_later_of_two_lines_for_one_i
     let odd = "tab\there\\back\nline\r\u{0}".replace('\u{0}', "零");
     let mut batches = vec![
         vec![record("A-1", 1, Status::Submitted), record(&odd, 2, Status::Submitted)],
-        vec![record("A-1", 3, Status::Registered), record("B-2", 4, Status::Submitted), record("B-2", 5, Status::Registered)],
+        vec![
+            record("A-1", 3, Status::Registered),
+            record("B-2", 4, Status::Submitted),
+            record("B-2", 5, Status::Registered),
+        ],
     ]
     .into_iter();
     let report = store.import_opinions(&mut || Ok(batches.next()), &|_| {}).await.unwrap();

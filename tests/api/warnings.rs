@@ -51,8 +51,9 @@ async fn a_surge_this_week_warns_for_its_town_and_grid_with_its_count_and_ids() 
              AND created_at::timestamptz < '2026-11-16T00:00:00+08:00'"
         }
     };
-    let in_db: i64 =
-        sqlx::query_scalar(&format!("SELECT count(*) FROM opinions WHERE town_code = $1 AND category = 'noise' AND {week}"))
+    let in_db: i64 = sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM opinions WHERE town_code = $1 AND category = 'noise' AND {week}"
+    ))
     .bind(&town)
     .fetch_one(app.pool())
     .await

@@ -3,7 +3,7 @@
 //! text in WGS84 lon/lat degrees.
 
 use chrono::{DateTime, FixedOffset};
-use sqlx::{QueryBuilder, Postgres};
+use sqlx::{Postgres, QueryBuilder};
 
 use super::PgStore;
 use crate::domain::activity::ActivityFilter;

@@ -19,9 +19,8 @@ mod rotas;
 use chrono::{DateTime, FixedOffset};
 
 use super::rows::{
-    area_from_row, demand_from_row, geometry_text, grid_from_row, layer_features_text, layer_from_row,
-    member_from_row, principal_from_row, reception_text, scenario_from_row, station_from_row, table_of,
-    unique_as_duplicate, Columns,
+    area_from_row, demand_from_row, geometry_text, grid_from_row, layer_features_text, layer_from_row, member_from_row,
+    principal_from_row, reception_text, scenario_from_row, station_from_row, table_of, unique_as_duplicate, Columns,
 };
 use super::{
     Batch, FactSink, NewPhoto, OpinionFilter, Progress, RecordSource, ScenarioRecord, Store, StoreError, UserRecord,
@@ -420,20 +419,23 @@ impl Store for PgStore {
     }
 
     async fn delete_scenario(&self, name: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM planning_scenarios WHERE name = $1").bind(name).execute(self.pool()).await?;
+        let done =
+            sqlx::query("DELETE FROM planning_scenarios WHERE name = $1").bind(name).execute(self.pool()).await?;
         Ok(done.rows_affected() > 0)
     }
 
     async fn add_token(&self, token: &Principal, token_hash: &str) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO api_tokens (name, token_hash, role, station_id, created_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(&token.name)
-            .bind(token_hash)
-            .bind(token.role.code())
-            .bind(token.station.as_ref().map(|s| s.as_str()))
-            .bind(chrono::Utc::now().to_rfc3339())
-            .execute(self.pool())
-            .await
-            .map_err(|e| unique_as_duplicate(e, || "token".to_owned()))?;
+        sqlx::query(
+            "INSERT INTO api_tokens (name, token_hash, role, station_id, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&token.name)
+        .bind(token_hash)
+        .bind(token.role.code())
+        .bind(token.station.as_ref().map(|s| s.as_str()))
+        .bind(chrono::Utc::now().to_rfc3339())
+        .execute(self.pool())
+        .await
+        .map_err(|e| unique_as_duplicate(e, || "token".to_owned()))?;
         Ok(())
     }
 

@@ -6,9 +6,7 @@ use sqlx::{Postgres, QueryBuilder, Row};
 
 use super::PgStore;
 use crate::domain::{AuditEntry, NewOpinion, Opinion, OpinionFact, Routing, TrackingCode};
-use crate::store::rows::{
-    entry_from_row, fact_from_columns, members_text, opinion_from_row, rederived, FACT_COLUMNS,
-};
+use crate::store::rows::{entry_from_row, fact_from_columns, members_text, opinion_from_row, rederived, FACT_COLUMNS};
 use crate::store::{FactSink, OpinionFilter, OpinionRecord, Progress, RecordSource, StoreError, WriteReport};
 
 pub(super) async fn insert_entry(
@@ -34,10 +32,11 @@ pub(super) async fn insert_entry(
 /// Takes the next `n` change numbers and returns the first. The counter's row lock, held until
 /// commit, makes this transaction the one writer of opinions until then.
 async fn take_seq(tx: &mut sqlx::Transaction<'_, Postgres>, n: i64) -> Result<i64, StoreError> {
-    let last: i64 = sqlx::query_scalar("UPDATE counters SET value = value + $1 WHERE name = 'opinions' RETURNING value")
-        .bind(n)
-        .fetch_one(&mut **tx)
-        .await?;
+    let last: i64 =
+        sqlx::query_scalar("UPDATE counters SET value = value + $1 WHERE name = 'opinions' RETURNING value")
+            .bind(n)
+            .fetch_one(&mut **tx)
+            .await?;
     Ok(last - n + 1)
 }
 
@@ -451,9 +450,8 @@ impl PgStore {
         // they commit, so every change number up to the counter read here is committed.
         let mut tx = self.pool().begin().await?;
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
-        let upto: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'opinions'")
-            .fetch_one(&mut *tx)
-            .await?;
+        let upto: i64 =
+            sqlx::query_scalar("SELECT value FROM counters WHERE name = 'opinions'").fetch_one(&mut *tx).await?;
         {
             let sql = format!("SELECT {FACT_COLUMNS} FROM opinions WHERE seq > $1 AND seq <= $2");
             let mut rows = sqlx::query(&sql).bind(after).bind(upto).fetch(&mut *tx);

@@ -6,7 +6,9 @@ use sqlx::Postgres;
 
 use super::PgStore;
 use crate::domain::outbox::{EventType, OutboxEvent};
-use crate::store::rows::{attempt_from_row, delivery_from_row, due_from_row, event_id, events_text, stamp, webhook_from_row, Columns};
+use crate::store::rows::{
+    attempt_from_row, delivery_from_row, due_from_row, event_id, events_text, stamp, webhook_from_row, Columns,
+};
 use crate::store::{AttemptOutcome, AttemptRecord, DeliveryRecord, DueDelivery, StoreError, WebhookRecord};
 
 /// Writes `events` into the outbox inside `tx`, one row per live webhook that wants each, due

@@ -1,7 +1,7 @@
 //! Photos of opinions in PostgreSQL: one row per photo of an opinion, naming its file by hash. Times
 //! are stored as RFC 3339 text with their offset.
 
-use sqlx::{QueryBuilder, Postgres};
+use sqlx::{Postgres, QueryBuilder};
 
 use super::PgStore;
 use crate::domain::photo::{Photo, PhotoHash, PhotoStatus};

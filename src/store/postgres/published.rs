@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, FixedOffset};
-use sqlx::{QueryBuilder, Row, Postgres, PgConnection};
+use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 
 use super::PgStore;
 use crate::domain::notice::NoticeFilter;

@@ -17,21 +17,17 @@ mod rotas;
 
 use chrono::{DateTime, FixedOffset};
 
+use super::rows::{
+    area_from_row, demand_from_row, geometry_text, grid_from_row, layer_features_text, layer_from_row, member_from_row,
+    principal_from_row, reception_text, scenario_from_row, station_from_row, table_of, unique_as_duplicate, Columns,
+};
 use super::{
     Batch, FactSink, NewPhoto, OpinionFilter, Progress, RecordSource, ScenarioRecord, Store, StoreError, UserRecord,
     WriteReport,
 };
-use super::rows::{
-    Columns,
-    area_from_row, demand_from_row, geometry_text, grid_from_row, layer_features_text, layer_from_row,
-    member_from_row, principal_from_row, reception_text, scenario_from_row, station_from_row, table_of,
-    unique_as_duplicate,
-};
 use crate::catalog::CatalogData;
 use crate::domain::photo::{Photo, PhotoHash, PhotoStatus};
-use crate::domain::{
-    Activity, AuditEntry, NewOpinion, Opinion, Principal, Routing, TrackingCode,
-};
+use crate::domain::{Activity, AuditEntry, NewOpinion, Opinion, Principal, Routing, TrackingCode};
 
 /// SQLite store over one database file.
 #[derive(Clone)]
