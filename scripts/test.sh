@@ -3,7 +3,7 @@
 # Python, then schemathesis over the whole OpenAPI document. Installs what the browser tests need
 # when missing: Debian's Chromium, CJK fonts, Node.js and npm, and Playwright's driver
 # (playwright-core, at the version tests/browser/package-lock.json locks; it downloads no browser);
-# and schemathesis, icalendar and feedparser (from PyPI) into target/venv.
+# and schemathesis, icalendar, feedparser and aiosmtpd (from PyPI) into target/venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
@@ -47,3 +47,5 @@ tests/schemathesis.sh
 tests/ical.sh
 # Atom feeds of public updates parsed by Python's feedparser, as feed readers read them (tests/atom.sh).
 tests/atom.sh
+# Notices by e-mail received by a real SMTP server, Python's aiosmtpd (tests/notices.sh).
+tests/notices.sh

@@ -34,7 +34,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the API and pages; an empty database gets the Haishu sample first.
-    Serve(#[command(flatten)] ServeConfig),
+    Serve(#[command(flatten)] Box<ServeConfig>),
     /// Import a GeoJSON or CSV file, all or nothing, upserting by id (areas: by code).
     ///
     /// GeoJSON: a FeatureCollection, a bare array of Features (DataV/AMap files) or one Feature.
@@ -501,7 +501,30 @@ async fn serve(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<()> {
         .await?
         .with_submission_limit(config.submissions_per_hour)
         .with_duty_rule(duty_rule)
-        .with_photo_files(crate::store::PhotoFiles::new(config.photo_dir_beside(&db.db)));
+        .with_photo_files(crate::store::PhotoFiles::new(config.photo_dir_beside(&db.db)))
+        .with_private_webhooks(config.allow_private_webhooks);
+    // Bad sender configuration stops the start, before the sample loads or anyone connects.
+    let senders = crate::senders::Senders::from_config(&config.notices)?;
+    let service = match senders {
+        Some(s) => {
+            tracing::info!(senders = %s.description, "notices to citizens who follow their opinion");
+            // Notices link to pages: the public address, else the one bound to.
+            let base = config.public_url.clone().unwrap_or_else(|| format!("http://{}", config.bind));
+            if config.public_url.is_none() {
+                tracing::warn!(%base, "notices link to the bind address; set --public-url to the address citizens reach");
+            }
+            service.with_notices(Arc::new(s), &base)
+        }
+        None => {
+            tracing::info!(
+                "no notice sender configured (--smtp-url, --sms-url-template, --notice-dir): citizens cannot follow their opinion and no notices are queued"
+            );
+            service
+        }
+    };
+    if config.allow_private_webhooks {
+        tracing::warn!("webhooks may point at private, loopback and link-local addresses (--allow-private-webhooks)");
+    }
     if !config.no_sample && service.load_sample_if_empty(config.sample_opinions).await? {
         tracing::info!("empty database: loaded the Haishu sample");
     }

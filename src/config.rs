@@ -134,6 +134,67 @@ pub struct ServeConfig {
     /// Seconds between sweeps that delete expired login sessions from the database.
     #[arg(long, env = "LIAISON_SESSION_SWEEP_SECS", default_value_t = 600)]
     pub session_sweep_secs: u64,
+    /// Let administrators register webhooks whose host is a private, loopback or link-local
+    /// address (10.0.0.0/8, 127.0.0.1, 169.254.169.254, fd00::/8, localhost …); refused without it,
+    /// so that a webhook cannot reach into the server's own network.
+    #[arg(long, env = "LIAISON_ALLOW_PRIVATE_WEBHOOKS")]
+    pub allow_private_webhooks: bool,
+    #[command(flatten)]
+    pub notices: NoticeConfig,
+}
+
+/// How notices reach citizens who follow their opinion. E-mail goes by SMTP, else into
+/// `--notice-dir`; SMS by the gateway, else into `--notice-dir`. With none of them citizens
+/// cannot follow opinions and no notice is queued.
+#[derive(Debug, Clone, clap::Args)]
+pub struct NoticeConfig {
+    /// The SMTP server e-mail notices go through: `smtps://user:password@host:465` (TLS),
+    /// `smtp://user:password@host:587?tls=required` (STARTTLS) or `smtp://host:25` (no TLS: a
+    /// relay on this machine only). Percent-encode special characters of the password.
+    #[arg(long, env = "LIAISON_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// The sender of e-mail notices, e.g. `海曙区人大代表联络站 <noreply@example.gov.cn>`.
+    #[arg(long, env = "LIAISON_SMTP_FROM")]
+    pub smtp_from: Option<String>,
+    /// The SMS gateway's URL with `{phone}` and `{text}` where the number and the text go
+    /// (percent-encoded), e.g. `https://sms.example.cn/send?mobile={phone}&content={text}`.
+    #[arg(long, env = "LIAISON_SMS_URL_TEMPLATE")]
+    pub sms_url_template: Option<String>,
+    /// How the SMS gateway is called.
+    #[arg(long, env = "LIAISON_SMS_METHOD", value_enum, default_value_t = SmsMethod::Get)]
+    pub sms_method: SmsMethod,
+    /// The body of a POST to the SMS gateway, with `{phone}` and `{text}`: sent as JSON (values
+    /// JSON-escaped) when it starts with `{`, else as a form (values percent-encoded).
+    #[arg(long, env = "LIAISON_SMS_BODY_TEMPLATE")]
+    pub sms_body_template: Option<String>,
+    /// The user name of the SMS gateway's HTTP basic authentication.
+    #[arg(long, env = "LIAISON_SMS_USER")]
+    pub sms_user: Option<String>,
+    /// The password of the SMS gateway's HTTP basic authentication.
+    #[arg(long, env = "LIAISON_SMS_PASSWORD", hide_env_values = true)]
+    pub sms_password: Option<String>,
+    /// A header for every call of the SMS gateway, `Name: value` (e.g. `X-Api-Key: …`); repeat
+    /// the flag for more.
+    #[arg(long = "sms-header", env = "LIAISON_SMS_HEADER", hide_env_values = true)]
+    pub sms_header: Vec<String>,
+    /// Count a 2xx answer of the SMS gateway as sent only when its body contains this text (for
+    /// gateways that answer 200 with an error code, e.g. `"code":"OK"`).
+    #[arg(long, env = "LIAISON_SMS_OK_CONTAINS")]
+    pub sms_ok_contains: Option<String>,
+    /// A directory notices are written into as files, one a message (`<id>.eml`,
+    /// `<id>.sms.txt`), for the channels without SMTP or a gateway: for development.
+    #[arg(long, env = "LIAISON_NOTICE_DIR")]
+    pub notice_dir: Option<PathBuf>,
+    /// Seconds the SMTP server or the SMS gateway has to acknowledge a notice.
+    #[arg(long, env = "LIAISON_NOTICE_TIMEOUT_SECS", default_value_t = 30)]
+    pub notice_timeout_secs: u64,
+}
+
+/// See [`NoticeConfig::sms_method`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SmsMethod {
+    Get,
+    Post,
 }
 
 impl ServeConfig {

@@ -18,6 +18,7 @@ pub mod import;
 pub mod metrics;
 pub mod outbound;
 pub mod sample;
+pub mod senders;
 pub mod server;
 pub mod service;
 pub mod spatial;

@@ -23,6 +23,9 @@ pub const CATALOG_VERSION: &str = "liaison_catalog_version";
 pub const IMPORT_RECORDS: &str = "liaison_import_records";
 /// Webhook delivery attempts, labelled `outcome`: delivered, retry or gave_up.
 pub const WEBHOOK_ATTEMPTS: &str = "liaison_webhook_attempts_total";
+/// Notices to citizens sent (or tried), labelled `channel` (email, sms) and `outcome`: delivered,
+/// retry or gave_up.
+pub const NOTICE_ATTEMPTS: &str = "liaison_notice_attempts_total";
 /// Connections open now.
 pub const OPEN_CONNECTIONS: &str = "liaison_open_connections";
 
@@ -78,12 +81,18 @@ fn describe() {
     ::metrics::describe_gauge!(CATALOG_VERSION, "Reference data change number the catalog was built from");
     ::metrics::describe_counter!(IMPORT_RECORDS, "Records written by imports in this process");
     ::metrics::describe_gauge!(OPEN_CONNECTIONS, "Open client connections");
+    ::metrics::describe_counter!(NOTICE_ATTEMPTS, "Attempts to send notices to citizens, by channel and outcome");
     ::metrics::describe_counter!(WEBHOOK_ATTEMPTS, "Webhook delivery attempts, by outcome");
 }
 
 /// Records one webhook delivery attempt: `delivered`, `retry` or `gave_up`.
 pub fn webhook_attempt(outcome: &'static str) {
     ::metrics::counter!(WEBHOOK_ATTEMPTS, "outcome" => outcome).increment(1);
+}
+
+/// Records one attempt to send a notice by `channel`: `delivered`, `retry` or `gave_up`.
+pub fn notice_attempt(channel: &'static str, outcome: &'static str) {
+    ::metrics::counter!(NOTICE_ATTEMPTS, "channel" => channel, "outcome" => outcome).increment(1);
 }
 
 /// Records one answered request. `route` must be a route pattern or `unmatched`, never a raw

@@ -305,6 +305,8 @@
     if (typeof echarts === 'undefined') return null;
     if (!charts.has(id)) {
       const node = $(id);
+      // The server's drawing of the first view's chart gives way to ECharts'.
+      for (const drawn of node.querySelectorAll('.ssr-chart')) drawn.remove();
       const chart = echarts.init(node, wall ? 'dark' : null, { renderer: 'canvas', locale: config.lang === 'en' ? 'EN' : 'ZH' });
       charts.set(id, chart);
       resizer.observe(node);
@@ -683,10 +685,25 @@
     });
     if (signal.aborted) return;
     stage('map-idle');
+    dropPreview();
     renderLegend(c, range, fc.features.length);
     body.dataset.layer = c.layer;
     body.dataset.features = String(fc.features.length);
     if (c.layer === 'hex') body.dataset.hexagons = String(fc.features.length);
+  }
+
+  /**
+   * The server's flat drawing of the first view's map (#dash-preview) gives way to the 3D map: it
+   * fades once the map has drawn, and goes at once when another view is asked for first. Without
+   * WebGL it stays.
+   */
+  function dropPreview(fade = true) {
+    const preview = $('dash-preview');
+    if (!preview) return;
+    if (!fade || !animate) return preview.remove();
+    preview.addEventListener('transitionend', () => preview.remove(), { once: true });
+    setTimeout(() => preview.remove(), 1000);
+    preview.classList.add('gone');
   }
 
   /**
@@ -776,6 +793,8 @@
 
   let inFlight = null;
   let shownTown = null;
+  /** The view the server drew (#dash-preview and the charts): the page's first. */
+  const previewOf = String(pageQuery(chosen()));
 
   /** Picks a town and/or station (empty strings clear them) and redraws. */
   function drill({ town, station, stationName }) {
@@ -812,6 +831,7 @@
     $('cell-panel').hidden = true;
     $('kpi-scope').hidden = !urls.scope;
     $('scope-name').textContent = scopeName(c);
+    if (String(pageQuery(c)) !== previewOf) dropPreview(false);
     const moved = shownTown !== c.town;
     shownTown = c.town;
 

@@ -4,6 +4,7 @@ pub mod access;
 pub mod activity;
 pub mod area;
 pub mod demand;
+pub mod follow;
 pub mod ids;
 pub mod layer;
 pub mod location;

@@ -220,6 +220,54 @@ impl NewWebhook {
     }
 }
 
+/// Why `url` points into a private network, if its host is a literal loopback, private,
+/// link-local, shared (CGNAT), unique-local or unspecified address, or `localhost`: the hosts a
+/// webhook could use to reach the server's own network (SSRF). Names that resolve to such an
+/// address are not looked up here; a firewall on the way out is the full guard.
+///
+/// # Examples
+///
+/// ```
+/// use liaison::domain::outbox::private_host;
+/// let url = |s: &str| url::Url::parse(s).unwrap();
+/// assert!(private_host(&url("http://127.0.0.1:9000/hook")).is_some());
+/// assert!(private_host(&url("http://[fd00::1]/hook")).is_some());
+/// assert!(private_host(&url("https://hooks.example.cn/x")).is_none());
+/// assert!(private_host(&url("https://203.0.113.7/x")).is_none());
+/// ```
+pub fn private_host(url: &url::Url) -> Option<String> {
+    use std::net::{IpAddr, Ipv4Addr};
+    let private_v4 = |a: Ipv4Addr| {
+        let [x, y, ..] = a.octets();
+        a.is_loopback()
+            || a.is_private()
+            || a.is_link_local()
+            || a.is_unspecified()
+            || a.is_broadcast()
+            || (x == 100 && (64..128).contains(&y))
+    };
+    let ip = match url.host()? {
+        url::Host::Domain(d) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            return (d == "localhost" || d.ends_with(".localhost")).then(|| format!("{d} is this machine"));
+        }
+        url::Host::Ipv4(a) => IpAddr::V4(a),
+        url::Host::Ipv6(a) => IpAddr::V6(a),
+    };
+    let private = match ip {
+        IpAddr::V4(a) => private_v4(a),
+        IpAddr::V6(a) => {
+            let first = a.segments()[0];
+            a.is_loopback()
+                || a.is_unspecified()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || a.to_ipv4_mapped().is_some_and(private_v4)
+        }
+    };
+    private.then(|| format!("{ip} is a private, loopback or link-local address"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,6 +321,32 @@ mod tests {
         // Computed independently: printf '1700000000.{"a":1}' | openssl dgst -sha256 -hmac whsec_0123456789abcdef
         let s = signature("whsec_0123456789abcdef", 1_700_000_000, br#"{"a":1}"#);
         assert_eq!(s, "t=1700000000,v1=9f5e37cdc7ea587c7c02062d93283cad000d66a831b2a1676418696db47ed6c2");
+    }
+
+    #[test]
+    fn private_hosts_are_those_of_the_servers_own_networks() {
+        let url = |s: &str| url::Url::parse(s).unwrap();
+        for private in [
+            "http://127.0.0.1/",
+            "http://10.1.2.3/",
+            "http://172.16.0.1/",
+            "http://192.168.1.1/",
+            "http://169.254.169.254/latest/meta-data",
+            "http://100.64.0.1/",
+            "http://0.0.0.0/",
+            "http://[::1]/",
+            "http://[fe80::1]/",
+            "http://[fc00::2]/",
+            "http://[::ffff:10.0.0.1]/",
+            "http://localhost:8080/",
+            "http://api.localhost/",
+        ] {
+            assert!(private_host(&url(private)).is_some(), "{private}");
+        }
+        for public in ["https://8.8.8.8/", "https://[2001:db8::1]/", "https://hooks.example.cn/", "http://172.32.0.1/"]
+        {
+            assert!(private_host(&url(public)).is_none(), "{public}");
+        }
     }
 
     #[test]

@@ -13,8 +13,11 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde_json::{json, Map, Value};
 
 use super::AppState;
+use crate::domain::follow::{Follow, NoticeChannel};
 use crate::domain::schedule::shanghai;
 use crate::domain::{Category, Channel, Contact, LonLat, NewOpinion, Role, Status};
+use crate::i18n::Lang;
+use crate::service::follow::Following;
 use crate::service::opinions::{PublicRequest, RequestQuery, Submitter};
 use crate::service::photos::photo_url;
 use crate::service::privacy::Audience;
@@ -326,7 +329,12 @@ async fn create(state: &AppState, q: &[(String, String)]) -> Result<Value, Probl
     let contact = Contact::new(Some(&name), param(q, "phone")).map_err(|e| Problem::bad(e.to_string()))?;
     let new = NewOpinion::new(category, &title, description, location, Channel::Open311, name.is_empty(), contact)
         .map_err(|e| Problem::bad(e.to_string()))?;
-    let o = state.service.submit(Submitter::On(who.actor()), new).await?.opinion;
+    // GeoReport's `email`: the citizen is told by e-mail how the request goes, when this service
+    // sends e-mail (otherwise it is not kept: Open311 clients send it as a matter of course).
+    let email = param(q, "email").filter(|_| state.service.notice_channels().contains(&NoticeChannel::Email));
+    let follow = Follow::checked(email, None).map_err(|e| Problem::bad(e.to_string()))?;
+    let following = Following { follow, lang: Lang::default() };
+    let o = state.service.submit_following(Submitter::On(who.actor()), new, None, &following).await?.opinion;
     Ok(json!([{
         "service_request_id": o.id.to_string(),
         "token": o.code,

@@ -13,7 +13,10 @@ use super::error::ErrorBody;
 use super::error::{ApiJson, ApiPath, ApiQuery, AppError};
 use super::params;
 use super::AppState;
+use crate::domain::follow::Follow;
 use crate::domain::{Category, Channel, Contact, NewOpinion};
+use crate::i18n::Lang;
+use crate::service::follow::Following;
 use crate::service::opinions::Submitter;
 use crate::service::opinions::{OpinionView, SubmittedView};
 use crate::service::privacy::Audience;
@@ -35,6 +38,37 @@ struct ContactBody {
     name: Option<String>,
     #[schema(max_length = 30)]
     phone: Option<String>,
+}
+
+/// Where to tell the citizen how the opinion goes: when it is registered, replied to (with the
+/// link to rate the reply), closed or rejected. Private: never shown, not even to staff. Each
+/// notice carries a link that stops them.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct FollowBody {
+    /// Notices by e-mail (when the service sends e-mail; 422 `follow_unavailable` when not).
+    #[schema(max_length = 254, example = "li.ming@example.cn")]
+    email: Option<String>,
+    /// Notices by SMS: 5 to 20 digits, a leading + allowed (when the service sends SMS).
+    #[schema(max_length = 30, example = "13812345678")]
+    phone: Option<String>,
+    /// The language of the notices: `zh-CN` (default) or `en`.
+    #[schema(pattern = "^(zh-CN|en)$", example = "en")]
+    lang: Option<String>,
+}
+
+impl FollowBody {
+    fn checked(&self) -> Result<Following, AppError> {
+        let follow = Follow::checked(self.email.as_deref(), self.phone.as_deref()).map_err(invalid)?;
+        let lang = match self.lang.as_deref() {
+            None => Lang::default(),
+            Some(tag) => Lang::ALL
+                .into_iter()
+                .find(|l| l.tag() == tag)
+                .ok_or_else(|| invalid(format!("follow.lang: {tag:?} is neither zh-CN nor en")))?,
+        };
+        Ok(Following { follow, lang })
+    }
 }
 
 /// A citizen's opinion.
@@ -63,6 +97,7 @@ struct SubmitBody {
     /// Hide the name from staff (default false).
     anonymous: Option<bool>,
     contact: Option<ContactBody>,
+    follow: Option<FollowBody>,
 }
 
 fn invalid(e: impl std::fmt::Display) -> AppError {
@@ -70,8 +105,13 @@ fn invalid(e: impl std::fmt::Display) -> AppError {
 }
 
 impl SubmitBody {
-    /// The checked submission, its position converted to WGS84.
-    fn checked(self) -> Result<NewOpinion, AppError> {
+    /// The checked submission, its position converted to WGS84, and whom to tell how it goes.
+    fn checked(self) -> Result<(NewOpinion, Following), AppError> {
+        let following = self.follow.as_ref().map(FollowBody::checked).transpose()?.unwrap_or_default();
+        Ok((self.opinion()?, following))
+    }
+
+    fn opinion(self) -> Result<NewOpinion, AppError> {
         let crs = params::crs(&self.crs)?;
         let location = params::lonlat(self.lon, self.lat, crs).map_err(invalid)?;
         let contact = self.contact.unwrap_or_default();
@@ -89,7 +129,8 @@ impl SubmitBody {
 }
 
 /// Submit an opinion: routed to its grid, members and station; open opinions of the same category
-/// within 200 m come back as possible duplicates.
+/// within 200 m come back as possible duplicates. With `follow`, the citizen is told by e-mail or
+/// SMS how it goes.
 #[utoipa::path(
     post,
     path = "/api/v1/issues",
@@ -99,7 +140,7 @@ impl SubmitBody {
         (status = 201, description = "Submitted; keep the tracking code", body = SubmittedView),
         (status = 400, description = "Not JSON, not sent as application/json, or an unknown crs", body = ErrorBody),
         (status = 413, description = "The body is larger than 64 KiB", body = ErrorBody),
-        (status = 422, description = "A field is missing or invalid, or the place is outside the service's area", body = ErrorBody),
+        (status = 422, description = "A field is missing or invalid, the place is outside the service's area, or `follow` names a channel the service sends nothing by (follow_unavailable)", body = ErrorBody),
         (status = 429, description = "Too many submissions from this address", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds until another submission may succeed"))),
     )
@@ -109,7 +150,8 @@ async fn submit(
     ClientIp(client): ClientIp,
     ApiJson(body): ApiJson<SubmitBody>,
 ) -> Result<Response, AppError> {
-    let submitted = state.service.submit(Submitter::Citizen(client), body.checked()?).await?;
+    let (new, following) = body.checked()?;
+    let submitted = state.service.submit_following(Submitter::Citizen(client), new, None, &following).await?;
     let catalog = state.service.catalog();
     Ok((StatusCode::CREATED, Json(submitted.view(&catalog))).into_response())
 }

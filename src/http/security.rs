@@ -1,7 +1,8 @@
 //! Security headers on every answer: a Content-Security-Policy that fits the pages (an inline
 //! `<style>`, MapLibre GL's blob: worker and data: images, the Swagger UI at `/api/docs/`), no
 //! framing, no MIME sniffing, same-origin referrers; and `Cache-Control: no-store` on the staff
-//! pages and API and the login, whose answers carry citizens' phone numbers.
+//! pages and API and the login, whose answers carry citizens' phone numbers, and on the unsubscribe
+//! pages (a token in the path).
 
 use axum::extract::Request;
 use axum::http::header::{self, HeaderValue};
@@ -17,7 +18,11 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 
 /// Whether answers to `path` must not be stored by browsers or proxies.
 pub fn is_private(path: &str) -> bool {
-    path.starts_with("/api/v1/staff/") || path == "/api/v1/staff" || path.starts_with("/staff") || path == "/login"
+    path.starts_with("/api/v1/staff/")
+        || path == "/api/v1/staff"
+        || path.starts_with("/staff")
+        || path == "/login"
+        || path.starts_with("/unsubscribe/")
 }
 
 /// Middleware: adds the headers (without replacing any a handler set itself).

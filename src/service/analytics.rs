@@ -72,17 +72,38 @@ impl Service {
             .map_err(|e| ServiceError::Internal(format!("analytics: {e}")))
     }
 
+    /// Like [`Service::compute`], answered from [`Answers`] when the same question (`key`: every
+    /// input of `work`) was asked of the same facts.
+    async fn remembered<T: Clone + Send + Sync + 'static>(
+        &self,
+        key: String,
+        work: impl FnOnce(&Facts) -> T + Send + 'static,
+    ) -> Result<T> {
+        let answers = self.answers.clone();
+        self.compute(move |f| {
+            if let Some(known) = answers.get::<T>(f.seq, &key) {
+                return known;
+            }
+            let answer = work(f);
+            answers.put(f.seq, key, answer.clone());
+            answer
+        })
+        .await
+    }
+
     /// Hexagons of resolution `res` with their numbers, `metric` copied into `value`.
     pub async fn heatmap(&self, s: &Selection, res: HexResolution, metric: Metric) -> Result<Heatmap> {
         let filter = self.analytics_filter(s)?;
-        let cells = self.compute(move |f| heatmap(f, &filter, res)).await?;
+        let key = format!("heatmap {filter:?} {res:?}");
+        let cells = self.remembered(key, move |f| heatmap(f, &filter, res)).await?;
         Ok(Heatmap { cells, metric })
     }
 
     /// Every number per group and period.
     pub async fn stats(&self, s: &Selection, by: Option<GroupBy>, interval: Option<Interval>) -> Result<Stats> {
         let filter = self.analytics_filter(s)?;
-        let rows = self.compute(move |f| stats(f, &filter, by, interval)).await?;
+        let key = format!("stats {filter:?} {by:?} {interval:?}");
+        let rows = self.remembered(key, move |f| stats(f, &filter, by, interval)).await?;
         Ok(Stats { catalog: self.catalog(), by, interval, rows })
     }
 
@@ -110,6 +131,44 @@ impl Service {
             max_lat: b.max_lat + margin,
         });
         self.compute(move |f| clusters(f, &filter, |lon, lat| tile.holds(lon, lat))).await
+    }
+}
+
+/// The last analytics answers, by question, while the facts keep their change number: the
+/// dashboard's page and its script ask the same questions within a second, and wall screens ask
+/// them again and again. Any change to the opinions (a new `seq`) forgets them all; the question's
+/// key holds the filter's day, so that a new day asks afresh.
+#[derive(Default)]
+pub struct Answers {
+    /// The facts' change number, and the answers to it by question, oldest first.
+    kept: std::sync::Mutex<(i64, std::collections::VecDeque<(String, Answer)>)>,
+}
+
+/// An answer of any type.
+type Answer = Arc<dyn std::any::Any + Send + Sync>;
+
+impl Answers {
+    /// Questions kept: the dashboard's views ask seven at a time.
+    const KEPT: usize = 32;
+
+    fn get<T: Clone + 'static>(&self, seq: i64, key: &str) -> Option<T> {
+        let kept = self.kept.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if kept.0 != seq {
+            return None;
+        }
+        kept.1.iter().find(|(k, _)| k == key).and_then(|(_, a)| a.downcast_ref::<T>()).cloned()
+    }
+
+    fn put<T: Send + Sync + 'static>(&self, seq: i64, key: String, answer: T) {
+        let mut kept = self.kept.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if kept.0 != seq {
+            *kept = (seq, Default::default());
+        }
+        kept.1.retain(|(k, _)| *k != key);
+        if kept.1.len() == Self::KEPT {
+            kept.1.pop_front();
+        }
+        kept.1.push_back((key, Arc::new(answer)));
     }
 }
 
@@ -326,4 +385,26 @@ pub mod schema {
         "A town or grid area with its numbers and value (the chosen metric)"
     );
     crate::collection_schema!(AreaStatsCollection: AreaStatsFeature, "A choropleth: one feature per area");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Answers;
+
+    #[test]
+    fn answers_are_kept_per_question_while_the_facts_keep_their_change_number() {
+        let answers = Answers::default();
+        answers.put(7, "a".into(), vec![1u32]);
+        assert_eq!(answers.get::<Vec<u32>>(7, "a"), Some(vec![1]));
+        assert_eq!(answers.get::<Vec<u32>>(7, "b"), None, "another question");
+        assert_eq!(answers.get::<String>(7, "a"), None, "another type");
+        assert_eq!(answers.get::<Vec<u32>>(8, "a"), None, "the facts changed");
+        answers.put(8, "b".into(), vec![2u32]);
+        assert_eq!(answers.get::<Vec<u32>>(8, "a"), None, "a change forgets the older answers");
+        for i in 0..Answers::KEPT {
+            answers.put(8, format!("q{i}"), vec![i as u32]);
+        }
+        assert_eq!(answers.get::<Vec<u32>>(8, "b"), None, "the oldest goes first");
+        assert_eq!(answers.get::<Vec<u32>>(8, "q0"), Some(vec![0]));
+    }
 }

@@ -11,9 +11,11 @@ pub mod accounts;
 pub mod activities;
 pub mod analytics;
 pub mod batch;
+pub mod dashboard;
 pub mod duty;
 pub mod error;
 pub mod feeds;
+pub mod follow;
 pub mod imports;
 pub mod limits;
 pub mod live;
@@ -60,6 +62,8 @@ pub struct Service {
     catalog_version: std::sync::atomic::AtomicI64,
     store: Arc<dyn Store>,
     facts: Arc<LiveFacts>,
+    /// Recent analytics answers, while the facts stay the same.
+    answers: Arc<analytics::Answers>,
     clock: RwLock<Clock>,
     submissions: SubmissionLimit,
     logins: LoginLimit,
@@ -67,6 +71,10 @@ pub struct Service {
     duty_rule: crate::analytics::duty::ScoringRule,
     /// Where photos of opinions are kept (`--photo-dir`).
     photo_files: Option<crate::store::PhotoFiles>,
+    /// How notices reach citizens who follow their opinion; none without a sender.
+    notices: Option<follow::Notices>,
+    /// Whether webhooks may point at private, loopback or link-local addresses.
+    private_webhooks: bool,
 }
 
 impl Service {
@@ -81,11 +89,14 @@ impl Service {
             catalog_version: version.into(),
             store,
             facts: Arc::default(),
+            answers: Arc::default(),
             clock: RwLock::new(Clock::System),
             submissions: SubmissionLimit::per_hour(30),
             logins: LoginLimit::default(),
             duty_rule: Default::default(),
             photo_files: None,
+            notices: None,
+            private_webhooks: false,
         })
     }
 
@@ -98,6 +109,13 @@ impl Service {
     /// Scores duty records by `rule` instead of the shipped one.
     pub fn with_duty_rule(mut self, rule: crate::analytics::duty::ScoringRule) -> Self {
         self.duty_rule = rule;
+        self
+    }
+
+    /// Lets webhooks point at private, loopback and link-local addresses (refused by default,
+    /// so that an administrator's token cannot reach the server's own network).
+    pub fn with_private_webhooks(mut self, allow: bool) -> Self {
+        self.private_webhooks = allow;
         self
     }
 

@@ -306,12 +306,37 @@ impl Service {
     /// category, and stores it under a fresh tracking code. A citizen's submission counts against
     /// their address's allowance only once it is valid.
     pub async fn submit(&self, from: Submitter, new: NewOpinion) -> Result<Submitted> {
-        self.submit_routed(from, new, None).await
+        self.submit_routed(from, new, None, None).await
+    }
+
+    /// As [`Service::submit`] (or [`Service::submit_to`] member `to`), and the citizen follows the
+    /// opinion by the addresses of `following`: they are told when it is registered, replied to,
+    /// closed or rejected. Refused when an address is for a channel this service sends nothing by.
+    pub async fn submit_following(
+        &self,
+        from: Submitter,
+        new: NewOpinion,
+        to: Option<&str>,
+        following: &super::follow::Following,
+    ) -> Result<Submitted> {
+        match to {
+            Some(member) => {
+                let member = self.member_in_term(member)?;
+                self.submit_routed(from, new, Some(&member), Some(following)).await
+            }
+            None => self.submit_routed(from, new, None, Some(following)).await,
+        }
     }
 
     /// Submits an opinion addressed to member `to` (their QR code, or the station's "on duty
     /// today" one): routed to that member alone, at their station. The member must be in term.
     pub async fn submit_to(&self, from: Submitter, new: NewOpinion, to: &str) -> Result<Submitted> {
+        let member = self.member_in_term(to)?;
+        self.submit_routed(from, new, Some(&member), None).await
+    }
+
+    /// The member of id `to`, if they are in term today.
+    fn member_in_term(&self, to: &str) -> Result<Member> {
         let catalog = self.catalog();
         let member = MemberId::new(to).ok().and_then(|id| catalog.member(&id)).ok_or_else(|| {
             ServiceError::Unprocessable { code: "unknown_member", message: format!("no member has id {to:?}") }
@@ -322,12 +347,19 @@ impl Service {
                 message: format!("{} ({}) is not in term today and cannot receive opinions", member.name, member.id),
             });
         }
-        self.submit_routed(from, new, Some(member)).await
+        Ok(member.clone())
     }
 
-    async fn submit_routed(&self, from: Submitter, new: NewOpinion, to: Option<&Member>) -> Result<Submitted> {
+    async fn submit_routed(
+        &self,
+        from: Submitter,
+        new: NewOpinion,
+        to: Option<&Member>,
+        following: Option<&super::follow::Following>,
+    ) -> Result<Submitted> {
         let catalog = self.catalog();
         in_service_area(&catalog, new.location)?;
+        let followers = self.followers(following)?;
         let actor = match &from {
             Submitter::Citizen(client) => {
                 self.submissions.check(*client)?;
@@ -345,7 +377,11 @@ impl Service {
         let opinion = loop {
             let random = getrandom::u64()
                 .map_err(|e| ServiceError::Internal(format!("no randomness for a tracking code: {e}")))?;
-            match self.store.insert_opinion(&new, &TrackingCode::from_random(random), &routing, now, &actor).await {
+            match self
+                .store
+                .insert_opinion(&new, &TrackingCode::from_random(random), &routing, now, &actor, followers.as_ref())
+                .await
+            {
                 Err(StoreError::Duplicate(_)) if tries < 3 => tries += 1,
                 Ok(opinion) => break opinion,
                 Err(e) => return Err(e.into()),
@@ -435,7 +471,7 @@ impl Service {
     /// then a conflict naming the version it is at now, and nothing is written.
     pub(super) async fn change(&self, mut opinion: Opinion, event: &Event, actor: &str) -> Result<Opinion> {
         let entry = opinion.apply(event, actor, self.now())?;
-        if !self.store.save_change(&opinion, &entry).await? {
+        if !self.store.save_change(&opinion, &entry, self.notice_order(&entry).as_ref()).await? {
             let now_at = self.store.opinion_by_id(opinion.id).await?;
             return Err(ServiceError::stale(now_at.map_or(opinion.version, |o| o.version)));
         }

@@ -160,13 +160,14 @@ impl Service {
     }
 
     /// Submits an opinion (to member `to`, if given: see [`Service::submit_to`]) with the photos
-    /// of the citizen's form. Every photo is processed first: if one is refused, so is the whole
+    /// of the citizen's form, followed by the addresses the form left (if any). Every photo is processed first: if one is refused, so is the whole
     /// submission, and nothing is stored.
     pub async fn submit_with_photos(
         &self,
         from: Submitter,
         new: crate::domain::NewOpinion,
         to: Option<&str>,
+        following: &super::follow::Following,
         uploads: Vec<Vec<u8>>,
     ) -> Result<super::opinions::Submitted> {
         if uploads.len() > photo::MAX_PHOTOS_PER_OPINION {
@@ -179,10 +180,7 @@ impl Service {
         for upload in uploads {
             processed.push(process(upload).await?);
         }
-        let submitted = match to {
-            Some(member) => self.submit_to(from, new, member).await?,
-            None => self.submit(from, new).await?,
-        };
+        let submitted = self.submit_following(from, new, to, following).await?;
         for p in &processed {
             match self.store_photo(submitted.opinion.id, p).await {
                 // The same picture chosen twice is stored once.

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Result, Service, ServiceError};
-use crate::domain::outbox::{signature, EventType, NewWebhook, RetryPolicy};
+use crate::domain::outbox::{private_host, signature, EventType, NewWebhook, RetryPolicy};
 use crate::domain::{Principal, Role};
 use crate::store::{AttemptOutcome, AttemptRecord, DeliveryRecord, WebhookRecord};
 
@@ -159,6 +159,12 @@ impl Service {
         };
         let hook = NewWebhook::checked(&input.url, &input.events, secret)
             .map_err(|e| ServiceError::Unprocessable { code: "invalid_webhook", message: e.to_string() })?;
+        if let Some(why) = private_host(&hook.url).filter(|_| !self.private_webhooks) {
+            return Err(ServiceError::Unprocessable {
+                code: "private_webhook_url",
+                message: format!("url: {why}; webhooks go to public addresses (the operator may allow private ones with --allow-private-webhooks)"),
+            });
+        }
         let saved = self.store.add_webhook(hook.url.as_str(), &hook.events, &hook.secret, &who.actor()).await?;
         Ok(WebhookView::of(saved, true))
     }
@@ -206,7 +212,8 @@ impl Service {
     }
 
     /// One delivery round: posts every due outbox row (wall-clock time, not the service's
-    /// clock), logs each attempt, and schedules failures for another try or gives them up.
+    /// clock), logs each attempt, and schedules failures for another try or gives them up; then
+    /// sends the due notices to citizens ([`Service::deliver_notices`]).
     pub async fn deliver_due(&self, sender: &dyn WebhookSender, policy: &OutboxPolicy) -> Result<DeliveryRound> {
         let now = Utc::now();
         let lease_until = now + chrono::Duration::from_std(policy.lease).unwrap_or(chrono::Duration::minutes(2));
@@ -253,6 +260,10 @@ impl Service {
             let attempt = AttemptRecord { at: sent_at, status, error, duration_ms };
             self.store.finish_attempt(d.id, &attempt, outcome).await?;
         }
+        // Notices to citizens come from the same outbox, in the same round.
+        let notices = self.deliver_notices(policy).await?;
+        round.delivered += notices.delivered;
+        round.failed += notices.failed;
         Ok(round)
     }
 }

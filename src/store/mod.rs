@@ -9,6 +9,7 @@ pub mod sqlite;
 use async_trait::async_trait;
 
 use crate::domain::activity::ActivityFilter;
+use crate::domain::follow::{NoticeChannel, NoticeKind};
 use crate::domain::notice::NoticeFilter;
 use crate::domain::project::ProjectFilter;
 use crate::domain::rota::AcceptedRota;
@@ -242,7 +243,8 @@ pub trait Store: Send + Sync + 'static {
     /// Upserts all batches in one transaction: either every record is written or none is.
     async fn write(&self, batches: &[Batch], progress: Progress<'_>) -> Result<WriteReport, StoreError>;
 
-    /// Stores a new opinion as `submitted` (version 1) with its first history line.
+    /// Stores a new opinion as `submitted` (version 1) with its first history line, its webhook
+    /// events and the addresses it is followed by, in one transaction.
     /// [`StoreError::Duplicate`] when the tracking code is taken.
     async fn insert_opinion(
         &self,
@@ -251,6 +253,7 @@ pub trait Store: Send + Sync + 'static {
         routing: &Routing,
         at: DateTime<FixedOffset>,
         actor: &str,
+        followers: Option<&Followers>,
     ) -> Result<Opinion, StoreError>;
 
     /// Stores opinions whole with their histories (a sample or an import), in one transaction;
@@ -261,10 +264,16 @@ pub trait Store: Send + Sync + 'static {
 
     async fn opinion_by_id(&self, id: i64) -> Result<Option<Opinion>, StoreError>;
 
-    /// Saves an opinion changed by [`Opinion::apply`] together with its history line, if nobody
-    /// else changed it since it was read (the stored version is one less than its own). Returns
-    /// false, writing nothing, when someone did.
-    async fn save_change(&self, opinion: &Opinion, entry: &AuditEntry) -> Result<bool, StoreError>;
+    /// Saves an opinion changed by [`Opinion::apply`] together with its history line, its webhook
+    /// events and `notice` (one outbox row per follower of the opinion still following by one of
+    /// its channels), if nobody else changed it since it was read (the stored version is one less
+    /// than its own). Returns false, writing nothing, when someone did.
+    async fn save_change(
+        &self,
+        opinion: &Opinion,
+        entry: &AuditEntry,
+        notice: Option<&NoticeOrder>,
+    ) -> Result<bool, StoreError>;
 
     /// An opinion's history, oldest first.
     async fn history(&self, id: i64) -> Result<Vec<AuditEntry>, StoreError>;
@@ -436,6 +445,57 @@ pub trait Store: Send + Sync + 'static {
     /// Makes delivery `id` of the webhook due again at `now` (delivered or not); false if the
     /// webhook has no such delivery.
     async fn replay_delivery(&self, webhook_id: i64, id: i64, now: DateTime<chrono::Utc>) -> Result<bool, StoreError>;
+
+    /// Takes up to `limit` notices due at `now` to followers still following by one of
+    /// `channels`, oldest first, and leases them until `lease_until` (as [`Store::claim_outbox`]);
+    /// [`Store::finish_attempt`] records how each went.
+    async fn claim_notices(
+        &self,
+        now: DateTime<chrono::Utc>,
+        lease_until: DateTime<chrono::Utc>,
+        limit: usize,
+        channels: &[NoticeChannel],
+    ) -> Result<Vec<DueNotice>, StoreError>;
+
+    /// Stops the notices of every address left with unsubscribe token `token`, the ones queued
+    /// but not sent too; false when no address has this token.
+    async fn stop_following(&self, token: &str, at: DateTime<chrono::Utc>) -> Result<bool, StoreError>;
+}
+
+/// The addresses one submission left to follow its opinion by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Followers {
+    pub addresses: Vec<(NoticeChannel, String)>,
+    /// The language of the notices: `zh-CN` or `en`.
+    pub lang: String,
+    /// The unsubscribe token of every notice to these addresses.
+    pub token: String,
+}
+
+/// A notice to queue with a change, for the followers reached by these channels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeOrder {
+    pub kind: NoticeKind,
+    pub channels: Vec<NoticeChannel>,
+}
+
+/// A notice claimed for sending, with its follower and opinion.
+#[derive(Debug, Clone)]
+pub struct DueNotice {
+    /// The outbox row.
+    pub id: i64,
+    /// The same on every attempt (the e-mail's Message-ID).
+    pub event_id: String,
+    pub kind: NoticeKind,
+    /// Attempts made so far.
+    pub attempts: u32,
+    pub created_at: DateTime<chrono::Utc>,
+    pub channel: NoticeChannel,
+    pub address: String,
+    pub lang: String,
+    pub token: String,
+    pub opinion_id: i64,
+    pub code: TrackingCode,
 }
 
 /// A registered webhook.

@@ -712,6 +712,29 @@ pub(crate) fn due_from_row(row: &impl Columns) -> Result<crate::store::DueDelive
     })
 }
 
+/// A claimed notice: an outbox row of kind `notice` joined with its follower (`channel`,
+/// `address`, `lang`, `token`, `opinion_id`) and the opinion's `tracking_code`.
+pub(crate) fn due_notice_from_row(row: &impl Columns, id: i64) -> Result<crate::store::DueNotice, StoreError> {
+    use crate::domain::follow::NoticeKind;
+    let key = id.to_string();
+    let event_type: String = row.col("event_type")?;
+    let attempts: i64 = row.col("attempts")?;
+    Ok(crate::store::DueNotice {
+        id,
+        event_id: row.col("event_id")?,
+        kind: NoticeKind::from_event_type(&event_type)
+            .ok_or_else(|| corrupt("outbox", &key, format!("event_type {event_type:?}")))?,
+        attempts: attempts.max(0) as u32,
+        created_at: parse_time("outbox", id, &row.col::<String>("created_at")?)?,
+        channel: parse_col(row, "opinion_followers", &key, "channel")?,
+        address: row.col("address")?,
+        lang: row.col("lang")?,
+        token: row.col("token")?,
+        opinion_id: row.col("opinion_id")?,
+        code: parse_col(row, "opinions", &key, "tracking_code")?,
+    })
+}
+
 /// An outbox row of a webhook with its attempt log.
 pub(crate) fn delivery_from_row(
     row: &impl Columns,

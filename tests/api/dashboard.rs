@@ -34,6 +34,8 @@ async fn the_dashboard_page_and_its_assets_come_from_the_binary_and_name_no_othe
 
     let (status, script) = app.get_text("/assets/dashboard.js").await;
     assert_eq!(status, 200);
+    // The map image's SVG names its namespace (a name, never fetched).
+    let html = html.replace("http://www.w3.org/2000/svg", "");
     for (name, text) in [("the page", &html), ("dashboard.js", &script)] {
         assert!(!text.contains("http://") && !text.contains("https://"), "{name} names a URL of another host");
     }
@@ -134,7 +136,7 @@ async fn the_dashboard_shows_the_apis_numbers_drills_down_to_a_town_and_keeps_it
         let area = catalog.area(&AreaCode::new(code).unwrap()).unwrap_or_else(|| panic!("{code} is no town"));
         assert_eq!(row["name"], area.name.as_str(), "{code} is named as in the catalog");
     }
-    assert_charts(&app, &first["charts"], "", "town").await;
+    assert_charts(&app, &first["charts"], "", "town", Drawer::ECharts).await;
     let state = &first["state"];
     assert_eq!((&state["state"], &state["layer"]), (&Value::from("ready"), &Value::from("hex")), "{state}");
     assert_eq!(state["hexagons"], hexagons.len().to_string(), "every hexagon was drawn: {state}");
@@ -164,7 +166,7 @@ async fn the_dashboard_shows_the_apis_numbers_drills_down_to_a_town_and_keeps_it
     assert_eq!(second["state"]["hexagons"], features(&coarse).to_string(), "{}", second["state"]);
     assert_kpis("district in the window", &second["totals"], &rows(&window_totals)[0]);
     assert_ranking("towns in the window", &second["ranking"], "town", &window_towns, "count", true);
-    assert_charts(&app, &second["charts"], &window, "town").await;
+    assert_charts(&app, &second["charts"], &window, "town", Drawer::ECharts).await;
     let search = second["search"].as_str().unwrap();
     for kept in ["res=7", "metric=count", &format!("from={from}"), &format!("to={to}")] {
         assert!(search.contains(kept), "the address keeps the view ({kept}): {search}");
@@ -192,7 +194,7 @@ async fn the_dashboard_shows_the_apis_numbers_drills_down_to_a_town_and_keeps_it
         .map(|r| r["code"].as_str().unwrap())
         .collect();
     assert_eq!(picked, [town.as_str()], "the town is picked out in the ranking");
-    assert_charts(&app, &drilled["charts"], &in_town, "station").await;
+    assert_charts(&app, &drilled["charts"], &in_town, "station", Drawer::ECharts).await;
     assert!(drilled["search"].as_str().unwrap().contains(&format!("town={town}")), "{}", drilled["search"]);
     assert_eq!(drilled["links"]["trend-csv"], format!("/api/v1/stats?interval=month&{in_town}&format=csv"));
     assert!(drilled["links"]["wall-link"].as_str().unwrap().contains(&format!("town={town}")), "the wall link too");
@@ -324,7 +326,27 @@ fn assert_ranking(what: &str, ranking: &Value, by: &str, api: &Value, field: &st
 /// The charts draw the API's rows for the filter `filter` (a query string, maybe empty): the
 /// monthly trend's opinion counts, the categories' counts, and the reply times' medians per
 /// `reply_by` (town, or station within a town).
-async fn assert_charts(app: &TestApp, charts: &Value, filter: &str, reply_by: &str) {
+/// Who drew a chart: ECharts in the browser, or the server (SVG, the page without JavaScript).
+#[derive(Clone, Copy, PartialEq)]
+enum Drawer {
+    ECharts,
+    Server,
+}
+
+/// Asserts that `charts` (each `{labels, values, canvas, svg}`) were drawn by `drawer`.
+fn assert_drawn_by(charts: &Value, drawer: Drawer, filter: &str) {
+    for id in ["trend-chart", "category-chart", "reply-chart"] {
+        let canvases = charts[id]["canvas"].as_array().unwrap().len();
+        let svgs = charts[id]["svg"].as_u64().unwrap();
+        match drawer {
+            Drawer::ECharts => assert!(canvases > 0 && svgs == 0, "ECharts drew {id} ({filter}): {}", charts[id]),
+            Drawer::Server => assert!(canvases == 0 && svgs == 1, "the server drew {id} ({filter}): {}", charts[id]),
+        }
+    }
+}
+
+async fn assert_charts(app: &TestApp, charts: &Value, filter: &str, reply_by: &str, drawer: Drawer) {
+    assert_drawn_by(charts, drawer, filter);
     let q = |extra: &str| {
         if filter.is_empty() {
             format!("/api/v1/stats?{extra}")
@@ -347,7 +369,6 @@ async fn assert_charts(app: &TestApp, charts: &Value, filter: &str, reply_by: &s
     assert_eq!(chart["labels"], serde_json::json!(periods), "the trend's months ({filter})");
     let counts: Vec<u64> = rows(&trend).iter().map(|r| r["count"].as_u64().unwrap()).collect();
     assert_eq!(chart["values"], serde_json::json!(counts), "the trend's counts ({filter})");
-    assert!(!chart["canvas"].as_array().unwrap().is_empty(), "ECharts drew the trend");
 
     let chart = &charts["category-chart"];
     let mut expected: Vec<(String, u64)> = rows(&categories)
@@ -425,6 +446,114 @@ fn assert_shows(what: &str, cell: &Value, expected: &Value, kind: &str) {
     assert_eq!(decimals, if kind == "count" { 0 } else { 1 }, "{what}: {text:?}");
     let shown: f64 = number.parse().unwrap_or_else(|_| panic!("{what}: {text:?}"));
     assert!((shown - expected * scale).abs() <= 0.05 + 1e-9, "{what}: {text:?} for {expected}");
+}
+
+// ---- the page without JavaScript: the view as the server draws it -------------------------------
+
+#[tokio::test]
+async fn without_javascript_the_dashboard_shows_the_apis_numbers_charts_and_every_map_shape_drawn_by_the_server() {
+    // Arrange: a server with opinions; a town to drill into (the busiest).
+    let app = TestApp::with_sample().await;
+    app.store.insert_history(&liaison::sample::history::history(&app.state.service.catalog(), 3000)).await.unwrap();
+    app.state.service.refresh().await.unwrap();
+    let (_, towns) = app.get("/api/v1/stats?group_by=town").await;
+    let town = rows(&towns).iter().max_by_key(|r| r["count"].as_u64()).unwrap()["group"].as_str().unwrap().to_owned();
+    let queries = [
+        String::new(),
+        format!("?town={town}&ranking=station&layer=town&metric=reply_hours"),
+        "?wall=1&res=7&metric=count&ranking=member".to_owned(),
+    ];
+
+    for q in &queries {
+        for lang in ["zh-CN", "en"] {
+            let sep = if q.is_empty() { "?" } else { "&" };
+            let (status, html) = app.get_text(&format!("/dashboard{q}{sep}lang={lang}")).await;
+            assert_eq!(status, 200);
+            assert!(!html.contains('⟦'), "{q} in {lang}: every message of the drawn view is in the catalogue");
+        }
+    }
+
+    // Act: a leader's browser with JavaScript off opens each view.
+    let shown = playwright("dashboard-nojs", &app.base, &[("QUERIES", &serde_json::json!(queries).to_string())]).await;
+    let views = shown["views"].as_array().unwrap();
+    assert_eq!(views.len(), 3);
+
+    // Assert, the district: cards, the town ranking and the charts are the API's, and the map image
+    // draws every hexagon of the heatmap, grey where it has too few opinions for a rate.
+    let (_, totals) = app.get("/api/v1/stats").await;
+    let (_, heatmap) = app.get("/api/v1/heatmap?res=8&metric=resolution_rate&numbers=value").await;
+    let first = &views[0]["view"];
+    assert!(views[0]["noscript"].as_str().is_some_and(|t| !t.is_empty()), "the page says what needs JavaScript");
+    assert_kpis("district", &first["totals"], &rows(&totals)[0]);
+    assert!(first["scope"].is_null());
+    assert_ranking("towns", &first["ranking"], "town", &towns, "resolution_rate", true);
+    assert_charts(&app, &first["charts"], "", "town", Drawer::Server).await;
+    assert_map_image(&views[0]["map"], &heatmap, "hexagons");
+    assert_eq!(first["state"]["state"], "loading", "no script marked the page ready");
+
+    // The drilled town: its own cards, its stations ranked by reply time (shortest first), the
+    // towns' choropleth.
+    let in_town = format!("town={town}");
+    let (_, scope) = app.get(&format!("/api/v1/stats?{in_town}")).await;
+    let (_, stations) = app.get(&format!("/api/v1/stats?group_by=station&{in_town}")).await;
+    let (_, areas) = app.get("/api/v1/areas/stats?level=town&metric=reply_hours").await;
+    let drilled = &views[1]["view"];
+    assert_kpis("district", &drilled["totals"], &rows(&totals)[0]);
+    assert_kpis("town", &drilled["scope"], &rows(&scope)[0]);
+    assert_ranking("stations", &drilled["ranking"], "station", &stations, "reply_hours_median", false);
+    assert_charts(&app, &drilled["charts"], &in_town, "station", Drawer::Server).await;
+    assert_map_image(&views[1]["map"], &areas, "towns");
+
+    // The wall screen: members ranked by opinions, coarser hexagons coloured by count.
+    let (_, members) = app.get("/api/v1/stats?group_by=member").await;
+    let (_, coarse) = app.get("/api/v1/heatmap?res=7&metric=count&numbers=value").await;
+    let wall = &views[2]["view"];
+    assert_ranking("members", &wall["ranking"], "member", &members, "count", true);
+    assert_map_image(&views[2]["map"], &coarse, "coarse hexagons");
+    assert_eq!(wall["width"]["page"], wall["width"]["viewport"], "the wall screen fits 1920 px");
+
+    for shot in shown["screenshots"].as_array().unwrap() {
+        assert_screenshot(&serde_json::json!({ "screenshot": shot }), 50_000);
+    }
+}
+
+/// The map image (`{complete, width, height, shown, src}`: a `data:` URL of an SVG) drew every
+/// feature of `collection` (GeoJSON with `value`s): the first path the towns, then one path per
+/// colour; features without a value in the grey path, the rest coloured.
+fn assert_map_image(map: &Value, collection: &Value, what: &str) {
+    assert_eq!(map["complete"], true, "{what}: the image loaded");
+    assert!(map["width"].as_f64().unwrap() > 0.0 && map["shown"][0].as_f64().unwrap() > 100.0, "{what}: {map}");
+    let src = map["src"].as_str().unwrap();
+    let svg = percent_encoding::percent_decode_str(src.strip_prefix("data:image/svg+xml,").unwrap())
+        .decode_utf8()
+        .unwrap()
+        .into_owned();
+    let paths: Vec<(&str, &str)> = svg
+        .split("<path ")
+        .skip(1)
+        .map(|p| {
+            let attr = |name: &str| p.split(&format!("{name}=\"")).nth(1).and_then(|v| v.split('"').next()).unwrap();
+            (attr("fill"), attr("d"))
+        })
+        .collect();
+    let rings = |d: &str| d.matches('z').count();
+    let features = collection["features"].as_array().unwrap();
+    let ring_count = |f: &Value| -> usize {
+        match f["geometry"]["type"].as_str().unwrap() {
+            "Polygon" => f["geometry"]["coordinates"].as_array().unwrap().len(),
+            _ => f["geometry"]["coordinates"].as_array().unwrap().iter().map(|p| p.as_array().unwrap().len()).sum(),
+        }
+    };
+    let (grey, coloured): (Vec<&Value>, Vec<&Value>) =
+        features.iter().partition(|f| f["properties"]["value"].is_null());
+    // The ramp's colours are written rgb(…), the grey of "too few opinions" as #rrggbb.
+    let drawn = |ramp: bool| -> usize {
+        paths[1..].iter().filter(|(fill, _)| fill.starts_with("rgb(") == ramp).map(|(_, d)| rings(d)).sum()
+    };
+    let (drawn_grey, drawn_coloured) = (drawn(false), drawn(true));
+    assert_eq!(drawn_grey, grey.iter().map(|f| ring_count(f)).sum::<usize>(), "{what}: grey shapes");
+    assert_eq!(drawn_coloured, coloured.iter().map(|f| ring_count(f)).sum::<usize>(), "{what}: coloured shapes");
+    assert!(!coloured.is_empty(), "{what}: something to colour");
 }
 
 // ---- the page in each language ----------------------------------------------------------------
@@ -546,7 +675,7 @@ async fn the_dashboard_speaks_chinese_by_default_and_english_when_asked_with_the
             "{tag}: {words}"
         );
         assert_kpis(tag, &view["totals"], &rows(&totals)[0]);
-        assert_charts(&app, &view["charts"], "", "town").await;
+        assert_charts(&app, &view["charts"], "", "town", Drawer::ECharts).await;
     }
     // Chinese words in the Chinese view, none of the page's own in the English one.
     assert!(shown["zh"]["words"]["legend"].as_str().unwrap().chars().any(is_chinese));

@@ -135,19 +135,27 @@ impl TestApp {
 
     async fn start(sample: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        Self::serve(dir, PgDatabase::create().await, sample, 0).await
+        Self::serve(dir, PgDatabase::create().await, sample, 0, |s| s).await
     }
 
     /// A server on the sample that accepts `per_hour` submissions from one address.
     pub async fn with_submission_limit(per_hour: u32) -> Self {
-        Self::serve(tempfile::tempdir().unwrap(), PgDatabase::create().await, true, per_hour).await
+        Self::serve(tempfile::tempdir().unwrap(), PgDatabase::create().await, true, per_hour, |s| s).await
+    }
+
+    /// A server on the sample whose service `setup` configures further (notice senders, the
+    /// webhook guard), given the test's temporary directory.
+    pub async fn with_service(setup: impl FnOnce(Service, &std::path::Path) -> Service) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().to_owned();
+        Self::serve(dir, PgDatabase::create().await, true, 0, |s| setup(s, &path)).await
     }
 
     /// Stops serving and starts a new server, with a new store, on the same database.
     pub async fn restart(self) -> Self {
         self.store.close().await;
         self.pool.close().await;
-        Self::serve(self._dir, self.pg, false, 0).await
+        Self::serve(self._dir, self.pg, false, 0, |s| s).await
     }
 
     /// A pool on the test's database for looking at rows directly.
@@ -176,15 +184,24 @@ impl TestApp {
         token
     }
 
-    /// `per_hour` submissions from one address (0: no limit, as tests submit a lot).
-    async fn serve(dir: tempfile::TempDir, pg: Option<Arc<PgDatabase>>, sample: bool, per_hour: u32) -> Self {
+    /// `per_hour` submissions from one address (0: no limit, as tests submit a lot). Webhooks may
+    /// point at 127.0.0.1, where the tests' receivers listen, unless `setup` says otherwise.
+    async fn serve(
+        dir: tempfile::TempDir,
+        pg: Option<Arc<PgDatabase>>,
+        sample: bool,
+        per_hour: u32,
+        setup: impl FnOnce(Service) -> Service,
+    ) -> Self {
         let db_path = dir.path().join("liaison.db");
         let store = open_store(&db_path, pg.as_deref()).await;
         let service = Service::open(store.clone())
             .await
             .unwrap()
             .with_submission_limit(per_hour)
-            .with_photo_files(liaison::store::PhotoFiles::new(dir.path().join("liaison-photos")));
+            .with_photo_files(liaison::store::PhotoFiles::new(dir.path().join("liaison-photos")))
+            .with_private_webhooks(true);
+        let service = setup(service);
         if sample {
             assert!(service.load_sample_if_empty(0).await.unwrap());
         }

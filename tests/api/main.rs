@@ -10,6 +10,7 @@ mod browser;
 mod calendars;
 mod dashboard;
 mod duty;
+mod follow;
 mod grids;
 mod imports;
 mod languages;

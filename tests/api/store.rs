@@ -25,7 +25,10 @@ fn submission(title: &str) -> NewOpinion {
 
 async fn submit(store: &Arc<dyn Store>, n: u64, at: DateTime<FixedOffset>) -> liaison::domain::Opinion {
     let code = TrackingCode::from_random(0x5eed_0000 + n);
-    store.insert_opinion(&submission(&format!("第{n}条")), &code, &Routing::default(), at, "citizen").await.unwrap()
+    store
+        .insert_opinion(&submission(&format!("第{n}条")), &code, &Routing::default(), at, "citizen", None)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -38,7 +41,7 @@ async fn of_two_concurrent_changes_from_one_version_exactly_one_is_saved() {
             let (store, mut opinion) = (store.clone(), read.clone());
             changes.push(tokio::spawn(async move {
                 let entry = opinion.apply(&Event::Register, who, fixed_now()).unwrap();
-                store.save_change(&opinion, &entry).await.unwrap()
+                store.save_change(&opinion, &entry, None).await.unwrap()
             }));
         }
         let mut saved = 0;

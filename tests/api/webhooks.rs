@@ -232,7 +232,10 @@ async fn the_outbox_survives_kill_9_and_the_event_is_delivered_once_after_the_re
     let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
 
     // Delivery off: the events can only wait in the outbox.
-    let mut first = Server::start(&db, &["--no-sample", "--outbox-poll-ms", "0", "--submissions-per-hour", "0"]);
+    let mut first = Server::start(
+        &db,
+        &["--no-sample", "--outbox-poll-ms", "0", "--submissions-per-hour", "0", "--allow-private-webhooks"],
+    );
     let hooks = format!("{}/api/v1/admin/webhooks", first.base);
     let body = json!({ "url": receiver.url, "events": ["opinion.created", "opinion.status_changed"] });
     let (status, hook) = send(&client, reqwest::Method::POST, hooks.clone(), &admin, Some(body)).await;
@@ -255,7 +258,7 @@ async fn the_outbox_survives_kill_9_and_the_event_is_delivered_once_after_the_re
     first.wait(Duration::from_secs(10));
     assert!(receiver.received().is_empty());
 
-    let second = Server::start(&db, &["--no-sample", "--outbox-poll-ms", "20"]);
+    let second = Server::start(&db, &["--no-sample", "--outbox-poll-ms", "20", "--allow-private-webhooks"]);
     eventually("all three events arrive", || {
         let n = receiver.per_delivery().len();
         async move { n == 3 }

@@ -29,6 +29,7 @@ function view() {
       labels: JSON.parse(n.dataset.labels ?? 'null'),
       values: JSON.parse(n.dataset.values ?? 'null'),
       canvas: [...n.querySelectorAll('canvas')].map((c) => [c.width, c.height]),
+      svg: n.querySelectorAll('.ssr-chart').length,
       series: (option.series ?? []).map((s) => s.name),
       axes: [...names(option.xAxis), ...names(option.yAxis)],
       categories: (option.yAxis ?? []).flatMap((a) => (a.type === 'category' ? a.data : [])),

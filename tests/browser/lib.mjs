@@ -241,3 +241,43 @@ export function decodePng(buffer) {
   }
   return { width, height, channels, data: out };
 }
+
+/** What the dashboard shows (run in the page): numbers as `{value: data-value or null, text}`. */
+export function dashboardView() {
+  const cell = (n) => ({ value: n.dataset.value ?? null, text: n.textContent.trim() });
+  const numbers = (id) =>
+    Object.fromEntries([...document.querySelectorAll(`#${id} [data-field]`)].map((n) => [n.dataset.field, cell(n)]));
+  const chart = (id) => {
+    const n = document.getElementById(id);
+    return {
+      labels: JSON.parse(n.dataset.labels ?? 'null'),
+      values: JSON.parse(n.dataset.values ?? 'null'),
+      // ECharts draws into a canvas of the chart's size.
+      canvas: [...n.querySelectorAll('canvas')].map((c) => [c.width, c.height]),
+      // The server's drawing of the first view, until ECharts replaces it.
+      svg: n.querySelectorAll('.ssr-chart').length,
+    };
+  };
+  const table = document.getElementById('ranking-table');
+  return {
+    state: { ...document.body.dataset },
+    search: location.search,
+    ranking: {
+      by: table.dataset.by,
+      rows: [...table.querySelectorAll('tbody tr[data-code]')].map((tr) => ({
+        code: tr.dataset.code,
+        name: tr.querySelector('.name').textContent.trim(),
+        picked: tr.classList.contains('picked'),
+        cells: Object.fromEntries([...tr.querySelectorAll('td[data-field]')].map((td) => [td.dataset.field, cell(td)])),
+      })),
+    },
+    totals: numbers('totals-list'),
+    scope: document.getElementById('kpi-scope').hidden ? null : numbers('scope-list'),
+    scopeName: document.getElementById('scope-name').textContent.trim(),
+    charts: Object.fromEntries(['trend-chart', 'category-chart', 'reply-chart'].map((id) => [id, chart(id)])),
+    links: Object.fromEntries(
+      ['ranking-csv', 'trend-csv', 'category-csv', 'reply-csv', 'wall-link'].map((id) => [id, document.getElementById(id).getAttribute('href')]),
+    ),
+    width: { page: document.documentElement.scrollWidth, viewport: window.innerWidth },
+  };
+}

@@ -10,6 +10,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::{error_page, error_text, layout, session_start, PageForm, PagePath};
+use crate::domain::follow::{Follow, NoticeChannel};
 use crate::domain::{Category, Channel, Contact, Member, MemberId, NewOpinion, Station, StationId, Status};
 use crate::http::client_ip::ClientIp;
 use crate::http::error::AppError;
@@ -17,6 +18,7 @@ use crate::http::params;
 use crate::http::photos as photo_api;
 use crate::http::AppState;
 use crate::i18n::{label, t, t_args, Lang};
+use crate::service::follow::Following;
 use crate::service::opinions::Submitter;
 use crate::service::photos::photo_url;
 use crate::spatial::Crs;
@@ -33,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/track", get(track_lookup))
         .route("/track/{code}", get(track))
         .route("/track/{code}/rate", post(rate))
+        .route("/unsubscribe/{token}", get(unsubscribe_form).post(unsubscribe))
 }
 
 /// What the submit form shows and sends back.
@@ -50,6 +53,9 @@ struct SubmitForm {
     phone: Option<String>,
     /// The member the opinion is addressed to (from a member's or the on-duty QR code).
     member: Option<String>,
+    /// Where to send notices of how the opinion goes (private).
+    follow_email: Option<String>,
+    follow_phone: Option<String>,
 }
 
 /// Where a submit form comes from: a station, and the members it is addressed to (one, or the
@@ -64,7 +70,16 @@ struct Addressed<'a> {
     published: Option<Markup>,
 }
 
-fn form_page(lang: Lang, status: StatusCode, form: &SubmitForm, to: &Addressed<'_>, error: Option<&str>) -> Response {
+/// The submit form; `follow_by` are the channels citizens may follow their opinion by (the
+/// service's configured senders): a field for each.
+fn form_page(
+    follow_by: &[NoticeChannel],
+    lang: Lang,
+    status: StatusCode,
+    form: &SubmitForm,
+    to: &Addressed<'_>,
+    error: Option<&str>,
+) -> Response {
     let value = |v: &Option<String>| v.clone().unwrap_or_default();
     let body = html! {
         h1 { (t(lang, "submit-title")) }
@@ -106,6 +121,18 @@ fn form_page(lang: Lang, status: StatusCode, form: &SubmitForm, to: &Addressed<'
             label { (t(lang, "submit-name")) input type="text" name="name" maxlength="50" value=(value(&form.name)); }
             label { (t(lang, "submit-phone")) input type="tel" name="phone" maxlength="30" value=(value(&form.phone)); }
             label.inline { input type="checkbox" name="anonymous" value="true" checked[form.anonymous.is_some()]; " " (t(lang, "submit-anonymous")) }
+            @if !follow_by.is_empty() {
+                fieldset #follow {
+                    legend { (t(lang, "follow-legend")) }
+                    @if follow_by.contains(&NoticeChannel::Email) {
+                        label { (t(lang, "follow-email")) input type="email" name="follow_email" maxlength="254" autocomplete="email" value=(value(&form.follow_email)); }
+                    }
+                    @if follow_by.contains(&NoticeChannel::Sms) {
+                        label { (t(lang, "follow-phone")) input type="tel" name="follow_phone" maxlength="30" autocomplete="tel" value=(value(&form.follow_phone)); }
+                    }
+                    p.muted { (t(lang, "follow-hint")) }
+                }
+            }
             label { (t(lang, "submit-photos")) input type="file" name="photo" accept="image/jpeg,image/png,image/webp" multiple; }
             p.muted #photos-hint { (t(lang, "submit-photos-hint")) }
             button type="submit" { (t(lang, "submit-button")) }
@@ -118,12 +145,13 @@ fn form_page(lang: Lang, status: StatusCode, form: &SubmitForm, to: &Addressed<'
 /// The form, blank or with a position from the map (`/submit?lon=&lat=`, WGS84); anything else
 /// in the query is ignored.
 async fn blank_form(
+    State(state): State<AppState>,
     lang: Lang,
     query: Result<Query<PositionQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let p = query.map(|Query(p)| p).unwrap_or_default();
     let form = SubmitForm { lon: p.lon, lat: p.lat, ..Default::default() };
-    form_page(lang, StatusCode::OK, &form, &Addressed::default(), None)
+    form_page(&state.service.notice_channels(), lang, StatusCode::OK, &form, &Addressed::default(), None)
 }
 
 /// A position handed to the form by a link.
@@ -140,7 +168,14 @@ async fn station_form(State(state): State<AppState>, lang: Lang, PagePath(id): P
     };
     let form = form_at(Some(station));
     let published = super::published::of_station(&state, lang, &station.id).await;
-    form_page(lang, StatusCode::OK, &form, &Addressed { station: Some(station), published, ..Default::default() }, None)
+    form_page(
+        &state.service.notice_channels(),
+        lang,
+        StatusCode::OK,
+        &form,
+        &Addressed { station: Some(station), published, ..Default::default() },
+        None,
+    )
 }
 
 /// A member's body, level and sector, in one line.
@@ -173,6 +208,7 @@ async fn member_form(State(state): State<AppState>, lang: Lang, PagePath(id): Pa
     let form = SubmitForm { member: Some(member.id.to_string()), ..form_at(station) };
     let card = html! { p.muted { a href=(format!("/members/{}", member.id)) { (t(lang, "submit-member-card")) } } };
     form_page(
+        &state.service.notice_channels(),
         lang,
         StatusCode::OK,
         &form,
@@ -214,7 +250,7 @@ async fn duty_form(State(state): State<AppState>, lang: Lang, PagePath(id): Page
         note: Some(note),
         ..Default::default()
     };
-    form_page(lang, StatusCode::OK, &form, &to, None)
+    form_page(&state.service.notice_channels(), lang, StatusCode::OK, &form, &to, None)
 }
 
 fn no_member(lang: Lang, id: &str) -> Response {
@@ -253,6 +289,15 @@ impl SubmitForm {
             contact,
         )
         .map_err(|e| invalid(&e))
+    }
+}
+
+impl SubmitForm {
+    /// The addresses left to follow the opinion by; notices come in the page's language.
+    fn following(&self, lang: Lang) -> Result<Following, AppError> {
+        let follow = Follow::checked(self.follow_email.as_deref(), self.follow_phone.as_deref())
+            .map_err(|e| AppError::Unprocessable { code: "invalid_opinion", message: e.to_string() })?;
+        Ok(Following { follow, lang })
     }
 }
 
@@ -314,10 +359,12 @@ async fn submit(
     let catalog = state.service.catalog();
     let station = form.station.as_deref().and_then(|s| StationId::new(s).ok()).and_then(|s| catalog.station(&s));
     let to = form.member.as_deref().map(str::trim).filter(|m| !m.is_empty());
-    let result = match form.checked() {
-        Ok(new) => {
-            state.service.submit_with_photos(Submitter::Citizen(client), new, to, photos).await.map_err(AppError::from)
-        }
+    let result = match form.checked().and_then(|new| Ok((new, form.following(lang)?))) {
+        Ok((new, following)) => state
+            .service
+            .submit_with_photos(Submitter::Citizen(client), new, to, &following, photos)
+            .await
+            .map_err(AppError::from),
         Err(e) => Err(e),
     };
     match result {
@@ -325,7 +372,7 @@ async fn submit(
         Err(e) => {
             let members = to.and_then(|m| MemberId::new(m).ok()).and_then(|m| catalog.member(&m)).into_iter().collect();
             let to = Addressed { station, members, ..Default::default() };
-            form_page(lang, e.status(), &form, &to, Some(&error_text(lang, &e)))
+            form_page(&state.service.notice_channels(), lang, e.status(), &form, &to, Some(&error_text(lang, &e)))
         }
     }
 }
@@ -461,6 +508,37 @@ async fn rate(
                 }
                 Err(_) => error_page(lang, e.status(), "error-title-not-found", &error_text(lang, &e)),
             }
+        }
+    }
+}
+
+/// The page a notice's unsubscribe link opens: one button, so that a mail scanner following the
+/// link stops nothing.
+async fn unsubscribe_form(lang: Lang, PagePath(token): PagePath<String>) -> Response {
+    let body = html! {
+        h1 { (t(lang, "unsubscribe-title")) }
+        p { (t(lang, "unsubscribe-question")) }
+        form method="post" action=(format!("/unsubscribe/{}", token.trim())) #unsubscribe-form {
+            button type="submit" { (t(lang, "unsubscribe-button")) }
+        }
+    };
+    Html(layout(lang, &t(lang, "unsubscribe-title"), body).into_string()).into_response()
+}
+
+/// Stops the notices (the button, or a mail client's one-click POST of RFC 8058, whose body says
+/// nothing this needs).
+async fn unsubscribe(State(state): State<AppState>, lang: Lang, PagePath(token): PagePath<String>) -> Response {
+    match state.service.stop_following(&token).await {
+        Ok(()) => {
+            let body = html! {
+                h1 { (t(lang, "unsubscribe-title")) }
+                p #unsubscribed data-state="stopped" { (t(lang, "unsubscribe-done")) }
+            };
+            Html(layout(lang, &t(lang, "unsubscribe-title"), body).into_string()).into_response()
+        }
+        Err(e) => {
+            let e = AppError::from(e);
+            error_page(lang, e.status(), "unsubscribe-unknown", &error_text(lang, &e))
         }
     }
 }

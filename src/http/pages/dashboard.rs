@@ -17,10 +17,22 @@ use chrono::NaiveDate;
 use maud::{html, Markup, DOCTYPE};
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 
+use std::cmp::Ordering;
+
+use geo::MultiPolygon;
+
+use super::dashboard_view::{
+    bar_chart, bounds_of, field, kpis, map_image, ranking_rows, trend_chart, Bar, Kind, MapImage, Sorting,
+};
 use super::{district_view, script_json, DistrictView, TownLabel};
+use crate::analytics::{self, GroupBy, Window};
+use crate::catalog::Catalog;
 use crate::domain::{AreaCode, AreaLevel, Category, StationId};
 use crate::http::{assets, AppState};
 use crate::i18n::{label, script_messages, t, t_args, Lang};
+use crate::service::analytics::ChoroplethLevel;
+use crate::service::dashboard::{DashboardLayer, DashboardQuery, DashboardView};
+use crate::spatial::hexagons::HexResolution;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/dashboard", get(dashboard))
@@ -186,6 +198,38 @@ impl Selection {
     }
 }
 
+impl Selection {
+    /// The service's question for this view.
+    fn query(&self) -> DashboardQuery {
+        let day = |d: NaiveDate, next: bool| analytics::day_start(analytics::day_number(d) + i32::from(next));
+        let layer = match self.layer {
+            "town" => DashboardLayer::Areas(ChoroplethLevel::Town),
+            "grid" => DashboardLayer::Areas(ChoroplethLevel::Grid),
+            _ => DashboardLayer::Hexagons(HexResolution::new(self.res).expect("one of RESOLUTIONS")),
+        };
+        DashboardQuery {
+            selection: crate::service::analytics::Selection {
+                window: Window { from: self.from.map(|d| day(d, false)), to: self.to.map(|d| day(d, true)) },
+                category: self.category,
+                station: self.station.as_ref().map(|s| s.0.clone()),
+                town: self.town.clone(),
+                bbox: None,
+            },
+            ranking: match self.ranking {
+                "station" => GroupBy::Station,
+                "member" => GroupBy::Member,
+                _ => GroupBy::Town,
+            },
+            layer,
+            metric: self.metric.parse().expect("one of METRICS"),
+        }
+    }
+
+    fn metric(&self) -> &'static MetricChoice {
+        METRICS.iter().find(|m| m.code == self.metric).unwrap_or(&METRICS[0])
+    }
+}
+
 async fn dashboard(
     State(state): State<AppState>,
     lang: Lang,
@@ -196,10 +240,180 @@ async fn dashboard(
     let view = district_view(&catalog);
     let this_week = crate::service::warnings::week_of(state.service.now());
     let weeks = [this_week, this_week - chrono::Duration::days(7)].map(|d| d.format("%Y-%m-%d").to_string());
-    Html(page(lang, &Selection::from_params(&p, &catalog), &view, weeks).into_string())
+    let sel = Selection::from_params(&p, &catalog);
+    // A view the service refuses (a window that ends before it starts) is left to the script,
+    // which shows the reason.
+    let numbers = state.service.dashboard(&sel.query()).await.ok();
+    let drawn = numbers.as_ref().map(|n| drawn(lang, &sel, &catalog, &view, n));
+    Html(page(lang, &sel, &view, weeks, drawn.as_ref()).into_string())
 }
 
-fn page(lang: Lang, sel: &Selection, district: &DistrictView, warning_weeks: [String; 2]) -> Markup {
+/// The view as the server draws it (see [`super::dashboard_view`]).
+struct Drawn {
+    district: Markup,
+    scope: Option<(String, Markup)>,
+    ranking: Markup,
+    ranking_note: String,
+    trend: Markup,
+    categories: Markup,
+    reply: Markup,
+    reply_title: String,
+    /// Each chart's `data-labels` and `data-values` (JSON), as `drawChart` notes them.
+    chart_data: [(String, String); 3],
+    map: Option<String>,
+}
+
+fn drawn(lang: Lang, sel: &Selection, catalog: &Catalog, district: &DistrictView, n: &DashboardView) -> Drawn {
+    let metric = sel.metric();
+    let sorting = Sorting { field: metric.field, better: metric.better };
+    let town_name =
+        sel.town.as_ref().and_then(|c| district.towns.iter().find(|t| &t.code == c)).map(|t| t.name.clone());
+    let scope_name = |town: bool, station: bool| {
+        let names: Vec<&str> = [
+            town.then_some(town_name.as_deref()).flatten(),
+            station.then(|| sel.station.as_ref().map(|s| s.1.as_str())).flatten(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        names.join(" · ")
+    };
+    let first = |s: &crate::service::analytics::Stats| s.rows.first().map(|r| r.summary.clone());
+    let within = match sel.ranking {
+        "town" => String::new(),
+        "station" => scope_name(true, false),
+        _ => scope_name(true, true),
+    };
+    let picked = match sel.ranking {
+        "town" => sel.town.as_deref(),
+        "station" => sel.station.as_ref().map(|s| s.0.as_str()),
+        _ => None,
+    };
+    let trend = n.trend.rows();
+    // Categories: largest at the top, so drawn from the smallest at the bottom.
+    let mut categories: Vec<_> = n.categories.rows().into_iter().filter(|r| r.group.is_some()).collect();
+    categories.sort_by_key(|r| r.summary.counts.count);
+    let category_bars: Vec<Bar> = categories
+        .iter()
+        .map(|r| {
+            let count = f64::from(r.summary.counts.count);
+            let note = match metric.code {
+                "count" => count.to_string(),
+                _ => format!("{count} · {}", metric_text(lang, metric, field(r.summary, metric.field))),
+            };
+            Bar {
+                name: r.group.map_or(String::new(), |c| label(lang, "category", c)),
+                values: vec![count],
+                note: Some(note),
+                highlight: None,
+            }
+        })
+        .collect();
+    // Reply times: by town, or by station within a town; the longest median at the bottom.
+    let mut reply: Vec<_> =
+        n.reply.rows().into_iter().filter(|r| r.group.is_some() && r.summary.reply_hours_median.is_some()).collect();
+    reply.sort_by(|a, b| {
+        b.summary.reply_hours_median.partial_cmp(&a.summary.reply_hours_median).unwrap_or(Ordering::Equal)
+    });
+    let reply_picked =
+        if sel.town.is_some() { sel.station.as_ref().map(|s| s.0.as_str()) } else { sel.town.as_deref() };
+    let reply_bars: Vec<Bar> = reply
+        .iter()
+        .map(|r| Bar {
+            name: short_name(r.name.as_deref().or(r.group).unwrap_or_default()),
+            values: vec![r.summary.reply_hours_median.unwrap_or(0.0), r.summary.reply_hours_p90.unwrap_or(0.0)],
+            note: None,
+            highlight: (r.group.is_some() && r.group == reply_picked).then_some("#c0392b"),
+        })
+        .collect();
+    let towns: Vec<&MultiPolygon<f64>> =
+        catalog.areas().iter().filter(|a| a.level == AreaLevel::Town).map(|a| &a.geometry).collect();
+    let picked_town = sel
+        .town
+        .as_ref()
+        .and_then(|c| catalog.areas().iter().find(|a| a.code.as_str() == c.as_str()))
+        .map(|a| &a.geometry);
+    // The extent: the district (or the chosen town) and every shape drawn, as hexagons reach past
+    // the boundary.
+    let area: Vec<&MultiPolygon<f64>> = match picked_town {
+        Some(t) => vec![t],
+        None => towns.clone(),
+    };
+    let bounds = bounds_of(area.into_iter().chain(n.map.iter().map(|s| &s.shape)));
+    let map = bounds.and_then(|bounds| {
+        map_image(&MapImage {
+            bounds,
+            towns,
+            shapes: &n.map,
+            kind: Kind::of(metric.field),
+            better: metric.better,
+            wall: sel.wall,
+        })
+    });
+    let json = |v: serde_json::Value| v.to_string();
+    let chart_data = [
+        (
+            json(trend.iter().map(|r| r.period.map(|p| p.format("%Y-%m").to_string())).collect()),
+            json(trend.iter().map(|r| r.summary.counts.count).collect()),
+        ),
+        (
+            json(categories.iter().map(|r| r.group).collect()),
+            json(categories.iter().map(|r| r.summary.counts.count).collect()),
+        ),
+        (
+            json(reply.iter().map(|r| r.group).collect()),
+            json(reply.iter().map(|r| r.summary.reply_hours_median).collect()),
+        ),
+    ];
+    let wall = sel.wall;
+    Drawn {
+        chart_data,
+        district: kpis(lang, first(&n.district).as_ref()),
+        scope: n.scope.as_ref().map(|s| (scope_name(true, true), kpis(lang, first(s).as_ref()))),
+        ranking: ranking_rows(lang, &n.ranking.rows(), &sorting, sel.ranking, picked),
+        ranking_note: if within.is_empty() {
+            String::new()
+        } else {
+            t_args(lang, "js-dash-within", &[("name", within.as_str().into())])
+        },
+        trend: trend_chart(lang, &trend, wall),
+        categories: bar_chart(lang, &category_bars, &[if wall { "#e0a458" } else { "#c0392b" }], wall),
+        reply: bar_chart(
+            lang,
+            &reply_bars,
+            &[if wall { "#5fb3d4" } else { "#4c78d4" }, if wall { "#2f5d7c" } else { "#b3c7ef" }],
+            wall,
+        ),
+        reply_title: t(lang, if sel.town.is_some() { "js-dash-by-station" } else { "js-dash-by-town" }),
+        map,
+    }
+}
+
+/// A metric's value as the charts' notes write it.
+fn metric_text(lang: Lang, m: &MetricChoice, v: Option<f64>) -> String {
+    match (m.kind, v) {
+        ("hours", Some(v)) => t_args(lang, "js-dash-hours-value", &[("hours", format!("{v:.1}").as_str().into())]),
+        _ => Kind::of(m.field).show(v),
+    }
+}
+
+/// Names as short as a chart's axis has room for: without the district's name or the stations'
+/// common suffix (as `shortName` in `web/dashboard.js`).
+fn short_name(s: &str) -> String {
+    let s = s.strip_prefix("海曙区").unwrap_or(s);
+    match s.strip_suffix("人大代表联络站") {
+        Some(head) => format!("{head}联络站"),
+        None => s.to_owned(),
+    }
+}
+
+fn page(
+    lang: Lang,
+    sel: &Selection,
+    district: &DistrictView,
+    warning_weeks: [String; 2],
+    drawn: Option<&Drawn>,
+) -> Markup {
     let bounds = district.bounds_attr();
     let mut towns: Vec<&TownLabel> = district.towns.iter().collect();
     towns.sort_by(|a, b| a.code.cmp(&b.code));
@@ -240,20 +454,23 @@ fn page(lang: Lang, sel: &Selection, district: &DistrictView, warning_weeks: [St
                 section #kpis {
                     div.kpi-group #kpi-district {
                         h2 { (t(lang, "dash-district")) }
-                        dl #totals-list .kpi-cards {}
+                        dl #totals-list .kpi-cards { @if let Some(d) = drawn { (d.district) } }
                     }
-                    div.kpi-group #kpi-scope hidden {
+                    div.kpi-group #kpi-scope hidden[drawn.is_none_or(|d| d.scope.is_none())] {
                         h2 {
-                            span #scope-name {}
+                            span #scope-name { @if let Some((name, _)) = drawn.and_then(|d| d.scope.as_ref()) { (name) } }
                             " "
                             button #scope-clear type="button" { (t(lang, "dash-clear-scope")) }
                         }
-                        dl #scope-list .kpi-cards {}
+                        dl #scope-list .kpi-cards { @if let Some((_, cards)) = drawn.and_then(|d| d.scope.as_ref()) { (cards) } }
                     }
                 }
                 div.dash-grid {
                     div.map-wrap {
                         div #map role="region" aria-label=(t(lang, "dash-map-label")) data-bounds=[bounds] {}
+                        @if let Some(src) = drawn.and_then(|d| d.map.as_deref()) {
+                            img #dash-preview .drilled[sel.town.is_some()] src=(src) alt=(t(lang, "dash-map-label")) elementtiming="dashboard-map";
+                        }
                         div #legend aria-live="polite" {}
                         div #cell-panel hidden {}
                     }
@@ -272,8 +489,8 @@ fn page(lang: Lang, sel: &Selection, district: &DistrictView, warning_weeks: [St
                                 }
                             }
                         }
-                        p #ranking-note .muted {}
-                        div.table-wrap { (ranking_table(lang)) }
+                        p #ranking-note .muted { @if let Some(d) = drawn { (d.ranking_note) } }
+                        div.table-wrap { (ranking_table(lang, sel, drawn.map(|d| &d.ranking))) }
                         p.muted {
                             a #ranking-csv href="/api/v1/stats?group_by=town&format=csv" download="ranking.csv" { (csv) }
                         }
@@ -281,17 +498,17 @@ fn page(lang: Lang, sel: &Selection, district: &DistrictView, warning_weeks: [St
                     }
                     section.chart-box #trend {
                         h2 { (t(lang, "dash-trend")) }
-                        div #trend-chart .chart {}
+                        div #trend-chart .chart data-labels=[drawn.map(|d| &d.chart_data[0].0)] data-values=[drawn.map(|d| &d.chart_data[0].1)] { @if let Some(d) = drawn { (d.trend) } }
                         p.muted { a #trend-csv href="/api/v1/stats?interval=month&format=csv" download="trend.csv" { (csv) } }
                     }
                     section.chart-box #categories {
                         h2 { (t(lang, "dash-categories")) }
-                        div #category-chart .chart {}
+                        div #category-chart .chart data-labels=[drawn.map(|d| &d.chart_data[1].0)] data-values=[drawn.map(|d| &d.chart_data[1].1)] { @if let Some(d) = drawn { (d.categories) } }
                         p.muted { a #category-csv href="/api/v1/stats?group_by=category&format=csv" download="categories.csv" { (csv) } }
                     }
                     section.chart-box #reply-time {
-                        h2 { (t(lang, "dash-reply-time")) " " span #reply-title .muted {} }
-                        div #reply-chart .chart {}
+                        h2 { (t(lang, "dash-reply-time")) " " span #reply-title .muted { @if let Some(d) = drawn { (d.reply_title) } } }
+                        div #reply-chart .chart data-labels=[drawn.map(|d| &d.chart_data[2].0)] data-values=[drawn.map(|d| &d.chart_data[2].1)] { @if let Some(d) = drawn { (d.reply) } }
                         p.muted { a #reply-csv href="/api/v1/stats?group_by=town&format=csv" download="reply-time.csv" { (csv) } }
                     }
                 }
@@ -392,19 +609,22 @@ fn date_value(d: Option<NaiveDate>) -> String {
     d.map(|d| d.to_string()).unwrap_or_default()
 }
 
-fn ranking_table(lang: Lang) -> Markup {
+fn ranking_table(lang: Lang, sel: &Selection, rows: Option<&Markup>) -> Markup {
+    let metric = sel.metric();
+    let sort = if metric.better == "low" { "ascending" } else { "descending" };
     html! {
-        table #ranking-table {
+        table #ranking-table data-by=[rows.map(|_| sel.ranking)] {
             thead {
                 tr {
                     th { "#" }
                     th { (t(lang, "dash-col-name")) }
                     @for (field, id) in RANKING_COLUMNS {
-                        th data-field=(field) { (t(lang, id)) }
+                        @let sorted = rows.is_some() && field == metric.field;
+                        th.sorted[sorted] data-field=(field) aria-sort=[sorted.then_some(sort)] { (t(lang, id)) }
                     }
                 }
             }
-            tbody {}
+            tbody { @if let Some(rows) = rows { (rows) } }
         }
     }
 }
@@ -476,7 +696,7 @@ mod tests {
             for wall in [false, true] {
                 let sel = Selection { wall, ..Selection::from_params(&DashboardParams::default(), &catalog) };
                 let weeks = ["2026-11-09".to_owned(), "2026-11-02".to_owned()];
-                let html = page(lang, &sel, &view, weeks).into_string();
+                let html = page(lang, &sel, &view, weeks, None).into_string();
                 assert!(!html.contains('⟦'), "{} wall={wall}: a message is missing", lang.tag());
                 assert!(html.contains(&format!(r#"<html lang="{}">"#, lang.tag())));
             }

@@ -23,6 +23,7 @@ use geo::{BoundingRect, InteriorPoint};
 
 pub mod citizen;
 pub mod dashboard;
+pub mod dashboard_view;
 pub mod ledger;
 pub mod map;
 pub mod member;

@@ -21,33 +21,35 @@ pub const WIDTH: f64 = 1000.0;
 /// Room around the extent, in user units (the live map fits the district with 20 px).
 const PADDING: f64 = 20.0;
 
-/// Web Mercator, scaled so that the extent spans [`WIDTH`] units plus the padding.
-struct Projection {
+/// Web Mercator, scaled so that the extent spans a given width plus the padding.
+pub(super) struct Projection {
     x0: f64,
     y0: f64,
     scale: f64,
 }
 
 impl Projection {
-    fn fitting(bounds: [f64; 4]) -> (Self, f64, f64) {
+    /// The projection of `bounds` (lon/lat min, max) onto `width` units with `padding` around,
+    /// and the view's width and height in units.
+    pub(super) fn fitting(bounds: [f64; 4], width: f64, padding: f64) -> (Self, f64, f64) {
         let (x0, y1) = mercator_unit(bounds[0], bounds[1]);
         let (x1, y0) = mercator_unit(bounds[2], bounds[3]);
-        let scale = WIDTH / (x1 - x0).max(f64::EPSILON);
+        let scale = width / (x1 - x0).max(f64::EPSILON);
         let height = (y1 - y0) * scale;
         (
-            Self { x0: x0 - PADDING / scale, y0: y0 - PADDING / scale, scale },
-            WIDTH + 2.0 * PADDING,
-            height + 2.0 * PADDING,
+            Self { x0: x0 - padding / scale, y0: y0 - padding / scale, scale },
+            width + 2.0 * padding,
+            height + 2.0 * padding,
         )
     }
 
-    fn project(&self, lon: f64, lat: f64) -> Coord<f64> {
+    pub(super) fn project(&self, lon: f64, lat: f64) -> Coord<f64> {
         let (x, y) = mercator_unit(lon, lat);
         Coord { x: (x - self.x0) * self.scale, y: (y - self.y0) * self.scale }
     }
 
     /// A multipolygon as one path's data, projected and simplified.
-    fn path(&self, shape: &MultiPolygon<f64>, out: &mut String) {
+    pub(super) fn path(&self, shape: &MultiPolygon<f64>, out: &mut String) {
         for polygon in shape {
             for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
                 let projected: LineString<f64> = ring.coords().map(|c| self.project(c.x, c.y)).collect();
@@ -69,7 +71,7 @@ fn escape(s: &str) -> String {
 /// The SVG of the catalog's district; `None` without towns.
 pub fn svg(catalog: &Catalog) -> Option<String> {
     let view = district_view(catalog);
-    let (p, w, h) = Projection::fitting(view.bounds?);
+    let (p, w, h) = Projection::fitting(view.bounds?, WIDTH, PADDING);
     let mut out = String::with_capacity(64 * 1024);
     let _ = write!(
         out,
@@ -116,8 +118,12 @@ const DATA_URL: &percent_encoding::AsciiSet =
 /// The SVG as a `data:` URL, for the map page to carry in its HTML: it paints with the page,
 /// without a request of its own.
 pub fn data_url(catalog: &Catalog) -> Option<String> {
-    let svg = svg(catalog)?;
-    Some(format!("data:image/svg+xml,{}", percent_encoding::utf8_percent_encode(&svg, DATA_URL)))
+    Some(svg_data_url(&svg(catalog)?))
+}
+
+/// Any SVG as a `data:` URL.
+pub(super) fn svg_data_url(svg: &str) -> String {
+    format!("data:image/svg+xml,{}", percent_encoding::utf8_percent_encode(svg, DATA_URL))
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
 mod activities;
+mod follow;
 mod opinions;
 mod outbox;
 mod photos;
@@ -287,8 +288,9 @@ impl Store for SqliteStore {
         routing: &Routing,
         at: DateTime<FixedOffset>,
         actor: &str,
+        followers: Option<&crate::store::Followers>,
     ) -> Result<Opinion, StoreError> {
-        self.insert_opinion_impl(new, code, routing, at, actor).await.map_err(|e| match e {
+        self.insert_opinion_impl(new, code, routing, at, actor, followers).await.map_err(|e| match e {
             StoreError::Database(db) => unique_as_duplicate(db, || format!("tracking code {code}")),
             other => other,
         })
@@ -309,8 +311,13 @@ impl Store for SqliteStore {
         self.opinion_where("id", &id.to_string()).await
     }
 
-    async fn save_change(&self, opinion: &Opinion, entry: &AuditEntry) -> Result<bool, StoreError> {
-        self.save_change_impl(opinion, entry).await
+    async fn save_change(
+        &self,
+        opinion: &Opinion,
+        entry: &AuditEntry,
+        notice: Option<&crate::store::NoticeOrder>,
+    ) -> Result<bool, StoreError> {
+        self.save_change_impl(opinion, entry, notice).await
     }
 
     async fn history(&self, id: i64) -> Result<Vec<AuditEntry>, StoreError> {
@@ -608,5 +615,19 @@ impl Store for SqliteStore {
 
     async fn replay_delivery(&self, webhook_id: i64, id: i64, now: DateTime<chrono::Utc>) -> Result<bool, StoreError> {
         self.replay_delivery_impl(webhook_id, id, now).await
+    }
+
+    async fn claim_notices(
+        &self,
+        now: DateTime<chrono::Utc>,
+        lease_until: DateTime<chrono::Utc>,
+        limit: usize,
+        channels: &[crate::domain::follow::NoticeChannel],
+    ) -> Result<Vec<crate::store::DueNotice>, StoreError> {
+        self.claim_notices_impl(now, lease_until, limit, channels).await
+    }
+
+    async fn stop_following(&self, token: &str, at: DateTime<chrono::Utc>) -> Result<bool, StoreError> {
+        self.stop_following_impl(token, at).await
     }
 }

@@ -106,6 +106,7 @@ impl SqliteStore {
         routing: &Routing,
         at: DateTime<FixedOffset>,
         actor: &str,
+        followers: Option<&crate::store::Followers>,
     ) -> Result<Opinion, StoreError> {
         let (mut opinion, entry) = Opinion::submitted(code.clone(), new.clone(), routing.clone(), at, actor);
         let mut tx = self.pool().begin().await?;
@@ -113,6 +114,9 @@ impl SqliteStore {
         opinion.id = insert_row(&mut tx, &opinion, seq).await?;
         insert_entry(&mut tx, opinion.id, &entry).await?;
         super::outbox::write_events(&mut tx, &crate::domain::outbox::on_created(&opinion)).await?;
+        if let Some(f) = followers {
+            super::follow::insert_followers(&mut tx, opinion.id, f).await?;
+        }
         tx.commit().await?;
         Ok(opinion)
     }
@@ -130,7 +134,12 @@ impl SqliteStore {
         Ok(())
     }
 
-    pub(super) async fn save_change_impl(&self, o: &Opinion, entry: &AuditEntry) -> Result<bool, StoreError> {
+    pub(super) async fn save_change_impl(
+        &self,
+        o: &Opinion,
+        entry: &AuditEntry,
+        notice: Option<&crate::store::NoticeOrder>,
+    ) -> Result<bool, StoreError> {
         let mut tx = self.pool().begin().await?;
         let seq = take_seq(&mut tx, 1).await?;
         let updated = sqlx::query(
@@ -160,6 +169,9 @@ impl SqliteStore {
         }
         insert_entry(&mut tx, o.id, entry).await?;
         super::outbox::write_events(&mut tx, &crate::domain::outbox::on_change(o, entry)).await?;
+        if let Some(n) = notice {
+            super::follow::queue_notice(&mut tx, o.id, n).await?;
+        }
         tx.commit().await?;
         Ok(true)
     }
