@@ -37,6 +37,8 @@ if [ ! -d tests/browser/node_modules/playwright-core ]; then
   npm ci --prefix tests/browser --ignore-scripts --no-audit --no-fund
 fi
 cargo test "$@"
+# The same API and store tests on PostgreSQL, on a throwaway server it installs and starts (scripts/pg.sh).
+scripts/pg.sh cargo test --test api "$@"
 # Open311 as a client sees it: a real server, a real token, JSON and XML (Python standard library only).
 python3 tests/open311_client.py target/debug/liaison
 # The API contract: schemathesis fuzzes every operation of /api/openapi.json (tests/schemathesis.sh).

@@ -18,7 +18,7 @@ use crate::import::issues;
 use crate::service::accounts::AccountRequest;
 use crate::service::Service;
 use crate::spatial::Crs;
-use crate::store::{SqliteStore, Store};
+use crate::store::Store;
 
 #[derive(Debug, Parser)]
 #[command(name = "liaison", version, about = "Map service for deputy liaison stations and member workstations")]
@@ -329,8 +329,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Backup { out } => {
+            anyhow::ensure!(
+                cli.db.is_sqlite(),
+                "liaison backup copies a SQLite database; back up PostgreSQL with pg_dump or continuous archiving"
+            );
             anyhow::ensure!(cli.db.db.exists(), "there is no database at {}", cli.db.db.display());
-            let store = Arc::new(open(&cli.db).await?);
+            let store = open(&cli.db).await?;
             let service = Service::open(store.clone()).await?;
             let started = std::time::Instant::now();
             service.backup(&out).await.with_context(|| format!("cannot back up into {}", out.display()))?;
@@ -425,13 +429,22 @@ fn progress_bar(message: &str) -> ProgressBar {
     bar
 }
 
-async fn open(db: &DbConfig) -> anyhow::Result<SqliteStore> {
-    SqliteStore::open(&db.db).await.with_context(|| format!("cannot open database {}", db.db.display()))
+/// Opens the store `db` names: a SQLite file or a PostgreSQL database.
+async fn open(db: &DbConfig) -> anyhow::Result<Arc<dyn Store>> {
+    let location = db.location();
+    // A URL may hold a password: say only which database it is.
+    let shown = match url::Url::parse(&location) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => location.clone(),
+    };
+    crate::store::open(&location).await.with_context(|| format!("cannot open database {shown}"))
 }
 
 async fn open_service(db: &DbConfig) -> anyhow::Result<Service> {
-    let store: Arc<dyn Store> = Arc::new(open(db).await?);
-    Ok(Service::open(store).await?)
+    Ok(Service::open(open(db).await?).await?)
 }
 
 /// Writes `n` sample opinions as an issues CSV, with a progress bar.
@@ -483,7 +496,7 @@ async fn serve(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<()> {
             .parse()
             .with_context(|| format!("the duty rule {} is not valid", path.display()))?,
     };
-    let store = Arc::new(open(db).await?);
+    let store = open(db).await?;
     let service = Service::open(store.clone())
         .await?
         .with_submission_limit(config.submissions_per_hour)
@@ -550,10 +563,10 @@ async fn serve(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<()> {
     println!("liaison listening on http://{local}");
     let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{local}"));
     // The session layer creates its table: sweep only once it exists.
-    let sessions = crate::http::session::layer(store.pool().clone(), !config.insecure_cookies).await?;
+    let sessions = crate::http::session::layer(store.pool_handle(), !config.insecure_cookies).await?;
     if config.session_sweep_secs > 0 {
         let every = Duration::from_secs(config.session_sweep_secs);
-        chores.spawn(crate::http::session::sweep_expired(store.pool().clone(), every));
+        chores.spawn(crate::http::session::sweep_expired(store.pool_handle(), every));
     }
     let mut state = AppState::new(service, &public_url);
     state.basemap = basemap.map(Arc::new);

@@ -12,6 +12,32 @@ pub struct DbConfig {
     /// SQLite database file; created and migrated if missing.
     #[arg(long, env = "LIAISON_DB", default_value = "liaison.db", global = true)]
     pub db: PathBuf,
+    /// The database instead of `--db`: `postgres://user:password@host:port/database` for
+    /// PostgreSQL (the database must exist; migrations are applied), or `sqlite:PATH`.
+    #[arg(long, env = "LIAISON_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+}
+
+impl DbConfig {
+    /// Where the store is: `--database-url` if given, else the `--db` file.
+    ///
+    /// # Examples
+    /// ```
+    /// use clap::Parser;
+    /// use liaison::cli::Cli;
+    /// let cli = Cli::parse_from(["liaison", "--database-url", "postgres://db/liaison", "serve"]);
+    /// assert_eq!(cli.db.location(), "postgres://db/liaison");
+    /// let cli = Cli::parse_from(["liaison", "--db", "haishu.db", "serve"]);
+    /// assert_eq!(cli.db.location(), "haishu.db");
+    /// ```
+    pub fn location(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| self.db.display().to_string())
+    }
+
+    /// Whether the store is a SQLite file (what `backup` copies).
+    pub fn is_sqlite(&self) -> bool {
+        matches!(crate::store::Location::parse(&self.location()), crate::store::Location::Sqlite(_))
+    }
 }
 
 /// How log lines are written (shared by every command).

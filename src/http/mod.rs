@@ -99,10 +99,7 @@ fn carries_photos(request: &Request) -> bool {
 }
 
 /// The whole application router, with web sessions from `sessions`.
-pub fn app(
-    state: AppState,
-    sessions: tower_sessions::SessionManagerLayer<tower_sessions_sqlx_store::SqliteStore>,
-) -> Router {
+pub fn app(state: AppState, sessions: tower_sessions::SessionManagerLayer<session::Sessions>) -> Router {
     crate::metrics::install();
     // Only the pages, the staff API (activities too) and planning (whose scenarios the planner's page saves with its
     // login) look at the login cookie; the public lookups stay lean.

@@ -2,23 +2,89 @@
 //! told otherwise for plain-HTTP development), the logged-in principal, and CSRF tokens for forms.
 
 use tower_sessions::cookie::SameSite;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, SessionStore};
 use tower_sessions::{ExpiredDeletion, Expiry, Session, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore as SessionStore;
+use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
 use super::error::AppError;
 use crate::domain::Principal;
 use crate::service::accounts::SessionLogin;
 use crate::service::Service;
+use crate::store::Pool;
 
 const USER: &str = "user";
 const CSRF: &str = "csrf";
 
-/// The session layer over the same SQLite pool as the data (its table is created if missing).
-pub async fn layer(
-    pool: sqlx::SqlitePool,
-    secure_cookies: bool,
-) -> Result<SessionManagerLayer<SessionStore>, sqlx::Error> {
-    let store = SessionStore::new(pool);
+/// Sessions kept in the database of the store: a table `tower_sessions` in SQLite, a schema
+/// `tower_sessions` in PostgreSQL.
+#[derive(Debug, Clone)]
+pub enum Sessions {
+    Sqlite(SqliteStore),
+    Postgres(PostgresStore),
+}
+
+impl Sessions {
+    pub fn new(pool: Pool) -> Self {
+        match pool {
+            Pool::Sqlite(pool) => Sessions::Sqlite(SqliteStore::new(pool)),
+            Pool::Postgres(pool) => Sessions::Postgres(PostgresStore::new(pool)),
+        }
+    }
+
+    /// Creates the sessions' table if missing.
+    pub async fn migrate(&self) -> Result<(), sqlx::Error> {
+        match self {
+            Sessions::Sqlite(s) => s.migrate().await,
+            Sessions::Postgres(s) => s.migrate().await,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl SessionStore for Sessions {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        match self {
+            Sessions::Sqlite(s) => s.create(record).await,
+            Sessions::Postgres(s) => s.create(record).await,
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        match self {
+            Sessions::Sqlite(s) => s.save(record).await,
+            Sessions::Postgres(s) => s.save(record).await,
+        }
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        match self {
+            Sessions::Sqlite(s) => s.load(id).await,
+            Sessions::Postgres(s) => s.load(id).await,
+        }
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        match self {
+            Sessions::Sqlite(s) => s.delete(id).await,
+            Sessions::Postgres(s) => s.delete(id).await,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl ExpiredDeletion for Sessions {
+    async fn delete_expired(&self) -> session_store::Result<()> {
+        match self {
+            Sessions::Sqlite(s) => s.delete_expired().await,
+            Sessions::Postgres(s) => s.delete_expired().await,
+        }
+    }
+}
+
+/// The session layer over the store's own database (its table is created if missing).
+pub async fn layer(pool: Pool, secure_cookies: bool) -> Result<SessionManagerLayer<Sessions>, sqlx::Error> {
+    let store = Sessions::new(pool);
     store.migrate().await?;
     Ok(SessionManagerLayer::new(store)
         .with_name("liaison_session")
@@ -30,12 +96,12 @@ pub async fn layer(
 
 /// Deletes the sessions whose expiry has passed (a logged-out or abandoned login otherwise
 /// stays in the table for ever).
-pub async fn delete_expired(pool: sqlx::SqlitePool) -> Result<(), tower_sessions::session_store::Error> {
-    SessionStore::new(pool).delete_expired().await
+pub async fn delete_expired(pool: Pool) -> Result<(), tower_sessions::session_store::Error> {
+    Sessions::new(pool).delete_expired().await
 }
 
 /// Runs [`delete_expired`] every `every`, logging failures, until the task is dropped.
-pub async fn sweep_expired(pool: sqlx::SqlitePool, every: std::time::Duration) {
+pub async fn sweep_expired(pool: Pool, every: std::time::Duration) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

@@ -2,6 +2,8 @@
 //! own implementation and migrations folder, applied at start-up. SQL lives only in this module.
 
 pub mod photo_files;
+pub mod postgres;
+pub(crate) mod rows;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -23,7 +25,53 @@ use crate::domain::{
 use crate::spatial::BBox;
 
 pub use photo_files::PhotoFiles;
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+
+/// The connection pool under a store, for what keeps its own tables in the same database (the
+/// web sessions).
+#[derive(Debug, Clone)]
+pub enum Pool {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+/// Opens the store at `location`: a `postgres://` (or `postgresql://`) URL opens [`PgStore`] on
+/// that (existing) database; anything else is a SQLite file, optionally written `sqlite:PATH`,
+/// opened with [`SqliteStore`] (created if missing). Pending migrations are applied.
+///
+/// # Examples
+/// ```
+/// use liaison::store::Location;
+/// assert_eq!(Location::parse("postgres://db.internal/liaison"), Location::Postgres("postgres://db.internal/liaison"));
+/// assert_eq!(Location::parse("sqlite:/srv/haishu.db"), Location::Sqlite("/srv/haishu.db".as_ref()));
+/// assert_eq!(Location::parse("liaison.db"), Location::Sqlite("liaison.db".as_ref()));
+/// ```
+pub async fn open(location: &str) -> Result<std::sync::Arc<dyn Store>, StoreError> {
+    Ok(match Location::parse(location) {
+        Location::Postgres(url) => std::sync::Arc::new(PgStore::open(url).await?),
+        Location::Sqlite(path) => std::sync::Arc::new(SqliteStore::open(path).await?),
+    })
+}
+
+/// Which backend a store location names (see [`open`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location<'a> {
+    Postgres(&'a str),
+    Sqlite(&'a std::path::Path),
+}
+
+impl<'a> Location<'a> {
+    pub fn parse(location: &'a str) -> Self {
+        if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+            Location::Postgres(location)
+        } else {
+            let path =
+                location.strip_prefix("sqlite://").or_else(|| location.strip_prefix("sqlite:")).unwrap_or(location);
+            Location::Sqlite(std::path::Path::new(path))
+        }
+    }
+}
 
 /// A failure of the storage layer.
 #[derive(Debug, thiserror::Error)]
@@ -177,6 +225,13 @@ pub type Progress<'a> = &'a (dyn Fn(u64) + Send + Sync);
 
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
+    /// The connection pool, for the web sessions kept in the same database.
+    fn pool_handle(&self) -> Pool;
+
+    /// Closes every connection once the work in flight is done (SQLite also folds its
+    /// write-ahead log into the database file first).
+    async fn close(&self);
+
     /// Every record of reference data.
     async fn load(&self) -> Result<CatalogData, StoreError>;
 

@@ -23,7 +23,7 @@ impl TestApp {
     }
 
     async fn stored_activities(&self) -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM activities").fetch_one(self.store.pool()).await.unwrap()
+        sqlx::query_scalar("SELECT COUNT(*) FROM activities").fetch_one(self.pool()).await.unwrap()
     }
 
     /// A station of the sample with at least two members, and two of its members.
@@ -358,15 +358,13 @@ async fn staff_record_a_reception_on_the_ledger_form_and_the_opinions_taken_down
     ];
 
     // A reception dated tomorrow is refused with the reason, and files no opinion.
-    let opinions_before: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM opinions").fetch_one(app.store.pool()).await.unwrap();
+    let opinions_before: i64 = sqlx::query_scalar("SELECT count(*) FROM opinions").fetch_one(app.pool()).await.unwrap();
     let mut tomorrow = base.clone();
     tomorrow[4] = field("date", "2026-11-13");
     let (status, page) = post(tomorrow).await;
     assert_eq!(status, 422, "{page}");
     assert!(page.contains("2026-11-13") && page.contains("老年食堂"), "the reason, and the form kept: {page}");
-    let opinions_after: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM opinions").fetch_one(app.store.pool()).await.unwrap();
+    let opinions_after: i64 = sqlx::query_scalar("SELECT count(*) FROM opinions").fetch_one(app.pool()).await.unwrap();
     assert_eq!((opinions_before, app.stored_activities().await), (opinions_after, before));
 
     let (status, page) = post(base).await;

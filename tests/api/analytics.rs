@@ -9,7 +9,6 @@ use liaison::domain::{
     AuditEntry, Category, Channel, Contact, Event, LonLat, NewOpinion, Opinion, ReplyRoute, Stars, Status, TrackingCode,
 };
 use liaison::spatial::hexagons::{cell_of, centre, HexResolution};
-use liaison::store::Store;
 use serde_json::{json, Value};
 use sqlx::Row;
 
@@ -83,10 +82,10 @@ struct Stored {
 }
 
 async fn stored(app: &TestApp) -> Vec<Stored> {
-    let rows = sqlx::query("SELECT * FROM opinions").fetch_all(app.store.pool()).await.unwrap();
-    let time = |r: &sqlx::sqlite::SqliteRow, c: &str| r.get::<Option<String>, _>(c).map(|s| t(&s));
+    let rows = sqlx::query("SELECT * FROM opinions").fetch_all(app.pool()).await.unwrap();
+    let time = |r: &sqlx::any::AnyRow, c: &str| r.get::<Option<String>, _>(c).map(|s| t(&s));
     // Analytics bins every opinion by its public (~100 m) position, never the exact one.
-    let public = |r: &sqlx::sqlite::SqliteRow| LonLat::new(r.get("lon"), r.get("lat")).unwrap().public();
+    let public = |r: &sqlx::any::AnyRow| LonLat::new(r.get("lon"), r.get("lat")).unwrap().public();
     rows.iter()
         .map(|r| Stored {
             lon: public(r).lon(),
@@ -312,20 +311,42 @@ async fn heatmaps_equal_a_brute_force_over_random_opinions() {
     assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_parameter")), "{body}");
 }
 
+/// Unix seconds of a stored time (or time text expression) in the SQL of the test's backend.
+fn epoch(app: &TestApp, expr: &str) -> String {
+    match app.pg {
+        None => format!("unixepoch({expr})"),
+        Some(_) => format!("CAST(extract(epoch FROM CAST({expr} AS timestamptz)) AS DOUBLE PRECISION)"),
+    }
+}
+
+/// How many rows meet `cond`, in SQL both backends accept.
+fn count_if(cond: &str) -> String {
+    format!("sum(CASE WHEN {cond} THEN 1 ELSE 0 END)")
+}
+
 /// A SQL computation of stats per town over the stored opinions (the ground truth).
 async fn sql_town_stats(app: &TestApp, from: &str, to: &str, today: NaiveDate) -> BTreeMap<Option<String>, Value> {
-    let pool = app.store.pool();
-    let window = "unixepoch(created_at) >= unixepoch(?1) AND unixepoch(created_at) < unixepoch(?2)";
+    let pool = app.pool();
+    let window = format!(
+        "{} >= {} AND {} < {}",
+        epoch(app, "created_at"),
+        epoch(app, "$1"),
+        epoch(app, "created_at"),
+        epoch(app, "$2")
+    );
     let main = sqlx::query(&format!(
         "SELECT town_code, count(*) AS count,
-             sum(status IN ('submitted', 'registered', 'assigned', 'in_progress')) AS open,
-             sum(status IN ('registered', 'assigned', 'in_progress') AND due_date < ?3) AS overdue,
-             sum(status = 'rejected') AS rejected,
-             sum(status NOT IN ('submitted', 'rejected')) AS registered,
-             sum(status IN ('replied', 'closed')) AS resolved,
-             count(rating) AS rated, coalesce(sum(rating >= 4), 0) AS satisfied, avg(rating) AS mean_rating,
-             sum(registered_at IS NOT NULL AND replied_at IS NOT NULL) AS replied
-         FROM opinions WHERE {window} GROUP BY town_code"
+             {} AS open, {} AS overdue, {} AS rejected, {} AS registered, {} AS resolved,
+             count(rating) AS rated, coalesce({}, 0) AS satisfied,
+             CAST(avg(rating) AS DOUBLE PRECISION) AS mean_rating, {} AS replied
+         FROM opinions WHERE {window} GROUP BY town_code",
+        count_if("status IN ('submitted', 'registered', 'assigned', 'in_progress')"),
+        count_if("status IN ('registered', 'assigned', 'in_progress') AND due_date < $3"),
+        count_if("status = 'rejected'"),
+        count_if("status NOT IN ('submitted', 'rejected')"),
+        count_if("status IN ('replied', 'closed')"),
+        count_if("rating >= 4"),
+        count_if("registered_at IS NOT NULL AND replied_at IS NOT NULL"),
     ))
     .bind(from)
     .bind(to)
@@ -350,14 +371,19 @@ async fn sql_town_stats(app: &TestApp, from: &str, to: &str, today: NaiveDate) -
             }),
         );
     }
-    let due = sqlx::query(
-        "SELECT town_code, count(*) AS due, sum(replied_at IS NOT NULL AND substr(replied_at, 1, 10) <= due_date) AS on_time
+    let due_day = "due_date || 'T00:00:00+08:00'";
+    let due = sqlx::query(&format!(
+        "SELECT town_code, count(*) AS due, {} AS on_time
          FROM opinions
-         WHERE due_date IS NOT NULL AND due_date < ?3 AND status NOT IN ('submitted', 'rejected')
-             AND unixepoch(due_date || 'T00:00:00+08:00') >= unixepoch(?1)
-             AND unixepoch(due_date || 'T00:00:00+08:00') < unixepoch(?2)
+         WHERE due_date IS NOT NULL AND due_date < $3 AND status NOT IN ('submitted', 'rejected')
+             AND {} >= {} AND {} < {}
          GROUP BY town_code",
-    )
+        count_if("replied_at IS NOT NULL AND substr(replied_at, 1, 10) <= due_date"),
+        epoch(app, due_day),
+        epoch(app, "$1"),
+        epoch(app, due_day),
+        epoch(app, "$2"),
+    ))
     .bind(from)
     .bind(to)
     .bind(today.to_string())
@@ -372,8 +398,10 @@ async fn sql_town_stats(app: &TestApp, from: &str, to: &str, today: NaiveDate) -
         e["reply_rate"] = json!(ok as f64 / d as f64);
     }
     let hours = sqlx::query(&format!(
-        "SELECT town_code, (unixepoch(replied_at) - unixepoch(registered_at)) / 3600.0 AS h FROM opinions
-         WHERE {window} AND registered_at IS NOT NULL AND replied_at IS NOT NULL"
+        "SELECT town_code, CAST(({} - {}) / 3600.0 AS DOUBLE PRECISION) AS h FROM opinions
+         WHERE {window} AND registered_at IS NOT NULL AND replied_at IS NOT NULL",
+        epoch(app, "replied_at"),
+        epoch(app, "registered_at"),
     ))
     .bind(from)
     .bind(to)
@@ -420,13 +448,17 @@ async fn stats_equal_sql_over_the_same_database() {
 
     // Monthly counts equal SQL's grouping by month; the periods add up to the whole.
     let (_, monthly) = app.get("/api/v1/stats?interval=month&from=2025-08-01&to=2026-09-30").await;
-    let sql: Vec<(String, i64)> = sqlx::query_as(
+    let sql: Vec<(String, i64)> = sqlx::query_as(&format!(
         "SELECT substr(created_at, 1, 7) || '-01', count(*) FROM opinions
-         WHERE unixepoch(created_at) >= unixepoch(?1) AND unixepoch(created_at) < unixepoch(?2) GROUP BY 1 ORDER BY 1",
-    )
+         WHERE {} >= {} AND {} < {} GROUP BY 1 ORDER BY 1",
+        epoch(&app, "created_at"),
+        epoch(&app, "$1"),
+        epoch(&app, "created_at"),
+        epoch(&app, "$2"),
+    ))
     .bind(from)
     .bind(to)
-    .fetch_all(app.store.pool())
+    .fetch_all(app.pool())
     .await
     .unwrap();
     let got: Vec<(String, i64)> = monthly["rows"]
@@ -494,9 +526,9 @@ async fn the_numbers_follow_every_write_of_a_hand_made_loop() {
     to(ids[0], json!({ "to": "rejected", "version": 1, "note": "不属于受理范围" })).await;
     to(ids[1], json!({ "to": "registered", "version": 1 })).await;
     to(ids[1], json!({ "to": "replied", "version": 2, "reply_route": "direct_answer", "reply": "已答复" })).await;
-    let code1 = sqlx::query_scalar::<_, String>("SELECT tracking_code FROM opinions WHERE id = ?")
+    let code1 = sqlx::query_scalar::<_, String>("SELECT tracking_code FROM opinions WHERE id = $1")
         .bind(ids[1])
-        .fetch_one(app.store.pool())
+        .fetch_one(app.pool())
         .await
         .unwrap();
     let (s, b) = app.post(&format!("/api/v1/issues/{code1}/rating"), &json!({ "stars": 5 })).await;

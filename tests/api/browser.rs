@@ -144,10 +144,10 @@ async fn a_browser_shows_the_prefilled_submit_form_of_a_station() {
     let tracked = shown["tracked"].as_str().unwrap_or_else(|| panic!("submitted: {shown}"));
     let code = tracked.trim_start_matches("/track/").replace('-', "");
     let photos: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT p.width, p.status FROM photos p JOIN opinions o ON o.id = p.opinion_id WHERE o.tracking_code = ?",
+        "SELECT p.width, p.status FROM photos p JOIN opinions o ON o.id = p.opinion_id WHERE o.tracking_code = $1",
     )
     .bind(&code)
-    .fetch_all(app.store.pool())
+    .fetch_all(app.pool())
     .await
     .unwrap();
     assert_eq!(photos, [(1200, "pending".to_owned())], "the form's photo is stored, pending: {tracked}");

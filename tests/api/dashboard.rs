@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use liaison::domain::{AreaCode, AreaLevel};
 use liaison::i18n::{label, t, Lang};
-use liaison::store::Store;
 use serde_json::Value;
 
 use crate::browser::{assert_only_this_server, assert_screenshot, playwright};

@@ -137,7 +137,7 @@ fn files(dir: &Path) -> Vec<(String, String)> {
 }
 
 async fn notice_rows(app: &TestApp) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM outbox WHERE kind = 'notice'").fetch_one(app.store.pool()).await.unwrap()
+    sqlx::query_scalar("SELECT count(*) FROM outbox WHERE kind = 'notice'").fetch_one(app.pool()).await.unwrap()
 }
 
 #[tokio::test]
@@ -236,8 +236,7 @@ async fn a_stop_before_the_round_drops_what_was_queued() {
     let (app, dir) = app_sending(NoticeConfig { notice_dir: Some("notices".into()), ..config() }).await;
     let (id, _, staff) = submit(&app, Some(json!({ "email": EMAIL }))).await;
     move_to(&app, id, &staff, json!({ "to": "registered", "version": 1 })).await;
-    let token: String =
-        sqlx::query_scalar("SELECT token FROM opinion_followers").fetch_one(app.store.pool()).await.unwrap();
+    let token: String = sqlx::query_scalar("SELECT token FROM opinion_followers").fetch_one(app.pool()).await.unwrap();
     let res = app.client.post(format!("{}/unsubscribe/{token}", app.base)).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 200);
     assert_eq!(round(&app).await, (0, 0));

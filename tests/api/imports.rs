@@ -9,15 +9,9 @@ use liaison::cli::sample_files;
 use liaison::formats::{write, Kind};
 use liaison::import::import_files;
 use liaison::spatial::Crs;
-use liaison::store::{SqliteStore, Store};
+use liaison::store::Store;
 
-use crate::helpers::{shared_haishu, TestApp};
-
-async fn fresh_store() -> (tempfile::TempDir, SqliteStore) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("t.db")).await.unwrap();
-    (dir, store)
-}
+use crate::helpers::{fresh_store, open_store, shared_haishu, TestApp};
 
 /// Metres between two longitudes at latitude `lat` (and between two latitudes).
 fn metres(dlon: f64, dlat: f64, lat: f64) -> (f64, f64) {
@@ -29,7 +23,7 @@ async fn the_real_haishu_boundary_imports_from_gcj02_with_its_true_area_and_shif
     let (_dir, store) = fresh_store().await;
     let bytes = std::fs::read(shared_haishu().join("330203.json"))
         .expect("../shared/data/haishu/330203.json beside the project");
-    let report = import_files(&store, &[(Kind::Areas, &bytes, Crs::Gcj02)], &|_| {}).await.unwrap();
+    let report = import_files(store.as_ref(), &[(Kind::Areas, &bytes, Crs::Gcj02)], &|_| {}).await.unwrap();
     assert_eq!((report.inserted, report.updated), (1, 0));
     let data = store.load().await.unwrap();
     let area = &data.areas[0];
@@ -54,7 +48,7 @@ async fn the_real_haishu_boundary_imports_from_gcj02_with_its_true_area_and_shif
 async fn the_ningbo_city_file_imports_ten_districts_with_their_parent() {
     let (_dir, store) = fresh_store().await;
     let bytes = std::fs::read(shared_haishu().join("330200_full.json")).unwrap();
-    import_files(&store, &[(Kind::Areas, &bytes, Crs::Gcj02)], &|_| {}).await.unwrap();
+    import_files(store.as_ref(), &[(Kind::Areas, &bytes, Crs::Gcj02)], &|_| {}).await.unwrap();
     let data = store.load().await.unwrap();
     assert_eq!(data.areas.len(), 10);
     assert!(data.areas.iter().all(|a| a.parent.as_ref().map(|p| p.as_str()) == Some("330200")));
@@ -71,27 +65,28 @@ P1,丙点,liaison_point,township,121.52,29.82,S1,\n";
 async fn a_bad_row_rejects_the_whole_file_naming_row_and_field() {
     let (_dir, store) = fresh_store().await;
     let bad = STATIONS_CSV.replace("member_workstation", "workstation");
-    let err = import_files(&store, &[(Kind::Stations, bad.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap_err();
+    let err = import_files(store.as_ref(), &[(Kind::Stations, bad.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap_err();
     assert!(err.to_string().starts_with("line 3, field \"kind\": unknown station kind \"workstation\""), "{err}");
     assert_eq!(store.station_count().await.unwrap(), 0, "nothing half-imported");
 
     let bad = STATIONS_CSV.replace(",S1,", ",S9,");
-    let err = import_files(&store, &[(Kind::Stations, bad.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap_err();
+    let err = import_files(store.as_ref(), &[(Kind::Stations, bad.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap_err();
     assert!(err.to_string().starts_with("line 4, field \"parent\": unknown station \"S9\""), "{err}");
 
     let dup = format!("{STATIONS_CSV}S1,again,deputy_liaison_station,district,121.5,29.8,,\n");
-    let err = import_files(&store, &[(Kind::Stations, dup.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap_err();
+    let err = import_files(store.as_ref(), &[(Kind::Stations, dup.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap_err();
     assert!(err.to_string().contains("\"S1\" appears twice"), "{err}");
     assert_eq!(store.station_count().await.unwrap(), 0);
 
-    import_files(&store, &[(Kind::Stations, STATIONS_CSV.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap();
+    import_files(store.as_ref(), &[(Kind::Stations, STATIONS_CSV.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap();
     let grid = r#"{"type":"FeatureCollection","features":[
         {"type":"Feature","properties":{"id":"G1","name":"一","members":[]},"geometry":{"type":"Polygon","coordinates":[[[121.5,29.8],[121.6,29.8],[121.6,29.9],[121.5,29.8]]]}},
         {"type":"Feature","properties":{"id":"G2","name":"二","members":["M404"]},"geometry":{"type":"Polygon","coordinates":[[[121.5,29.8],[121.6,29.8],[121.6,29.9],[121.5,29.8]]]}}]}"#;
-    let err = import_files(&store, &[(Kind::Grids, grid.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap_err();
+    let err = import_files(store.as_ref(), &[(Kind::Grids, grid.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap_err();
     assert!(err.to_string().starts_with("feature 2, field \"members\": unknown member \"M404\""), "{err}");
     let degenerate = grid.replacen("[121.6,29.8],[121.6,29.9],", "[121.6,29.8],", 1);
-    let err = import_files(&store, &[(Kind::Grids, degenerate.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap_err();
+    let err =
+        import_files(store.as_ref(), &[(Kind::Grids, degenerate.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap_err();
     assert!(err.to_string().starts_with("feature 1, field \"geometry\""), "{err}");
     assert!(store.load().await.unwrap().grids.is_empty());
 }
@@ -99,10 +94,12 @@ async fn a_bad_row_rejects_the_whole_file_naming_row_and_field() {
 #[tokio::test]
 async fn reimporting_upserts_by_id() {
     let (_dir, store) = fresh_store().await;
-    let first = import_files(&store, &[(Kind::Stations, STATIONS_CSV.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap();
+    let first =
+        import_files(store.as_ref(), &[(Kind::Stations, STATIONS_CSV.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap();
     assert_eq!((first.inserted, first.updated), (3, 0));
     let changed = STATIONS_CSV.replace("乙站", "乙站（新址）").replace("121.51,29.81", "121.515,29.815");
-    let again = import_files(&store, &[(Kind::Stations, changed.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap();
+    let again =
+        import_files(store.as_ref(), &[(Kind::Stations, changed.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap();
     assert_eq!((again.inserted, again.updated), (0, 3));
     let data = store.load().await.unwrap();
     assert_eq!(data.stations.len(), 3);
@@ -110,7 +107,7 @@ async fn reimporting_upserts_by_id() {
     assert_eq!((s2.name.as_str(), s2.location.lon()), ("乙站（新址）", 121.515));
 }
 
-async fn export_all(store: &SqliteStore, crs: Crs) -> [String; 4] {
+async fn export_all(store: &std::sync::Arc<dyn Store>, crs: Crs) -> [String; 4] {
     let d = store.load().await.unwrap();
     [
         write::areas_geojson(&d.areas, crs),
@@ -129,7 +126,7 @@ async fn an_export_reimports_unchanged_in_every_crs() {
         let kinds = [Kind::Areas, Kind::Stations, Kind::Members, Kind::Grids];
         let files: Vec<(Kind, &[u8], Crs)> =
             kinds.iter().zip(&exported).map(|(k, t)| (*k, t.as_bytes(), crs)).collect();
-        import_files(&copy, &files, &|_| {}).await.unwrap();
+        import_files(copy.as_ref(), &files, &|_| {}).await.unwrap();
         let wgs_original = export_all(&app.store, Crs::Wgs84).await;
         let wgs_copy = export_all(&copy, Crs::Wgs84).await;
         if crs == Crs::Wgs84 {
@@ -161,7 +158,7 @@ async fn the_committed_sample_is_what_the_generator_writes_and_imports_cleanly()
     let kinds = [Kind::Areas, Kind::Stations, Kind::Members, Kind::Grids];
     let inputs: Vec<(Kind, &[u8], Crs)> =
         kinds.iter().zip(&files).map(|(k, t)| (*k, t.as_bytes(), Crs::Wgs84)).collect();
-    import_files(&store, &inputs, &|_| {}).await.unwrap();
+    import_files(store.as_ref(), &inputs, &|_| {}).await.unwrap();
     assert_eq!(export_all(&store, Crs::Wgs84).await.to_vec(), files[..4]);
     // population.csv reads back as the generator's residents (positions to 7 decimals).
     let batch = liaison::import::parse_demand_file(files[4].as_bytes(), Crs::Wgs84).unwrap();
@@ -178,17 +175,15 @@ async fn the_committed_sample_is_what_the_generator_writes_and_imports_cleanly()
 
 #[tokio::test]
 async fn data_survives_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("keep.db");
+    let (db, store) = fresh_store().await;
     let before = {
-        let store = std::sync::Arc::new(SqliteStore::open(&path).await.unwrap());
         let service = liaison::service::Service::open(store.clone()).await.unwrap();
         assert!(service.load_sample_if_empty(0).await.unwrap());
         let data = store.load().await.unwrap();
-        store.pool().close().await;
+        store.close().await;
         data
     };
-    let store = std::sync::Arc::new(SqliteStore::open(&path).await.unwrap());
+    let store = open_store(&db.path, db.pg.as_deref()).await;
     let service = liaison::service::Service::open(store.clone()).await.unwrap();
     assert!(!service.load_sample_if_empty(0).await.unwrap(), "the sample is loaded once");
     assert_eq!(store.load().await.unwrap(), before);
@@ -198,9 +193,9 @@ async fn data_survives_a_restart() {
 async fn a_running_server_swaps_in_data_imported_by_another_process() {
     let app = TestApp::with_sample().await;
     tokio::spawn(liaison::cli::reload_on_change(app.state.service.clone(), Duration::from_millis(50)));
-    let other = SqliteStore::open(&app.db_path).await.unwrap();
+    let other = open_store(&app.db_path, app.pg.as_deref()).await;
     let csv = "id,name,kind,level,lon,lat\nNEW-1,新建站,deputy_liaison_station,district,121.3,29.8\n";
-    import_files(&other, &[(Kind::Stations, csv.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap();
+    import_files(other.as_ref(), &[(Kind::Stations, csv.as_bytes(), Crs::Wgs84)], &|_| {}).await.unwrap();
     let mut found = false;
     for _ in 0..100 {
         let (status, _) = app.get("/api/v1/stations/NEW-1").await;
@@ -215,7 +210,14 @@ async fn a_running_server_swaps_in_data_imported_by_another_process() {
 
 fn liaison_cmd(db: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_liaison"));
-    cmd.arg("--db").arg(db).env_remove("LIAISON_DB");
+    cmd.arg("--db").arg(db).env_remove("LIAISON_DB").env_remove("LIAISON_DATABASE_URL");
+    cmd
+}
+
+/// `liaison` on the test server's database.
+fn liaison_on(app: &TestApp) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_liaison"));
+    cmd.args(app.db_args()).env_remove("LIAISON_DB").env_remove("LIAISON_DATABASE_URL");
     cmd
 }
 
@@ -322,14 +324,14 @@ async fn issues_import_in_the_peers_format_routed_and_counted() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("issues.csv");
     std::fs::write(&file, PEER_ISSUES).unwrap();
-    let out = liaison_cmd(&app.db_path).args(["import", "issues"]).arg(&file).output().unwrap();
+    let out = liaison_on(&app).args(["import", "issues"]).arg(&file).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("4 inserted, 0 updated"));
 
     let rows: Vec<ImportedRow> = sqlx::query_as(
         "SELECT external_id, status, registered_at, replied_at, closed_at, due_date, rating FROM opinions ORDER BY id",
     )
-    .fetch_all(app.store.pool())
+    .fetch_all(app.pool())
     .await
     .unwrap();
     assert_eq!(rows.len(), 4);
@@ -343,7 +345,7 @@ async fn issues_import_in_the_peers_format_routed_and_counted() {
     assert_eq!((rows[1].1.as_str(), rows[1].3.as_deref(), rows[1].4.as_deref()), ("registered", None, None));
     // Routed by position like a new opinion: the first lies in a grid of 南门街道.
     let town: Option<String> = sqlx::query_scalar("SELECT town_code FROM opinions WHERE external_id = '1'")
-        .fetch_one(app.store.pool())
+        .fetch_one(app.pool())
         .await
         .unwrap();
     let expected = app
@@ -371,7 +373,7 @@ async fn issues_import_in_the_peers_format_routed_and_counted() {
         ),
     )
     .unwrap();
-    let out = liaison_cmd(&app.db_path).args(["import", "issues"]).arg(&file).output().unwrap();
+    let out = liaison_on(&app).args(["import", "issues"]).arg(&file).output().unwrap();
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("0 inserted, 4 updated"),
         "{}",
@@ -384,7 +386,7 @@ async fn issues_import_in_the_peers_format_routed_and_counted() {
 
 #[tokio::test]
 async fn a_bad_issue_row_stops_the_import_naming_line_and_column() {
-    let (_dir, store) = fresh_store().await;
+    let (db, store) = fresh_store().await;
     let catalog = std::sync::Arc::new(liaison::catalog::Catalog::build(store.load().await.unwrap()));
     for (csv, expected) in [
         (PEER_ISSUES.replace("noise,open", "noise,pending"), "line 3, column \"status\""),
@@ -412,7 +414,7 @@ async fn a_bad_issue_row_stops_the_import_naming_line_and_column() {
         // Batches of one, so that good rows reach the database before the bad one stops it.
         let err = store.import_opinions(&mut || source.next_batch(1), &|_| {}).await.unwrap_err();
         assert!(err.to_string().contains(expected), "{err} (expected {expected})");
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM opinions").fetch_one(store.pool()).await.unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM opinions").fetch_one(db.pool()).await.unwrap();
         assert_eq!(n, 0, "nothing written after: {err}");
     }
 }
@@ -421,19 +423,19 @@ async fn a_bad_issue_row_stops_the_import_naming_line_and_column() {
 async fn sample_issues_import_and_give_the_same_numbers_as_sql() {
     let app = TestApp::with_sample().await;
     let dir = tempfile::tempdir().unwrap();
-    let out =
-        liaison_cmd(&app.db_path).args(["sample-data", "--issues", "3000", "--out"]).arg(dir.path()).output().unwrap();
+    let out = liaison_on(&app).args(["sample-data", "--issues", "3000", "--out"]).arg(dir.path()).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let file = dir.path().join("issues.csv");
-    let out = liaison_cmd(&app.db_path).args(["import", "issues"]).arg(&file).output().unwrap();
+    let out = liaison_on(&app).args(["import", "issues"]).arg(&file).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("3000 inserted"), "{}", String::from_utf8_lossy(&out.stderr));
     app.state.service.refresh().await.unwrap();
     // Per-town counts, rated and resolved as SQL counts them.
     let sql: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
-        "SELECT town_code, count(*), sum(status IN ('replied', 'closed')), count(rating), sum(status = 'rejected')
+        "SELECT town_code, count(*), sum(CASE WHEN status IN ('replied', 'closed') THEN 1 ELSE 0 END), count(rating),
+             sum(CASE WHEN status = 'rejected' THEN 1 ELSE 0 END)
          FROM opinions WHERE town_code IS NOT NULL GROUP BY town_code ORDER BY town_code",
     )
-    .fetch_all(app.store.pool())
+    .fetch_all(app.pool())
     .await
     .unwrap();
     let (_, stats) = app.get("/api/v1/stats?group_by=town").await;

@@ -26,7 +26,7 @@ fn rivers_gcj02() -> Value {
 
 fn liaison(app: &TestApp) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_liaison"));
-    cmd.arg("--db").arg(&app.db_path).env_remove("LIAISON_DB");
+    cmd.args(app.db_args()).env_remove("LIAISON_DB").env_remove("LIAISON_DATABASE_URL");
     cmd
 }
 

@@ -31,5 +31,6 @@ mod search;
 mod staff;
 mod staff_map;
 mod stations;
+mod store;
 mod warnings;
 mod webhooks;

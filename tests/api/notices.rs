@@ -16,7 +16,7 @@ impl TestApp {
     }
 
     async fn stored_notices(&self) -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM notices").fetch_one(self.store.pool()).await.unwrap()
+        sqlx::query_scalar("SELECT COUNT(*) FROM notices").fetch_one(self.pool()).await.unwrap()
     }
 
     /// Two stations (no liaison points) in each of two different towns: `(town, [s1, s2])` twice.

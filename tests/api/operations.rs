@@ -618,18 +618,23 @@ async fn json_logs_are_json_lines_without_colour() {
 #[tokio::test]
 async fn the_sweep_deletes_expired_sessions_only() {
     let app = TestApp::empty().await;
-    let pool = app.store.pool().clone();
+    let pool = app.pool().clone();
+    // Each backend's session store has its own table.
+    let (insert, select) = match app.pg {
+        None => (
+            "INSERT INTO tower_sessions (id, data, expiry_date) VALUES ($1, x'80', $2)",
+            "SELECT id FROM tower_sessions ORDER BY id",
+        ),
+        Some(_) => (
+            "INSERT INTO tower_sessions.session (id, data, expiry_date) VALUES ($1, '\\x80'::bytea, $2::timestamptz)",
+            "SELECT id FROM tower_sessions.session ORDER BY id",
+        ),
+    };
     for (id, expiry) in [("old", "2000-01-01 00:00:00"), ("live", "2999-01-01 00:00:00")] {
-        sqlx::query("INSERT INTO tower_sessions (id, data, expiry_date) VALUES (?, x'80', ?)")
-            .bind(id)
-            .bind(expiry)
-            .execute(&pool)
-            .await
-            .unwrap();
+        sqlx::query(insert).bind(id).bind(expiry).execute(&pool).await.unwrap();
     }
-    liaison::http::session::delete_expired(pool.clone()).await.unwrap();
-    let left: Vec<String> =
-        sqlx::query_scalar("SELECT id FROM tower_sessions ORDER BY id").fetch_all(&pool).await.unwrap();
+    liaison::http::session::delete_expired(app.store.pool_handle()).await.unwrap();
+    let left: Vec<String> = sqlx::query_scalar(select).fetch_all(&pool).await.unwrap();
     assert_eq!(left, ["live"]);
 }
 

@@ -90,10 +90,7 @@ async fn a_citizen_submits_from_a_station_link_tracks_and_rates_without_javascri
     // Staff reply through the API; the page then offers the rating form.
     let (_, view) = app.get(&format!("/api/v1/issues/{code}")).await;
     assert_eq!(view["routing"]["station"]["id"], station.id.as_str());
-    let id = {
-        use liaison::store::Store;
-        app.store.opinion_by_code(&code.parse().unwrap()).await.unwrap().unwrap().id
-    };
+    let id = { app.store.opinion_by_code(&code.parse().unwrap()).await.unwrap().unwrap().id };
     let token = app.token("admin", None).await;
     for body in [
         serde_json::json!({ "to": "registered", "version": 1 }),

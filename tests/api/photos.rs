@@ -118,7 +118,7 @@ impl TestApp {
     }
 
     async fn photo_rows(&self) -> i64 {
-        sqlx::query_scalar("SELECT count(*) FROM photos").fetch_one(self.store.pool()).await.unwrap()
+        sqlx::query_scalar("SELECT count(*) FROM photos").fetch_one(self.pool()).await.unwrap()
     }
 
     fn photo_dir(&self) -> PathBuf {
@@ -371,9 +371,8 @@ async fn the_form_takes_photos_and_staff_approve_them_on_the_issue_page() {
         ("channel", "online"),
         ("name", "张小明"),
     ];
-    let opinions = || async {
-        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM opinions").fetch_one(app.store.pool()).await.unwrap()
-    };
+    let opinions =
+        || async { sqlx::query_scalar::<_, i64>("SELECT count(*) FROM opinions").fetch_one(app.pool()).await.unwrap() };
     let before = opinions().await;
 
     // One file that is not an image refuses the whole submission: nothing is stored.
@@ -401,9 +400,9 @@ async fn the_form_takes_photos_and_staff_approve_them_on_the_issue_page() {
     let station = tracked["routing"]["station"]["id"].as_str().unwrap();
     app.user("wang.li", "staff", Some(station), None).await;
     let staff = app.logged_in_client("wang.li").await;
-    let id: i64 = sqlx::query_scalar("SELECT id FROM opinions WHERE tracking_code = ?")
+    let id: i64 = sqlx::query_scalar("SELECT id FROM opinions WHERE tracking_code = $1")
         .bind(code.replace('-', ""))
-        .fetch_one(app.store.pool())
+        .fetch_one(app.pool())
         .await
         .unwrap();
     let page = staff.get(format!("{}/staff/issues/{id}", app.base)).send().await.unwrap().text().await.unwrap();

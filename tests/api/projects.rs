@@ -31,7 +31,7 @@ impl TestApp {
     }
 
     async fn stored_projects(&self) -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM projects").fetch_one(self.store.pool()).await.unwrap()
+        sqlx::query_scalar("SELECT COUNT(*) FROM projects").fetch_one(self.pool()).await.unwrap()
     }
 
     /// A town of the sample (by position in code order), its first grid and a station with members
@@ -361,8 +361,7 @@ async fn a_project_list_imports_all_or_nothing_naming_its_bad_lines() {
     )
     .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_liaison"))
-        .arg("--db")
-        .arg(&app.db_path)
+        .args(app.db_args())
         .args(["import", "projects"])
         .arg(&file)
         .output()

@@ -264,11 +264,9 @@ async fn unrated_replies_close_after_the_configured_days() {
 
 #[tokio::test]
 async fn the_sample_brings_two_years_of_opinions_with_consistent_histories() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = std::sync::Arc::new(liaison::store::SqliteStore::open(&dir.path().join("h.db")).await.unwrap());
+    let (_db, store) = crate::helpers::fresh_store().await;
     let service = liaison::service::Service::open(store.clone()).await.unwrap();
     assert!(service.load_sample_if_empty(1_500).await.unwrap());
-    use liaison::store::Store;
     let all =
         store.list_opinions(&liaison::store::OpinionFilter { limit: 10_000, ..Default::default() }).await.unwrap();
     assert_eq!(all.len(), 1_500);

@@ -41,13 +41,21 @@ async fn a_surge_this_week_warns_for_its_town_and_grid_with_its_count_and_ids() 
     // Assert
     assert_eq!(status, 200, "{body}");
     let w = find(&body, &town, "noise").unwrap_or_else(|| panic!("no warning for {town}: {body}"));
-    let in_db: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM opinions WHERE town_code = ?1 AND category = 'noise'
-             AND unixepoch(created_at) >= unixepoch('2026-11-09T00:00:00+08:00')
-             AND unixepoch(created_at) < unixepoch('2026-11-16T00:00:00+08:00')",
-    )
+    let week = match app.pg {
+        None => {
+            "unixepoch(created_at) >= unixepoch('2026-11-09T00:00:00+08:00')
+             AND unixepoch(created_at) < unixepoch('2026-11-16T00:00:00+08:00')"
+        }
+        Some(_) => {
+            "created_at::timestamptz >= '2026-11-09T00:00:00+08:00'
+             AND created_at::timestamptz < '2026-11-16T00:00:00+08:00'"
+        }
+    };
+    let in_db: i64 = sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM opinions WHERE town_code = $1 AND category = 'noise' AND {week}"
+    ))
     .bind(&town)
-    .fetch_one(app.store.pool())
+    .fetch_one(app.pool())
     .await
     .unwrap();
     assert_eq!((w["count"].as_i64(), in_db), (Some(7), 7), "{w}");

@@ -2,76 +2,14 @@
 //! in link tables. Dates are `YYYY-MM-DD`, times `HH:MM:SS`; a patrol's path is GeoJSON LineString
 //! text in WGS84 lon/lat degrees.
 
-use std::str::FromStr;
+use chrono::{DateTime, FixedOffset};
+use sqlx::{QueryBuilder, Sqlite};
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
-use geo::LineString;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite};
-
-use super::{corrupt, parse_col, parse_opt, SqliteStore};
+use super::SqliteStore;
 use crate::domain::activity::ActivityFilter;
-use crate::domain::{Activity, Patrol};
+use crate::domain::Activity;
+use crate::store::rows::{activity_from_row, patrol_photos_text, TIME_OF_DAY as TIME};
 use crate::store::StoreError;
-
-const T: &str = "activities";
-const TIME: &str = "%H:%M:%S";
-
-fn activity_from_row(row: &SqliteRow) -> Result<Activity, StoreError> {
-    let id: i64 = row.try_get("id")?;
-    let key = id.to_string();
-    let k = key.as_str();
-    let bad = |e: &dyn std::fmt::Display| corrupt(T, k, e);
-    let time = |col: &str| -> Result<Option<NaiveTime>, StoreError> {
-        let text: Option<String> = row.try_get(col)?;
-        text.map(|t| NaiveTime::parse_from_str(&t, TIME).map_err(|e| bad(&format!("{col}: {e}")))).transpose()
-    };
-    let members = row
-        .try_get::<&str, _>("member_ids")?
-        .split(',')
-        .filter(|m| !m.is_empty())
-        .map(|m| m.parse())
-        .collect::<Result<_, _>>()
-        .map_err(|e| bad(&e))?;
-    let opinions = row
-        .try_get::<&str, _>("opinion_ids")?
-        .split(',')
-        .filter(|o| !o.is_empty())
-        .map(|o| o.parse())
-        .collect::<Result<_, _>>()
-        .map_err(|e| bad(&e))?;
-    let river: Option<String> = row.try_get("river")?;
-    let path: Option<String> = row.try_get("path")?;
-    let patrol = match (river, path) {
-        (Some(river), Some(path)) => {
-            let g = geojson::Geometry::from_str(&path).map_err(|e| bad(&e))?;
-            let path = LineString::try_from(g.value).map_err(|e| bad(&e))?;
-            Some(Patrol {
-                river,
-                path,
-                observations: row.try_get::<Option<String>, _>("observations")?.unwrap_or_default(),
-                water_class: parse_opt(row, T, k, "water_class")?,
-                photos: serde_json::from_str(&row.try_get::<String, _>("photos")?).map_err(|e| bad(&e))?,
-            })
-        }
-        _ => None,
-    };
-    let visitors: i64 = row.try_get("visitors")?;
-    Ok(Activity {
-        id,
-        kind: parse_col(row, T, k, "kind")?,
-        station: parse_col(row, T, k, "station_id")?,
-        date: parse_col::<NaiveDate>(row, T, k, "date")?,
-        start: time("start_time")?,
-        end: time("end_time")?,
-        members,
-        visitors: u32::try_from(visitors).map_err(|e| bad(&e))?,
-        title: row.try_get("title")?,
-        notes: row.try_get("notes")?,
-        opinions,
-        patrol,
-    })
-}
 
 impl SqliteStore {
     pub(super) async fn add_activities_impl(
@@ -101,7 +39,7 @@ impl SqliteStore {
             .bind(patrol.map(|p| geojson::Geometry::from(&p.path).to_string()))
             .bind(patrol.map(|p| &p.observations))
             .bind(patrol.and_then(|p| p.water_class).map(|w| w.code()))
-            .bind(serde_json::to_string(&patrol.map_or(&[][..], |p| &p.photos[..])).unwrap_or_else(|_| "[]".to_owned()))
+            .bind(patrol_photos_text(a))
             .bind(at.to_rfc3339())
             .bind(recorded_by)
             .fetch_one(&mut *tx)

@@ -3,11 +3,11 @@
 //! RFC 3339 text with milliseconds and a Z, as the outbox's.
 
 use chrono::{DateTime, Utc};
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::{QueryBuilder, Sqlite};
 
-use super::outbox::{parse_time, stamp};
-use super::{corrupt, parse_col, SqliteStore};
-use crate::domain::follow::{NoticeChannel, NoticeKind};
+use super::SqliteStore;
+use crate::domain::follow::NoticeChannel;
+use crate::store::rows::{due_notice_from_row, stamp};
 use crate::store::{DueNotice, Followers, NoticeOrder, StoreError};
 
 /// Records the addresses `f` follows opinion `opinion_id` by, inside `tx`.
@@ -111,23 +111,7 @@ impl SqliteStore {
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
-            let key = id.to_string();
-            let event_type: String = row.try_get("event_type")?;
-            let attempts: i64 = row.try_get("attempts")?;
-            due.push(DueNotice {
-                id,
-                event_id: row.try_get("event_id")?,
-                kind: NoticeKind::from_event_type(&event_type)
-                    .ok_or_else(|| corrupt("outbox", &key, format!("event_type {event_type:?}")))?,
-                attempts: attempts.max(0) as u32,
-                created_at: parse_time("outbox", id, row.try_get("created_at")?)?,
-                channel: parse_col(&row, "opinion_followers", &key, "channel")?,
-                address: row.try_get("address")?,
-                lang: row.try_get("lang")?,
-                token: row.try_get("token")?,
-                opinion_id: row.try_get("opinion_id")?,
-                code: parse_col(&row, "opinions", &key, "tracking_code")?,
-            });
+            due.push(due_notice_from_row(&row, id)?);
         }
         tx.commit().await?;
         due.sort_by_key(|d| d.id);

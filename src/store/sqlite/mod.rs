@@ -2,13 +2,11 @@
 //! geometry text in WGS84 lon/lat degrees.
 
 use std::path::Path;
-use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use geo::MultiPolygon;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
-use sqlx::{Row, Sqlite, SqlitePool, Transaction};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
 
 mod activities;
 mod follow;
@@ -20,16 +18,17 @@ mod rotas;
 
 use chrono::{DateTime, FixedOffset};
 
+use super::rows::{
+    area_from_row, demand_from_row, geometry_text, grid_from_row, layer_features_text, layer_from_row, member_from_row,
+    principal_from_row, reception_text, scenario_from_row, station_from_row, table_of, unique_as_duplicate, Columns,
+};
 use super::{
     Batch, FactSink, NewPhoto, OpinionFilter, Progress, RecordSource, ScenarioRecord, Store, StoreError, UserRecord,
     WriteReport,
 };
 use crate::catalog::CatalogData;
 use crate::domain::photo::{Photo, PhotoHash, PhotoStatus};
-use crate::domain::{
-    Activity, AdminArea, AuditEntry, DemandPoint, GridArea, LayerFeature, LonLat, MapLayer, Member, NewOpinion,
-    Opinion, Principal, ReceptionRule, Routing, Station, TrackingCode,
-};
+use crate::domain::{Activity, AuditEntry, NewOpinion, Opinion, Principal, Routing, TrackingCode};
 
 /// SQLite store over one database file.
 #[derive(Clone)]
@@ -70,154 +69,6 @@ impl SqliteStore {
         self.reader.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
         self.pool.close().await;
     }
-}
-
-fn corrupt(table: &'static str, id: &str, message: impl ToString) -> StoreError {
-    StoreError::Corrupt { table, id: id.to_owned(), message: message.to_string() }
-}
-
-/// Parses a column that was written by this module from a domain value, so failure means the
-/// file was edited by hand or by another program.
-fn parse_col<T: FromStr>(row: &SqliteRow, table: &'static str, id: &str, col: &str) -> Result<T, StoreError>
-where
-    T::Err: std::fmt::Display,
-{
-    let text: String = row.try_get(col)?;
-    text.parse().map_err(|e: T::Err| corrupt(table, id, format!("{col}: {e}")))
-}
-
-fn parse_opt<T: FromStr>(row: &SqliteRow, table: &'static str, id: &str, col: &str) -> Result<Option<T>, StoreError>
-where
-    T::Err: std::fmt::Display,
-{
-    let text: Option<String> = row.try_get(col)?;
-    text.map(|t| t.parse().map_err(|e: T::Err| corrupt(table, id, format!("{col}: {e}")))).transpose()
-}
-
-fn geometry_text(mp: &MultiPolygon<f64>) -> String {
-    geojson::Geometry::from(mp).to_string()
-}
-
-fn parse_geometry(text: &str, table: &'static str, id: &str) -> Result<MultiPolygon<f64>, StoreError> {
-    let g = geojson::Geometry::from_str(text).map_err(|e| corrupt(table, id, e))?;
-    MultiPolygon::try_from(g.value).map_err(|e| corrupt(table, id, e))
-}
-
-fn station_from_row(row: &SqliteRow) -> Result<Station, StoreError> {
-    let id: String = row.try_get("id")?;
-    let t = "stations";
-    let rules: Vec<String> =
-        serde_json::from_str(row.try_get::<&str, _>("reception")?).map_err(|e| corrupt(t, &id, e))?;
-    let reception =
-        rules.iter().map(|r| r.parse::<ReceptionRule>()).collect::<Result<_, _>>().map_err(|e| corrupt(t, &id, e))?;
-    let location = LonLat::new(row.try_get("lon")?, row.try_get("lat")?).map_err(|e| corrupt(t, &id, e))?;
-    Ok(Station {
-        id: parse_col(row, t, &id, "id")?,
-        name: row.try_get("name")?,
-        kind: parse_col(row, t, &id, "kind")?,
-        level: parse_col(row, t, &id, "level")?,
-        town_code: parse_opt(row, t, &id, "town_code")?,
-        address: row.try_get("address")?,
-        phone: row.try_get("phone")?,
-        opening_hours: row.try_get("opening_hours")?,
-        parent: parse_opt(row, t, &id, "parent_id")?,
-        location,
-        url: row.try_get("url")?,
-        reception,
-    })
-}
-
-fn member_from_row(row: &SqliteRow) -> Result<Member, StoreError> {
-    let id: String = row.try_get("id")?;
-    let t = "members";
-    Ok(Member {
-        id: parse_col(row, t, &id, "id")?,
-        name: row.try_get("name")?,
-        body: parse_col(row, t, &id, "body")?,
-        level: parse_col(row, t, &id, "level")?,
-        sector: row.try_get("sector")?,
-        occupation: row.try_get("occupation")?,
-        station: parse_opt(row, t, &id, "station_id")?,
-        term_start: parse_opt(row, t, &id, "term_start")?,
-        term_end: parse_opt(row, t, &id, "term_end")?,
-    })
-}
-
-fn area_from_row(row: &SqliteRow) -> Result<AdminArea, StoreError> {
-    let code: String = row.try_get("code")?;
-    let t = "admin_areas";
-    Ok(AdminArea {
-        code: parse_col(row, t, &code, "code")?,
-        name: row.try_get("name")?,
-        level: parse_col(row, t, &code, "level")?,
-        parent: parse_opt(row, t, &code, "parent_code")?,
-        geometry: parse_geometry(row.try_get("geometry")?, t, &code)?,
-    })
-}
-
-/// A layer's features as stored: a JSON array of GeoJSON Features (WGS84).
-fn layer_features_text(layer: &MapLayer) -> String {
-    let features: Vec<serde_json::Value> = layer
-        .features
-        .iter()
-        .map(|f| {
-            serde_json::json!({
-                "type": "Feature",
-                "properties": f.properties,
-                "geometry": geojson::Geometry::from(&f.geometry),
-            })
-        })
-        .collect();
-    serde_json::Value::Array(features).to_string()
-}
-
-fn layer_from_row(row: &SqliteRow) -> Result<MapLayer, StoreError> {
-    let name: String = row.try_get("name")?;
-    let t = "map_layers";
-    let features: Vec<serde_json::Value> =
-        serde_json::from_str(row.try_get::<&str, _>("features")?).map_err(|e| corrupt(t, &name, e))?;
-    let features = features
-        .into_iter()
-        .map(|mut f| {
-            let properties = match f.get_mut("properties").map(serde_json::Value::take) {
-                Some(serde_json::Value::Object(p)) => p,
-                _ => serde_json::Map::new(),
-            };
-            let geometry =
-                geojson::Geometry::from_json_value(f["geometry"].take()).map_err(|e| corrupt(t, &name, e))?;
-            let geometry = geo::Geometry::try_from(geometry.value).map_err(|e| corrupt(t, &name, e))?;
-            Ok(LayerFeature { geometry, properties })
-        })
-        .collect::<Result<_, StoreError>>()?;
-    MapLayer::new(parse_col(row, t, &name, "name")?, &row.try_get::<String, _>("title")?, features)
-        .map_err(|e| corrupt(t, &name, e))
-}
-
-fn grid_from_row(row: &SqliteRow, members: &str) -> Result<GridArea, StoreError> {
-    let id: String = row.try_get("id")?;
-    let t = "grids";
-    let members = members
-        .split(',')
-        .filter(|m| !m.is_empty())
-        .map(|m| m.parse())
-        .collect::<Result<_, _>>()
-        .map_err(|e| corrupt(t, &id, e))?;
-    Ok(GridArea {
-        id: parse_col(row, t, &id, "id")?,
-        code: row.try_get("code")?,
-        name: row.try_get("name")?,
-        geometry: parse_geometry(row.try_get("geometry")?, t, &id)?,
-        members,
-        station: parse_opt(row, t, &id, "station_id")?,
-        town_code: parse_opt(row, t, &id, "town_code")?,
-    })
-}
-
-fn demand_from_row(row: &SqliteRow) -> Result<DemandPoint, StoreError> {
-    let id: String = row.try_get("id")?;
-    let bad = |e: &dyn std::fmt::Display| corrupt("demand_points", &id, e);
-    let position = LonLat::new(row.try_get("lon")?, row.try_get("lat")?).map_err(|e| bad(&e))?;
-    DemandPoint::new(id.clone(), position, row.try_get("weight")?).map_err(|e| bad(&e))
 }
 
 async fn count(tx: &mut Transaction<'_, Sqlite>, table: &str) -> Result<usize, StoreError> {
@@ -283,7 +134,6 @@ async fn write_batch(
         }
         Batch::Stations(stations) => {
             for s in stations {
-                let rules: Vec<String> = s.reception.iter().map(ToString::to_string).collect();
                 sqlx::query(
                     "INSERT INTO stations (id, name, kind, level, town_code, address, phone, opening_hours, parent_id, lon, lat, url, reception)
                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -304,7 +154,7 @@ async fn write_batch(
                 .bind(s.location.lon())
                 .bind(s.location.lat())
                 .bind(&s.url)
-                .bind(serde_json::Value::from(rules).to_string())
+                .bind(reception_text(s))
                 .execute(&mut **tx)
                 .await?;
                 tick();
@@ -367,19 +217,16 @@ async fn write_batch(
     Ok(())
 }
 
-fn table_of(batch: &Batch) -> &'static str {
-    match batch {
-        Batch::Areas(_) => "admin_areas",
-        Batch::Stations(_) => "stations",
-        Batch::Members(_) => "members",
-        Batch::Grids(_) => "grids",
-        Batch::Layer(_) => "map_layers",
-        Batch::Demand(_) => "demand_points",
-    }
-}
-
 #[async_trait]
 impl Store for SqliteStore {
+    fn pool_handle(&self) -> super::Pool {
+        super::Pool::Sqlite(self.pool.clone())
+    }
+
+    async fn close(&self) {
+        SqliteStore::close(self).await
+    }
+
     async fn load(&self) -> Result<CatalogData, StoreError> {
         let stations = sqlx::query("SELECT * FROM stations ORDER BY id").fetch_all(&self.pool).await?;
         let members = sqlx::query("SELECT * FROM members ORDER BY id").fetch_all(&self.pool).await?;
@@ -399,7 +246,7 @@ impl Store for SqliteStore {
             layers: layers.iter().map(layer_from_row).collect::<Result<_, _>>()?,
             stations: stations.iter().map(station_from_row).collect::<Result<_, _>>()?,
             members: members.iter().map(member_from_row).collect::<Result<_, _>>()?,
-            grids: grids.iter().map(|r| grid_from_row(r, r.try_get("member_ids")?)).collect::<Result<_, _>>()?,
+            grids: grids.iter().map(grid_from_row).collect::<Result<_, _>>()?,
             areas: areas.iter().map(area_from_row).collect::<Result<_, _>>()?,
             rotas: self.rotas_impl().await?,
         })
@@ -519,9 +366,9 @@ impl Store for SqliteStore {
         row.map(|r| {
             Ok(UserRecord {
                 principal: principal_from_row(&r, "users", "username")?,
-                password_hash: r.try_get("password_hash")?,
-                disabled: r.try_get::<Option<String>, _>("disabled_at")?.is_some(),
-                credential_version: r.try_get("credential_version")?,
+                password_hash: r.col("password_hash")?,
+                disabled: r.col::<Option<String>>("disabled_at")?.is_some(),
+                credential_version: r.col("credential_version")?,
             })
         })
         .transpose()
@@ -783,31 +630,4 @@ impl Store for SqliteStore {
     async fn stop_following(&self, token: &str, at: DateTime<chrono::Utc>) -> Result<bool, StoreError> {
         self.stop_following_impl(token, at).await
     }
-}
-
-fn scenario_from_row(row: &SqliteRow) -> Result<ScenarioRecord, StoreError> {
-    Ok(ScenarioRecord {
-        name: row.try_get("name")?,
-        created_at: row.try_get("created_at")?,
-        created_by: row.try_get("created_by")?,
-        plan: row.try_get("plan")?,
-    })
-}
-
-fn unique_as_duplicate(e: sqlx::Error, what: impl FnOnce() -> String) -> StoreError {
-    if e.as_database_error().is_some_and(|d| d.is_unique_violation()) {
-        StoreError::Duplicate(what())
-    } else {
-        StoreError::Database(e)
-    }
-}
-
-fn principal_from_row(row: &SqliteRow, table: &'static str, name_col: &str) -> Result<Principal, StoreError> {
-    let name: String = row.try_get(name_col)?;
-    Ok(Principal {
-        role: parse_col(row, table, &name, "role")?,
-        station: parse_opt(row, table, &name, "station_id")?,
-        member: parse_opt(row, table, &name, "member_id")?,
-        name,
-    })
 }

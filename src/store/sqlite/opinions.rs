@@ -1,81 +1,16 @@
 //! Opinions and their history in SQLite. Times are stored as RFC 3339 text with their offset.
 
-use std::str::FromStr;
+use chrono::{DateTime, FixedOffset};
+use sqlx::{QueryBuilder, Sqlite};
 
-use chrono::{DateTime, FixedOffset, NaiveDate};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite};
-
-use super::{corrupt, parse_col, parse_opt, SqliteStore};
-use crate::domain::{AuditEntry, Contact, LonLat, NewOpinion, Opinion, OpinionFact, Routing, Stars, TrackingCode};
+use super::SqliteStore;
+use crate::domain::{AuditEntry, NewOpinion, Opinion, OpinionFact, Routing, TrackingCode};
+use crate::store::rows::{
+    corrupt, entry_from_row, fact_from_columns, members_text, opinion_from_row, rederived, FACT_COLUMNS,
+};
 use crate::store::{FactSink, OpinionFilter, OpinionRecord, Progress, RecordSource, StoreError, WriteReport};
 
 const T: &str = "opinions";
-
-fn time(row: &SqliteRow, id: &str, col: &str) -> Result<Option<DateTime<FixedOffset>>, StoreError> {
-    let text: Option<String> = row.try_get(col)?;
-    text.map(|t| DateTime::parse_from_rfc3339(&t).map_err(|e| corrupt(T, id, format!("{col}: {e}")))).transpose()
-}
-
-pub(super) fn opinion_from_row(row: &SqliteRow) -> Result<Opinion, StoreError> {
-    let id: i64 = row.try_get("id")?;
-    let key = id.to_string();
-    let k = key.as_str();
-    let location = LonLat::new(row.try_get("lon")?, row.try_get("lat")?).map_err(|e| corrupt(T, k, e))?;
-    let members: Vec<String> =
-        serde_json::from_str(row.try_get::<&str, _>("members")?).map_err(|e| corrupt(T, k, e))?;
-    let members = members.iter().map(|m| m.parse()).collect::<Result<_, _>>().map_err(|e| corrupt(T, k, e))?;
-    let rating: Option<i64> = row.try_get("rating")?;
-    let rating = rating.map(|r| Stars::new(r as u8)).transpose().map_err(|e| corrupt(T, k, e))?;
-    let due: Option<String> = row.try_get("due_date")?;
-    let due = due.map(|d| NaiveDate::from_str(&d)).transpose().map_err(|e| corrupt(T, k, e))?;
-    let anonymous: i64 = row.try_get("anonymous")?;
-    Ok(Opinion {
-        id,
-        code: parse_col(row, T, k, "tracking_code")?,
-        submission: NewOpinion {
-            category: parse_col(row, T, k, "category")?,
-            title: row.try_get("title")?,
-            text: row.try_get("body")?,
-            location,
-            channel: parse_col(row, T, k, "channel")?,
-            anonymous: anonymous != 0,
-            contact: Contact { name: row.try_get("contact_name")?, phone: row.try_get("contact_phone")? },
-        },
-        routing: Routing {
-            town_code: parse_opt(row, T, k, "town_code")?,
-            grid: parse_opt(row, T, k, "grid_id")?,
-            station: parse_opt(row, T, k, "station_id")?,
-            members,
-        },
-        status: parse_col(row, T, k, "status")?,
-        version: row.try_get("version")?,
-        department: row.try_get("department")?,
-        due,
-        reply_route: parse_opt(row, T, k, "reply_route")?,
-        reply: row.try_get("reply")?,
-        rating,
-        rating_comment: row.try_get("rating_comment")?,
-        created_at: time(row, k, "created_at")?.ok_or_else(|| corrupt(T, k, "created_at is missing"))?,
-        registered_at: time(row, k, "registered_at")?,
-        replied_at: time(row, k, "replied_at")?,
-        closed_at: time(row, k, "closed_at")?,
-    })
-}
-
-fn entry_from_row(row: &SqliteRow) -> Result<AuditEntry, StoreError> {
-    let id: i64 = row.try_get("id")?;
-    let k = id.to_string();
-    let at: String = row.try_get("at")?;
-    Ok(AuditEntry {
-        at: DateTime::parse_from_rfc3339(&at).map_err(|e| corrupt("opinion_events", &k, e))?,
-        actor: row.try_get("actor")?,
-        from: parse_col(row, "opinion_events", &k, "from_status")?,
-        to: parse_col(row, "opinion_events", &k, "to_status")?,
-        event: row.try_get("event")?,
-        note: row.try_get("note")?,
-    })
-}
 
 pub(super) async fn insert_entry(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
@@ -110,7 +45,6 @@ async fn take_seq(tx: &mut sqlx::Transaction<'_, Sqlite>, n: i64) -> Result<i64,
 /// Inserts `o` whole (status, version, times and all) with change number `seq` and returns its
 /// new id; `o.id` is ignored.
 async fn insert_row(tx: &mut sqlx::Transaction<'_, Sqlite>, o: &Opinion, seq: i64) -> Result<i64, StoreError> {
-    let members: Vec<&str> = o.routing.members.iter().map(|m| m.as_str()).collect();
     let new = &o.submission;
     let id = sqlx::query_scalar(
         "INSERT INTO opinions (tracking_code, category, title, body, lon, lat, channel, anonymous, contact_name,
@@ -133,7 +67,7 @@ async fn insert_row(tx: &mut sqlx::Transaction<'_, Sqlite>, o: &Opinion, seq: i6
     .bind(o.routing.town_code.as_ref().map(|c| c.as_str()))
     .bind(o.routing.grid.as_ref().map(|g| g.as_str()))
     .bind(o.routing.station.as_ref().map(|s| s.as_str()))
-    .bind(serde_json::Value::from(members).to_string())
+    .bind(members_text(&o.routing))
     .bind(&o.department)
     .bind(o.due.map(|d| d.to_string()))
     .bind(o.reply_route.map(|r| r.code()))
@@ -299,94 +233,15 @@ impl SqliteStore {
     }
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The number in ASCII digits `b`, if they are all digits.
-fn digits(b: &[u8]) -> Option<i64> {
-    b.iter().try_fold(0i64, |n, &c| c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0')))
-}
-
-/// Unix seconds of a stored time. The form this module writes, `2026-11-22T09:30:00+08:00`, is
-/// read directly (loading millions of opinions); anything else goes through chrono.
-fn unix_seconds(text: &str) -> Option<i64> {
-    let b = text.as_bytes();
-    if b.len() == 25 && b[4] == b'-' && b[7] == b'-' && b[10] == b'T' && b[13] == b':' && b[16] == b':' && b[22] == b':'
-    {
-        let sign = match b[19] {
-            b'+' => 1,
-            b'-' => -1,
-            _ => return DateTime::parse_from_rfc3339(text).ok().map(|t| t.timestamp()),
-        };
-        let (y, mo, d) = (digits(&b[0..4])?, digits(&b[5..7])?, digits(&b[8..10])?);
-        let (h, mi, s) = (digits(&b[11..13])?, digits(&b[14..16])?, digits(&b[17..19])?);
-        let offset = sign * (digits(&b[20..22])? * 3600 + digits(&b[23..25])? * 60);
-        if (1..=12).contains(&mo) && (1..=31).contains(&d) && h < 24 && mi < 60 && s < 61 {
-            return Some(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s - offset);
-        }
-    }
-    DateTime::parse_from_rfc3339(text).ok().map(|t| t.timestamp())
-}
-
-/// Days since 1970-01-01 of a stored `YYYY-MM-DD` date.
-fn day_of(text: &str) -> Option<i32> {
-    let b = text.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    Some(days_from_civil(digits(&b[0..4])?, digits(&b[5..7])?, digits(&b[8..10])?) as i32)
-}
-
 /// One row of `FACT_COLUMNS` as a fact, borrowing its texts from the row.
 fn fact_from_row<'r>(row: &'r rusqlite::Row<'_>) -> Result<OpinionFact<'r>, StoreError> {
     let id: i64 = row.get(0)?;
-    let bad = |col: &str, e: &dyn std::fmt::Display| corrupt(T, &id.to_string(), format!("{col}: {e}"));
     let text = |i: usize| -> Result<Option<&'r str>, StoreError> {
-        row.get_ref(i)?.as_str_or_null().map_err(|e| bad(FACT_COLUMNS.split(", ").nth(i).unwrap_or("?"), &e))
+        row.get_ref(i)?.as_str_or_null().map_err(|e| {
+            corrupt(T, &id.to_string(), format!("{}: {e}", FACT_COLUMNS.split(", ").nth(i).unwrap_or("?")))
+        })
     };
-    let time = |i: usize, col: &str| -> Result<Option<i64>, StoreError> {
-        text(i)?.map(|t| unix_seconds(t).ok_or_else(|| bad(col, &"not an RFC 3339 time"))).transpose()
-    };
-    let category = text(3)?.unwrap_or_default();
-    let status = text(4)?.unwrap_or_default();
-    let rating: Option<i64> = row.get(5)?;
-    let members = text(9)?.unwrap_or("[]");
-    Ok(OpinionFact {
-        id,
-        lon: row.get(1)?,
-        lat: row.get(2)?,
-        category: category.parse().map_err(|e| bad("category", &e))?,
-        status: status.parse().map_err(|e| bad("status", &e))?,
-        rating: rating.map(|r| r as u8),
-        town: text(6)?,
-        grid: text(7)?,
-        station: text(8)?,
-        members: serde_json::from_str(members).map_err(|e| bad("members", &e))?,
-        created: time(10, "created_at")?.ok_or_else(|| bad("created_at", &"missing"))?,
-        registered: time(11, "registered_at")?,
-        replied: time(12, "replied_at")?,
-        due: text(13)?.map(|d| day_of(d).ok_or_else(|| bad("due_date", &d))).transpose()?,
-    })
-}
-
-const FACT_COLUMNS: &str = "id, lon, lat, category, status, rating, town_code, grid_id, station_id, members, \
-                            created_at, registered_at, replied_at, due_date";
-
-/// A tracking code derived from `code` for the `attempt`-th retry after a collision: as
-/// unguessable as the original, which was random.
-fn rederived(code: &TrackingCode, attempt: u32) -> TrackingCode {
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(format!("{}:{attempt}", code.as_str()));
-    let mut first = [0u8; 8];
-    first.copy_from_slice(&digest[..8]);
-    TrackingCode::from_random(u64::from_le_bytes(first))
+    fact_from_columns(id, row.get(1)?, row.get(2)?, row.get(5)?, text)
 }
 
 /// Rows per INSERT of a bulk import. One statement for many rows matters: SQLite builds a small
@@ -423,7 +278,6 @@ fn upsert(tx: &rusqlite::Transaction<'_>, records: &[OpinionRecord], seq: i64, a
     };
     for (r, seq) in records.iter().zip(seq..) {
         let code = if attempt == 0 { r.code.clone() } else { rederived(&r.code, attempt) };
-        let members: Vec<&str> = r.routing.members.iter().map(|m| m.as_str()).collect();
         bind(&code.as_str())?;
         bind(&r.category.code())?;
         bind(&r.category.label_zh())?;
@@ -433,7 +287,7 @@ fn upsert(tx: &rusqlite::Transaction<'_>, records: &[OpinionRecord], seq: i64, a
         bind(&r.routing.town_code.as_ref().map(|c| c.as_str()))?;
         bind(&r.routing.grid.as_ref().map(|g| g.as_str()))?;
         bind(&r.routing.station.as_ref().map(|s| s.as_str()))?;
-        bind(&serde_json::Value::from(members).to_string())?;
+        bind(&members_text(&r.routing))?;
         bind(&r.due.map(|d| d.to_string()))?;
         bind(&r.rating.map(|s| i64::from(s.get())))?;
         bind(&r.created_at.to_rfc3339())?;
@@ -548,24 +402,5 @@ impl SqliteStore {
             sink(fact_from_row(row)?);
         }
         Ok(upto)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stored_times_read_fast_and_right() {
-        for text in ["2026-11-22T09:30:00+08:00", "1999-12-31T23:59:59-05:30", "2024-02-29T00:00:00+00:00"] {
-            assert_eq!(unix_seconds(text), Some(DateTime::parse_from_rfc3339(text).unwrap().timestamp()), "{text}");
-        }
-        assert_eq!(unix_seconds("2026-11-22T09:30:00.250+08:00"), unix_seconds("2026-11-22T09:30:00+08:00"));
-        assert_eq!(unix_seconds("2026-11-22 09:30"), None);
-        assert_eq!(day_of("1970-01-02"), Some(1));
-        assert_eq!(
-            day_of("2026-11-22"),
-            Some((NaiveDate::from_ymd_opt(2026, 11, 22).unwrap() - NaiveDate::default()).num_days() as i32)
-        );
     }
 }

@@ -1,34 +1,15 @@
 //! Webhooks, the transactional outbox and its delivery log in SQLite (migration 0011). Times are
 //! UTC RFC 3339 text with milliseconds and a Z, so that text order is time order.
 
-use chrono::{DateTime, SecondsFormat, Utc};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite};
+use chrono::{DateTime, Utc};
+use sqlx::Sqlite;
 
-use super::{corrupt, SqliteStore};
+use super::SqliteStore;
 use crate::domain::outbox::{EventType, OutboxEvent};
+use crate::store::rows::{
+    attempt_from_row, delivery_from_row, due_from_row, event_id, events_text, stamp, webhook_from_row, Columns,
+};
 use crate::store::{AttemptOutcome, AttemptRecord, DeliveryRecord, DueDelivery, StoreError, WebhookRecord};
-
-/// A time as the outbox stores it.
-pub(super) fn stamp(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-pub(super) fn parse_time(table: &'static str, id: i64, text: &str) -> Result<DateTime<Utc>, StoreError> {
-    DateTime::parse_from_rfc3339(text).map(|t| t.to_utc()).map_err(|e| corrupt(table, &id.to_string(), e))
-}
-
-fn opt_time(row: &SqliteRow, table: &'static str, id: i64, col: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
-    let text: Option<String> = row.try_get(col)?;
-    text.map(|t| parse_time(table, id, &t)).transpose()
-}
-
-/// A fresh event id: 32 random hex digits.
-fn event_id() -> Result<String, StoreError> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| corrupt("outbox", "-", e))?;
-    Ok(hex::encode(bytes))
-}
 
 /// Writes `events` into the outbox inside `tx`, one row per live webhook that wants each, due
 /// at once.
@@ -60,37 +41,6 @@ pub(super) async fn write_events(
     Ok(())
 }
 
-fn webhook_from_row(row: &SqliteRow) -> Result<WebhookRecord, StoreError> {
-    let id: i64 = row.try_get("id")?;
-    let events: Vec<String> =
-        serde_json::from_str(row.try_get::<&str, _>("events")?).map_err(|e| corrupt("webhooks", &id.to_string(), e))?;
-    let events = events
-        .iter()
-        .map(|e| e.parse::<EventType>())
-        .collect::<Result<_, _>>()
-        .map_err(|e| corrupt("webhooks", &id.to_string(), e))?;
-    Ok(WebhookRecord {
-        id,
-        url: row.try_get("url")?,
-        events,
-        secret: row.try_get("secret")?,
-        created_at: parse_time("webhooks", id, row.try_get("created_at")?)?,
-        created_by: row.try_get("created_by")?,
-    })
-}
-
-fn attempt_from_row(row: &SqliteRow) -> Result<AttemptRecord, StoreError> {
-    let id: i64 = row.try_get("id")?;
-    let status: Option<i64> = row.try_get("status_code")?;
-    let ms: i64 = row.try_get("duration_ms")?;
-    Ok(AttemptRecord {
-        at: parse_time("outbox_attempts", id, row.try_get("at")?)?,
-        status: status.map(|s| s as u16),
-        error: row.try_get("error")?,
-        duration_ms: ms.max(0) as u64,
-    })
-}
-
 impl SqliteStore {
     pub(super) async fn add_webhook_impl(
         &self,
@@ -99,12 +49,11 @@ impl SqliteStore {
         secret: &str,
         by: &str,
     ) -> Result<WebhookRecord, StoreError> {
-        let codes: Vec<&str> = events.iter().map(|e| e.code()).collect();
         let row = sqlx::query(
             "INSERT INTO webhooks (url, events, secret, created_at, created_by) VALUES (?, ?, ?, ?, ?) RETURNING *",
         )
         .bind(url)
-        .bind(serde_json::Value::from(codes).to_string())
+        .bind(events_text(events))
         .bind(secret)
         .bind(stamp(Utc::now()))
         .bind(by)
@@ -159,18 +108,7 @@ impl SqliteStore {
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
-            let attempts: i64 = row.try_get("attempts")?;
-            due.push(DueDelivery {
-                id,
-                webhook_id: row.try_get("webhook_id")?,
-                event_id: row.try_get("event_id")?,
-                event_type: row.try_get("event_type")?,
-                payload: row.try_get("payload")?,
-                attempts: attempts.max(0) as u32,
-                created_at: parse_time("outbox", id, row.try_get("created_at")?)?,
-                url: row.try_get("url")?,
-                secret: row.try_get("secret")?,
-            });
+            due.push(due_from_row(&row)?);
         }
         tx.commit().await?;
         due.sort_by_key(|d| d.id);
@@ -226,23 +164,12 @@ impl SqliteStore {
         .await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
-            let id: i64 = row.try_get("id")?;
+            let id: i64 = row.col("id")?;
             let attempts = sqlx::query("SELECT * FROM outbox_attempts WHERE outbox_id = ? ORDER BY id")
                 .bind(id)
                 .fetch_all(self.pool())
                 .await?;
-            let n: i64 = row.try_get("attempts")?;
-            out.push(DeliveryRecord {
-                id,
-                event_id: row.try_get("event_id")?,
-                event_type: row.try_get("event_type")?,
-                created_at: parse_time("outbox", id, row.try_get("created_at")?)?,
-                attempts: n.max(0) as u32,
-                next_attempt_at: opt_time(&row, "outbox", id, "next_attempt_at")?,
-                delivered_at: opt_time(&row, "outbox", id, "delivered_at")?,
-                last_error: row.try_get("last_error")?,
-                log: attempts.iter().map(attempt_from_row).collect::<Result<_, _>>()?,
-            });
+            out.push(delivery_from_row(&row, attempts.iter().map(attempt_from_row).collect::<Result<_, _>>()?)?);
         }
         Ok(out)
     }

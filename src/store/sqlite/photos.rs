@@ -1,42 +1,15 @@
 //! Photos of opinions in SQLite: one row per photo of an opinion, naming its file by hash. Times
 //! are stored as RFC 3339 text with their offset.
 
-use chrono::{DateTime, FixedOffset};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::{QueryBuilder, Sqlite};
 
-use super::{corrupt, parse_col, SqliteStore};
+use super::SqliteStore;
 use crate::domain::photo::{Photo, PhotoHash, PhotoStatus};
 use crate::domain::AuditEntry;
+use crate::store::rows::{parse_col, photo_from_row, Columns};
 use crate::store::{NewPhoto, StoreError};
 
 const T: &str = "photos";
-
-fn photo_from_row(row: &SqliteRow) -> Result<Photo, StoreError> {
-    let id: i64 = row.try_get("id")?;
-    let k = id.to_string();
-    let time = |col: &str| -> Result<Option<DateTime<FixedOffset>>, StoreError> {
-        let text: Option<String> = row.try_get(col)?;
-        text.map(|t| DateTime::parse_from_rfc3339(&t).map_err(|e| corrupt(T, &k, format!("{col}: {e}")))).transpose()
-    };
-    let dimension = |col: &str| -> Result<u32, StoreError> {
-        let v: i64 = row.try_get(col)?;
-        u32::try_from(v).map_err(|e| corrupt(T, &k, format!("{col}: {e}")))
-    };
-    let bytes: i64 = row.try_get("bytes")?;
-    Ok(Photo {
-        id,
-        opinion_id: row.try_get("opinion_id")?,
-        hash: parse_col::<PhotoHash>(row, T, &k, "hash")?,
-        width: dimension("width")?,
-        height: dimension("height")?,
-        bytes: u64::try_from(bytes).map_err(|e| corrupt(T, &k, format!("bytes: {e}")))?,
-        uploaded_at: time("uploaded_at")?.ok_or_else(|| corrupt(T, &k, "uploaded_at is missing"))?,
-        status: parse_col::<PhotoStatus>(row, T, &k, "status")?,
-        decided_by: row.try_get("decided_by")?,
-        decided_at: time("decided_at")?,
-    })
-}
 
 impl SqliteStore {
     pub(super) async fn insert_photo_impl(&self, p: &NewPhoto<'_>, max: usize) -> Result<Option<Photo>, StoreError> {
@@ -90,7 +63,7 @@ impl SqliteStore {
             }
             q.push(")");
             for row in q.build().fetch_all(self.pool()).await? {
-                let id: i64 = row.try_get("opinion_id")?;
+                let id: i64 = row.col("opinion_id")?;
                 found.push((id, parse_col::<PhotoHash>(&row, T, &id.to_string(), "hash")?));
             }
         }

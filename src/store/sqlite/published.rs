@@ -4,80 +4,15 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, FixedOffset, NaiveDate};
-use sqlx::sqlite::SqliteRow;
+use chrono::{DateTime, FixedOffset};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
-use super::{corrupt, parse_col, parse_opt, SqliteStore};
+use super::SqliteStore;
 use crate::domain::notice::NoticeFilter;
-use crate::domain::project::{ProjectFilter, ProjectPlace};
-use crate::domain::{LonLat, Notice, NoticeScope, Project, ProjectUpdate};
+use crate::domain::project::ProjectFilter;
+use crate::domain::{Notice, NoticeScope, Project, ProjectUpdate};
+use crate::store::rows::{notice_from_row, project_from_row, project_update_from_row};
 use crate::store::StoreError;
-
-const PROJECTS: &str = "projects";
-const NOTICES: &str = "notices";
-
-/// Splits a `group_concat` of ids, parsing each.
-fn ids<T: std::str::FromStr>(text: &str, table: &'static str, key: &str) -> Result<Vec<T>, StoreError>
-where
-    T::Err: std::fmt::Display,
-{
-    text.split(',').filter(|s| !s.is_empty()).map(|s| s.parse().map_err(|e: T::Err| corrupt(table, key, e))).collect()
-}
-
-fn percent(row: &SqliteRow, table: &'static str, key: &str, col: &str) -> Result<u8, StoreError> {
-    let v: i64 = row.try_get(col)?;
-    u8::try_from(v).ok().filter(|p| *p <= 100).ok_or_else(|| corrupt(table, key, format!("{col}: {v}")))
-}
-
-fn project_from_row(row: &SqliteRow, updates: Vec<ProjectUpdate>) -> Result<Project, StoreError> {
-    let id: i64 = row.try_get("id")?;
-    let key = id.to_string();
-    let k = key.as_str();
-    let point = match (row.try_get::<Option<f64>, _>("lon")?, row.try_get::<Option<f64>, _>("lat")?) {
-        (Some(lon), Some(lat)) => Some(LonLat::new(lon, lat).map_err(|e| corrupt(PROJECTS, k, e))?),
-        _ => None,
-    };
-    let budget: Option<i64> = row.try_get("budget_yuan")?;
-    let year: i64 = row.try_get("year")?;
-    Ok(Project {
-        id,
-        title: row.try_get("title")?,
-        department: row.try_get("department")?,
-        description: row.try_get("description")?,
-        budget_yuan: budget.map(|b| u64::try_from(b).map_err(|e| corrupt(PROJECTS, k, e))).transpose()?,
-        progress: percent(row, PROJECTS, k, "progress")?,
-        status: parse_col(row, PROJECTS, k, "status")?,
-        year: i32::try_from(year).map_err(|e| corrupt(PROJECTS, k, e))?,
-        place: ProjectPlace {
-            point,
-            town: parse_opt(row, PROJECTS, k, "town_code")?,
-            grid: parse_opt(row, PROJECTS, k, "grid_id")?,
-        },
-        supervisors: ids(row.try_get("member_ids")?, PROJECTS, k)?,
-        updates,
-    })
-}
-
-fn notice_from_row(row: &SqliteRow) -> Result<Notice, StoreError> {
-    let id: i64 = row.try_get("id")?;
-    let key = id.to_string();
-    let k = key.as_str();
-    let scope = match row.try_get::<&str, _>("scope")? {
-        "district" => NoticeScope::District,
-        "town" => NoticeScope::Town(parse_col(row, NOTICES, k, "town_code")?),
-        "stations" => NoticeScope::Stations(ids(row.try_get("station_ids")?, NOTICES, k)?),
-        other => return Err(corrupt(NOTICES, k, format!("scope: {other:?}"))),
-    };
-    Ok(Notice {
-        id,
-        title: row.try_get("title")?,
-        body: row.try_get("body")?,
-        published: parse_col::<NaiveDate>(row, NOTICES, k, "published")?,
-        expires: parse_opt(row, NOTICES, k, "expires")?,
-        scope,
-    })
-}
 
 async fn insert_update(
     conn: &mut SqliteConnection,
@@ -166,14 +101,8 @@ impl SqliteStore {
             }
             q.push(") ORDER BY project_id, date, id");
             for row in q.build().fetch_all(self.pool()).await? {
-                let key: i64 = row.try_get("id")?;
-                let k = key.to_string();
-                let update = ProjectUpdate {
-                    date: parse_col(&row, "project_updates", &k, "date")?,
-                    text: row.try_get("text")?,
-                    progress: percent(&row, "project_updates", &k, "progress")?,
-                };
-                by_project.entry(row.try_get("project_id")?).or_default().push(update);
+                let (project, update) = project_update_from_row(&row)?;
+                by_project.entry(project).or_default().push(update);
             }
         }
         Ok(by_project)

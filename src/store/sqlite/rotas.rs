@@ -1,41 +1,12 @@
 //! Accepted reception rotas: one row per station and session start, members as a JSON array.
 
 use chrono::{DateTime, FixedOffset};
-use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
 
-use super::{corrupt, parse_col, SqliteStore};
+use super::SqliteStore;
 use crate::domain::rota::AcceptedRota;
-use crate::domain::{MemberId, StationId};
+use crate::domain::StationId;
+use crate::store::rows::{rota_from_row, rota_members_text, start_text};
 use crate::store::StoreError;
-
-/// A session start as stored: RFC 3339 in Shanghai time, so that equal instants are equal text.
-fn start_text(start: DateTime<FixedOffset>) -> String {
-    start.with_timezone(&crate::domain::schedule::shanghai()).to_rfc3339()
-}
-
-fn rota_from_row(row: &SqliteRow) -> Result<AcceptedRota, StoreError> {
-    let station: String = row.try_get("station_id")?;
-    let t = "rota_acceptances";
-    let members: Vec<String> =
-        serde_json::from_str(row.try_get::<&str, _>("members")?).map_err(|e| corrupt(t, &station, e))?;
-    let members = members
-        .iter()
-        .map(|m| MemberId::new(m))
-        .collect::<Result<_, _>>()
-        .map_err(|e| corrupt(t, &station, format!("members: {e}")))?;
-    let time = |col: &str| -> Result<DateTime<FixedOffset>, StoreError> {
-        let text: String = row.try_get(col)?;
-        DateTime::parse_from_rfc3339(&text).map_err(|e| corrupt(t, &station, format!("{col}: {e}")))
-    };
-    Ok(AcceptedRota {
-        station: parse_col(row, t, &station, "station_id")?,
-        start: time("session_start")?.with_timezone(&crate::domain::schedule::shanghai()),
-        members,
-        decided_by: row.try_get("decided_by")?,
-        decided_at: time("decided_at")?,
-    })
-}
 
 impl SqliteStore {
     pub(super) async fn rotas_impl(&self) -> Result<Vec<AcceptedRota>, StoreError> {
@@ -46,7 +17,6 @@ impl SqliteStore {
     }
 
     pub(super) async fn set_rota_impl(&self, rota: &AcceptedRota) -> Result<(), StoreError> {
-        let members: Vec<&str> = rota.members.iter().map(MemberId::as_str).collect();
         let mut tx = self.pool().begin().await?;
         sqlx::query(
             "INSERT INTO rota_acceptances (station_id, session_start, members, decided_by, decided_at)
@@ -56,7 +26,7 @@ impl SqliteStore {
         )
         .bind(rota.station.as_str())
         .bind(start_text(rota.start))
-        .bind(serde_json::Value::from(members).to_string())
+        .bind(rota_members_text(rota))
         .bind(&rota.decided_by)
         .bind(rota.decided_at.to_rfc3339())
         .execute(&mut *tx)
