@@ -190,6 +190,25 @@ pub struct NoticeConfig {
     pub notice_timeout_secs: u64,
 }
 
+/// No sender: citizens cannot follow opinions (the flags' defaults).
+impl Default for NoticeConfig {
+    fn default() -> Self {
+        Self {
+            smtp_url: None,
+            smtp_from: None,
+            sms_url_template: None,
+            sms_method: SmsMethod::Get,
+            sms_body_template: None,
+            sms_user: None,
+            sms_password: None,
+            sms_header: Vec::new(),
+            sms_ok_contains: None,
+            notice_dir: None,
+            notice_timeout_secs: 30,
+        }
+    }
+}
+
 /// See [`NoticeConfig::sms_method`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum SmsMethod {

@@ -347,19 +347,7 @@ mod tests {
     use super::*;
 
     fn config() -> NoticeConfig {
-        NoticeConfig {
-            smtp_url: None,
-            smtp_from: None,
-            sms_url_template: None,
-            sms_method: SmsMethod::Get,
-            sms_body_template: None,
-            sms_user: None,
-            sms_password: None,
-            sms_header: Vec::new(),
-            sms_ok_contains: None,
-            notice_dir: None,
-            notice_timeout_secs: 10,
-        }
+        NoticeConfig { notice_timeout_secs: 10, ..NoticeConfig::default() }
     }
 
     #[test]

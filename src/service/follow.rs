@@ -213,19 +213,7 @@ impl Service {
             // Servers echo the address in their refusals: keep it out of the log and the outbox.
             let error = n.sender.send(&message).await.err().map(|e| e.replace(&d.address, "<address>"));
             let duration_ms = started.elapsed().as_millis() as u64;
-            let outcome = if error.is_none() {
-                round.delivered += 1;
-                AttemptOutcome::Delivered
-            } else {
-                round.failed += 1;
-                let age = (Utc::now() - d.created_at).to_std().unwrap_or_default();
-                match policy.retry.next(d.attempts + 1, age) {
-                    Some(wait) => {
-                        AttemptOutcome::RetryAt(Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default())
-                    }
-                    None => AttemptOutcome::GiveUp,
-                }
-            };
+            let outcome = round.settle(error.is_none(), policy, d.attempts, d.created_at);
             crate::metrics::notice_attempt(
                 d.channel.code(),
                 match outcome {

@@ -149,6 +149,29 @@ pub struct DeliveryRound {
     pub failed: usize,
 }
 
+impl DeliveryRound {
+    /// Counts an attempt and says what follows it: delivered, another try after the policy's
+    /// wait for the attempt after `attempts`, or giving up once the policy's time is spent.
+    pub(super) fn settle(
+        &mut self,
+        delivered: bool,
+        policy: &OutboxPolicy,
+        attempts: u32,
+        created_at: chrono::DateTime<Utc>,
+    ) -> AttemptOutcome {
+        if delivered {
+            self.delivered += 1;
+            return AttemptOutcome::Delivered;
+        }
+        self.failed += 1;
+        let age = (Utc::now() - created_at).to_std().unwrap_or_default();
+        match policy.retry.next(attempts + 1, age) {
+            Some(wait) => AttemptOutcome::RetryAt(Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default()),
+            None => AttemptOutcome::GiveUp,
+        }
+    }
+}
+
 impl Service {
     /// Registers a receiver (administrators only); the answer shows the secret, once.
     pub async fn register_webhook(&self, who: &Principal, input: &WebhookInput) -> Result<WebhookView> {
@@ -236,19 +259,7 @@ impl Service {
                 Ok(code) => (Some(code), Some(format!("the receiver answered {code}"))),
                 Err(e) => (None, Some(e)),
             };
-            let outcome = if error.is_none() {
-                round.delivered += 1;
-                AttemptOutcome::Delivered
-            } else {
-                round.failed += 1;
-                let age = (Utc::now() - d.created_at).to_std().unwrap_or_default();
-                match policy.retry.next(d.attempts + 1, age) {
-                    Some(wait) => {
-                        AttemptOutcome::RetryAt(Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default())
-                    }
-                    None => AttemptOutcome::GiveUp,
-                }
-            };
+            let outcome = round.settle(error.is_none(), policy, d.attempts, d.created_at);
             crate::metrics::webhook_attempt(match outcome {
                 AttemptOutcome::Delivered => "delivered",
                 AttemptOutcome::RetryAt(_) => "retry",

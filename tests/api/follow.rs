@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{error_code, TestApp};
 use crate::opinions::opinion;
-use liaison::config::{NoticeConfig, SmsMethod};
+use liaison::config::NoticeConfig;
 use liaison::service::webhooks::OutboxPolicy;
 
 const PUBLIC: &str = "https://liaison.example.gov.cn";
@@ -21,19 +21,7 @@ const EMAIL: &str = "follower.li@example.cn";
 const PHONE: &str = "13900002222";
 
 fn config() -> NoticeConfig {
-    NoticeConfig {
-        smtp_url: None,
-        smtp_from: None,
-        sms_url_template: None,
-        sms_method: SmsMethod::Get,
-        sms_body_template: None,
-        sms_user: None,
-        sms_password: None,
-        sms_header: Vec::new(),
-        sms_ok_contains: None,
-        notice_dir: None,
-        notice_timeout_secs: 10,
-    }
+    NoticeConfig { notice_timeout_secs: 10, ..NoticeConfig::default() }
 }
 
 /// A server on the sample whose notices go by the senders `config` describes (a `notice_dir`
