@@ -544,6 +544,9 @@ async fn serve(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<()> {
     if config.reload_secs > 0 {
         chores.spawn(reload_on_change(service.clone(), Duration::from_secs(config.reload_secs)));
     }
+    // Other replicas' writes, as the database announces them (PostgreSQL; nothing on SQLite).
+    let follower = service.clone();
+    chores.spawn(async move { follower.follow_changes().await });
     chores.spawn(auto_close(service.clone(), config.auto_close_days));
     if config.outbox_poll_ms > 0 {
         let sender = crate::outbound::HttpSender::new(Duration::from_secs(config.webhook_timeout_secs.max(1)))?;

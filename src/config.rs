@@ -63,7 +63,8 @@ pub struct ServeConfig {
     #[arg(long, env = "LIAISON_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
     /// Seconds between checks for data written by another process (e.g. `liaison import`); the
-    /// indexes are rebuilt and swapped in when it changed. 0 turns the check off.
+    /// indexes are rebuilt and swapped in when it changed. 0 turns the check off. On PostgreSQL,
+    /// replicas also hear of each other's writes at once (NOTIFY); this check is the safety net.
     #[arg(long, env = "LIAISON_RELOAD_SECS", default_value_t = 5)]
     pub reload_secs: u64,
     /// Days after which a reply the citizen has not rated is closed automatically.

@@ -26,6 +26,7 @@ pub mod photos;
 pub mod planning;
 pub mod privacy;
 pub mod projects;
+pub mod replicas;
 pub mod rota;
 pub mod staff;
 pub mod views;
@@ -60,6 +61,8 @@ pub struct Service {
     catalog: ArcSwap<Catalog>,
     /// The catalog version the current catalog was built from.
     catalog_version: std::sync::atomic::AtomicI64,
+    /// Held while the catalog is rebuilt, so that an older rebuild never replaces a newer one.
+    reloading: tokio::sync::Mutex<()>,
     store: Arc<dyn Store>,
     facts: Arc<LiveFacts>,
     /// Recent analytics answers, while the facts stay the same.
@@ -87,6 +90,7 @@ impl Service {
         Ok(Self {
             catalog: ArcSwap::from_pointee(catalog),
             catalog_version: version.into(),
+            reloading: tokio::sync::Mutex::default(),
             store,
             facts: Arc::default(),
             answers: Arc::default(),
@@ -159,6 +163,7 @@ impl Service {
     /// (readers never wait); then brings the analytics up to date. Returns the new version, if any.
     pub async fn reload_if_changed(&self) -> Result<Option<i64>> {
         self.after_write().await;
+        let _one_at_a_time = self.reloading.lock().await;
         let seen = self.catalog_version.load(std::sync::atomic::Ordering::Acquire);
         let version = self.store.catalog_version().await?;
         if version == seen {

@@ -232,6 +232,11 @@ pub trait Store: Send + Sync + 'static {
     /// write-ahead log into the database file first).
     async fn close(&self);
 
+    /// What other writers commit, as the database announces it: each call starts a listener
+    /// that runs while the receiver is kept (or until the store closes). `None` when the backend
+    /// announces nothing (SQLite, where one server writes and `--reload-secs` sees imports).
+    fn changes(&self) -> Option<tokio::sync::watch::Receiver<Announced>>;
+
     /// Every record of reference data.
     async fn load(&self) -> Result<CatalogData, StoreError>;
 
@@ -460,6 +465,19 @@ pub trait Store: Send + Sync + 'static {
     /// Stops the notices of every address left with unsubscribe token `token`, the ones queued
     /// but not sent too; false when no address has this token.
     async fn stop_following(&self, token: &str, at: DateTime<chrono::Utc>) -> Result<bool, StoreError>;
+}
+
+/// What a store's listener has heard so far (see [`Store::changes`]): the latest numbers the
+/// database announced, and how often the listener has (re)connected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Announced {
+    /// The highest opinion change number announced (see [`Store::opinion_seq`]).
+    pub opinion_seq: i64,
+    /// The highest catalog version announced (see [`Store::catalog_version`]).
+    pub catalog_version: i64,
+    /// How many times the listener has connected. Announcements made while it was away are
+    /// lost: after each (re)connection, whatever changed meanwhile must be read from the store.
+    pub connections: u64,
 }
 
 /// The addresses one submission left to follow its opinion by.

@@ -158,6 +158,20 @@ impl TestApp {
         Self::serve(self._dir, self.pg, false, 0, |s| s).await
     }
 
+    /// Another server, with a store, service and catalog of its own, on this test's PostgreSQL
+    /// database: a second replica. Neither follows the other's writes until
+    /// [`TestApp::follow_changes`].
+    pub async fn replica(&self) -> Self {
+        assert!(self.pg.is_some(), "replicas share a PostgreSQL database");
+        Self::serve(tempfile::tempdir().unwrap(), self.pg.clone(), false, 0, |s| s).await
+    }
+
+    /// Makes this server follow what other replicas write, as `liaison serve` does.
+    pub fn follow_changes(&self) {
+        let service = self.state.service.clone();
+        tokio::spawn(async move { service.follow_changes().await });
+    }
+
     /// A pool on the test's database for looking at rows directly.
     pub fn pool(&self) -> &sqlx::AnyPool {
         &self.pool

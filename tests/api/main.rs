@@ -26,6 +26,7 @@ mod photos;
 mod planning;
 mod probe;
 mod projects;
+mod replicas;
 mod rota;
 mod search;
 mod staff;

@@ -10,6 +10,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Transaction};
 
 mod activities;
+mod changes;
 mod follow;
 mod opinions;
 mod outbox;
@@ -214,6 +215,10 @@ impl Store for PgStore {
         super::Pool::Postgres(self.pool.clone())
     }
 
+    fn changes(&self) -> Option<tokio::sync::watch::Receiver<super::Announced>> {
+        Some(changes::listen(self.pool.clone()))
+    }
+
     async fn close(&self) {
         PgStore::close(self).await
     }
@@ -266,7 +271,7 @@ impl Store for PgStore {
             report.inserted += inserted;
             report.updated += batch.len() - inserted;
         }
-        sqlx::query("UPDATE catalog_version SET version = version + 1 WHERE id = 1").execute(&mut *tx).await?;
+        changes::bump_catalog_version(&mut tx).await?;
         tx.commit().await?;
         progress(done);
         Ok(report)

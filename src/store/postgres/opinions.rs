@@ -29,14 +29,16 @@ pub(super) async fn insert_entry(
     Ok(())
 }
 
-/// Takes the next `n` change numbers and returns the first. The counter's row lock, held until
-/// commit, makes this transaction the one writer of opinions until then.
+/// Takes the next `n` change numbers and returns the first; the other replicas hear of them
+/// when the transaction commits. The counter's row lock, held until commit, makes this
+/// transaction the one writer of opinions until then.
 async fn take_seq(tx: &mut sqlx::Transaction<'_, Postgres>, n: i64) -> Result<i64, StoreError> {
     let last: i64 =
         sqlx::query_scalar("UPDATE counters SET value = value + $1 WHERE name = 'opinions' RETURNING value")
             .bind(n)
             .fetch_one(&mut **tx)
             .await?;
+    super::changes::announce(tx, super::changes::Table::Opinions, last).await?;
     Ok(last - n + 1)
 }
 
@@ -446,6 +448,7 @@ impl PgStore {
             progress(total as u64);
         }
         sqlx::query("UPDATE counters SET value = $1 WHERE name = 'opinions'").bind(seq).execute(&mut *tx).await?;
+        super::changes::announce(&mut tx, super::changes::Table::Opinions, seq).await?;
         let after: i64 = sqlx::query_scalar("SELECT count(*) FROM opinions").fetch_one(&mut *tx).await?;
         tx.commit().await?;
         let inserted = (after - before) as usize;

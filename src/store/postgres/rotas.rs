@@ -31,7 +31,7 @@ impl PgStore {
         .bind(rota.decided_at.to_rfc3339())
         .execute(&mut *tx)
         .await?;
-        sqlx::query("UPDATE catalog_version SET version = version + 1 WHERE id = 1").execute(&mut *tx).await?;
+        super::changes::bump_catalog_version(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -50,7 +50,7 @@ impl PgStore {
         if done.rows_affected() == 0 {
             return Ok(false);
         }
-        sqlx::query("UPDATE catalog_version SET version = version + 1 WHERE id = 1").execute(&mut *tx).await?;
+        super::changes::bump_catalog_version(&mut tx).await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -223,6 +223,10 @@ impl Store for SqliteStore {
         super::Pool::Sqlite(self.pool.clone())
     }
 
+    fn changes(&self) -> Option<tokio::sync::watch::Receiver<super::Announced>> {
+        None
+    }
+
     async fn close(&self) {
         SqliteStore::close(self).await
     }
