@@ -22,9 +22,9 @@ use std::cmp::Ordering;
 use geo::MultiPolygon;
 
 use super::dashboard_view::{
-    bar_chart, bounds_of, field, kpis, map_image, ranking_rows, trend_chart, Bar, Kind, MapImage, Sorting,
+    bar_chart, field, kpis, map_image, ranking_rows, trend_chart, Bar, Kind, MapImage, Sorting,
 };
-use super::{district_view, script_json, DistrictView, TownLabel};
+use super::{bounds_of, district_view, script_json, DistrictView, TownLabel};
 use crate::analytics::{self, GroupBy, Window};
 use crate::catalog::Catalog;
 use crate::domain::{AreaCode, AreaLevel, Category, StationId};

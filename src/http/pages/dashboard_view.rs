@@ -10,10 +10,10 @@
 
 use std::fmt::Write;
 
-use geo::{BoundingRect, MultiPolygon};
+use geo::MultiPolygon;
 use maud::{html, Markup, PreEscaped};
 
-use super::preview::{svg_data_url, Projection};
+use super::preview::{escape, svg_data_url, Projection};
 use crate::analytics::Summary;
 use crate::i18n::{label, t, Lang};
 use crate::service::analytics::RowView;
@@ -170,11 +170,6 @@ pub(super) fn ranking_rows(lang: Lang, rows: &[RowView], by: &Sorting, ranking: 
 /// A chart's user units: about its size on a desk.
 const CHART_W: f64 = 380.0;
 const CHART_H: f64 = 250.0;
-
-/// Escapes text for SVG.
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
 
 /// `v` rounded up to 1, 2 or 5 × a power of ten (an axis' top).
 fn nice_ceiling(v: f64) -> f64 {
@@ -456,14 +451,6 @@ pub(super) fn map_image(m: &MapImage) -> Option<String> {
     }
     out.push_str("</svg>");
     Some(svg_data_url(&out))
-}
-
-/// The lon/lat bounds of shapes.
-pub(super) fn bounds_of<'a>(shapes: impl IntoIterator<Item = &'a MultiPolygon<f64>>) -> Option<[f64; 4]> {
-    shapes.into_iter().filter_map(|s| s.bounding_rect()).fold(None, |acc, r| {
-        let [x0, y0, x1, y1] = acc.unwrap_or([f64::MAX, f64::MAX, f64::MIN, f64::MIN]);
-        Some([x0.min(r.min().x), y0.min(r.min().y), x1.max(r.max().x), y1.max(r.max().y)])
-    })
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use crate::catalog::{Catalog, StationFilter};
 use crate::domain::{AreaLevel, LonLat, Principal, Station, StationKind};
 use crate::i18n::{label, t, t_args, Lang};
 use crate::spatial::Crs;
-use geo::{BoundingRect, InteriorPoint};
+use geo::{BoundingRect, InteriorPoint, MultiPolygon};
 
 pub mod citizen;
 pub mod dashboard;
@@ -293,12 +293,17 @@ pub(super) fn who_line(lang: Lang, who: &Principal) -> String {
     t_args(lang, "staff-map-who", &[("name", who.name.as_str().into()), ("role", role.as_str().into())])
 }
 
-pub(super) fn district_view(catalog: &Catalog) -> DistrictView {
-    let towns: Vec<_> = catalog.areas().iter().filter(|a| a.level == AreaLevel::Town).collect();
-    let bounds = towns.iter().filter_map(|a| a.geometry.bounding_rect()).fold(None, |acc: Option<[f64; 4]>, r| {
+/// The lon/lat bounds of shapes.
+pub(super) fn bounds_of<'a>(shapes: impl IntoIterator<Item = &'a MultiPolygon<f64>>) -> Option<[f64; 4]> {
+    shapes.into_iter().filter_map(|s| s.bounding_rect()).fold(None, |acc, r| {
         let [x0, y0, x1, y1] = acc.unwrap_or([f64::MAX, f64::MAX, f64::MIN, f64::MIN]);
         Some([x0.min(r.min().x), y0.min(r.min().y), x1.max(r.max().x), y1.max(r.max().y)])
-    });
+    })
+}
+
+pub(super) fn district_view(catalog: &Catalog) -> DistrictView {
+    let towns: Vec<_> = catalog.areas().iter().filter(|a| a.level == AreaLevel::Town).collect();
+    let bounds = bounds_of(towns.iter().map(|a| &a.geometry));
     let towns = towns
         .iter()
         .filter_map(|a| {

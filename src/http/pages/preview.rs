@@ -63,9 +63,9 @@ impl Projection {
     }
 }
 
-/// Escapes text for an SVG text node.
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+/// Escapes text for an SVG text node or attribute.
+pub(super) fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// The SVG of the catalog's district; `None` without towns.
